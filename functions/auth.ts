@@ -1,0 +1,148 @@
+import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from "jose";
+import { type AccessRules, type Action, expandRules, keyHasPrefix } from "./access-rules";
+import { Forbidden, Unauthorized } from "./http-error";
+
+export type AuthMode = "iam" | "jwt" | "public";
+
+export interface JwtSettings {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly jwksUrl: string;
+  readonly rules: AccessRules;
+  /** Asymmetric algorithms only: a JWKS never holds shared secrets, and `none` is never accepted. */
+  readonly algorithms?: readonly string[];
+}
+
+export type AuthSettings =
+  | { readonly mode: "iam" }
+  | { readonly mode: "public" }
+  | ({ readonly mode: "jwt" } & JwtSettings);
+
+export interface AuthRequest {
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  /** From `requestContext.authorizer.iam`, present when the function URL's auth type is AWS_IAM. */
+  readonly iamCaller?: string;
+}
+
+/** Who is asking, for the log line: never a token. */
+export interface Principal {
+  readonly kind: "iam" | "jwt" | "public" | "anonymous";
+  readonly id: string;
+}
+
+export const DEFAULT_JWT_ALGORITHMS = [
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+];
+
+const REALM = 'Bearer realm="signed-file-store"';
+
+export interface Authorizer {
+  /** Resolves with the principal when it may do `action` to `key`; rejects with 401 or 403. */
+  authorize(request: AuthRequest, action: Action, key: string): Promise<Principal>;
+}
+
+export function createAuthorizer(
+  settings: AuthSettings,
+  publicReadPrefixes: readonly string[],
+  clock: () => Date,
+  jwks?: JWTVerifyGetKey,
+): Authorizer {
+  const anonymousRead = (action: Action, key: string) =>
+    action === "read" && keyHasPrefix(key, publicReadPrefixes);
+  switch (settings.mode) {
+    case "public":
+      return { authorize: async () => ({ kind: "public", id: "public" }) };
+    case "iam":
+      return {
+        async authorize(request, action, key) {
+          if (request.iamCaller) return { kind: "iam", id: request.iamCaller };
+          if (anonymousRead(action, key)) return { kind: "anonymous", id: "anonymous" };
+          // Only reachable when the function URL is not AWS_IAM: refuse rather than trust the caller.
+          throw new Unauthorized("this API requires AWS SigV4-signed requests", "AWS4-HMAC-SHA256");
+        },
+      };
+    case "jwt": {
+      const keySet = jwks ?? createRemoteJWKSet(new URL(settings.jwksUrl));
+      const algorithms = [...(settings.algorithms ?? DEFAULT_JWT_ALGORITHMS)];
+      return {
+        async authorize(request, action, key) {
+          if (anonymousRead(action, key)) return { kind: "anonymous", id: "anonymous" };
+          const token = bearerToken(request.headers.authorization);
+          let claims: Record<string, unknown>;
+          try {
+            const verified = await jwtVerify(token, keySet, {
+              issuer: settings.issuer,
+              audience: settings.audience,
+              algorithms,
+              currentDate: clock(),
+            });
+            claims = verified.payload;
+          } catch (error) {
+            const reason = tokenProblem(error);
+            // Anything else (the issuer's JWKS unreachable or broken) is our failure, not the caller's.
+            if (reason === undefined) throw error;
+            throw new Unauthorized(
+              `the bearer token was refused: ${reason}`,
+              `${REALM}, error="invalid_token", error_description="${reason}"`,
+            );
+          }
+          const allowed = expandRules(settings.rules, claims)[action];
+          if (!keyHasPrefix(key, allowed)) {
+            throw new Forbidden(`this token may not ${action} ${JSON.stringify(key)}`);
+          }
+          return { kind: "jwt", id: typeof claims.sub === "string" ? claims.sub : "unknown" };
+        },
+      };
+    }
+  }
+}
+
+function bearerToken(header: string | undefined): string {
+  const match = header ? /^Bearer[ \t]+([A-Za-z0-9\-._~+/]+=*)[ \t]*$/i.exec(header) : null;
+  if (!match?.[1]) {
+    throw new Unauthorized(
+      header ? "the Authorization header is not a bearer token" : "a bearer token is required",
+      header ? `${REALM}, error="invalid_request"` : REALM,
+    );
+  }
+  return match[1];
+}
+
+/**
+ * A fixed description per class of bad token, or undefined when the failure is not the token's
+ * fault. Never echoes the token or jose's message text.
+ */
+function tokenProblem(error: unknown): string | undefined {
+  if (error instanceof errors.JWTExpired) return "the token has expired";
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    switch (error.claim) {
+      case "nbf":
+        return "the token is not valid yet";
+      case "iss":
+        return "the token has the wrong issuer";
+      case "aud":
+        return "the token has the wrong audience";
+      default:
+        return `the token's ${error.claim} claim is not valid`;
+    }
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) {
+    return "the token's algorithm is not allowed";
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) return "the token's signature does not verify";
+  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) {
+    return "no single key in the issuer's key set matches the token";
+  }
+  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid)
+    return "the token is malformed";
+  return undefined;
+}

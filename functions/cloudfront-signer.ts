@@ -1,0 +1,52 @@
+import { type KeyObject, sign } from "node:crypto";
+
+export type CloudFrontHashAlgorithm = "SHA1" | "SHA256";
+
+export interface CloudFrontSigningKey {
+  /** The CloudFront public key ID that the key group holds; sent as `Key-Pair-Id`. */
+  readonly keyPairId: string;
+  /** Parsed once per cold start: parsing a PEM costs more than the signature itself. */
+  readonly privateKey: KeyObject;
+}
+
+/**
+ * A CloudFront signed URL with a canned policy.
+ *
+ * Written against node:crypto rather than `@aws-sdk/cloudfront-signer` because that signer takes a
+ * PEM string and parses it again for every URL; here the key is a KeyObject parsed once. The
+ * signature is over the canned policy JSON with no whitespace, RSA PKCS#1 v1.5 or ECDSA (DER, as
+ * `openssl dgst -sign` writes it), base64 with `+=/` replaced by `-_~`; with SHA-256 the URL carries
+ * `Hash-Algorithm=SHA256`. See the CloudFront Developer Guide, "Create a signed URL using a canned
+ * policy" and "Using Linux commands and OpenSSL for base64 encoding and encryption".
+ */
+export function signCloudFrontUrl(
+  resourceUrl: string,
+  key: CloudFrontSigningKey,
+  expiresEpochSeconds: number,
+  hashAlgorithm: CloudFrontHashAlgorithm = "SHA256",
+): string {
+  if (!Number.isInteger(expiresEpochSeconds) || expiresEpochSeconds <= 0) {
+    throw new RangeError(`expiresEpochSeconds must be a positive integer, got ${expiresEpochSeconds}`);
+  }
+  const policy = cannedPolicy(resourceUrl, expiresEpochSeconds);
+  const signature = sign(hashAlgorithm === "SHA256" ? "sha256" : "sha1", Buffer.from(policy), key.privateKey);
+  const separator = resourceUrl.includes("?") ? "&" : "?";
+  const hashParam = hashAlgorithm === "SHA256" ? "&Hash-Algorithm=SHA256" : "";
+  return `${resourceUrl}${separator}Expires=${expiresEpochSeconds}&Signature=${toCloudFrontBase64(signature)}&Key-Pair-Id=${key.keyPairId}${hashParam}`;
+}
+
+export function cannedPolicy(resourceUrl: string, expiresEpochSeconds: number): string {
+  return JSON.stringify({
+    Statement: [
+      { Resource: resourceUrl, Condition: { DateLessThan: { "AWS:EpochTime": expiresEpochSeconds } } },
+    ],
+  });
+}
+
+export function toCloudFrontBase64(bytes: Buffer): string {
+  return bytes.toString("base64").replace(/\+/g, "-").replace(/=/g, "_").replace(/\//g, "~");
+}
+
+export function fromCloudFrontBase64(text: string): Buffer {
+  return Buffer.from(text.replace(/-/g, "+").replace(/_/g, "=").replace(/~/g, "/"), "base64");
+}

@@ -1,0 +1,136 @@
+import { type AccessRules, ruleTemplateProblem } from "./access-rules";
+import { type AuthSettings, DEFAULT_JWT_ALGORITHMS } from "./auth";
+import type { CloudFrontHashAlgorithm } from "./cloudfront-signer";
+import type { S3Target } from "./s3-presigner";
+
+/** The longest a SigV4 presigned URL may live. */
+export const MAX_EXPIRY_SECONDS = 604_800;
+
+/** Everything the handler needs that is not secret; the Lambda reads it once per cold start. */
+export interface HandlerConfig {
+  readonly s3: S3Target;
+  /** `https://dXXXX.cloudfront.net` or the custom domain, without a trailing slash. */
+  readonly cdnBaseUrl: string;
+  /** ID of the CloudFront public key whose private half signs; it must be in the key group. */
+  readonly keyPairId: string;
+  readonly hashAlgorithm: CloudFrontHashAlgorithm;
+  readonly expirySeconds: number;
+  readonly auth: AuthSettings;
+  readonly publicReadPrefixes: readonly string[];
+}
+
+/** The environment variable holding the JSON-encoded HandlerConfig. */
+export const CONFIG_ENV = "SIGNED_FILE_STORE_CONFIG";
+/** The SSM SecureString parameter holding the active signing key's PEM. */
+export const SIGNING_KEY_PARAMETER_ENV = "SIGNED_FILE_STORE_SIGNING_KEY_PARAMETER";
+
+export class ConfigError extends Error {}
+
+type Json = Record<string, unknown>;
+
+function requireString(object: Json, path: string, name: string): string {
+  const value = object[name];
+  if (typeof value !== "string" || value === "") {
+    throw new ConfigError(`[${path}${name}] must be a non-empty string, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function requireObject(value: unknown, path: string): Json {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ConfigError(`[${path}] must be an object, got ${JSON.stringify(value)}`);
+  }
+  return value as Json;
+}
+
+function prefixList(value: unknown, path: string): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) {
+    throw new ConfigError(`[${path}] must be an array of strings, got ${JSON.stringify(value)}`);
+  }
+  value.forEach((template: string, i) => {
+    const problem = ruleTemplateProblem(template);
+    if (problem) throw new ConfigError(`[${path}[${i}]] ${problem}`);
+  });
+  return value as string[];
+}
+
+export function parseAccessRules(value: unknown, path: string): AccessRules {
+  const rules = requireObject(value, path);
+  const write = prefixList(rules.write, `${path}.write`);
+  return {
+    read: prefixList(rules.read, `${path}.read`),
+    write,
+    // Deleting is a kind of writing unless said otherwise.
+    delete: rules.delete === undefined ? write : prefixList(rules.delete, `${path}.delete`),
+  };
+}
+
+export function parseAuthSettings(value: unknown): AuthSettings {
+  const auth = requireObject(value, "auth");
+  switch (auth.mode) {
+    case "iam":
+    case "public":
+      return { mode: auth.mode };
+    case "jwt": {
+      const jwksUrl = requireString(auth, "auth.", "jwksUrl");
+      if (!/^https?:\/\//.test(jwksUrl)) {
+        throw new ConfigError(`[auth.jwksUrl] must be an http(s) URL, got ${JSON.stringify(jwksUrl)}`);
+      }
+      const algorithms = auth.algorithms === undefined ? DEFAULT_JWT_ALGORITHMS : auth.algorithms;
+      if (
+        !Array.isArray(algorithms) ||
+        algorithms.length === 0 ||
+        algorithms.some((a) => typeof a !== "string" || !DEFAULT_JWT_ALGORITHMS.includes(a))
+      ) {
+        throw new ConfigError(
+          `[auth.algorithms] must be a non-empty subset of ${DEFAULT_JWT_ALGORITHMS.join(", ")}, got ${JSON.stringify(algorithms)}`,
+        );
+      }
+      return {
+        mode: "jwt",
+        issuer: requireString(auth, "auth.", "issuer"),
+        audience: requireString(auth, "auth.", "audience"),
+        jwksUrl,
+        algorithms: algorithms as string[],
+        rules: parseAccessRules(auth.rules ?? {}, "auth.rules"),
+      };
+    }
+    default:
+      throw new ConfigError(`[auth.mode] must be one of iam, jwt, public, got ${JSON.stringify(auth.mode)}`);
+  }
+}
+
+export function parseHandlerConfig(value: unknown): HandlerConfig {
+  const config = requireObject(value, "config");
+  const s3 = requireObject(config.s3, "s3");
+  const expirySeconds = config.expirySeconds;
+  if (
+    typeof expirySeconds !== "number" ||
+    !Number.isInteger(expirySeconds) ||
+    expirySeconds < 1 ||
+    expirySeconds > MAX_EXPIRY_SECONDS
+  ) {
+    throw new ConfigError(
+      `[expirySeconds] must be between 1 and ${MAX_EXPIRY_SECONDS}, got ${JSON.stringify(expirySeconds)}`,
+    );
+  }
+  const hashAlgorithm = config.hashAlgorithm ?? "SHA256";
+  if (hashAlgorithm !== "SHA1" && hashAlgorithm !== "SHA256") {
+    throw new ConfigError(`[hashAlgorithm] must be SHA1 or SHA256, got ${JSON.stringify(hashAlgorithm)}`);
+  }
+  const cdnBaseUrl = requireString(config, "", "cdnBaseUrl").replace(/\/+$/, "");
+  return {
+    s3: {
+      bucket: requireString(s3, "s3.", "bucket"),
+      region: requireString(s3, "s3.", "region"),
+      ...(s3.endpoint === undefined ? {} : { endpoint: requireString(s3, "s3.", "endpoint") }),
+    },
+    cdnBaseUrl,
+    keyPairId: requireString(config, "", "keyPairId"),
+    hashAlgorithm,
+    expirySeconds,
+    auth: parseAuthSettings(config.auth ?? { mode: "iam" }),
+    publicReadPrefixes: prefixList(config.publicReadPrefixes, "publicReadPrefixes"),
+  };
+}

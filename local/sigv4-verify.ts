@@ -1,0 +1,202 @@
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+
+/**
+ * Verifies SigV4 query-string-authenticated (presigned) S3 requests, written from the SigV4
+ * specification ("Authenticating Requests: Using Query Parameters", Amazon S3 API Reference) and
+ * independently of the signer the handler uses, so each checks the other.
+ */
+export interface PresignedRequest {
+  readonly method: string;
+  /** The request path exactly as received, still percent-encoded. */
+  readonly rawPath: string;
+  /** The query string exactly as received, without the `?`. */
+  readonly rawQuery: string;
+  /** Lower-case header names; the Host header is required. */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+export type SigV4Verdict =
+  | {
+      readonly ok: true;
+      readonly accessKeyId: string;
+      readonly expiresAt: Date;
+      readonly signedHeaders: readonly string[];
+    }
+  | {
+      readonly ok: false;
+      readonly code:
+        | "AccessDenied"
+        | "SignatureDoesNotMatch"
+        | "InvalidAccessKeyId"
+        | "AuthorizationQueryParametersError";
+      readonly message: string;
+    };
+
+const ALGORITHM = "AWS4-HMAC-SHA256";
+/** S3 refuses presigned requests dated further in the future than this clock skew. */
+const MAX_SKEW_MS = 15 * 60 * 1000;
+
+export function s3UriEncode(value: string): string {
+  return encodeURIComponent(value).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+export function parseQuery(rawQuery: string): Array<[string, string]> {
+  if (rawQuery === "") return [];
+  return rawQuery.split("&").map((pair) => {
+    const eq = pair.indexOf("=");
+    const decode = (s: string) => decodeURIComponent(s.replace(/\+/g, "%20"));
+    return eq === -1 ? [decode(pair), ""] : [decode(pair.slice(0, eq)), decode(pair.slice(eq + 1))];
+  });
+}
+
+function sha256Hex(data: string): string {
+  return createHash("sha256").update(data, "utf8").digest("hex");
+}
+
+function hmac(key: Buffer | string, data: string): Buffer {
+  return createHmac("sha256", key).update(data, "utf8").digest();
+}
+
+export function signingKey(secret: string, date: string, region: string, service: string): Buffer {
+  return hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), "aws4_request");
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return (Array.isArray(value) ? value.join(",") : value).trim().replace(/\s+/g, " ");
+}
+
+function parseAmzDate(text: string): Date | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(text);
+  if (!m) return undefined;
+  return new Date(
+    Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])),
+  );
+}
+
+export function canonicalRequest(
+  request: PresignedRequest,
+  query: Array<[string, string]>,
+  signedHeaders: readonly string[],
+  payloadHash: string,
+): string {
+  const canonicalQuery = query
+    .filter(([name]) => name !== "X-Amz-Signature")
+    .map(([name, value]) => [s3UriEncode(name), s3UriEncode(value)] as const)
+    .sort(([a, av], [b, bv]) => (a < b ? -1 : a > b ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
+    .map(([name, value]) => `${name}=${value}`)
+    .join("&");
+  const canonicalHeaders = signedHeaders
+    .map((name) => `${name}:${headerValue(request.headers[name]) ?? ""}\n`)
+    .join("");
+  return [
+    request.method,
+    request.rawPath,
+    canonicalQuery,
+    canonicalHeaders,
+    signedHeaders.join(";"),
+    payloadHash,
+  ].join("\n");
+}
+
+export function verifyPresigned(
+  request: PresignedRequest,
+  secretFor: (accessKeyId: string) => string | undefined,
+  now: Date,
+): SigV4Verdict {
+  let query: Array<[string, string]>;
+  try {
+    query = parseQuery(request.rawQuery);
+  } catch {
+    return {
+      ok: false,
+      code: "AuthorizationQueryParametersError",
+      message: "The query string is not valid percent-encoding.",
+    };
+  }
+  const param = (name: string) => query.find(([n]) => n === name)?.[1];
+  const algorithm = param("X-Amz-Algorithm");
+  const credential = param("X-Amz-Credential");
+  const amzDate = param("X-Amz-Date");
+  const expires = param("X-Amz-Expires");
+  const signedHeaderList = param("X-Amz-SignedHeaders");
+  const signature = param("X-Amz-Signature");
+  if (algorithm !== ALGORITHM || !credential || !amzDate || !expires || !signedHeaderList || !signature) {
+    return {
+      ok: false,
+      code: "AuthorizationQueryParametersError",
+      message:
+        "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.",
+    };
+  }
+  const [accessKeyId, scopeDate, region, service, terminator, ...rest] = credential.split("/");
+  const signedAt = parseAmzDate(amzDate);
+  const lifetime = Number(expires);
+  if (
+    !accessKeyId ||
+    !scopeDate ||
+    !region ||
+    !service ||
+    terminator !== "aws4_request" ||
+    rest.length > 0 ||
+    !signedAt ||
+    amzDate.slice(0, 8) !== scopeDate
+  ) {
+    return {
+      ok: false,
+      code: "AuthorizationQueryParametersError",
+      message: "Error parsing the X-Amz-Credential parameter.",
+    };
+  }
+  if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > 604800) {
+    return {
+      ok: false,
+      code: "AuthorizationQueryParametersError",
+      message: "X-Amz-Expires must be between 1 and 604800 seconds.",
+    };
+  }
+  const secret = secretFor(accessKeyId);
+  if (secret === undefined) {
+    return {
+      ok: false,
+      code: "InvalidAccessKeyId",
+      message: "The AWS Access Key Id you provided does not exist in our records.",
+    };
+  }
+  const expiresAt = new Date(signedAt.getTime() + lifetime * 1000);
+  if (now.getTime() > expiresAt.getTime()) {
+    return { ok: false, code: "AccessDenied", message: "Request has expired" };
+  }
+  if (signedAt.getTime() - now.getTime() > MAX_SKEW_MS) {
+    return { ok: false, code: "AccessDenied", message: "Request is not valid yet" };
+  }
+  const signedHeaders = signedHeaderList.split(";");
+  if (
+    !signedHeaders.includes("host") ||
+    signedHeaders.some((h, i) => h !== h.toLowerCase() || (i > 0 && (signedHeaders[i - 1] ?? "") >= h))
+  ) {
+    return {
+      ok: false,
+      code: "AuthorizationQueryParametersError",
+      message: "X-Amz-SignedHeaders must be sorted, lower-case and include host.",
+    };
+  }
+  const payloadHash = param("X-Amz-Content-Sha256") ?? "UNSIGNED-PAYLOAD";
+  const canonical = canonicalRequest(request, query, signedHeaders, payloadHash);
+  const scope = `${scopeDate}/${region}/${service}/aws4_request`;
+  const stringToSign = [ALGORITHM, amzDate, scope, sha256Hex(canonical)].join("\n");
+  const expected = hmac(signingKey(secret, scopeDate, region, service), stringToSign);
+  const given = /^[0-9a-f]{64}$/.test(signature) ? Buffer.from(signature, "hex") : Buffer.alloc(0);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    return {
+      ok: false,
+      code: "SignatureDoesNotMatch",
+      message:
+        "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+    };
+  }
+  return { ok: true, accessKeyId, expiresAt, signedHeaders };
+}

@@ -1,0 +1,50 @@
+import type { HandlerConfig } from "../../functions/config";
+import { createHandler, type FunctionUrlHandler, type HandlerDeps } from "../../functions/handler";
+import type { Logger } from "../../functions/log";
+import { ecdsaKey, type TestKeyPair } from "./keys";
+
+export const NOW = new Date("2026-11-22T10:00:00.250Z");
+export const NOW_S = Math.floor(NOW.getTime() / 1000);
+export const CREDENTIALS = {
+  accessKeyId: "AKIDEXAMPLE",
+  secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+  sessionToken: "session/token+=",
+};
+export const BUCKET = "files-bucket-1234";
+export const REGION = "eu-west-1";
+
+export function baseConfig(overrides: Partial<HandlerConfig> = {}): HandlerConfig {
+  return {
+    s3: { bucket: BUCKET, region: REGION },
+    cdnBaseUrl: "https://d111111abcdef8.cloudfront.net",
+    keyPairId: "K2JCJMDEHXQW5F",
+    hashAlgorithm: "SHA256",
+    expirySeconds: 300,
+    auth: { mode: "public" },
+    publicReadPrefixes: [],
+    ...overrides,
+  };
+}
+
+export interface Harness {
+  readonly handle: FunctionUrlHandler;
+  readonly lines: Array<Record<string, unknown>>;
+}
+
+export function harness(
+  config: HandlerConfig,
+  key: TestKeyPair = ecdsaKey,
+  extra: Partial<HandlerDeps> = {},
+): Harness {
+  const lines: Array<Record<string, unknown>> = [];
+  const log: Logger = { log: (level, message, fields) => lines.push({ level, message, ...fields }) };
+  const handle = createHandler({
+    config,
+    signingKey: async () => ({ keyPairId: config.keyPairId, privateKey: key.privateKey }),
+    credentials: async () => CREDENTIALS,
+    clock: () => NOW,
+    log,
+    ...extra,
+  });
+  return { handle, lines };
+}

@@ -1,0 +1,59 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
+
+export interface JwksFixture {
+  readonly url: string;
+  readonly issuer: string;
+  readonly audience: string;
+  sign(
+    claims: Record<string, unknown>,
+    options?: {
+      expiresIn?: string | number;
+      notBefore?: string | number;
+      issuer?: string;
+      audience?: string;
+      iat?: number;
+    },
+  ): Promise<string>;
+  /** Signed by a key that is not in the JWKS. */
+  signWithStrangerKey(claims: Record<string, unknown>): Promise<string>;
+  readonly requests: () => number;
+  close(): Promise<void>;
+}
+
+/** Serves a JWKS on 127.0.0.1 and mints tokens with its key. */
+export async function startJwks(): Promise<JwksFixture> {
+  const { privateKey, publicKey } = await generateKeyPair("ES256");
+  const stranger = await generateKeyPair("ES256");
+  const jwk: JWK = { ...(await exportJWK(publicKey)), kid: "k1", alg: "ES256", use: "sig" };
+  let count = 0;
+  const server: Server = createServer((_req, res) => {
+    count += 1;
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ keys: [jwk] }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  const issuer = "https://issuer.example.test/";
+  const audience = "signed-file-store";
+  const build = (claims: Record<string, unknown>, o: Parameters<JwksFixture["sign"]>[1] = {}) => {
+    const jwt = new SignJWT(claims)
+      .setProtectedHeader({ alg: "ES256", kid: "k1" })
+      .setIssuer(o.issuer ?? issuer)
+      .setAudience(o.audience ?? audience)
+      .setIssuedAt(o.iat)
+      .setExpirationTime(o.expiresIn ?? "10m");
+    if (o.notBefore !== undefined) jwt.setNotBefore(o.notBefore);
+    return jwt;
+  };
+  return {
+    url: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+    issuer,
+    audience,
+    sign: (claims, options) => build(claims, options).sign(privateKey),
+    signWithStrangerKey: (claims) => build(claims).sign(stranger.privateKey),
+    requests: () => count,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
