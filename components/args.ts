@@ -1,0 +1,272 @@
+import { ruleTemplateProblem } from "../functions/access-rules";
+import { type AuthSettings, DEFAULT_JWT_ALGORITHMS } from "../functions/auth";
+import { MAX_EXPIRY_SECONDS } from "../functions/config";
+
+export type SigningKeyAlgorithm = "ecdsa-p256" | "rsa-2048";
+export type PriceClass = "PriceClass_100" | "PriceClass_200" | "PriceClass_All";
+export type LambdaRuntime = "nodejs22.x" | "nodejs24.x";
+
+export interface SigningKeyArgs {
+  /** Stable name of this key pair in the stack (letters, digits, `-`). */
+  readonly name: string;
+  /** Default `ecdsa-p256` (shorter URLs, faster signing); `rsa-2048` is the other kind CloudFront accepts. */
+  readonly algorithm?: SigningKeyAlgorithm;
+}
+
+export interface JwtAuthArgs {
+  readonly mode: "jwt";
+  /** Expected `iss` claim. */
+  readonly issuer: string;
+  /** Expected `aud` claim. */
+  readonly audience: string;
+  /** The issuer's JSON Web Key Set URL. */
+  readonly jwksUrl: string;
+  /**
+   * Key-prefix templates over token claims; each must end with `/`. Default: read, write and
+   * delete only under `{sub}/`. Delete defaults to the write prefixes.
+   */
+  readonly rules?: { readonly read?: string[]; readonly write?: string[]; readonly delete?: string[] };
+  /** Accepted JWS algorithms, default every asymmetric one. `none` and HMAC are never accepted. */
+  readonly algorithms?: string[];
+}
+
+export type AuthArgs = { readonly mode: "iam" } | { readonly mode: "public" } | JwtAuthArgs;
+
+export interface CustomDomainArgs {
+  /** ACM certificate ARN; CloudFront only takes certificates from us-east-1. */
+  readonly certificateArn: string;
+  /** Host names the distribution answers to; the first one is used in signed URLs. */
+  readonly aliases: string[];
+}
+
+/** Every arg is optional; the defaults are the safe choice. */
+export interface SignedFileStoreArgs {
+  /** Lifetime of every signed URL in seconds, 1 to 604800. Default 300 (5 minutes). */
+  readonly expirySeconds?: number;
+  /**
+   * Who may call the API. Default `{ mode: "iam" }`: function URL auth type AWS_IAM, callers sign
+   * with SigV4. `jwt` verifies bearer tokens; `public` lets anyone read and write (demos only).
+   */
+  readonly auth?: AuthArgs;
+  /** Key prefixes (each ending in `/`) anyone may read without credentials. Default none. */
+  readonly publicReadPrefixes?: string[];
+  /**
+   * The stack's CloudFront key pairs; every public key is in the key group, so a key can be added,
+   * made active, and the old one removed later without a redesign. Default one ECDSA P-256 key
+   * named `primary`.
+   */
+  readonly signingKeys?: SigningKeyArgs[];
+  /** Name of the key that signs. Default the first of `signingKeys`. */
+  readonly activeSigningKey?: string;
+  /** Digest for CloudFront signatures. Default `SHA256` (sent as `Hash-Algorithm=SHA256`). */
+  readonly hashAlgorithm?: "SHA1" | "SHA256";
+  /** Keep overwritten and deleted objects as noncurrent versions. Default true. */
+  readonly versioning?: boolean;
+  /** Days before noncurrent versions expire. Default 30. */
+  readonly noncurrentVersionExpirationDays?: number;
+  /** Days before incomplete multipart uploads are aborted. Default 1. */
+  readonly abortIncompleteMultipartUploadDays?: number;
+  /** Let `pulumi destroy` delete a bucket that still holds objects. Default false. */
+  readonly forceDestroy?: boolean;
+  /** CloudFront price class. Default `PriceClass_100`. */
+  readonly priceClass?: PriceClass;
+  /** Serve downloads from your own domain. Default the `*.cloudfront.net` name. */
+  readonly customDomain?: CustomDomainArgs;
+  /** Function memory in MB, 128 to 10240. Default 256. */
+  readonly memorySize?: number;
+  /** Function timeout in seconds, 1 to 900. Default 10. */
+  readonly timeoutSeconds?: number;
+  /** Days the function's logs are kept. Default 30. */
+  readonly logRetentionDays?: number;
+  /** Lambda runtime. Default `nodejs24.x`. */
+  readonly runtime?: LambdaRuntime;
+  /** Tags for every taggable resource. */
+  readonly tags?: Record<string, string>;
+}
+
+export interface ResolvedArgs {
+  readonly expirySeconds: number;
+  readonly auth: AuthSettings;
+  readonly publicReadPrefixes: readonly string[];
+  readonly signingKeys: ReadonlyArray<Required<SigningKeyArgs>>;
+  readonly activeSigningKey: string;
+  readonly hashAlgorithm: "SHA1" | "SHA256";
+  readonly versioning: boolean;
+  readonly noncurrentVersionExpirationDays: number;
+  readonly abortIncompleteMultipartUploadDays: number;
+  readonly forceDestroy: boolean;
+  readonly priceClass: PriceClass;
+  readonly customDomain: CustomDomainArgs | undefined;
+  readonly memorySize: number;
+  readonly timeoutSeconds: number;
+  readonly logRetentionDays: number;
+  readonly runtime: LambdaRuntime;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** The retention periods CloudWatch Logs accepts. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+function fail(arg: string, requirement: string, value: unknown): never {
+  throw new Error(`[${arg}] ${requirement}, got ${JSON.stringify(value)}`);
+}
+
+function integerIn(
+  arg: string,
+  value: number | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < min || v > max) fail(arg, `must be between ${min} and ${max}`, v);
+  return v;
+}
+
+function oneOf<T extends string>(arg: string, value: T | undefined, fallback: T, allowed: readonly T[]): T {
+  const v = value ?? fallback;
+  if (!allowed.includes(v)) fail(arg, `must be one of ${allowed.join(", ")}`, v);
+  return v;
+}
+
+function templates(arg: string, value: readonly string[] | undefined, fallback: readonly string[]): string[] {
+  const list = [...(value ?? fallback)];
+  list.forEach((t, i) => {
+    const problem = typeof t === "string" ? ruleTemplateProblem(t) : "must be a string";
+    if (problem) throw new Error(`[${arg}[${i}]] ${problem}`);
+  });
+  return list;
+}
+
+function resolveAuth(auth: AuthArgs | undefined): AuthSettings {
+  if (auth === undefined) return { mode: "iam" };
+  switch (auth.mode) {
+    case "iam":
+    case "public":
+      return { mode: auth.mode };
+    case "jwt": {
+      for (const field of ["issuer", "audience", "jwksUrl"] as const) {
+        if (typeof auth[field] !== "string" || auth[field] === "")
+          fail(`auth.${field}`, "must be a non-empty string", auth[field]);
+      }
+      if (!/^https:\/\//.test(auth.jwksUrl)) fail("auth.jwksUrl", "must be an https URL", auth.jwksUrl);
+      const algorithms = auth.algorithms ?? DEFAULT_JWT_ALGORITHMS;
+      if (algorithms.length === 0 || algorithms.some((a) => !DEFAULT_JWT_ALGORITHMS.includes(a))) {
+        fail(
+          "auth.algorithms",
+          `must be a non-empty subset of ${DEFAULT_JWT_ALGORITHMS.join(", ")}`,
+          algorithms,
+        );
+      }
+      const write = templates("auth.rules.write", auth.rules?.write, ["{sub}/"]);
+      return {
+        mode: "jwt",
+        issuer: auth.issuer,
+        audience: auth.audience,
+        jwksUrl: auth.jwksUrl,
+        algorithms: [...algorithms],
+        rules: {
+          read: templates("auth.rules.read", auth.rules?.read, ["{sub}/"]),
+          write,
+          delete: templates("auth.rules.delete", auth.rules?.delete, write),
+        },
+      };
+    }
+    default:
+      return fail("auth.mode", "must be one of iam, jwt, public", (auth as { mode: unknown }).mode);
+  }
+}
+
+/** Resolves every default once and validates early, naming the arg and the bad value. */
+export function resolveArgs(args: SignedFileStoreArgs = {}): ResolvedArgs {
+  const auth = resolveAuth(args.auth);
+  const publicReadPrefixes = templates("publicReadPrefixes", args.publicReadPrefixes, []);
+  if (auth.mode === "iam" && publicReadPrefixes.length > 0) {
+    // A function URL with auth type AWS_IAM rejects unsigned requests before the function runs, so
+    // an anonymous prefix could never be reached.
+    fail(
+      "publicReadPrefixes",
+      'needs auth mode "jwt" or "public": with "iam" unsigned requests never reach the function',
+      publicReadPrefixes,
+    );
+  }
+  const signingKeys = (args.signingKeys ?? [{ name: "primary" }]).map((k, i) => {
+    if (typeof k.name !== "string" || !/^[A-Za-z0-9-]{1,40}$/.test(k.name)) {
+      fail(`signingKeys[${i}].name`, "must be 1 to 40 letters, digits or -", k.name);
+    }
+    return {
+      name: k.name,
+      algorithm: oneOf(`signingKeys[${i}].algorithm`, k.algorithm, "ecdsa-p256", ["ecdsa-p256", "rsa-2048"]),
+    };
+  });
+  if (signingKeys.length === 0 || signingKeys.length > 5)
+    fail("signingKeys", "must hold 1 to 5 keys (a key group holds at most 5)", args.signingKeys);
+  const names = signingKeys.map((k) => k.name);
+  if (new Set(names).size !== names.length) fail("signingKeys", "must have unique names", names);
+  const activeSigningKey = args.activeSigningKey ?? names[0] ?? "";
+  if (!names.includes(activeSigningKey))
+    fail("activeSigningKey", `must be one of ${names.join(", ")}`, activeSigningKey);
+
+  const customDomain = args.customDomain;
+  if (customDomain !== undefined) {
+    if (
+      !/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/.test(customDomain.certificateArn ?? "")
+    ) {
+      fail(
+        "customDomain.certificateArn",
+        "must be an ACM certificate ARN in us-east-1",
+        customDomain.certificateArn,
+      );
+    }
+    if (
+      !Array.isArray(customDomain.aliases) ||
+      customDomain.aliases.length === 0 ||
+      customDomain.aliases.some((a) => !/^[a-z0-9.*-]+\.[a-z0-9-]+$/i.test(a))
+    ) {
+      fail("customDomain.aliases", "must be a non-empty list of host names", customDomain.aliases);
+    }
+  }
+  const retention = args.logRetentionDays ?? 30;
+  if (!LOG_RETENTION_DAYS.includes(retention))
+    fail("logRetentionDays", `must be one of ${LOG_RETENTION_DAYS.join(", ")}`, retention);
+
+  return {
+    expirySeconds: integerIn("expirySeconds", args.expirySeconds, 300, 1, MAX_EXPIRY_SECONDS),
+    auth,
+    publicReadPrefixes,
+    signingKeys,
+    activeSigningKey,
+    hashAlgorithm: oneOf("hashAlgorithm", args.hashAlgorithm, "SHA256", ["SHA1", "SHA256"]),
+    versioning: args.versioning ?? true,
+    noncurrentVersionExpirationDays: integerIn(
+      "noncurrentVersionExpirationDays",
+      args.noncurrentVersionExpirationDays,
+      30,
+      1,
+      36500,
+    ),
+    abortIncompleteMultipartUploadDays: integerIn(
+      "abortIncompleteMultipartUploadDays",
+      args.abortIncompleteMultipartUploadDays,
+      1,
+      1,
+      36500,
+    ),
+    forceDestroy: args.forceDestroy ?? false,
+    priceClass: oneOf("priceClass", args.priceClass, "PriceClass_100", [
+      "PriceClass_100",
+      "PriceClass_200",
+      "PriceClass_All",
+    ]),
+    customDomain: customDomain
+      ? { certificateArn: customDomain.certificateArn, aliases: [...customDomain.aliases] }
+      : undefined,
+    memorySize: integerIn("memorySize", args.memorySize, 256, 128, 10240),
+    timeoutSeconds: integerIn("timeoutSeconds", args.timeoutSeconds, 10, 1, 900),
+    logRetentionDays: retention,
+    runtime: oneOf("runtime", args.runtime, "nodejs24.x", ["nodejs22.x", "nodejs24.x"]),
+    tags: { ...args.tags },
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * IAM and resource policies as plain data, built by pure functions from resolved ARNs so that
+ * tests can read them whole.
+ */
+export interface PolicyStatement {
+  Sid: string;
+  Effect: "Allow" | "Deny";
+  Principal?: "*" | { AWS?: string | string[]; Service?: string };
+  Action: string | string[];
+  Resource?: string | string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+export interface PolicyDocument {
+  Version: "2012-10-17";
+  Statement: PolicyStatement[];
+}
+
+const doc = (...Statement: PolicyStatement[]): PolicyDocument => ({ Version: "2012-10-17", Statement });
+
+/**
+ * CloudFront reads through Origin Access Control, and only this distribution (AWS:SourceArn);
+ * every request without TLS is refused. The Deny names `s3:*` on purpose: a deny is safer the wider
+ * it is, and no Allow here uses a wildcard action.
+ */
+export function bucketPolicy(bucketArn: string, distributionArn: string): PolicyDocument {
+  return doc(
+    {
+      Sid: "DenyInsecureTransport",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "s3:*",
+      Resource: [bucketArn, `${bucketArn}/*`],
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    },
+    {
+      Sid: "AllowCloudFrontOriginAccessControlRead",
+      Effect: "Allow",
+      Principal: { Service: "cloudfront.amazonaws.com" },
+      Action: "s3:GetObject",
+      Resource: `${bucketArn}/*`,
+      Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
+    },
+  );
+}
+
+export function lambdaAssumeRolePolicy(): PolicyDocument {
+  return doc({
+    Sid: "LambdaAssumesRole",
+    Effect: "Allow",
+    Principal: { Service: "lambda.amazonaws.com" },
+    Action: "sts:AssumeRole",
+  });
+}
+
+export interface FunctionPolicyInputs {
+  readonly bucketArn: string;
+  readonly logGroupArn: string;
+  readonly signingKeyParameterArn: string;
+  readonly kmsKeyArn: string;
+  readonly region: string;
+}
+
+/**
+ * What the function needs and nothing more. A presigned URL carries the signer's permissions, so
+ * the role holds exactly the S3 actions the URLs it hands out perform; reads go through CloudFront
+ * and need none.
+ */
+export function functionRolePolicy(p: FunctionPolicyInputs): PolicyDocument {
+  return doc(
+    {
+      Sid: "WriteLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: `${p.logGroupArn}:*`,
+    },
+    {
+      Sid: "PresignObjectWrites",
+      Effect: "Allow",
+      Action: ["s3:PutObject", "s3:DeleteObject"],
+      Resource: `${p.bucketArn}/*`,
+    },
+    {
+      Sid: "ReadSigningKey",
+      Effect: "Allow",
+      Action: "ssm:GetParameter",
+      Resource: p.signingKeyParameterArn,
+    },
+    {
+      Sid: "DecryptSigningKeyThroughSsm",
+      Effect: "Allow",
+      Action: "kms:Decrypt",
+      Resource: p.kmsKeyArn,
+      Condition: { StringEquals: { "kms:ViaService": `ssm.${p.region}.amazonaws.com` } },
+    },
+  );
+}
+
+/**
+ * Key policy for the key that encrypts the signing key. The AWS managed key `aws/ssm` lets every
+ * principal in the account decrypt (Systems Manager User Guide, "Restricting decryption of
+ * SecureString parameter values"), so the stack owns a key whose policy grants decryption to the
+ * function role and to account principals that IAM explicitly allows (the deployer, which writes
+ * and refreshes the parameter). The account's administrative actions are listed one by one so that
+ * no statement uses a wildcard action.
+ */
+export function signingKeyKmsPolicy(
+  accountRootArn: string,
+  functionRoleArn: string,
+  region: string,
+): PolicyDocument {
+  return doc(
+    {
+      Sid: "AccountAdministersKeyThroughIam",
+      Effect: "Allow",
+      Principal: { AWS: accountRootArn },
+      Action: [
+        "kms:CancelKeyDeletion",
+        "kms:CreateAlias",
+        "kms:Decrypt",
+        "kms:DeleteAlias",
+        "kms:DescribeKey",
+        "kms:DisableKey",
+        "kms:DisableKeyRotation",
+        "kms:EnableKey",
+        "kms:EnableKeyRotation",
+        "kms:Encrypt",
+        "kms:GenerateDataKey",
+        "kms:GetKeyPolicy",
+        "kms:GetKeyRotationStatus",
+        "kms:ListResourceTags",
+        "kms:PutKeyPolicy",
+        "kms:ScheduleKeyDeletion",
+        "kms:TagResource",
+        "kms:UntagResource",
+        "kms:UpdateAlias",
+        "kms:UpdateKeyDescription",
+      ],
+      Resource: "*",
+    },
+    {
+      Sid: "FunctionDecryptsThroughSsm",
+      Effect: "Allow",
+      Principal: { AWS: functionRoleArn },
+      Action: "kms:Decrypt",
+      Resource: "*",
+      Condition: { StringEquals: { "kms:ViaService": `ssm.${region}.amazonaws.com` } },
+    },
+  );
+}
+
+/**
+ * For auth mode `iam`: attach this to the roles or users that call the API. Function URLs created
+ * since October 2025 need both actions (Lambda Developer Guide, "Control access to Lambda function
+ * URLs").
+ */
+export function invokeFunctionUrlPolicy(functionArn: string): PolicyDocument {
+  return doc({
+    Sid: "InvokeSignedFileStoreApi",
+    Effect: "Allow",
+    Action: ["lambda:InvokeFunctionUrl", "lambda:InvokeFunction"],
+    Resource: functionArn,
+  });
+}

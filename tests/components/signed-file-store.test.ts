@@ -1,0 +1,596 @@
+import { expect } from "chai";
+import { CACHING_OPTIMIZED_POLICY_ID, SignedFileStore, type SignedFileStoreArgs } from "../../components";
+import { bundleHandler } from "../../components/bundle";
+import type { PolicyDocument } from "../../components/policies";
+import {
+  ACCOUNT,
+  countByType,
+  DISTRIBUTION_ID,
+  REGION,
+  type RecordedResource,
+  resourcesOf,
+  secretFields,
+  settled,
+  single,
+  valueOf,
+} from "../support/pulumi-mocks";
+
+type Json = Record<string, unknown>;
+const policyOf = (r: RecordedResource, field = "policy") =>
+  JSON.parse(String(r.inputs[field])) as PolicyDocument;
+
+async function build(name: string, args?: SignedFileStoreArgs) {
+  const store = new SignedFileStore(name, args);
+  const outputs = {
+    apiUrl: await valueOf(store.apiUrl),
+    cdnDomainName: await valueOf(store.cdnDomainName),
+    bucketName: await valueOf(store.bucketName),
+    distributionId: await valueOf(store.distributionId),
+    keyGroupId: await valueOf(store.keyGroupId),
+    functionName: await valueOf(store.functionName),
+    publicKeyIds: await valueOf(store.publicKeyIds),
+    signingKeyParameterName: await valueOf(store.signingKeyParameterName),
+    invokePolicy: await valueOf(store.invokePolicy),
+  };
+  await settled();
+  return { outputs, resources: resourcesOf(name) };
+}
+
+/** Every Allow in every policy document the component wrote, as [resource name, action]. */
+function allowedActions(resources: readonly RecordedResource[]): Array<[string, string]> {
+  const documents: Array<[string, PolicyDocument]> = [];
+  for (const r of resources) {
+    for (const field of ["policy", "assumeRolePolicy"]) {
+      if (typeof r.inputs[field] === "string") documents.push([r.name, JSON.parse(String(r.inputs[field]))]);
+    }
+  }
+  return documents.flatMap(([name, doc]) =>
+    doc.Statement.filter((s) => s.Effect === "Allow").flatMap((s) =>
+      (Array.isArray(s.Action) ? s.Action : [s.Action]).map((a): [string, string] => [name, a]),
+    ),
+  );
+}
+
+describe("SignedFileStore with no args", () => {
+  let built: Awaited<ReturnType<typeof build>>;
+  before(async () => {
+    built = await build("files");
+  });
+  const find = (type: string) => single(built.resources, type);
+
+  it("registers exactly this set of resources", () => {
+    expect(countByType(built.resources)).to.deep.equal({
+      "signed-file-store:index:SignedFileStore": 1,
+      "aws:s3/bucket:Bucket": 1,
+      "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
+      "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 1,
+      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
+      "aws:s3/bucketVersioning:BucketVersioning": 1,
+      "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
+      "aws:s3/bucketPolicy:BucketPolicy": 1,
+      "tls:index/privateKey:PrivateKey": 1,
+      "aws:cloudfront/publicKey:PublicKey": 1,
+      "aws:cloudfront/keyGroup:KeyGroup": 1,
+      "aws:cloudfront/originAccessControl:OriginAccessControl": 1,
+      "aws:cloudfront/distribution:Distribution": 1,
+      "aws:iam/role:Role": 1,
+      "aws:iam/rolePolicy:RolePolicy": 1,
+      "aws:kms/key:Key": 1,
+      "aws:ssm/parameter:Parameter": 1,
+      "aws:cloudwatch/logGroup:LogGroup": 1,
+      "aws:lambda/function:Function": 1,
+      "aws:lambda/functionUrl:FunctionUrl": 1,
+    });
+  });
+
+  it("blocks every kind of public access to the bucket", () => {
+    expect(find("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).to.deep.equal({
+      bucket: "files-bucket-id",
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+  });
+
+  it("enforces bucket ownership, default encryption and versioning with a lifecycle", () => {
+    expect(find("aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs).to.deep.equal({
+      bucket: "files-bucket-id",
+      rule: { objectOwnership: "BucketOwnerEnforced" },
+    });
+    expect(
+      find("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs,
+    ).to.deep.equal({
+      bucket: "files-bucket-id",
+      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
+    });
+    expect(find("aws:s3/bucketVersioning:BucketVersioning").inputs).to.deep.equal({
+      bucket: "files-bucket-id",
+      versioningConfiguration: { status: "Enabled" },
+    });
+    expect(
+      find("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules,
+    ).to.deep.equal([
+      {
+        id: "expire-noncurrent-versions",
+        status: "Enabled",
+        filter: {},
+        noncurrentVersionExpiration: { noncurrentDays: 30 },
+      },
+      {
+        id: "abort-incomplete-multipart-uploads",
+        status: "Enabled",
+        filter: {},
+        abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+      },
+    ]);
+    expect(find("aws:s3/bucket:Bucket").inputs.forceDestroy).to.equal(false);
+  });
+
+  it("lets only this distribution read the bucket, over TLS only", () => {
+    const bucketArn = "arn:aws:s3:::files-bucket-0a1b2c3";
+    expect(policyOf(find("aws:s3/bucketPolicy:BucketPolicy"))).to.deep.equal({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "DenyInsecureTransport",
+          Effect: "Deny",
+          Principal: "*",
+          Action: "s3:*",
+          Resource: [bucketArn, `${bucketArn}/*`],
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+        {
+          Sid: "AllowCloudFrontOriginAccessControlRead",
+          Effect: "Allow",
+          Principal: { Service: "cloudfront.amazonaws.com" },
+          Action: "s3:GetObject",
+          Resource: `${bucketArn}/*`,
+          Condition: {
+            StringEquals: {
+              "AWS:SourceArn": `arn:aws:cloudfront::${ACCOUNT}:distribution/${DISTRIBUTION_ID}`,
+            },
+          },
+        },
+      ],
+    });
+  });
+
+  it("reads the origin through an always-signing sigv4 OAC", () => {
+    expect(find("aws:cloudfront/originAccessControl:OriginAccessControl").inputs).to.include({
+      originAccessControlOriginType: "s3",
+      signingBehavior: "always",
+      signingProtocol: "sigv4",
+    });
+    const distribution = find("aws:cloudfront/distribution:Distribution").inputs as Json;
+    expect(distribution.origins).to.deep.equal([
+      {
+        originId: "bucket",
+        domainName: "files-bucket-0a1b2c3.s3.eu-west-1.amazonaws.com",
+        originAccessControlId: "files-oac-id",
+      },
+    ]);
+  });
+
+  it("serves only signed URLs, cached with CachingOptimized, HTTPS, HTTP/2 and HTTP/3", () => {
+    const d = find("aws:cloudfront/distribution:Distribution").inputs as Json;
+    expect(d.defaultCacheBehavior).to.deep.equal({
+      targetOriginId: "bucket",
+      viewerProtocolPolicy: "redirect-to-https",
+      allowedMethods: ["GET", "HEAD"],
+      cachedMethods: ["GET", "HEAD"],
+      cachePolicyId: CACHING_OPTIMIZED_POLICY_ID,
+      trustedKeyGroups: ["kg-files-key-group"],
+      compress: true,
+    });
+    const ordered = (d.orderedCacheBehaviors as Json[] | undefined) ?? [];
+    for (const behavior of ordered) expect(behavior.trustedKeyGroups).to.deep.equal(["kg-files-key-group"]);
+    expect(d).to.include({
+      httpVersion: "http2and3",
+      priceClass: "PriceClass_100",
+      enabled: true,
+      isIpv6Enabled: true,
+    });
+    expect(d.viewerCertificate).to.deep.equal({ cloudfrontDefaultCertificate: true });
+    expect(find("aws:cloudfront/keyGroup:KeyGroup").inputs.items).to.deep.equal([
+      "K-files-public-key-primary",
+    ]);
+  });
+
+  it("generates an ECDSA P-256 signing key and publishes its public half", () => {
+    expect(find("tls:index/privateKey:PrivateKey").inputs).to.deep.equal({
+      algorithm: "ECDSA",
+      ecdsaCurve: "P256",
+    });
+    expect(find("aws:cloudfront/publicKey:PublicKey").inputs.encodedKey).to.equal(
+      "-----BEGIN PUBLIC KEY-----\nPUBLIC-files-signing-key-primary\n-----END PUBLIC KEY-----\n",
+    );
+  });
+
+  it("keeps the private key in an SSM SecureString under the stack's own KMS key, never in the environment", () => {
+    const parameter = find("aws:ssm/parameter:Parameter").inputs;
+    expect(parameter).to.include({
+      type: "SecureString",
+      keyId: `arn:aws:kms:${REGION}:${ACCOUNT}:key/files-signing-key-kms`,
+      value: "-----BEGIN PRIVATE KEY-----\nSECRET-files-signing-key-primary\n-----END PRIVATE KEY-----\n",
+    });
+    expect(secretFields.has("files-signing-key.value")).to.equal(true);
+    const env = (
+      find("aws:lambda/function:Function").inputs.environment as { variables: Record<string, string> }
+    ).variables;
+    expect(Object.keys(env).sort()).to.deep.equal([
+      "SIGNED_FILE_STORE_CONFIG",
+      "SIGNED_FILE_STORE_SIGNING_KEY_PARAMETER",
+    ]);
+    for (const value of Object.values(env)) {
+      expect(value).to.not.include("PRIVATE KEY");
+      expect(value).to.not.include("SECRET-");
+    }
+    expect(env.SIGNED_FILE_STORE_SIGNING_KEY_PARAMETER).to.equal("files-signing-key-9f8e");
+    const kms = find("aws:kms/key:Key");
+    expect(kms.inputs.enableKeyRotation).to.equal(true);
+    const decrypters = policyOf(kms).Statement.filter((s) =>
+      (Array.isArray(s.Action) ? s.Action : [s.Action]).includes("kms:Decrypt"),
+    );
+    expect(decrypters.map((s) => s.Principal)).to.deep.equal([
+      { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+      { AWS: `arn:aws:iam::${ACCOUNT}:role/files-function-role` },
+    ]);
+    expect(decrypters[1]?.Condition).to.deep.equal({
+      StringEquals: { "kms:ViaService": `ssm.${REGION}.amazonaws.com` },
+    });
+  });
+
+  it("gives the function role exactly the permissions it needs", () => {
+    const logGroupArn = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/files-signer`;
+    expect(policyOf(find("aws:iam/rolePolicy:RolePolicy"))).to.deep.equal({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "WriteLogs",
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          Resource: `${logGroupArn}:*`,
+        },
+        {
+          Sid: "PresignObjectWrites",
+          Effect: "Allow",
+          Action: ["s3:PutObject", "s3:DeleteObject"],
+          Resource: "arn:aws:s3:::files-bucket-0a1b2c3/*",
+        },
+        {
+          Sid: "ReadSigningKey",
+          Effect: "Allow",
+          Action: "ssm:GetParameter",
+          Resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/files-signing-key-9f8e`,
+        },
+        {
+          Sid: "DecryptSigningKeyThroughSsm",
+          Effect: "Allow",
+          Action: "kms:Decrypt",
+          Resource: `arn:aws:kms:${REGION}:${ACCOUNT}:key/files-signing-key-kms`,
+          Condition: { StringEquals: { "kms:ViaService": `ssm.${REGION}.amazonaws.com` } },
+        },
+      ],
+    });
+    expect(policyOf(find("aws:iam/role:Role"), "assumeRolePolicy")).to.deep.equal({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "LambdaAssumesRole",
+          Effect: "Allow",
+          Principal: { Service: "lambda.amazonaws.com" },
+          Action: "sts:AssumeRole",
+        },
+      ],
+    });
+  });
+
+  it("has no wildcard action in any Allow statement", () => {
+    const actions = allowedActions(built.resources);
+    expect(actions.length).to.equal(29);
+    expect(actions.filter(([, a]) => a.includes("*"))).to.deep.equal([]);
+  });
+
+  it("runs one deterministic bundle on arm64 with the configured runtime and logs", () => {
+    const fn = find("aws:lambda/function:Function").inputs as Json;
+    expect(fn).to.include({
+      name: "files-signer",
+      runtime: "nodejs24.x",
+      handler: "index.handler",
+      memorySize: 256,
+      timeout: 10,
+      role: "arn:aws:iam::111122223333:role/files-function-role",
+      sourceCodeHash: bundleHandler().sha256,
+    });
+    expect(fn.architectures).to.deep.equal(["arm64"]);
+    expect(fn.loggingConfig).to.deep.equal({ logFormat: "Text", logGroup: "/aws/lambda/files-signer" });
+    expect(find("aws:cloudwatch/logGroup:LogGroup").inputs).to.include({
+      name: "/aws/lambda/files-signer",
+      retentionInDays: 30,
+    });
+  });
+
+  it("configures the handler with the distribution, the active key and IAM auth", () => {
+    const env = (
+      find("aws:lambda/function:Function").inputs.environment as { variables: Record<string, string> }
+    ).variables;
+    expect(JSON.parse(env.SIGNED_FILE_STORE_CONFIG ?? "")).to.deep.equal({
+      s3: { bucket: "files-bucket-0a1b2c3", region: REGION },
+      cdnBaseUrl: "https://d111111abcdef8.cloudfront.net",
+      keyPairId: "K-files-public-key-primary",
+      hashAlgorithm: "SHA256",
+      expirySeconds: 300,
+      auth: { mode: "iam" },
+      publicReadPrefixes: [],
+    });
+  });
+
+  it("puts the function URL behind AWS_IAM and grants no public invoke", () => {
+    expect(find("aws:lambda/functionUrl:FunctionUrl").inputs).to.deep.equal({
+      functionName: "files-signer",
+      authorizationType: "AWS_IAM",
+    });
+    expect(built.resources.filter((r) => r.type === "aws:lambda/permission:Permission")).to.have.length(0);
+  });
+
+  it("exports the outputs", () => {
+    expect(built.outputs).to.deep.equal({
+      apiUrl: "https://abcdefghijklmnop.lambda-url.eu-west-1.on.aws/",
+      cdnDomainName: "d111111abcdef8.cloudfront.net",
+      bucketName: "files-bucket-0a1b2c3",
+      distributionId: DISTRIBUTION_ID,
+      keyGroupId: "kg-files-key-group",
+      functionName: "files-signer",
+      publicKeyIds: { primary: "K-files-public-key-primary" },
+      signingKeyParameterName: "files-signing-key-9f8e",
+      invokePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "InvokeSignedFileStoreApi",
+            Effect: "Allow",
+            Action: ["lambda:InvokeFunctionUrl", "lambda:InvokeFunction"],
+            Resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:files-signer`,
+          },
+        ],
+      }),
+    });
+  });
+});
+
+describe("SignedFileStore fully configured", () => {
+  let built: Awaited<ReturnType<typeof build>>;
+  const find = (type: string) => single(built.resources, type);
+  before(async () => {
+    built = await build("media", {
+      expirySeconds: 120,
+      auth: {
+        mode: "jwt",
+        issuer: "https://id.example.com/",
+        audience: "media-api",
+        jwksUrl: "https://id.example.com/.well-known/jwks.json",
+        rules: { read: ["{sub}/", "shared/"], write: ["{sub}/"] },
+      },
+      publicReadPrefixes: ["public/"],
+      signingKeys: [
+        { name: "old", algorithm: "ecdsa-p256" },
+        { name: "new", algorithm: "rsa-2048" },
+      ],
+      activeSigningKey: "new",
+      hashAlgorithm: "SHA1",
+      versioning: false,
+      noncurrentVersionExpirationDays: 7,
+      abortIncompleteMultipartUploadDays: 2,
+      forceDestroy: true,
+      priceClass: "PriceClass_All",
+      customDomain: {
+        certificateArn: "arn:aws:acm:us-east-1:111122223333:certificate/abcd-1234",
+        aliases: ["files.example.com"],
+      },
+      memorySize: 512,
+      timeoutSeconds: 20,
+      logRetentionDays: 90,
+      runtime: "nodejs22.x",
+      tags: { team: "media" },
+    });
+  });
+
+  it("creates both key pairs, trusts both, signs with the active one", () => {
+    const counts = countByType(built.resources);
+    expect(counts["tls:index/privateKey:PrivateKey"]).to.equal(2);
+    expect(counts["aws:cloudfront/publicKey:PublicKey"]).to.equal(2);
+    expect(
+      built.resources.filter((r) => r.type === "tls:index/privateKey:PrivateKey").map((r) => r.inputs),
+    ).to.deep.equal([
+      { algorithm: "ECDSA", ecdsaCurve: "P256" },
+      { algorithm: "RSA", rsaBits: 2048 },
+    ]);
+    expect(find("aws:cloudfront/keyGroup:KeyGroup").inputs.items).to.deep.equal([
+      "K-media-public-key-old",
+      "K-media-public-key-new",
+    ]);
+    expect(find("aws:ssm/parameter:Parameter").inputs.value).to.equal(
+      "-----BEGIN PRIVATE KEY-----\nSECRET-media-signing-key-new\n-----END PRIVATE KEY-----\n",
+    );
+    expect(built.outputs.publicKeyIds).to.deep.equal({
+      old: "K-media-public-key-old",
+      new: "K-media-public-key-new",
+    });
+  });
+
+  it("passes auth, prefixes, expiry and the custom domain to the handler", () => {
+    const env = (
+      find("aws:lambda/function:Function").inputs.environment as { variables: Record<string, string> }
+    ).variables;
+    expect(JSON.parse(env.SIGNED_FILE_STORE_CONFIG ?? "")).to.deep.equal({
+      s3: { bucket: "media-bucket-0a1b2c3", region: REGION },
+      cdnBaseUrl: "https://files.example.com",
+      keyPairId: "K-media-public-key-new",
+      hashAlgorithm: "SHA1",
+      expirySeconds: 120,
+      auth: {
+        mode: "jwt",
+        issuer: "https://id.example.com/",
+        audience: "media-api",
+        jwksUrl: "https://id.example.com/.well-known/jwks.json",
+        algorithms: [
+          "RS256",
+          "RS384",
+          "RS512",
+          "PS256",
+          "PS384",
+          "PS512",
+          "ES256",
+          "ES384",
+          "ES512",
+          "EdDSA",
+        ],
+        rules: { read: ["{sub}/", "shared/"], write: ["{sub}/"], delete: ["{sub}/"] },
+      },
+      publicReadPrefixes: ["public/"],
+    });
+    expect(built.outputs.cdnDomainName).to.equal("files.example.com");
+  });
+
+  it("opens the function URL with auth NONE and exactly the two permissions a URL needs", () => {
+    expect(find("aws:lambda/functionUrl:FunctionUrl").inputs.authorizationType).to.equal("NONE");
+    const permissions = built.resources
+      .filter((r) => r.type === "aws:lambda/permission:Permission")
+      .map((r) => r.inputs);
+    expect(permissions).to.deep.equal([
+      {
+        function: "media-signer",
+        action: "lambda:InvokeFunctionUrl",
+        principal: "*",
+        functionUrlAuthType: "NONE",
+      },
+      {
+        function: "media-signer",
+        action: "lambda:InvokeFunction",
+        principal: "*",
+        invokedViaFunctionUrl: true,
+      },
+    ]);
+  });
+
+  it("applies the domain, price class, sizes, retention, lifecycle and tags", () => {
+    const d = find("aws:cloudfront/distribution:Distribution").inputs as Json;
+    expect(d.aliases).to.deep.equal(["files.example.com"]);
+    expect(d.viewerCertificate).to.deep.equal({
+      acmCertificateArn: "arn:aws:acm:us-east-1:111122223333:certificate/abcd-1234",
+      sslSupportMethod: "sni-only",
+      minimumProtocolVersion: "TLSv1.2_2021",
+    });
+    expect(d.priceClass).to.equal("PriceClass_All");
+    expect((d.defaultCacheBehavior as Json).trustedKeyGroups).to.deep.equal(["kg-media-key-group"]);
+    expect(find("aws:lambda/function:Function").inputs).to.include({
+      runtime: "nodejs22.x",
+      memorySize: 512,
+      timeout: 20,
+    });
+    expect(find("aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays).to.equal(90);
+    expect(find("aws:s3/bucketVersioning:BucketVersioning").inputs.versioningConfiguration).to.deep.equal({
+      status: "Suspended",
+    });
+    expect(find("aws:s3/bucket:Bucket").inputs).to.deep.equal({
+      forceDestroy: true,
+      tags: { team: "media" },
+    });
+    expect(
+      (find("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules as Json[]).map(
+        (r) => r.noncurrentVersionExpiration ?? r.abortIncompleteMultipartUpload,
+      ),
+    ).to.deep.equal([{ noncurrentDays: 7 }, { daysAfterInitiation: 2 }]);
+  });
+
+  it("still has no wildcard action in any Allow statement", () => {
+    expect(allowedActions(built.resources).filter(([, a]) => a.includes("*"))).to.deep.equal([]);
+  });
+});
+
+describe("SignedFileStore validation", () => {
+  const cases: Array<[SignedFileStoreArgs, string]> = [
+    [{ expirySeconds: 0 }, "[expirySeconds] must be between 1 and 604800, got 0"],
+    [{ expirySeconds: 604801 }, "[expirySeconds] must be between 1 and 604800, got 604801"],
+    [{ memorySize: 64 }, "[memorySize] must be between 128 and 10240, got 64"],
+    [{ timeoutSeconds: 901 }, "[timeoutSeconds] must be between 1 and 900, got 901"],
+    [
+      { logRetentionDays: 10 },
+      "[logRetentionDays] must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, got 10",
+    ],
+    [
+      { priceClass: "PriceClass_1" as never },
+      '[priceClass] must be one of PriceClass_100, PriceClass_200, PriceClass_All, got "PriceClass_1"',
+    ],
+    [{ runtime: "nodejs18.x" as never }, '[runtime] must be one of nodejs22.x, nodejs24.x, got "nodejs18.x"'],
+    [{ hashAlgorithm: "MD5" as never }, '[hashAlgorithm] must be one of SHA1, SHA256, got "MD5"'],
+    [{ signingKeys: [] }, "[signingKeys] must hold 1 to 5 keys (a key group holds at most 5), got []"],
+    [{ signingKeys: [{ name: "a" }, { name: "a" }] }, '[signingKeys] must have unique names, got ["a","a"]'],
+    [
+      { signingKeys: [{ name: "a b" }] },
+      '[signingKeys[0].name] must be 1 to 40 letters, digits or -, got "a b"',
+    ],
+    [
+      { signingKeys: [{ name: "a", algorithm: "ed25519" as never }] },
+      '[signingKeys[0].algorithm] must be one of ecdsa-p256, rsa-2048, got "ed25519"',
+    ],
+    [{ activeSigningKey: "nope" }, '[activeSigningKey] must be one of primary, got "nope"'],
+    [
+      { publicReadPrefixes: ["public/"] },
+      '[publicReadPrefixes] needs auth mode "jwt" or "public": with "iam" unsigned requests never reach the function, got ["public/"]',
+    ],
+    [
+      { auth: { mode: "public" }, publicReadPrefixes: ["public"] },
+      '[publicReadPrefixes[0]] must end with "/" so that it names a folder, got "public"',
+    ],
+    [
+      { auth: { mode: "jwt", issuer: "", audience: "a", jwksUrl: "https://x" } },
+      '[auth.issuer] must be a non-empty string, got ""',
+    ],
+    [
+      { auth: { mode: "jwt", issuer: "i", audience: "a", jwksUrl: "http://x" } },
+      '[auth.jwksUrl] must be an https URL, got "http://x"',
+    ],
+    [
+      {
+        auth: { mode: "jwt", issuer: "i", audience: "a", jwksUrl: "https://x", rules: { write: ["{sub}"] } },
+      },
+      '[auth.rules.write[0]] must end with "/" so that it names a folder, got "{sub}"',
+    ],
+    [
+      { auth: { mode: "jwt", issuer: "i", audience: "a", jwksUrl: "https://x", algorithms: ["none"] } },
+      '[auth.algorithms] must be a non-empty subset of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, got ["none"]',
+    ],
+    [{ auth: { mode: "basic" } as never }, '[auth.mode] must be one of iam, jwt, public, got "basic"'],
+    [
+      {
+        customDomain: {
+          certificateArn: "arn:aws:acm:eu-west-1:111122223333:certificate/x",
+          aliases: ["a.example.com"],
+        },
+      },
+      '[customDomain.certificateArn] must be an ACM certificate ARN in us-east-1, got "arn:aws:acm:eu-west-1:111122223333:certificate/x"',
+    ],
+    [
+      { customDomain: { certificateArn: "arn:aws:acm:us-east-1:111122223333:certificate/x", aliases: [] } },
+      "[customDomain.aliases] must be a non-empty list of host names, got []",
+    ],
+  ];
+  cases.forEach(([args, message], i) => {
+    it(`throws ${message.slice(0, 60)}`, () => {
+      expect(() => new SignedFileStore(`invalid-${i}`, args)).to.throw(Error, message);
+    });
+  });
+});
+
+describe("function bundle", () => {
+  it("is byte-identical when built twice from the same source", () => {
+    const first = bundleHandler();
+    const second = bundleHandler();
+    expect(second.code).to.equal(first.code);
+    expect(second.sha256).to.equal(first.sha256);
+    expect(first.code).to.not.include("/work/");
+    expect(first.code).to.include("handler");
+  });
+});
