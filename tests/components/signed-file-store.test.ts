@@ -6,13 +6,13 @@ import {
   ACCOUNT,
   countByType,
   DISTRIBUTION_ID,
+  outputValue,
   REGION,
   type RecordedResource,
   resourcesOf,
   secretFields,
   settled,
   single,
-  valueOf,
 } from "../support/pulumi-mocks";
 
 type Json = Record<string, unknown>;
@@ -22,15 +22,15 @@ const policyOf = (r: RecordedResource, field = "policy") =>
 async function build(name: string, args?: SignedFileStoreArgs) {
   const store = new SignedFileStore(name, args);
   const outputs = {
-    apiUrl: await valueOf(store.apiUrl),
-    cdnDomainName: await valueOf(store.cdnDomainName),
-    bucketName: await valueOf(store.bucketName),
-    distributionId: await valueOf(store.distributionId),
-    keyGroupId: await valueOf(store.keyGroupId),
-    functionName: await valueOf(store.functionName),
-    publicKeyIds: await valueOf(store.publicKeyIds),
-    signingKeyParameterName: await valueOf(store.signingKeyParameterName),
-    invokePolicy: await valueOf(store.invokePolicy),
+    apiUrl: await outputValue(store.apiUrl),
+    cdnDomainName: await outputValue(store.cdnDomainName),
+    bucketName: await outputValue(store.bucketName),
+    distributionId: await outputValue(store.distributionId),
+    keyGroupId: await outputValue(store.keyGroupId),
+    functionName: await outputValue(store.functionName),
+    publicKeyIds: await outputValue(store.publicKeyIds),
+    signingKeyParameterName: await outputValue(store.signingKeyParameterName),
+    invokePolicy: await outputValue(store.invokePolicy),
   };
   await settled();
   return { outputs, resources: resourcesOf(name) };
