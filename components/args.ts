@@ -1,5 +1,5 @@
 import { ruleTemplateProblem } from "../functions/access-rules";
-import { type AuthSettings, DEFAULT_JWT_ALGORITHMS } from "../functions/auth";
+import { type AuthSettings, DEFAULT_JWT_ALGORITHMS } from "../functions/auth-settings";
 import { MAX_EXPIRY_SECONDS } from "../functions/config";
 
 export type SigningKeyAlgorithm = "ecdsa-p256" | "rsa-2048";

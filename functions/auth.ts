@@ -1,22 +1,10 @@
 import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from "jose";
-import { type AccessRules, type Action, expandRules, keyHasPrefix } from "./access-rules";
+import { type Action, expandRules, keyHasPrefix } from "./access-rules";
+import { type AuthSettings, DEFAULT_JWT_ALGORITHMS } from "./auth-settings";
 import { Forbidden, Unauthorized } from "./http-error";
 
-export type AuthMode = "iam" | "jwt" | "public";
-
-export interface JwtSettings {
-  readonly issuer: string;
-  readonly audience: string;
-  readonly jwksUrl: string;
-  readonly rules: AccessRules;
-  /** Asymmetric algorithms only: a JWKS never holds shared secrets, and `none` is never accepted. */
-  readonly algorithms?: readonly string[];
-}
-
-export type AuthSettings =
-  | { readonly mode: "iam" }
-  | { readonly mode: "public" }
-  | ({ readonly mode: "jwt" } & JwtSettings);
+export type { AuthMode, AuthSettings, JwtSettings } from "./auth-settings";
+export { DEFAULT_JWT_ALGORITHMS } from "./auth-settings";
 
 export interface AuthRequest {
   readonly headers: Readonly<Record<string, string | undefined>>;
@@ -29,19 +17,6 @@ export interface Principal {
   readonly kind: "iam" | "jwt" | "public" | "anonymous";
   readonly id: string;
 }
-
-export const DEFAULT_JWT_ALGORITHMS = [
-  "RS256",
-  "RS384",
-  "RS512",
-  "PS256",
-  "PS384",
-  "PS512",
-  "ES256",
-  "ES384",
-  "ES512",
-  "EdDSA",
-];
 
 const REALM = 'Bearer realm="signed-file-store"';
 

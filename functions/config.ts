@@ -1,5 +1,5 @@
 import { type AccessRules, ruleTemplateProblem } from "./access-rules";
-import { type AuthSettings, DEFAULT_JWT_ALGORITHMS } from "./auth";
+import { type AuthSettings, DEFAULT_JWT_ALGORITHMS } from "./auth-settings";
 import type { CloudFrontHashAlgorithm } from "./cloudfront-signer";
 import type { S3Target } from "./s3-presigner";
 

@@ -1,0 +1,58 @@
+import * as pulumi from "@pulumi/pulumi";
+import {
+  type AuthArgs,
+  SignedFileStore,
+  type SignedFileStoreArgs,
+  type SigningKeyAlgorithm,
+} from "./components";
+
+const config = new pulumi.Config();
+
+function authFromConfig(): AuthArgs {
+  const mode = config.get("authMode") ?? "iam";
+  if (mode !== "jwt") return { mode } as AuthArgs;
+  return {
+    mode,
+    issuer: config.require("jwtIssuer"),
+    audience: config.require("jwtAudience"),
+    jwksUrl: config.require("jwtJwksUrl"),
+    rules: {
+      read: config.getObject<string[]>("jwtReadPrefixes") ?? ["{sub}/"],
+      write: config.getObject<string[]>("jwtWritePrefixes") ?? ["{sub}/"],
+    },
+  };
+}
+
+const certificateArn = config.get("certificateArn");
+const aliases = config.getObject<string[]>("customDomainAliases") ?? [];
+
+const args: SignedFileStoreArgs = {
+  expirySeconds: config.getNumber("expirySeconds"),
+  auth: authFromConfig(),
+  publicReadPrefixes: config.getObject<string[]>("publicReadPrefixes"),
+  signingKeys: [
+    {
+      name: "primary",
+      algorithm: (config.get("signingKeyAlgorithm") ?? "ecdsa-p256") as SigningKeyAlgorithm,
+    },
+  ],
+  priceClass: config.get("priceClass") as SignedFileStoreArgs["priceClass"],
+  customDomain: certificateArn ? { certificateArn, aliases } : undefined,
+  noncurrentVersionExpirationDays: config.getNumber("noncurrentVersionExpirationDays"),
+  abortIncompleteMultipartUploadDays: config.getNumber("abortIncompleteMultipartUploadDays"),
+  forceDestroy: config.getBoolean("forceDestroy"),
+  memorySize: config.getNumber("memorySize"),
+  timeoutSeconds: config.getNumber("timeoutSeconds"),
+  logRetentionDays: config.getNumber("logRetentionDays"),
+  tags: { project: pulumi.getProject(), stack: pulumi.getStack() },
+};
+
+const store = new SignedFileStore(`files-${pulumi.getStack()}`, args);
+
+export const apiUrl = store.apiUrl;
+export const cdnDomainName = store.cdnDomainName;
+export const bucketName = store.bucketName;
+export const distributionId = store.distributionId;
+export const keyGroupId = store.keyGroupId;
+export const functionName = store.functionName;
+export const invokePolicy = store.invokePolicy;

@@ -1,0 +1,54 @@
+import * as pulumi from "@pulumi/pulumi";
+import { expect } from "chai";
+import { countByType, outputValue, resourcesOf, settled, single } from "./support/pulumi-mocks";
+
+describe("the Pulumi program (index.ts)", () => {
+  it("reads the typed config and exports the stack outputs", async () => {
+    pulumi.runtime.setAllConfig({
+      "signed-file-store:authMode": "public",
+      "signed-file-store:expirySeconds": "600",
+      "signed-file-store:publicReadPrefixes": '["public/"]',
+      "signed-file-store:signingKeyAlgorithm": "rsa-2048",
+      "signed-file-store:logRetentionDays": "7",
+    });
+    // A require() so the program runs after the config above is set, as `pulumi up` would run it.
+    const program = require("../index") as typeof import("../index");
+    const outputs = {
+      apiUrl: await outputValue(program.apiUrl),
+      cdnDomainName: await outputValue(program.cdnDomainName),
+      bucketName: await outputValue(program.bucketName),
+      distributionId: await outputValue(program.distributionId),
+      keyGroupId: await outputValue(program.keyGroupId),
+      functionName: await outputValue(program.functionName),
+    };
+    await settled();
+    expect(outputs).to.deep.equal({
+      apiUrl: "https://abcdefghijklmnop.lambda-url.eu-west-1.on.aws/",
+      cdnDomainName: "d111111abcdef8.cloudfront.net",
+      bucketName: "files-test-bucket-0a1b2c3",
+      distributionId: "EDFDVBD6EXAMPLE",
+      keyGroupId: "kg-files-test-key-group",
+      functionName: "files-test-signer",
+    });
+    const resources = resourcesOf("files-test");
+    expect(countByType(resources)["aws:lambda/permission:Permission"]).to.equal(2);
+    expect(single(resources, "tls:index/privateKey:PrivateKey").inputs).to.deep.equal({
+      algorithm: "RSA",
+      rsaBits: 2048,
+    });
+    expect(single(resources, "aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays).to.equal(7);
+    const env = (
+      single(resources, "aws:lambda/function:Function").inputs.environment as {
+        variables: Record<string, string>;
+      }
+    ).variables;
+    const handlerConfig = JSON.parse(env.SIGNED_FILE_STORE_CONFIG ?? "");
+    expect(handlerConfig.expirySeconds).to.equal(600);
+    expect(handlerConfig.auth).to.deep.equal({ mode: "public" });
+    expect(handlerConfig.publicReadPrefixes).to.deep.equal(["public/"]);
+    expect(single(resources, "aws:s3/bucket:Bucket").inputs.tags).to.deep.equal({
+      project: "signed-file-store",
+      stack: "test",
+    });
+  });
+});
