@@ -40,7 +40,7 @@ describe("a GET redirect verified with openssl", () => {
                   "signature.bin",
                   file,
                 ],
-                { cwd: dir, encoding: "utf8" },
+                { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
               ).trim();
             } catch (error) {
               return String((error as { stdout?: string }).stdout ?? "").trim();
