@@ -20,7 +20,9 @@ const doc = (...Statement: PolicyStatement[]): PolicyDocument => ({ Version: "20
 
 /**
  * CloudFront reads through Origin Access Control, and only this distribution (AWS:SourceArn);
- * every request without TLS is refused. The Deny names `s3:*` on purpose: a deny is safer the wider
+ * every request without TLS is refused. `s3:ListBucket` is there only so that S3 answers a missing
+ * key with 404 rather than 403 (without it S3 hides whether the key exists); the handler never signs
+ * the empty key, so no listing can be fetched through the distribution. The Deny names `s3:*` on purpose: a deny is safer the wider
  * it is, and no Allow here uses a wildcard action.
  */
 export function bucketPolicy(bucketArn: string, distributionArn: string): PolicyDocument {
@@ -37,8 +39,8 @@ export function bucketPolicy(bucketArn: string, distributionArn: string): Policy
       Sid: "AllowCloudFrontOriginAccessControlRead",
       Effect: "Allow",
       Principal: { Service: "cloudfront.amazonaws.com" },
-      Action: "s3:GetObject",
-      Resource: `${bucketArn}/*`,
+      Action: ["s3:GetObject", "s3:ListBucket"],
+      Resource: [bucketArn, `${bucketArn}/*`],
       Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
     },
   );

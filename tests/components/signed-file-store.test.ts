@@ -144,8 +144,8 @@ describe("SignedFileStore with no args", () => {
           Sid: "AllowCloudFrontOriginAccessControlRead",
           Effect: "Allow",
           Principal: { Service: "cloudfront.amazonaws.com" },
-          Action: "s3:GetObject",
-          Resource: `${bucketArn}/*`,
+          Action: ["s3:GetObject", "s3:ListBucket"],
+          Resource: [bucketArn, `${bucketArn}/*`],
           Condition: {
             StringEquals: {
               "AWS:SourceArn": `arn:aws:cloudfront::${ACCOUNT}:distribution/${DISTRIBUTION_ID}`,
@@ -288,7 +288,7 @@ describe("SignedFileStore with no args", () => {
 
   it("has no wildcard action in any Allow statement", () => {
     const actions = allowedActions(built.resources);
-    expect(actions.length).to.equal(29);
+    expect(actions.length).to.equal(30);
     expect(actions.filter(([, a]) => a.includes("*"))).to.deep.equal([]);
   });
 
