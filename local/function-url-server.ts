@@ -1,0 +1,141 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { FunctionUrlEvent } from "../functions/function-url";
+import type { FunctionUrlHandler } from "../functions/handler";
+import { applyCors, type CorsRule } from "./cors";
+import { closeServer } from "./storage-server";
+
+/** Lambda's synchronous invocation payload limit, which a function URL enforces on the request. */
+export const MAX_REQUEST_BYTES = 6 * 1024 * 1024;
+const TOO_LARGE = JSON.stringify({
+  Message: `Request must be smaller than ${MAX_REQUEST_BYTES} bytes for the InvokeFunction operation`,
+});
+
+const TEXT_TYPES = /^(text\/|application\/(json|xml|x-www-form-urlencoded|javascript))/i;
+
+function clfTime(date: Date): string {
+  const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${pad(date.getUTCDate())}/${months[date.getUTCMonth()]}/${date.getUTCFullYear()}:${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
+}
+
+/** Builds the payload-format-2.0 event a function URL would send for this request. */
+export function toFunctionUrlEvent(req: IncomingMessage, body: Buffer, now: Date): FunctionUrlEvent {
+  const rawUrl = req.url ?? "/";
+  const q = rawUrl.indexOf("?");
+  const rawPath = q === -1 ? rawUrl : rawUrl.slice(0, q);
+  const rawQueryString = q === -1 ? "" : rawUrl.slice(q + 1);
+  const headers: Record<string, string> = {};
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = (req.rawHeaders[i] ?? "").toLowerCase();
+    const value = req.rawHeaders[i + 1] ?? "";
+    if (name === "cookie") continue;
+    headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
+  }
+  const cookies = req.headers.cookie?.split(/;\s*/).filter(Boolean);
+  const queryStringParameters: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(rawQueryString)) {
+    queryStringParameters[name] =
+      queryStringParameters[name] === undefined ? value : `${queryStringParameters[name]},${value}`;
+  }
+  const host = req.headers.host ?? "127.0.0.1";
+  const isText = TEXT_TYPES.test(req.headers["content-type"] ?? "");
+  return {
+    version: "2.0",
+    routeKey: "$default",
+    rawPath,
+    rawQueryString,
+    headers,
+    ...(rawQueryString ? { queryStringParameters } : {}),
+    ...(cookies?.length ? { cookies } : {}),
+    ...(body.length ? { body: isText ? body.toString("utf8") : body.toString("base64") } : {}),
+    isBase64Encoded: body.length > 0 && !isText,
+    requestContext: {
+      accountId: "anonymous",
+      apiId: "local",
+      domainName: host,
+      domainPrefix: host.split(".")[0] ?? host,
+      requestId: randomUUID(),
+      routeKey: "$default",
+      stage: "$default",
+      time: clfTime(now),
+      timeEpoch: now.getTime(),
+      http: {
+        method: req.method ?? "GET",
+        path: rawPath,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "127.0.0.1",
+        userAgent: req.headers["user-agent"] ?? "",
+      },
+    },
+  };
+}
+
+export interface FunctionUrlServerOptions {
+  readonly handler: FunctionUrlHandler;
+  readonly port?: number;
+  readonly host?: string;
+  readonly cors?: CorsRule;
+  readonly log?: (fields: Record<string, unknown>) => void;
+}
+
+export interface RunningFunctionUrl {
+  readonly url: string;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+/** Serves the handler the way a Lambda function URL does. */
+export async function startFunctionUrl(options: FunctionUrlServerOptions): Promise<RunningFunctionUrl> {
+  const server = createServer((req, res) => {
+    if (options.cors && applyCors(options.cors, req, res)) return;
+    const declared = Number(req.headers["content-length"] ?? "0");
+    if (declared > MAX_REQUEST_BYTES) {
+      res.writeHead(413, { "content-type": "application/json", connection: "close" }).end(TOO_LARGE);
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_REQUEST_BYTES && !refused) {
+        refused = true;
+        res.writeHead(413, { "content-type": "application/json", connection: "close" }).end(TOO_LARGE);
+      }
+      if (!refused) chunks.push(chunk);
+    });
+    req.on("end", () => {
+      if (refused) return;
+      const event = toFunctionUrlEvent(req, Buffer.concat(chunks), new Date());
+      options
+        .handler(event)
+        .then((result) => {
+          const body = result.body
+            ? Buffer.from(result.body, result.isBase64Encoded ? "base64" : "utf8")
+            : Buffer.alloc(0);
+          res.writeHead(result.statusCode, { ...result.headers, "content-length": body.length });
+          res.end(req.method === "HEAD" ? undefined : body);
+        })
+        .catch((error: unknown) => {
+          // What a function URL answers when the function itself fails.
+          options.log?.({
+            component: "function-url",
+            level: "error",
+            message: "function error",
+            error: String(error),
+          });
+          res
+            .writeHead(502, { "content-type": "application/json" })
+            .end(JSON.stringify({ Message: "Internal Server Error" }));
+        });
+    });
+  });
+  await new Promise<void>((resolve) =>
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve),
+  );
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, server, close: () => closeServer(server) };
+}

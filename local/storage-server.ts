@@ -1,0 +1,304 @@
+import { createHash, randomUUID } from "node:crypto";
+import { createReadStream, createWriteStream, promises as fs } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import * as path from "node:path";
+import { pipeline } from "node:stream/promises";
+import { applyCors, type CorsRule } from "./cors";
+import { sendXmlError } from "./s3-xml";
+import { verifyPresigned } from "./sigv4-verify";
+
+/**
+ * An S3-compatible object store for the local stack, path-style (`/BUCKET/KEY`), holding one
+ * bucket on disk. Every request must be a SigV4 presigned request that verifies (method, host,
+ * path, signed headers, query, expiry) before anything is read or written; each access key may only
+ * do what its AWS counterpart may (the function writes and deletes, the edge reads, as with OAC).
+ *
+ * Written here rather than taken from s3rver because s3rver accepts presigned requests whose
+ * signature does not verify; a local stack that accepts a tampered URL would hide real bugs.
+ * An upload is acknowledged only after its bytes are fsynced and renamed into place, so a 200 is
+ * never lost by a crash or Ctrl-C, and a broken upload never replaces the previous object.
+ */
+export interface StorageCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+export interface StorageOptions {
+  readonly dataDir: string;
+  readonly bucket: string;
+  readonly port?: number;
+  readonly host?: string;
+  /** Keys that may PUT and DELETE (the function role). */
+  readonly writer: StorageCredentials;
+  /** Keys that may GET and HEAD (the CDN edge through OAC). */
+  readonly reader: StorageCredentials;
+  readonly cors?: CorsRule;
+  readonly clock?: () => Date;
+  readonly log?: (fields: Record<string, unknown>) => void;
+}
+
+interface ObjectMeta {
+  readonly key: string;
+  readonly size: number;
+  readonly etag: string;
+  readonly contentType: string;
+  readonly cacheControl?: string;
+  readonly contentDisposition?: string;
+  readonly lastModified: string;
+}
+
+export interface RunningStorage {
+  readonly url: string;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+export async function startStorage(options: StorageOptions): Promise<RunningStorage> {
+  const clock = options.clock ?? (() => new Date());
+  const objectsDir = path.join(options.dataDir, "objects", options.bucket);
+  const tmpDir = path.join(options.dataDir, "tmp");
+  await fs.mkdir(objectsDir, { recursive: true });
+  await fs.mkdir(tmpDir, { recursive: true });
+  // Leftovers of uploads that were never acknowledged.
+  for (const name of await fs.readdir(tmpDir)) await fs.rm(path.join(tmpDir, name), { force: true });
+  const secrets = new Map([
+    [options.writer.accessKeyId, options.writer.secretAccessKey],
+    [options.reader.accessKeyId, options.reader.secretAccessKey],
+  ]);
+  const objectPath = (key: string) =>
+    path.join(objectsDir, createHash("sha256").update(key, "utf8").digest("hex"));
+  const readMeta = async (key: string): Promise<ObjectMeta | undefined> => {
+    try {
+      return JSON.parse(await fs.readFile(`${objectPath(key)}.json`, "utf8")) as ObjectMeta;
+    } catch {
+      return undefined;
+    }
+  };
+
+  async function put(req: IncomingMessage, res: ServerResponse, key: string): Promise<void> {
+    if (req.headers["if-none-match"] === "*" && (await readMeta(key))) {
+      sendXmlError(
+        res,
+        412,
+        "PreconditionFailed",
+        "At least one of the pre-conditions you specified did not hold",
+      );
+      req.resume();
+      return;
+    }
+    const tmp = path.join(tmpDir, randomUUID());
+    const md5 = createHash("md5");
+    let size = 0;
+    try {
+      const file = createWriteStream(tmp, { flags: "wx" });
+      await pipeline(
+        req,
+        async function* (source: AsyncIterable<Buffer>) {
+          for await (const chunk of source) {
+            md5.update(chunk);
+            size += chunk.length;
+            yield chunk;
+          }
+        },
+        file,
+      );
+      const expected = req.headers["content-length"];
+      if (expected !== undefined && Number(expected) !== size)
+        throw new Error(`body ended after ${size} of ${expected} bytes`);
+      const handle = await fs.open(tmp, "r");
+      await handle.sync();
+      await handle.close();
+      if (req.headers["if-none-match"] === "*" && (await readMeta(key))) {
+        await fs.rm(tmp, { force: true });
+        sendXmlError(
+          res,
+          412,
+          "PreconditionFailed",
+          "At least one of the pre-conditions you specified did not hold",
+        );
+        return;
+      }
+      const etag = `"${md5.digest("hex")}"`;
+      const meta: ObjectMeta = {
+        key,
+        size,
+        etag,
+        contentType: req.headers["content-type"] ?? "binary/octet-stream",
+        ...(req.headers["cache-control"] ? { cacheControl: req.headers["cache-control"] } : {}),
+        ...(req.headers["content-disposition"]
+          ? { contentDisposition: req.headers["content-disposition"] }
+          : {}),
+        lastModified: clock().toUTCString(),
+      };
+      const metaTmp = `${tmp}.json`;
+      await fs.writeFile(metaTmp, JSON.stringify(meta), { flag: "wx" });
+      await fs.rename(tmp, objectPath(key));
+      await fs.rename(metaTmp, `${objectPath(key)}.json`);
+      res.writeHead(200, { etag, "content-length": 0 }).end();
+    } catch (error) {
+      await fs.rm(tmp, { force: true });
+      await fs.rm(`${tmp}.json`, { force: true });
+      options.log?.({
+        component: "storage",
+        level: "warn",
+        message: "upload not stored",
+        key,
+        error: String(error),
+      });
+      if (!res.headersSent)
+        sendXmlError(
+          res,
+          400,
+          "IncompleteBody",
+          "You did not provide the number of bytes specified by the Content-Length HTTP header.",
+        );
+    }
+  }
+
+  async function get(req: IncomingMessage, res: ServerResponse, key: string): Promise<void> {
+    const meta = await readMeta(key);
+    if (!meta) {
+      sendXmlError(res, 404, "NoSuchKey", "The specified key does not exist.");
+      return;
+    }
+    const headers: Record<string, string | number> = {
+      etag: meta.etag,
+      "content-type": meta.contentType,
+      "last-modified": meta.lastModified,
+      "accept-ranges": "bytes",
+      ...(meta.cacheControl ? { "cache-control": meta.cacheControl } : {}),
+      ...(meta.contentDisposition ? { "content-disposition": meta.contentDisposition } : {}),
+    };
+    const range = parseRange(req.headers.range, meta.size);
+    if (range === "unsatisfiable") {
+      sendXmlError(res, 416, "InvalidRange", "The requested range is not satisfiable", {
+        "content-range": `bytes */${meta.size}`,
+      });
+      return;
+    }
+    const [start, end] = range ?? [0, meta.size - 1];
+    const length = meta.size === 0 ? 0 : end - start + 1;
+    res.writeHead(range ? 206 : 200, {
+      ...headers,
+      "content-length": length,
+      ...(range ? { "content-range": `bytes ${start}-${end}/${meta.size}` } : {}),
+    });
+    if (req.method === "HEAD" || length === 0) {
+      res.end();
+      return;
+    }
+    await pipeline(createReadStream(objectPath(key), { start, end }), res);
+  }
+
+  async function remove(res: ServerResponse, key: string): Promise<void> {
+    await fs.rm(`${objectPath(key)}.json`, { force: true });
+    await fs.rm(objectPath(key), { force: true });
+    res.writeHead(204).end();
+  }
+
+  const server = createServer((req, res) => {
+    const started = Date.now();
+    res.on("finish", () =>
+      options.log?.({
+        component: "storage",
+        method: req.method,
+        path: (req.url ?? "").split("?")[0],
+        status: res.statusCode,
+        durationMs: Date.now() - started,
+      }),
+    );
+    handle(req, res).catch((error: unknown) => {
+      options.log?.({
+        component: "storage",
+        level: "error",
+        message: "request failed",
+        error: String(error),
+      });
+      sendXmlError(res, 500, "InternalError", "We encountered an internal error. Please try again.");
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (options.cors && applyCors(options.cors, req, res)) return;
+    const rawUrl = req.url ?? "/";
+    const q = rawUrl.indexOf("?");
+    const rawPath = q === -1 ? rawUrl : rawUrl.slice(0, q);
+    const rawQuery = q === -1 ? "" : rawUrl.slice(q + 1);
+    const method = req.method ?? "GET";
+    const verdict = verifyPresigned(
+      { method, rawPath, rawQuery, headers: req.headers },
+      (id) => secrets.get(id),
+      clock(),
+    );
+    if (!verdict.ok) {
+      req.resume();
+      sendXmlError(
+        res,
+        verdict.code === "AuthorizationQueryParametersError" ? 400 : 403,
+        verdict.code,
+        verdict.message,
+      );
+      return;
+    }
+    const prefix = `/${encodeURIComponent(options.bucket)}/`;
+    if (!rawPath.startsWith(prefix)) {
+      req.resume();
+      sendXmlError(res, 404, "NoSuchBucket", "The specified bucket does not exist");
+      return;
+    }
+    const key = decodeURIComponent(rawPath.slice(prefix.length));
+    const isWriter = verdict.accessKeyId === options.writer.accessKeyId;
+    const allowed =
+      (method === "PUT" || method === "DELETE") === isWriter &&
+      ["PUT", "DELETE", "GET", "HEAD"].includes(method);
+    if (!allowed || key === "") {
+      req.resume();
+      sendXmlError(res, 403, "AccessDenied", "Access Denied");
+      return;
+    }
+    if (method === "PUT") return put(req, res, key);
+    if (method === "DELETE") return remove(res, key);
+    return get(req, res, key);
+  }
+
+  await new Promise<void>((resolve) =>
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve),
+  );
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    close: () => closeServer(server),
+  };
+}
+
+/** Stops accepting connections and resolves once every request in flight has finished. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}
+
+/** A single `bytes=` range, as S3 and CloudFront serve; anything else is ignored (whole object). */
+export function parseRange(
+  header: string | undefined,
+  size: number,
+): [number, number] | "unsatisfiable" | undefined {
+  const m = header ? /^bytes=(\d*)-(\d*)$/.exec(header.trim()) : null;
+  if (!m || (m[1] === "" && m[2] === "")) return undefined;
+  let start: number;
+  let end: number;
+  if (m[1] === "") {
+    const suffix = Number(m[2]);
+    if (suffix === 0) return "unsatisfiable";
+    start = Math.max(0, size - suffix);
+    end = size - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1);
+  }
+  if (start >= size || start > end) return "unsatisfiable";
+  return [start, end];
+}
