@@ -46,7 +46,3 @@ export function cannedPolicy(resourceUrl: string, expiresEpochSeconds: number): 
 export function toCloudFrontBase64(bytes: Buffer): string {
   return bytes.toString("base64").replace(/\+/g, "-").replace(/=/g, "_").replace(/\//g, "~");
 }
-
-export function fromCloudFrontBase64(text: string): Buffer {
-  return Buffer.from(text.replace(/-/g, "+").replace(/_/g, "=").replace(/~/g, "/"), "base64");
-}

@@ -1,13 +1,13 @@
 import type { KeyObject } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { S3Presigner, type S3Target } from "../functions/s3-presigner";
 import { verifySignedUrl } from "./cloudfront-verify";
 import { applyCors, type CorsRule } from "./cors";
+import { closeServer, listen } from "./http-listen";
 import { sendXmlError } from "./s3-xml";
-import { closeServer, parseRange, type StorageCredentials } from "./storage-server";
+import { parseRange, type StorageCredentials } from "./storage-server";
 
 /**
  * A CloudFront edge for the local stack, doing what a distribution with a trusted key group, the
@@ -56,8 +56,6 @@ const FORWARDED_HEADERS = [
 
 export interface RunningEdge {
   readonly url: string;
-  readonly server: Server;
-  readonly cache: Map<string, CacheEntry>;
   close(): Promise<void>;
 }
 
@@ -188,9 +186,6 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       sendXmlError(res, 502, "BadGateway", "CloudFront wasn't able to connect to the origin.");
     });
   });
-  await new Promise<void>((resolve) =>
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve),
-  );
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, server, cache, close: () => closeServer(server) };
+  const url = await listen(server, options.port, options.host);
+  return { url, close: () => closeServer(server) };
 }

@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { FunctionUrlEvent } from "../functions/function-url";
 import type { FunctionUrlHandler } from "../functions/handler";
 import { applyCors, type CorsRule } from "./cors";
-import { closeServer } from "./storage-server";
+import { closeServer, listen } from "./http-listen";
 
 /** Lambda's synchronous invocation payload limit, which a function URL enforces on the request. */
 export const MAX_REQUEST_BYTES = 6 * 1024 * 1024;
@@ -82,8 +81,11 @@ export interface FunctionUrlServerOptions {
 
 export interface RunningFunctionUrl {
   readonly url: string;
-  readonly server: Server;
   close(): Promise<void>;
+}
+
+function refuseTooLarge(res: ServerResponse): void {
+  res.writeHead(413, { "content-type": "application/json", connection: "close" }).end(TOO_LARGE);
 }
 
 /** Serves the handler the way a Lambda function URL does. */
@@ -92,7 +94,7 @@ export async function startFunctionUrl(options: FunctionUrlServerOptions): Promi
     if (options.cors && applyCors(options.cors, req, res)) return;
     const declared = Number(req.headers["content-length"] ?? "0");
     if (declared > MAX_REQUEST_BYTES) {
-      res.writeHead(413, { "content-type": "application/json", connection: "close" }).end(TOO_LARGE);
+      refuseTooLarge(res);
       req.resume();
       return;
     }
@@ -103,7 +105,7 @@ export async function startFunctionUrl(options: FunctionUrlServerOptions): Promi
       size += chunk.length;
       if (size > MAX_REQUEST_BYTES && !refused) {
         refused = true;
-        res.writeHead(413, { "content-type": "application/json", connection: "close" }).end(TOO_LARGE);
+        refuseTooLarge(res);
       }
       if (!refused) chunks.push(chunk);
     });
@@ -133,9 +135,6 @@ export async function startFunctionUrl(options: FunctionUrlServerOptions): Promi
         });
     });
   });
-  await new Promise<void>((resolve) =>
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve),
-  );
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, server, close: () => closeServer(server) };
+  const url = await listen(server, options.port, options.host);
+  return { url, close: () => closeServer(server) };
 }

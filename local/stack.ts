@@ -5,7 +5,7 @@ import type { AuthSettings } from "../functions/auth-settings";
 import { createHandler } from "../functions/handler";
 import type { Logger } from "../functions/log";
 import type { CorsRule } from "./cors";
-import { type RunningEdge, startEdge } from "./edge-server";
+import { startEdge } from "./edge-server";
 import { type RunningFunctionUrl, startFunctionUrl } from "./function-url-server";
 import { type RunningStorage, type StorageCredentials, startStorage } from "./storage-server";
 
@@ -36,7 +36,6 @@ export interface LocalStack {
   readonly apiUrl: string;
   readonly edgeUrl: string;
   readonly storageUrl: string;
-  readonly edge: RunningEdge;
   stop(): Promise<void>;
 }
 
@@ -135,7 +134,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     apiUrl: api.url,
     edgeUrl: edge.url,
     storageUrl: storage?.url ?? target.endpoint,
-    edge,
     // API first so no new work starts, storage last so acknowledged uploads finish.
     async stop() {
       await api.close();

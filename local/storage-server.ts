@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream, promises as fs } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import * as path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { applyCors, type CorsRule } from "./cors";
+import { closeServer, listen } from "./http-listen";
 import { sendXmlError } from "./s3-xml";
 import { verifyPresigned } from "./sigv4-verify";
 
@@ -50,7 +50,6 @@ interface ObjectMeta {
 
 export interface RunningStorage {
   readonly url: string;
-  readonly server: Server;
   close(): Promise<void>;
 }
 
@@ -76,14 +75,20 @@ export async function startStorage(options: StorageOptions): Promise<RunningStor
     }
   };
 
+  // Checked before the body is read, and again just before the rename in case another upload won.
+  const createOnlyConflict = async (req: IncomingMessage, key: string) =>
+    req.headers["if-none-match"] === "*" && (await readMeta(key)) !== undefined;
+  const preconditionFailed = (res: ServerResponse) =>
+    sendXmlError(
+      res,
+      412,
+      "PreconditionFailed",
+      "At least one of the pre-conditions you specified did not hold",
+    );
+
   async function put(req: IncomingMessage, res: ServerResponse, key: string): Promise<void> {
-    if (req.headers["if-none-match"] === "*" && (await readMeta(key))) {
-      sendXmlError(
-        res,
-        412,
-        "PreconditionFailed",
-        "At least one of the pre-conditions you specified did not hold",
-      );
+    if (await createOnlyConflict(req, key)) {
+      preconditionFailed(res);
       req.resume();
       return;
     }
@@ -109,14 +114,9 @@ export async function startStorage(options: StorageOptions): Promise<RunningStor
       const handle = await fs.open(tmp, "r");
       await handle.sync();
       await handle.close();
-      if (req.headers["if-none-match"] === "*" && (await readMeta(key))) {
+      if (await createOnlyConflict(req, key)) {
         await fs.rm(tmp, { force: true });
-        sendXmlError(
-          res,
-          412,
-          "PreconditionFailed",
-          "At least one of the pre-conditions you specified did not hold",
-        );
+        preconditionFailed(res);
         return;
       }
       const etag = `"${md5.digest("hex")}"`;
@@ -261,24 +261,8 @@ export async function startStorage(options: StorageOptions): Promise<RunningStor
     if (method === "DELETE") return remove(res, key);
     return get(req, res, key);
   }
-
-  await new Promise<void>((resolve) =>
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve),
-  );
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    server,
-    close: () => closeServer(server),
-  };
-}
-
-/** Stops accepting connections and resolves once every request in flight has finished. */
-export function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
+  const url = await listen(server, options.port, options.host);
+  return { url, close: () => closeServer(server) };
 }
 
 /** A single `bytes=` range, as S3 and CloudFront serve; anything else is ignored (whole object). */
