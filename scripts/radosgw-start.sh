@@ -1,19 +1,43 @@
 #!/bin/bash
 # A single-node Ceph (mon + memstore osd + radosgw) on 127.0.0.1 for the S3 compatibility suite: no systemd, no mgr.
-# Usage: radosgw-start.sh   (env: BASE, RGW_PORT). Needs Debian packages ceph-mon ceph-osd radosgw bc.
+# Usage: radosgw-start.sh   (env: BASE, RGW_PORT, MON_PORT, RGW_START_TIMEOUT). Needs Debian packages ceph-mon ceph-osd radosgw.
+# Every wait is bounded, and each step checks that the daemon it started is still alive: a daemon that dies
+# (for example an OSD refused by a monitor left over from an earlier run, "wrong fsid") fails the start with
+# its log instead of hanging the caller. Both ports must be free: a stale monitor answering on MON_PORT is
+# exactly how an OSD ends up talking to the wrong cluster.
 set -euo pipefail
-STORE=memstore
-BASE=${BASE:-${TMPDIR:-/tmp}/radosgw-$STORE}
+BASE=${BASE:-${TMPDIR:-/tmp}/signed-file-store-radosgw}
 RGW_PORT=${RGW_PORT:-7480}
-T0=$(date +%s.%N)
-ts() { printf '[%6.2fs] %s\n' "$(echo "$(date +%s.%N) - $T0" | bc)" "$*"; }
+MON_PORT=${MON_PORT:-6789}
+TIMEOUT=${RGW_START_TIMEOUT:-90}
+T0=$SECONDS
+ts() { echo "[$((SECONDS - T0))s] $*"; }
+fail() {
+  echo "radosgw-start: $*" >&2
+  for f in "$BASE"/log/*; do [ -s "$f" ] && { echo "--- tail $f" >&2; tail -n 20 "$f" >&2; }; done
+  exit 1
+}
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# wait_for NAME PIDFILE COMMAND...: runs COMMAND until it succeeds, failing if the daemon dies or time runs out.
+wait_for() {
+  local name=$1 pidfile=$2; shift 2
+  local deadline=$((SECONDS + TIMEOUT))
+  until "$@" >/dev/null 2>&1; do
+    kill -0 "$(cat "$pidfile")" 2>/dev/null || fail "$name exited during start"
+    [ "$SECONDS" -lt "$deadline" ] || fail "$name not ready after ${TIMEOUT}s"
+    sleep 0.2
+  done
+}
+for p in "$MON_PORT" "$RGW_PORT"; do
+  port_busy "$p" && fail "127.0.0.1:$p is already in use (a radosgw or monitor from an earlier run? stop it with scripts/radosgw-stop.sh)"
+done
 rm -rf "$BASE"; mkdir -p "$BASE"/{mon/ceph-a,osd/ceph-0,log,run,rgw}
 FSID=$(cat /proc/sys/kernel/random/uuid)
 CONF=$BASE/ceph.conf
 cat > "$CONF" <<CONF
 [global]
 fsid = $FSID
-mon host = v1:127.0.0.1:6789
+mon host = v1:127.0.0.1:$MON_PORT
 public addr = 127.0.0.1
 cluster addr = 127.0.0.1
 ms bind ipv6 = false
@@ -40,13 +64,8 @@ osd pool default pg autoscale mode = off
 osd crush chooseleaf type = 0
 mon data = $BASE/mon/ceph-\$id
 osd data = $BASE/osd/ceph-\$id
-osd objectstore = $STORE
+osd objectstore = memstore
 memstore device bytes = 1073741824
-bluestore block path = $BASE/osd/ceph-\$id/block.img
-bluestore block create = true
-bluestore block size = 2147483648
-bluestore fsck on mount = false
-bluestore cache size = 134217728
 osd memory target = 939524096
 [client.rgw.gw]
 rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT
@@ -55,22 +74,29 @@ rgw thread pool size = 64
 CONF
 ceph-authtool --create-keyring "$BASE/keyring" --gen-key -n mon. --cap mon 'allow *' >/dev/null
 ceph-authtool "$BASE/keyring" --gen-key -n client.admin --cap mon 'allow *' --cap osd 'allow *' --cap mgr 'allow *' >/dev/null
-monmaptool --create --fsid "$FSID" --addv a "[v1:127.0.0.1:6789]" "$BASE/monmap" >/dev/null
+monmaptool --create --fsid "$FSID" --addv a "[v1:127.0.0.1:$MON_PORT]" "$BASE/monmap" >/dev/null
 ceph-mon -c "$CONF" --mkfs -i a --monmap "$BASE/monmap" --keyring "$BASE/keyring"
-ceph-mon -c "$CONF" -i a -f </dev/null >>"$BASE/log/mon.out" 2>&1 & echo $! > "$BASE/mon.pid"
-ts "mon started pid $(cat $BASE/mon.pid)"
-until ceph -c "$CONF" --connect-timeout 2 mon stat >/dev/null 2>&1; do sleep 0.2; done
-ts "mon answers"
+ceph-mon -c "$CONF" -i a -f </dev/null >>"$BASE/log/mon.out" 2>&1 &
+echo $! >"$BASE/mon.pid"
+ts "mon started pid $(cat "$BASE/mon.pid")"
+# The answer must come from this cluster: compare the fsid, so a stray monitor can never pass for ours.
+mon_is_ours() { ceph -c "$CONF" --connect-timeout 2 fsid 2>/dev/null | grep -qx "$FSID"; }
+wait_for mon "$BASE/mon.pid" mon_is_ours
+ts "mon answers (fsid $FSID)"
 OSD_UUID=$(cat /proc/sys/kernel/random/uuid)
-OSD_ID=$(ceph -c "$CONF" osd new "$OSD_UUID")
-ceph-osd -c "$CONF" -i "$OSD_ID" --mkfs --osd-uuid "$OSD_UUID" 2>&1 | grep -v -i 'created object store' || true
+OSD_ID=$(timeout "$TIMEOUT" ceph -c "$CONF" --connect-timeout 5 osd new "$OSD_UUID") || fail "osd new failed"
+timeout "$TIMEOUT" ceph-osd -c "$CONF" -i "$OSD_ID" --mkfs --osd-uuid "$OSD_UUID" >>"$BASE/log/osd-mkfs.out" 2>&1 ||
+  fail "osd mkfs failed"
 ts "osd.$OSD_ID mkfs done"
-ceph-osd -c "$CONF" -i "$OSD_ID" -f </dev/null >>"$BASE/log/osd.out" 2>&1 & echo $! > "$BASE/osd.pid"
-until ceph -c "$CONF" osd dump 2>/dev/null | grep -q "^osd.$OSD_ID up"; do sleep 0.2; done
-ts "osd.$OSD_ID up pid $(cat $BASE/osd.pid)"
-radosgw -c "$CONF" -n client.rgw.gw -f </dev/null >>"$BASE/log/rgw.out" 2>&1 & echo $! > "$BASE/rgw.pid"
-until curl -s -o /dev/null "http://127.0.0.1:$RGW_PORT/"; do sleep 0.2; done
-ts "rgw answers on 127.0.0.1:$RGW_PORT pid $(cat $BASE/rgw.pid)"
-radosgw-admin -c "$CONF" user create --uid=test --display-name=test \
-  --access-key=AKIDTESTTESTTEST --secret-key=testsecretkeytestsecretkey >/dev/null
+ceph-osd -c "$CONF" -i "$OSD_ID" -f </dev/null >>"$BASE/log/osd.out" 2>&1 &
+echo $! >"$BASE/osd.pid"
+osd_up() { ceph -c "$CONF" --connect-timeout 2 osd dump 2>/dev/null | grep -q "^osd.$OSD_ID up"; }
+wait_for "osd.$OSD_ID" "$BASE/osd.pid" osd_up
+ts "osd.$OSD_ID up pid $(cat "$BASE/osd.pid")"
+radosgw -c "$CONF" -n client.rgw.gw -f </dev/null >>"$BASE/log/rgw.out" 2>&1 &
+echo $! >"$BASE/rgw.pid"
+wait_for radosgw "$BASE/rgw.pid" curl -s -m 2 -o /dev/null "http://127.0.0.1:$RGW_PORT/"
+ts "rgw answers on 127.0.0.1:$RGW_PORT pid $(cat "$BASE/rgw.pid")"
+timeout "$TIMEOUT" radosgw-admin -c "$CONF" user create --uid=test --display-name=test \
+  --access-key=AKIDTESTTESTTEST --secret-key=testsecretkeytestsecretkey >/dev/null || fail "user create failed"
 ts "user created"
