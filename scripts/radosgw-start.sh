@@ -62,6 +62,8 @@ osd pool default pg num = 8
 osd pool default pgp num = 8
 osd pool default pg autoscale mode = off
 osd crush chooseleaf type = 0
+# One command fewer for the OSD's start-up race (see with-radosgw.sh); a memstore OSD has no device class to detect.
+osd class update on start = false
 mon data = $BASE/mon/ceph-\$id
 osd data = $BASE/osd/ceph-\$id
 osd objectstore = memstore
