@@ -1,6 +1,8 @@
 import { ruleTemplateProblem } from "../functions/access-rules";
 import { type AuthSettings, DEFAULT_JWT_ALGORITHMS } from "../functions/auth-settings";
-import { MAX_EXPIRY_SECONDS } from "../functions/config";
+import { ConfigError, MAX_EXPIRY_SECONDS, parseUploadLimits } from "../functions/config";
+import type { UploadLimits } from "../functions/upload-rules";
+import { ORIGIN_PATTERN } from "./cors-rules";
 
 export type SigningKeyAlgorithm = "ecdsa-p256" | "rsa-2048";
 export type PriceClass = "PriceClass_100" | "PriceClass_200" | "PriceClass_All";
@@ -82,6 +84,20 @@ export interface SignedFileStoreArgs {
   readonly runtime?: LambdaRuntime;
   /** Tags for every taggable resource. */
   readonly tags?: Record<string, string>;
+  /**
+   * Largest upload in bytes, single or multipart. Single PUTs carry it as a signed Content-Length,
+   * multipart uploads are checked at completion. Default S3's own limit, 5 TiB.
+   */
+  readonly maxUploadBytes?: number;
+  /** Content types uploads may declare, `type/subtype` or `type/*`. Default any. */
+  readonly allowedContentTypes?: string[];
+  /** Part size offered to multipart clients, 5 MiB to 5 GiB. Default 8 MiB. */
+  readonly partSizeBytes?: number;
+  /**
+   * Browser origins (`https://app.example.com`) allowed to call the API, upload to the bucket and
+   * download from the CDN. Default none: no CORS headers anywhere.
+   */
+  readonly cors?: { readonly allowedOrigins: string[] };
 }
 
 export interface ResolvedArgs {
@@ -102,6 +118,8 @@ export interface ResolvedArgs {
   readonly logRetentionDays: number;
   readonly runtime: LambdaRuntime;
   readonly tags: Readonly<Record<string, string>>;
+  readonly uploads: UploadLimits;
+  readonly corsOrigins: readonly string[];
 }
 
 /** The retention periods CloudWatch Logs accepts. */
@@ -232,6 +250,18 @@ export function resolveArgs(args: SignedFileStoreArgs = {}): ResolvedArgs {
   if (!LOG_RETENTION_DAYS.includes(retention))
     fail("logRetentionDays", `must be one of ${LOG_RETENTION_DAYS.join(", ")}`, retention);
 
+  const corsOrigins = args.cors?.allowedOrigins ?? [];
+  if (
+    !Array.isArray(corsOrigins) ||
+    corsOrigins.some((o) => typeof o !== "string" || (o !== "*" && !ORIGIN_PATTERN.test(o)))
+  ) {
+    fail(
+      "cors.allowedOrigins",
+      'must be a list of origins like https://app.example.com, or ["*"]',
+      corsOrigins,
+    );
+  }
+
   return {
     expirySeconds: integerIn("expirySeconds", args.expirySeconds, 300, 1, MAX_EXPIRY_SECONDS),
     auth,
@@ -268,5 +298,21 @@ export function resolveArgs(args: SignedFileStoreArgs = {}): ResolvedArgs {
     logRetentionDays: retention,
     runtime: oneOf("runtime", args.runtime, "nodejs24.x", ["nodejs22.x", "nodejs24.x"]),
     tags: { ...args.tags },
+    uploads: resolveUploads(args),
+    corsOrigins: [...corsOrigins],
   };
+}
+
+/** The handler's own parser checks the same values at cold start; here the errors name the args. */
+function resolveUploads(args: SignedFileStoreArgs): UploadLimits {
+  try {
+    return parseUploadLimits({
+      maxUploadBytes: args.maxUploadBytes,
+      allowedContentTypes: args.allowedContentTypes,
+      partSizeBytes: args.partSizeBytes,
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new Error(error.message.replace("[uploads.", "["));
+    throw error;
+  }
 }

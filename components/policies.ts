@@ -77,9 +77,11 @@ export function functionRolePolicy(p: FunctionPolicyInputs): PolicyDocument {
       Resource: `${p.logGroupArn}:*`,
     },
     {
+      // s3:PutObject also covers CreateMultipartUpload, UploadPart and CompleteMultipartUpload
+      // (Amazon S3 User Guide, "Multipart upload API and permissions").
       Sid: "PresignObjectWrites",
       Effect: "Allow",
-      Action: ["s3:PutObject", "s3:DeleteObject"],
+      Action: ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
       Resource: `${p.bucketArn}/*`,
     },
     {

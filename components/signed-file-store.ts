@@ -4,6 +4,7 @@ import * as tls from "@pulumi/tls";
 import { CONFIG_ENV, type HandlerConfig, SIGNING_KEY_PARAMETER_ENV } from "../functions/config";
 import { resolveArgs, type SignedFileStoreArgs, type SigningKeyAlgorithm } from "./args";
 import { bundleHandler } from "./bundle";
+import { corsRules } from "./cors-rules";
 import {
   bucketPolicy,
   functionRolePolicy,
@@ -50,6 +51,7 @@ export class SignedFileStore extends pulumi.ComponentResource {
     const identity = aws.getCallerIdentityOutput({}, parent);
     const region = aws.getRegionOutput({}, parent).region;
     const partition = aws.getPartitionOutput({}, parent).partition;
+    const cors = config.corsOrigins.length > 0 ? corsRules(config.corsOrigins) : undefined;
 
     // Storage: private, owner-enforced, encrypted, versioned.
     const bucket = new aws.s3.Bucket(`${name}-bucket`, { forceDestroy: config.forceDestroy, tags }, parent);
@@ -105,6 +107,25 @@ export class SignedFileStore extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [versioning] },
     );
+    if (cors) {
+      // Browsers upload straight to S3 with the presigned URLs; multipart clients read each part's ETag.
+      new aws.s3.BucketCorsConfiguration(
+        `${name}-cors`,
+        {
+          bucket: bucket.id,
+          corsRules: [
+            {
+              allowedOrigins: [...cors.bucket.allowOrigins],
+              allowedMethods: [...cors.bucket.allowMethods],
+              allowedHeaders: [...cors.bucket.allowHeaders],
+              exposeHeaders: [...cors.bucket.exposeHeaders],
+              maxAgeSeconds: cors.bucket.maxAgeSeconds,
+            },
+          ],
+        },
+        parent,
+      );
+    }
 
     // Signing keys: every public key in the key group, the active private key in SSM.
     const keys = config.signingKeys.map((k) => {
@@ -135,6 +156,26 @@ export class SignedFileStore extends pulumi.ComponentResource {
       },
       parent,
     );
+    // CloudFront adds these CORS headers itself (originOverride), so S3 needs no CORS rule for reads
+    // (CloudFront Developer Guide, "Understand response headers policies").
+    const responseHeadersPolicy = cors
+      ? new aws.cloudfront.ResponseHeadersPolicy(
+          `${name}-cdn-cors`,
+          {
+            comment: `${name} cross-origin downloads`,
+            corsConfig: {
+              accessControlAllowCredentials: false,
+              accessControlAllowOrigins: { items: [...cors.cdn.allowOrigins] },
+              accessControlAllowMethods: { items: [...cors.cdn.allowMethods] },
+              accessControlAllowHeaders: { items: [...cors.cdn.allowHeaders] },
+              accessControlExposeHeaders: { items: [...cors.cdn.exposeHeaders] },
+              accessControlMaxAgeSec: cors.cdn.maxAgeSeconds,
+              originOverride: true,
+            },
+          },
+          parent,
+        )
+      : undefined;
     const originId = "bucket";
     const distribution = new aws.cloudfront.Distribution(
       `${name}-cdn`,
@@ -149,9 +190,11 @@ export class SignedFileStore extends pulumi.ComponentResource {
         defaultCacheBehavior: {
           targetOriginId: originId,
           viewerProtocolPolicy: "redirect-to-https",
-          allowedMethods: ["GET", "HEAD"],
+          // OPTIONS reaches the behavior only for CORS preflights; it is never cached.
+          allowedMethods: cors ? ["GET", "HEAD", "OPTIONS"] : ["GET", "HEAD"],
           cachedMethods: ["GET", "HEAD"],
           cachePolicyId: CACHING_OPTIMIZED_POLICY_ID,
+          ...(responseHeadersPolicy ? { responseHeadersPolicyId: responseHeadersPolicy.id } : {}),
           trustedKeyGroups: [keyGroup.id],
           compress: true,
         },
@@ -252,6 +295,7 @@ export class SignedFileStore extends pulumi.ComponentResource {
         expirySeconds: config.expirySeconds,
         auth: config.auth,
         publicReadPrefixes: config.publicReadPrefixes,
+        uploads: config.uploads,
       }),
     );
     const bundle = bundleHandler();
@@ -280,7 +324,21 @@ export class SignedFileStore extends pulumi.ComponentResource {
     );
     const functionUrl = new aws.lambda.FunctionUrl(
       `${name}-url`,
-      { functionName: fn.name, authorizationType: config.auth.mode === "iam" ? "AWS_IAM" : "NONE" },
+      {
+        functionName: fn.name,
+        authorizationType: config.auth.mode === "iam" ? "AWS_IAM" : "NONE",
+        ...(cors
+          ? {
+              cors: {
+                allowOrigins: [...cors.api.allowOrigins],
+                allowMethods: [...cors.api.allowMethods],
+                allowHeaders: [...cors.api.allowHeaders],
+                exposeHeaders: [...cors.api.exposeHeaders],
+                maxAge: cors.api.maxAgeSeconds,
+              },
+            }
+          : {}),
+      },
       parent,
     );
     if (config.auth.mode !== "iam") {

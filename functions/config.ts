@@ -2,6 +2,7 @@ import { type AccessRules, ruleTemplateProblem } from "./access-rules";
 import { type AuthSettings, DEFAULT_JWT_ALGORITHMS } from "./auth-settings";
 import type { CloudFrontHashAlgorithm } from "./cloudfront-signer";
 import type { S3Target } from "./s3-presigner";
+import { DEFAULT_UPLOAD_LIMITS, S3_LIMITS, type UploadLimits } from "./upload-rules";
 
 /** The longest a SigV4 presigned URL may live. */
 export const MAX_EXPIRY_SECONDS = 604_800;
@@ -17,6 +18,7 @@ export interface HandlerConfig {
   readonly expirySeconds: number;
   readonly auth: AuthSettings;
   readonly publicReadPrefixes: readonly string[];
+  readonly uploads: UploadLimits;
 }
 
 /** The environment variable holding the JSON-encoded HandlerConfig. */
@@ -101,6 +103,38 @@ export function parseAuthSettings(value: unknown): AuthSettings {
   }
 }
 
+/** `type/subtype` or `type/*`, as allowed content types are written. */
+export const MEDIA_RANGE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/(\*|[a-z0-9][a-z0-9!#$&^_.+-]*)$/;
+
+export function parseUploadLimits(value: unknown): UploadLimits {
+  if (value === undefined) return DEFAULT_UPLOAD_LIMITS;
+  const uploads = requireObject(value, "uploads");
+  const max = uploads.maxUploadBytes ?? DEFAULT_UPLOAD_LIMITS.maxUploadBytes;
+  if (typeof max !== "number" || !Number.isSafeInteger(max) || max < 1 || max > S3_LIMITS.objectBytes) {
+    throw new ConfigError(
+      `[uploads.maxUploadBytes] must be between 1 and ${S3_LIMITS.objectBytes}, got ${JSON.stringify(max)}`,
+    );
+  }
+  const types = uploads.allowedContentTypes ?? [];
+  if (!Array.isArray(types) || types.some((t) => typeof t !== "string" || !MEDIA_RANGE.test(t))) {
+    throw new ConfigError(
+      `[uploads.allowedContentTypes] must be lower-case type/subtype or type/* entries, got ${JSON.stringify(types)}`,
+    );
+  }
+  const partSize = uploads.partSizeBytes ?? DEFAULT_UPLOAD_LIMITS.partSizeBytes;
+  if (
+    typeof partSize !== "number" ||
+    !Number.isSafeInteger(partSize) ||
+    partSize < S3_LIMITS.minPartBytes ||
+    partSize > S3_LIMITS.maxPartBytes
+  ) {
+    throw new ConfigError(
+      `[uploads.partSizeBytes] must be between ${S3_LIMITS.minPartBytes} and ${S3_LIMITS.maxPartBytes}, got ${JSON.stringify(partSize)}`,
+    );
+  }
+  return { maxUploadBytes: max, allowedContentTypes: types as string[], partSizeBytes: partSize };
+}
+
 export function parseHandlerConfig(value: unknown): HandlerConfig {
   const config = requireObject(value, "config");
   const s3 = requireObject(config.s3, "s3");
@@ -132,5 +166,6 @@ export function parseHandlerConfig(value: unknown): HandlerConfig {
     expirySeconds,
     auth: parseAuthSettings(config.auth ?? { mode: "iam" }),
     publicReadPrefixes: prefixList(config.publicReadPrefixes, "publicReadPrefixes"),
+    uploads: parseUploadLimits(config.uploads),
   };
 }

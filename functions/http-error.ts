@@ -59,3 +59,21 @@ export interface ErrorBody {
 export const INTERNAL_ERROR: ErrorBody = {
   error: { code: "InternalError", message: "the request could not be completed; try again later" },
 };
+
+export class LengthRequired extends HttpError {
+  constructor(message: string) {
+    super(411, "LengthRequired", message);
+  }
+}
+
+export class NotFound extends HttpError {
+  constructor(code: string, message: string) {
+    super(404, code, message);
+  }
+}
+
+export class PreconditionFailed extends HttpError {
+  constructor(message: string) {
+    super(412, "PreconditionFailed", message);
+  }
+}

@@ -86,7 +86,9 @@ export class S3Presigner {
         signingDate: request.now,
         expiresIn: request.expiresInSeconds,
         unsignableHeaders: new Set([UNSIGNED_PAYLOAD_HEADER]),
-        unhoistableHeaders: new Set([UNSIGNED_PAYLOAD_HEADER]),
+        // The signer would move x-amz-* headers (x-amz-meta-sha256) into the query string; kept as
+        // headers, every signed value is one the client visibly sends.
+        unhoistableHeaders: new Set([UNSIGNED_PAYLOAD_HEADER, ...Object.keys(request.signedHeaders ?? {})]),
       },
     );
     const query = Object.entries(signed.query ?? {})

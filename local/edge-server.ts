@@ -136,9 +136,9 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       headers: wantsRange ? { range: String(req.headers.range) } : {},
     });
     const headers: Record<string, string> = {};
-    for (const name of FORWARDED_HEADERS) {
-      const value = origin.headers.get(name);
-      if (value !== null) headers[name] = value;
+    for (const [name, value] of origin.headers) {
+      // User metadata reaches viewers as S3 sends it, like the headers listed.
+      if (FORWARDED_HEADERS.includes(name) || name.startsWith("x-amz-meta-")) headers[name] = value;
     }
     const size = Number(origin.headers.get("content-length") ?? "-1");
     const ttl = origin.status === 200 ? ttlSeconds(headers["cache-control"]) : 0;

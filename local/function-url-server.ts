@@ -4,6 +4,7 @@ import type { FunctionUrlEvent } from "../functions/function-url";
 import type { FunctionUrlHandler } from "../functions/handler";
 import { applyCors, type CorsRule } from "./cors";
 import { closeServer, listen } from "./http-listen";
+import { verifyAuthorizationHeader } from "./sigv4-verify";
 
 /** Lambda's synchronous invocation payload limit, which a function URL enforces on the request. */
 export const MAX_REQUEST_BYTES = 6 * 1024 * 1024;
@@ -71,8 +72,17 @@ export function toFunctionUrlEvent(req: IncomingMessage, body: Buffer, now: Date
   };
 }
 
+/** A caller the local AWS_IAM function URL knows, as IAM would. */
+export interface IamCaller {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly userArn: string;
+}
+
 export interface FunctionUrlServerOptions {
   readonly handler: FunctionUrlHandler;
+  /** Auth type AWS_IAM: only requests SigV4-signed (service `lambda`) by these callers reach the handler. */
+  readonly iamCallers?: readonly IamCaller[];
   readonly port?: number;
   readonly host?: string;
   readonly cors?: CorsRule;
@@ -86,6 +96,23 @@ export interface RunningFunctionUrl {
 
 function refuseTooLarge(res: ServerResponse): void {
   res.writeHead(413, { "content-type": "application/json", connection: "close" }).end(TOO_LARGE);
+}
+
+function iamCaller(callers: readonly IamCaller[], req: IncomingMessage, body: Buffer): IamCaller | undefined {
+  const rawUrl = req.url ?? "/";
+  const q = rawUrl.indexOf("?");
+  const verdict = verifyAuthorizationHeader(
+    {
+      method: req.method ?? "GET",
+      rawPath: q === -1 ? rawUrl : rawUrl.slice(0, q),
+      rawQuery: q === -1 ? "" : rawUrl.slice(q + 1),
+      headers: req.headers,
+    },
+    (id) => callers.find((c) => c.accessKeyId === id)?.secretAccessKey,
+    new Date(),
+    body,
+  );
+  return verdict.ok ? callers.find((c) => c.accessKeyId === verdict.accessKeyId) : undefined;
 }
 
 /** Serves the handler the way a Lambda function URL does. */
@@ -111,7 +138,33 @@ export async function startFunctionUrl(options: FunctionUrlServerOptions): Promi
     });
     req.on("end", () => {
       if (refused) return;
-      const event = toFunctionUrlEvent(req, Buffer.concat(chunks), new Date());
+      const body = Buffer.concat(chunks);
+      let event = toFunctionUrlEvent(req, body, new Date());
+      if (options.iamCallers) {
+        const caller = iamCaller(options.iamCallers, req, body);
+        if (!caller) {
+          // What a function URL with auth type AWS_IAM answers an unsigned or badly signed request.
+          res
+            .writeHead(403, { "content-type": "application/json" })
+            .end(JSON.stringify({ Message: "Forbidden" }));
+          return;
+        }
+        event = {
+          ...event,
+          requestContext: {
+            ...event.requestContext,
+            authorizer: {
+              iam: {
+                accessKey: caller.accessKeyId,
+                accountId: caller.userArn.split(":")[4] ?? "",
+                callerId: caller.accessKeyId,
+                userArn: caller.userArn,
+                userId: caller.accessKeyId,
+              },
+            },
+          },
+        };
+      }
       options
         .handler(event)
         .then((result) => {

@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 
-function escapeXml(text: string): string {
+export function escapeXml(text: string): string {
   return text.replace(
     /[<>&'"]/g,
     (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", "'": "&apos;", '"': "&quot;" })[c] ?? c,
@@ -26,4 +26,22 @@ export function sendXmlError(
     ...extraHeaders,
   });
   res.end(res.req.method === "HEAD" ? undefined : body);
+}
+
+/** A successful S3 XML answer: `element` holds already-escaped child elements. */
+export function sendXml(res: ServerResponse, element: string, inner: string): void {
+  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<${element} xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${inner}</${element}>`;
+  res.writeHead(200, { "content-type": "application/xml", "content-length": Buffer.byteLength(body) });
+  res.end(body);
+}
+
+export function unescapeXml(text: string): string {
+  return text.replace(
+    /&(lt|gt|amp|apos|quot|#(\d+)|#x([0-9a-f]+));/gi,
+    (_m, name: string, dec?: string, hex?: string) => {
+      if (dec) return String.fromCodePoint(Number(dec));
+      if (hex) return String.fromCodePoint(Number.parseInt(hex, 16));
+      return ({ lt: "<", gt: ">", amp: "&", apos: "'", quot: '"' } as Record<string, string>)[name] ?? "";
+    },
+  );
 }

@@ -158,7 +158,47 @@ export function verifyPresigned(
       message: "X-Amz-Expires must be between 1 and 604800 seconds.",
     };
   }
-  const secret = secretFor(accessKeyId);
+  const signedHeaders = signedHeaderList.split(";");
+  const mismatch = checkSignature(request, query, secretFor, {
+    accessKeyId,
+    scope: { date: scopeDate, region, service },
+    amzDate,
+    signedHeaders,
+    signature,
+    payloadHash: param("X-Amz-Content-Sha256") ?? "UNSIGNED-PAYLOAD",
+    check: () => {
+      const expiresAt = new Date(signedAt.getTime() + lifetime * 1000);
+      if (now.getTime() > expiresAt.getTime())
+        return { ok: false, code: "AccessDenied", message: "Request has expired" };
+      if (signedAt.getTime() - now.getTime() > MAX_SKEW_MS) {
+        return { ok: false, code: "AccessDenied", message: "Request is not valid yet" };
+      }
+      return undefined;
+    },
+  });
+  if (mismatch) return mismatch;
+  return { ok: true, accessKeyId, expiresAt: new Date(signedAt.getTime() + lifetime * 1000), signedHeaders };
+}
+
+interface SignatureClaim {
+  readonly accessKeyId: string;
+  readonly scope: { readonly date: string; readonly region: string; readonly service: string };
+  readonly amzDate: string;
+  readonly signedHeaders: readonly string[];
+  readonly signature: string;
+  readonly payloadHash: string;
+  /** Time checks, run once the key is known to exist (S3 reports an unknown key first). */
+  readonly check: () => Extract<SigV4Verdict, { ok: false }> | undefined;
+}
+
+/** The checks both kinds of SigV4 share: known key, time, signed-header rules, and the HMAC itself. */
+function checkSignature(
+  request: PresignedRequest,
+  query: Array<[string, string]>,
+  secretFor: (accessKeyId: string) => string | undefined,
+  claim: SignatureClaim,
+): Extract<SigV4Verdict, { ok: false }> | undefined {
+  const secret = secretFor(claim.accessKeyId);
   if (secret === undefined) {
     return {
       ok: false,
@@ -166,14 +206,9 @@ export function verifyPresigned(
       message: "The AWS Access Key Id you provided does not exist in our records.",
     };
   }
-  const expiresAt = new Date(signedAt.getTime() + lifetime * 1000);
-  if (now.getTime() > expiresAt.getTime()) {
-    return { ok: false, code: "AccessDenied", message: "Request has expired" };
-  }
-  if (signedAt.getTime() - now.getTime() > MAX_SKEW_MS) {
-    return { ok: false, code: "AccessDenied", message: "Request is not valid yet" };
-  }
-  const signedHeaders = signedHeaderList.split(";");
+  const timing = claim.check();
+  if (timing) return timing;
+  const { signedHeaders } = claim;
   if (
     !signedHeaders.includes("host") ||
     signedHeaders.some((h, i) => h !== h.toLowerCase() || (i > 0 && (signedHeaders[i - 1] ?? "") >= h))
@@ -184,12 +219,18 @@ export function verifyPresigned(
       message: "X-Amz-SignedHeaders must be sorted, lower-case and include host.",
     };
   }
-  const payloadHash = param("X-Amz-Content-Sha256") ?? "UNSIGNED-PAYLOAD";
-  const canonical = canonicalRequest(request, query, signedHeaders, payloadHash);
-  const scope = `${scopeDate}/${region}/${service}/aws4_request`;
-  const stringToSign = [ALGORITHM, amzDate, scope, sha256Hex(canonical)].join("\n");
-  const expected = hmac(signingKey(secret, scopeDate, region, service), stringToSign);
-  const given = /^[0-9a-f]{64}$/.test(signature) ? Buffer.from(signature, "hex") : Buffer.alloc(0);
+  const canonical = canonicalRequest(request, query, signedHeaders, claim.payloadHash);
+  const { date, region, service } = claim.scope;
+  const stringToSign = [
+    ALGORITHM,
+    claim.amzDate,
+    `${date}/${region}/${service}/aws4_request`,
+    sha256Hex(canonical),
+  ].join("\n");
+  const expected = hmac(signingKey(secret, date, region, service), stringToSign);
+  const given = /^[0-9a-f]{64}$/.test(claim.signature)
+    ? Buffer.from(claim.signature, "hex")
+    : Buffer.alloc(0);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     return {
       ok: false,
@@ -198,5 +239,82 @@ export function verifyPresigned(
         "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
     };
   }
-  return { ok: true, accessKeyId, expiresAt, signedHeaders };
+  return undefined;
+}
+
+/**
+ * Verifies a request signed in the Authorization header ("Authenticating Requests: Using the
+ * Authorization Header"), as SDK clients send. The payload hash is taken from x-amz-content-sha256;
+ * when it is a real hash the caller must compare it with the body it reads (`payloadHash`).
+ */
+export function verifyAuthorizationHeader(
+  request: PresignedRequest,
+  secretFor: (accessKeyId: string) => string | undefined,
+  now: Date,
+  /** For services other than S3 the payload hash is the body's, with no x-amz-content-sha256 header. */
+  body?: Buffer,
+): (SigV4Verdict & { ok: true; payloadHash: string }) | Extract<SigV4Verdict, { ok: false }> {
+  const header = headerValue(request.headers.authorization) ?? "";
+  const m = /^AWS4-HMAC-SHA256 Credential=([^,]+), ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]+)$/.exec(
+    header,
+  );
+  const amzDate = headerValue(request.headers["x-amz-date"]) ?? "";
+  const payloadHash =
+    headerValue(request.headers["x-amz-content-sha256"]) ??
+    (body ? createHash("sha256").update(body).digest("hex") : "");
+  const signedAt = parseAmzDate(amzDate);
+  const [accessKeyId, scopeDate, region, service, terminator, ...rest] = (m?.[1] ?? "").split("/");
+  if (
+    !m ||
+    !signedAt ||
+    !accessKeyId ||
+    !scopeDate ||
+    !region ||
+    !service ||
+    terminator !== "aws4_request" ||
+    rest.length > 0 ||
+    amzDate.slice(0, 8) !== scopeDate ||
+    !/^([0-9a-f]{64}|UNSIGNED-PAYLOAD)$/.test(payloadHash)
+  ) {
+    return {
+      ok: false,
+      code: "AuthorizationQueryParametersError",
+      message: "The authorization header is malformed, or x-amz-date or x-amz-content-sha256 is missing.",
+    };
+  }
+  let query: Array<[string, string]>;
+  try {
+    query = parseQuery(request.rawQuery);
+  } catch {
+    return {
+      ok: false,
+      code: "AuthorizationQueryParametersError",
+      message: "The query string is not valid percent-encoding.",
+    };
+  }
+  const signedHeaders = (m[2] ?? "").split(";");
+  const mismatch = checkSignature(request, query, secretFor, {
+    accessKeyId,
+    scope: { date: scopeDate, region, service },
+    amzDate,
+    signedHeaders,
+    signature: m[3] ?? "",
+    payloadHash,
+    check: () =>
+      Math.abs(signedAt.getTime() - now.getTime()) > MAX_SKEW_MS
+        ? {
+            ok: false,
+            code: "AccessDenied",
+            message: "The difference between the request time and the current time is too large.",
+          }
+        : undefined,
+  });
+  if (mismatch) return mismatch;
+  return {
+    ok: true,
+    accessKeyId,
+    expiresAt: new Date(signedAt.getTime() + MAX_SKEW_MS),
+    signedHeaders,
+    payloadHash,
+  };
 }

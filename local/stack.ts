@@ -1,12 +1,14 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
+import { corsRules } from "../components/cors-rules";
 import type { AuthSettings } from "../functions/auth-settings";
 import { createHandler } from "../functions/handler";
 import type { Logger } from "../functions/log";
-import type { CorsRule } from "./cors";
+import { DEFAULT_UPLOAD_LIMITS, type UploadLimits } from "../functions/upload-rules";
 import { startEdge } from "./edge-server";
-import { type RunningFunctionUrl, startFunctionUrl } from "./function-url-server";
+import { startExamplePage } from "./example-server";
+import { type IamCaller, type RunningFunctionUrl, startFunctionUrl } from "./function-url-server";
 import { type RunningStorage, type StorageCredentials, startStorage } from "./storage-server";
 
 export const LOCAL_KEY_PAIR_ID = "KLOCALSTACK0001";
@@ -26,7 +28,11 @@ export interface LocalStackOptions {
   readonly expirySeconds?: number;
   readonly auth?: AuthSettings;
   readonly publicReadPrefixes?: readonly string[];
+  /** Origins allowed besides the example page's own, which is always allowed. */
   readonly corsOrigins?: readonly string[];
+  /** Port of the example page's server (a different origin from the API), default any free port. */
+  readonly examplePort?: number;
+  readonly uploads?: Partial<UploadLimits>;
   /** Use this S3-compatible server instead of the embedded storage. */
   readonly s3?: ExternalS3;
   readonly log?: (fields: Record<string, unknown>) => void;
@@ -34,6 +40,10 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   readonly apiUrl: string;
+  /** The browser example page. */
+  readonly exampleUrl: string;
+  /** With auth `iam`: the credentials the local function URL accepts. */
+  readonly iamCaller?: IamCaller;
   readonly edgeUrl: string;
   readonly storageUrl: string;
   stop(): Promise<void>;
@@ -43,7 +53,10 @@ interface LocalSecrets {
   readonly signingKeyPem: string;
   readonly writer: StorageCredentials;
   readonly reader: StorageCredentials;
+  readonly caller?: StorageCredentials;
 }
+
+const LOCAL_CALLER_ARN = "arn:aws:iam::000000000000:user/local-caller";
 
 /** Keys live in the data directory, so URLs and credentials stay valid across restarts. */
 async function loadSecrets(dataDir: string): Promise<LocalSecrets> {
@@ -56,6 +69,7 @@ async function loadSecrets(dataDir: string): Promise<LocalSecrets> {
       signingKeyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
       writer: { accessKeyId: "LOCALFUNCTIONROLE", secretAccessKey: randomBytes(30).toString("base64url") },
       reader: { accessKeyId: "LOCALCLOUDFRONTOAC", secretAccessKey: randomBytes(30).toString("base64url") },
+      caller: { accessKeyId: "LOCALIAMCALLER", secretAccessKey: randomBytes(30).toString("base64url") },
     };
     await fs.mkdir(dataDir, { recursive: true });
     await fs.writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
@@ -69,12 +83,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     options.log ??
     ((fields) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...fields })}\n`));
   const secrets = await loadSecrets(options.dataDir);
-  const corsOrigins = options.corsOrigins ?? [];
-  const cors = (methods: string[], exposeHeaders: string[]): CorsRule => ({
-    origins: corsOrigins,
-    methods,
-    exposeHeaders,
-  });
+  const example = await startExamplePage({ port: options.examplePort ?? 0, log });
+  const cors = corsRules([...(options.corsOrigins ?? []), example.url]);
 
   let storage: RunningStorage | undefined;
   let target: { bucket: string; region: string; endpoint: string };
@@ -91,7 +101,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       port: options.storagePort ?? 0,
       writer: secrets.writer,
       reader: secrets.reader,
-      cors: cors(["PUT", "DELETE"], ["ETag"]),
+      cors: cors.bucket,
       log,
     });
     target = { bucket: "local-files", region: "us-east-1", endpoint: storage.url };
@@ -105,12 +115,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     credentials: reader,
     publicKeys: new Map([[LOCAL_KEY_PAIR_ID, createPublicKey(privateKey)]]),
     port: options.edgePort ?? 0,
-    cors: cors(["GET", "HEAD"], ["ETag", "Content-Length", "Content-Range"]),
+    cors: cors.cdn,
     log,
   });
   const handlerLog: Logger = {
     log: (level, message, fields) => log({ component: "function", level, message, ...fields }),
   };
+  const auth = options.auth ?? { mode: "public" };
+  // Secrets written by an older version have no caller key; such a data directory gets one now.
+  const callerKeys = secrets.caller ?? {
+    accessKeyId: "LOCALIAMCALLER",
+    secretAccessKey: randomBytes(30).toString("base64url"),
+  };
+  const iamCaller: IamCaller | undefined =
+    auth.mode === "iam" ? { ...callerKeys, userArn: LOCAL_CALLER_ARN } : undefined;
   const api: RunningFunctionUrl = await startFunctionUrl({
     handler: createHandler({
       config: {
@@ -119,19 +137,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         keyPairId: LOCAL_KEY_PAIR_ID,
         hashAlgorithm: "SHA256",
         expirySeconds: options.expirySeconds ?? 300,
-        auth: options.auth ?? { mode: "public" },
+        auth,
         publicReadPrefixes: options.publicReadPrefixes ?? [],
+        uploads: { ...DEFAULT_UPLOAD_LIMITS, ...options.uploads },
       },
       signingKey: async () => ({ keyPairId: LOCAL_KEY_PAIR_ID, privateKey }),
       credentials: async () => writer,
       log: handlerLog,
     }),
     port: options.apiPort ?? 3000,
-    cors: cors(["GET", "HEAD", "PUT", "DELETE"], ["Location"]),
+    cors: cors.api,
+    ...(iamCaller ? { iamCallers: [iamCaller] } : {}),
     log,
   });
   return {
     apiUrl: api.url,
+    exampleUrl: `${example.url}/`,
+    ...(iamCaller ? { iamCaller } : {}),
     edgeUrl: edge.url,
     storageUrl: storage?.url ?? target.endpoint,
     // API first so no new work starts, storage last so acknowledged uploads finish.
@@ -139,6 +161,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await api.close();
       await edge.close();
       await storage?.close();
+      await example.close();
     },
   };
 }

@@ -255,7 +255,12 @@ describe("SignedFileStore with no args", () => {
         {
           Sid: "PresignObjectWrites",
           Effect: "Allow",
-          Action: ["s3:PutObject", "s3:DeleteObject"],
+          Action: [
+            "s3:PutObject",
+            "s3:DeleteObject",
+            "s3:AbortMultipartUpload",
+            "s3:ListMultipartUploadParts",
+          ],
           Resource: "arn:aws:s3:::files-bucket-0a1b2c3/*",
         },
         {
@@ -288,7 +293,7 @@ describe("SignedFileStore with no args", () => {
 
   it("has no wildcard action in any Allow statement", () => {
     const actions = allowedActions(built.resources);
-    expect(actions.length).to.equal(30);
+    expect(actions.length).to.equal(32);
     expect(actions.filter(([, a]) => a.includes("*"))).to.deep.equal([]);
   });
 
@@ -323,6 +328,7 @@ describe("SignedFileStore with no args", () => {
       expirySeconds: 300,
       auth: { mode: "iam" },
       publicReadPrefixes: [],
+      uploads: { maxUploadBytes: 5 * 1024 ** 4, allowedContentTypes: [], partSizeBytes: 8 * 1024 ** 2 },
     });
   });
 
@@ -393,6 +399,10 @@ describe("SignedFileStore fully configured", () => {
       logRetentionDays: 90,
       runtime: "nodejs22.x",
       tags: { team: "media" },
+      maxUploadBytes: 100 * 1024 ** 3,
+      allowedContentTypes: ["image/*", "video/mp4"],
+      partSizeBytes: 16 * 1024 ** 2,
+      cors: { allowedOrigins: ["https://app.example.com", "http://localhost:5173"] },
     });
   });
 
@@ -449,8 +459,66 @@ describe("SignedFileStore fully configured", () => {
         rules: { read: ["{sub}/", "shared/"], write: ["{sub}/"], delete: ["{sub}/"] },
       },
       publicReadPrefixes: ["public/"],
+      uploads: {
+        maxUploadBytes: 100 * 1024 ** 3,
+        allowedContentTypes: ["image/*", "video/mp4"],
+        partSizeBytes: 16 * 1024 ** 2,
+      },
     });
     expect(built.outputs.cdnDomainName).to.equal("files.example.com");
+  });
+
+  it("configures CORS for the same origins on the function URL, the bucket and the CDN", () => {
+    const origins = ["https://app.example.com", "http://localhost:5173"];
+    expect(find("aws:lambda/functionUrl:FunctionUrl").inputs.cors).to.deep.equal({
+      allowOrigins: origins,
+      allowMethods: ["GET", "HEAD", "PUT", "POST", "DELETE"],
+      allowHeaders: [
+        "accept",
+        "authorization",
+        "content-type",
+        "content-disposition",
+        "if-none-match",
+        "x-amz-meta-sha256",
+        "upload-length",
+        "x-amz-content-sha256",
+        "x-amz-date",
+        "x-amz-security-token",
+      ],
+      exposeHeaders: ["location"],
+      maxAge: 600,
+    });
+    expect(find("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration").inputs).to.deep.equal({
+      bucket: "media-bucket-id",
+      corsRules: [
+        {
+          allowedOrigins: origins,
+          allowedMethods: ["PUT", "DELETE"],
+          allowedHeaders: ["content-type", "content-disposition", "if-none-match", "x-amz-meta-sha256"],
+          exposeHeaders: ["etag"],
+          maxAgeSeconds: 600,
+        },
+      ],
+    });
+    const policy = find("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy");
+    expect(policy.inputs.corsConfig).to.deep.equal({
+      accessControlAllowCredentials: false,
+      accessControlAllowOrigins: { items: origins },
+      accessControlAllowMethods: { items: ["GET", "HEAD", "OPTIONS"] },
+      accessControlAllowHeaders: { items: ["range"] },
+      accessControlExposeHeaders: {
+        items: ["etag", "content-length", "content-range", "content-disposition", "x-amz-meta-sha256"],
+      },
+      accessControlMaxAgeSec: 600,
+      originOverride: true,
+    });
+    const behavior = find("aws:cloudfront/distribution:Distribution").inputs.defaultCacheBehavior as Record<
+      string,
+      unknown
+    >;
+    expect(behavior.responseHeadersPolicyId).to.equal(policy.id);
+    expect(behavior.allowedMethods).to.deep.equal(["GET", "HEAD", "OPTIONS"]);
+    expect(behavior.cachedMethods).to.deep.equal(["GET", "HEAD"]);
   });
 
   it("opens the function URL with auth NONE and exactly the two permissions a URL needs", () => {

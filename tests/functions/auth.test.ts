@@ -252,6 +252,7 @@ describe("config parsing", () => {
       expirySeconds: 300,
       auth: { mode: "iam" },
       publicReadPrefixes: [],
+      uploads: { maxUploadBytes: 5 * 1024 ** 4, allowedContentTypes: [], partSizeBytes: 8 * 1024 ** 2 },
     });
   });
   const bad: Array<[Record<string, unknown>, string]> = [
@@ -260,6 +261,18 @@ describe("config parsing", () => {
     [{ expirySeconds: 1.5 }, "[expirySeconds] must be between 1 and 604800, got 1.5"],
     [{ hashAlgorithm: "MD5" }, '[hashAlgorithm] must be SHA1 or SHA256, got "MD5"'],
     [{ keyPairId: "" }, '[keyPairId] must be a non-empty string, got ""'],
+    [
+      { uploads: { maxUploadBytes: 0 } },
+      "[uploads.maxUploadBytes] must be between 1 and 5497558138880, got 0",
+    ],
+    [
+      { uploads: { allowedContentTypes: ["Image/PNG"] } },
+      '[uploads.allowedContentTypes] must be lower-case type/subtype or type/* entries, got ["Image/PNG"]',
+    ],
+    [
+      { uploads: { partSizeBytes: 1048576 } },
+      "[uploads.partSizeBytes] must be between 5242880 and 5368709120, got 1048576",
+    ],
     [{ auth: { mode: "oauth" } }, '[auth.mode] must be one of iam, jwt, public, got "oauth"'],
     [
       { auth: { mode: "jwt", issuer: "i", audience: "a", jwksUrl: "ftp://x" } },

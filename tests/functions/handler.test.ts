@@ -270,16 +270,16 @@ const errorCases: Array<[string, string, number, string, string]> = [
   [
     "POST",
     "/a.txt",
-    405,
-    "MethodNotAllowed",
-    "method POST is not allowed here; use one of GET, HEAD, PUT, DELETE",
+    400,
+    "InvalidQuery",
+    "POST starts a multipart upload (?uploads) or completes one (?uploadId=ID)",
   ],
   [
     "PATCH",
     "/a.txt",
     405,
     "MethodNotAllowed",
-    "method PATCH is not allowed here; use one of GET, HEAD, PUT, DELETE",
+    "method PATCH is not allowed here; use one of GET, HEAD, PUT, POST, DELETE",
   ],
   ["GET", "/", 400, "InvalidKey", "the path must name an object key, for example /photos/cat.png"],
   ["GET", "/a//b", 400, "InvalidKey", 'the key has an empty, "." or ".." segment: "" is not allowed'],
@@ -318,7 +318,7 @@ describe("handler: errors", () => {
       const headers = {
         "content-type": "application/json",
         "cache-control": "no-store",
-        ...(status === 405 ? { allow: "GET, HEAD, PUT, DELETE" } : {}),
+        ...(status === 405 ? { allow: "GET, HEAD, PUT, POST, DELETE" } : {}),
       };
       expect(result.headers).to.deep.equal(headers);
       expect(lines).to.have.length(1);

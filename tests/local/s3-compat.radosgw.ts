@@ -9,6 +9,7 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { expect } from "chai";
 import { createHandler } from "../../functions/handler";
 import { S3Presigner } from "../../functions/s3-presigner";
+import { DEFAULT_UPLOAD_LIMITS } from "../../functions/upload-rules";
 import { startLocalStack } from "../../local/stack";
 import { functionUrlEvent } from "../support/events";
 import { ecdsaKey } from "../support/keys";
@@ -36,6 +37,7 @@ function handlerWith(expirySeconds: number) {
       expirySeconds,
       auth: { mode: "public" },
       publicReadPrefixes: [],
+      uploads: DEFAULT_UPLOAD_LIMITS,
     },
     signingKey: async () => ({ keyPairId: "K1", privateKey: ecdsaKey.privateKey }),
     credentials: async () => credentials,

@@ -1,6 +1,7 @@
 import type { HandlerConfig } from "../../functions/config";
 import { createHandler, type FunctionUrlHandler, type HandlerDeps } from "../../functions/handler";
 import type { Logger } from "../../functions/log";
+import { DEFAULT_UPLOAD_LIMITS } from "../../functions/upload-rules";
 import { ecdsaKey, type TestKeyPair } from "./keys";
 
 export const NOW = new Date("2026-11-22T10:00:00.250Z");
@@ -22,6 +23,7 @@ export function baseConfig(overrides: Partial<HandlerConfig> = {}): HandlerConfi
     expirySeconds: 300,
     auth: { mode: "public" },
     publicReadPrefixes: [],
+    uploads: DEFAULT_UPLOAD_LIMITS,
     ...overrides,
   };
 }

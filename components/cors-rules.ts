@@ -1,0 +1,59 @@
+/**
+ * One list of allowed origins becomes three CORS configurations: the function URL (the API calls),
+ * the bucket (presigned PUT and DELETE, with ETag exposed so multipart clients can read each part's
+ * ETag) and the CDN (cross-origin downloads). Plain data, shared by the component and the local stack.
+ */
+export interface CorsRule {
+  readonly allowOrigins: readonly string[];
+  readonly allowMethods: readonly string[];
+  readonly allowHeaders: readonly string[];
+  readonly exposeHeaders: readonly string[];
+  readonly maxAgeSeconds: number;
+}
+
+export interface CorsRules {
+  readonly api: CorsRule;
+  readonly bucket: CorsRule;
+  readonly cdn: CorsRule;
+}
+
+/** Headers an upload may carry to S3; each is signed into the URL when given. */
+const UPLOAD_HEADERS = ["content-type", "content-disposition", "if-none-match", "x-amz-meta-sha256"];
+const MAX_AGE_SECONDS = 600;
+
+export function corsRules(allowOrigins: readonly string[]): CorsRules {
+  return {
+    api: {
+      allowOrigins,
+      allowMethods: ["GET", "HEAD", "PUT", "POST", "DELETE"],
+      allowHeaders: [
+        "accept",
+        "authorization",
+        ...UPLOAD_HEADERS,
+        "upload-length",
+        "x-amz-content-sha256",
+        "x-amz-date",
+        "x-amz-security-token",
+      ],
+      exposeHeaders: ["location"],
+      maxAgeSeconds: MAX_AGE_SECONDS,
+    },
+    bucket: {
+      allowOrigins,
+      allowMethods: ["PUT", "DELETE"],
+      allowHeaders: UPLOAD_HEADERS,
+      exposeHeaders: ["etag"],
+      maxAgeSeconds: MAX_AGE_SECONDS,
+    },
+    cdn: {
+      allowOrigins,
+      allowMethods: ["GET", "HEAD", "OPTIONS"],
+      allowHeaders: ["range"],
+      exposeHeaders: ["etag", "content-length", "content-range", "content-disposition", "x-amz-meta-sha256"],
+      maxAgeSeconds: MAX_AGE_SECONDS,
+    },
+  };
+}
+
+/** `https://app.example.com` or `http://127.0.0.1:3001`: scheme, host and optional port, no path. */
+export const ORIGIN_PATTERN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i;

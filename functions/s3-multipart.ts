@@ -1,0 +1,139 @@
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  ListPartsCommand,
+  S3Client,
+  S3ServiceException,
+} from "@aws-sdk/client-s3";
+import { BadRequest, NotFound, PreconditionFailed } from "./http-error";
+import type { CredentialsProvider, S3Target } from "./s3-presigner";
+import type { UploadDescription } from "./upload-rules";
+
+export interface UploadedPart {
+  readonly partNumber: number;
+  readonly etag: string;
+  readonly size: number;
+}
+
+export interface CompletedPart {
+  readonly partNumber: number;
+  readonly etag: string;
+}
+
+/** The multipart calls the function makes itself; part bytes never pass through it. */
+export interface MultipartStore {
+  create(key: string, upload: UploadDescription): Promise<string>;
+  listParts(key: string, uploadId: string): Promise<UploadedPart[]>;
+  complete(
+    key: string,
+    uploadId: string,
+    parts: readonly CompletedPart[],
+    createOnly: boolean,
+  ): Promise<{ etag: string }>;
+  abort(key: string, uploadId: string): Promise<void>;
+}
+
+/** S3 errors a client can act on, with messages that say how. Anything else is a 500. */
+function clientError(error: unknown, uploadId: string): never {
+  if (error instanceof S3ServiceException) {
+    switch (error.name) {
+      case "NoSuchUpload":
+        throw new NotFound(
+          "NoSuchUpload",
+          `no multipart upload ${uploadId} for this key: it was completed, aborted or has expired`,
+        );
+      case "InvalidPart":
+        throw new BadRequest(
+          "InvalidPart",
+          "a listed part was not uploaded or its etag does not match; list the parts with GET ?uploadId",
+        );
+      case "InvalidPartOrder":
+        throw new BadRequest("InvalidPartOrder", "parts must be listed in ascending partNumber order");
+      case "EntityTooSmall":
+        throw new BadRequest("EntityTooSmall", "every part except the last must be at least 5 MiB");
+      case "PreconditionFailed":
+        throw new PreconditionFailed("the object already exists and If-None-Match: * was given");
+    }
+  }
+  throw error;
+}
+
+/**
+ * Over the S3 client, with checksums only where S3 requires them: the SDK's WHEN_SUPPORTED default
+ * would otherwise make every multipart upload a CRC32 one (CreateMultipartUpload records the
+ * algorithm), and parts sent through presigned URLs carry no checksum.
+ */
+export function s3MultipartStore(target: S3Target, credentials: CredentialsProvider): MultipartStore {
+  const client = new S3Client({
+    region: target.region,
+    credentials,
+    ...(target.endpoint ? { endpoint: target.endpoint, forcePathStyle: true } : {}),
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+    maxAttempts: 3,
+  });
+  const Bucket = target.bucket;
+  return {
+    async create(key, upload) {
+      const out = await client.send(
+        new CreateMultipartUploadCommand({
+          Bucket,
+          Key: key,
+          ...(upload.contentType ? { ContentType: upload.contentType } : {}),
+          ...(upload.contentDisposition ? { ContentDisposition: upload.contentDisposition } : {}),
+          ...(upload.sha256 ? { Metadata: { sha256: upload.sha256 } } : {}),
+        }),
+      );
+      if (!out.UploadId) throw new Error("CreateMultipartUpload answered without an UploadId");
+      return out.UploadId;
+    },
+    async listParts(key, uploadId) {
+      const parts: UploadedPart[] = [];
+      let marker: string | undefined;
+      try {
+        // S3 returns at most 1,000 parts per call.
+        do {
+          const page = await client.send(
+            new ListPartsCommand({
+              Bucket,
+              Key: key,
+              UploadId: uploadId,
+              ...(marker ? { PartNumberMarker: marker } : {}),
+            }),
+          );
+          for (const p of page.Parts ?? []) {
+            parts.push({ partNumber: p.PartNumber ?? 0, etag: p.ETag ?? "", size: p.Size ?? 0 });
+          }
+          marker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
+        } while (marker);
+      } catch (error) {
+        clientError(error, uploadId);
+      }
+      return parts;
+    },
+    async complete(key, uploadId, parts, createOnly) {
+      try {
+        const out = await client.send(
+          new CompleteMultipartUploadCommand({
+            Bucket,
+            Key: key,
+            UploadId: uploadId,
+            MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
+            ...(createOnly ? { IfNoneMatch: "*" } : {}),
+          }),
+        );
+        return { etag: out.ETag ?? "" };
+      } catch (error) {
+        return clientError(error, uploadId);
+      }
+    },
+    async abort(key, uploadId) {
+      try {
+        await client.send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId: uploadId }));
+      } catch (error) {
+        clientError(error, uploadId);
+      }
+    },
+  };
+}

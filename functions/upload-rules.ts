@@ -1,0 +1,158 @@
+import { BadRequest, LengthRequired, PayloadTooLarge, UnsupportedMediaType } from "./http-error";
+import { hasControlCharacter } from "./object-key";
+
+/** S3's limits (Amazon S3 User Guide, "Amazon S3 multipart upload limits"). */
+export const S3_LIMITS = {
+  singlePutBytes: 5 * 1024 ** 3,
+  objectBytes: 5 * 1024 ** 4,
+  minPartBytes: 5 * 1024 ** 2,
+  maxPartBytes: 5 * 1024 ** 3,
+  maxParts: 10_000,
+} as const;
+
+export const DEFAULT_PART_SIZE_BYTES = 8 * 1024 ** 2;
+
+export interface UploadLimits {
+  /** Largest object accepted, single or multipart. S3's own 5 TiB when not configured. */
+  readonly maxUploadBytes: number;
+  /** `type/subtype` or `type/*`, lower case; empty means any type. */
+  readonly allowedContentTypes: readonly string[];
+  /** The part size offered to multipart clients (raised when the upload would need more parts). */
+  readonly partSizeBytes: number;
+}
+
+export const DEFAULT_UPLOAD_LIMITS: UploadLimits = {
+  maxUploadBytes: S3_LIMITS.objectBytes,
+  allowedContentTypes: [],
+  partSizeBytes: DEFAULT_PART_SIZE_BYTES,
+};
+
+/** The header a client declares its upload's size with when the request carries no body (JSON mode, multipart). */
+export const UPLOAD_LENGTH_HEADER = "upload-length";
+/** Stored as object metadata and returned on download, so clients can check the bytes end to end. */
+export const SHA256_METADATA_HEADER = "x-amz-meta-sha256";
+
+/** What an upload request says about the object; every field present is signed or stored. */
+export interface UploadDescription {
+  readonly contentType?: string;
+  readonly contentDisposition?: string;
+  readonly sha256?: string;
+  /** Bytes the client will send, when it said. */
+  readonly length?: number;
+}
+
+type Headers = Readonly<Record<string, string | undefined>>;
+
+function mediaType(contentType: string): string {
+  return (contentType.split(";")[0] ?? "").trim().toLowerCase();
+}
+
+export function contentTypeAllowed(contentType: string, allowed: readonly string[]): boolean {
+  if (allowed.length === 0) return true;
+  const type = mediaType(contentType);
+  return allowed.some((a) => (a.endsWith("/*") ? type.startsWith(a.slice(0, -1)) : type === a));
+}
+
+function declaredLength(headers: Headers, bodyLength: number): number | undefined {
+  const declared = headers[UPLOAD_LENGTH_HEADER];
+  if (declared !== undefined) {
+    if (!/^\d{1,16}$/.test(declared.trim())) {
+      throw new BadRequest(
+        "InvalidUploadLength",
+        `Upload-Length must be a whole number of bytes, got "${declared}"`,
+      );
+    }
+    return Number(declared.trim());
+  }
+  // A body sent to the function (curl -L -T) is the body the redirect will send again.
+  return bodyLength > 0 ? bodyLength : undefined;
+}
+
+/**
+ * Reads and checks an upload's headers before anything is signed: 415 for a type the store does not
+ * take, 413 for a size over the limit, 400 for a malformed disposition or checksum.
+ */
+export function describeUpload(
+  headers: Headers,
+  limits: UploadLimits,
+  bodyLength: number,
+): UploadDescription {
+  const contentType = headers["content-type"]?.trim() || undefined;
+  if (limits.allowedContentTypes.length > 0) {
+    const allowed = limits.allowedContentTypes.join(", ");
+    if (contentType === undefined) {
+      throw new UnsupportedMediaType(`a Content-Type header is required; this store accepts ${allowed}`);
+    }
+    if (!contentTypeAllowed(contentType, limits.allowedContentTypes)) {
+      throw new UnsupportedMediaType(
+        `content type "${mediaType(contentType)}" is not accepted; this store accepts ${allowed}`,
+      );
+    }
+  }
+  const contentDisposition = headers["content-disposition"]?.trim() || undefined;
+  if (
+    contentDisposition !== undefined &&
+    (contentDisposition.length > 1024 || hasControlCharacter(contentDisposition))
+  ) {
+    throw new BadRequest(
+      "InvalidContentDisposition",
+      "Content-Disposition must be at most 1024 characters without control characters",
+    );
+  }
+  const sha256 = headers[SHA256_METADATA_HEADER]?.trim().toLowerCase() || undefined;
+  if (sha256 !== undefined && !/^[0-9a-f]{64}$/.test(sha256)) {
+    throw new BadRequest(
+      "InvalidChecksum",
+      "x-amz-meta-sha256 must be the SHA-256 of the file as 64 hex digits",
+    );
+  }
+  const length = declaredLength(headers, bodyLength);
+  if (length !== undefined && length > limits.maxUploadBytes) {
+    throw new PayloadTooLarge(
+      `the upload is ${length} bytes; this store accepts at most ${limits.maxUploadBytes} bytes`,
+    );
+  }
+  return {
+    ...(contentType === undefined ? {} : { contentType }),
+    ...(contentDisposition === undefined ? {} : { contentDisposition }),
+    ...(sha256 === undefined ? {} : { sha256 }),
+    ...(length === undefined ? {} : { length }),
+  };
+}
+
+/** Extra checks for a single PUT: its size is signed as Content-Length, so S3 refuses any other. */
+export function checkSinglePut(upload: UploadDescription, limits: UploadLimits): void {
+  if (upload.length === undefined) {
+    if (limits.maxUploadBytes < S3_LIMITS.objectBytes) {
+      throw new LengthRequired(
+        `this store limits uploads to ${limits.maxUploadBytes} bytes; send Upload-Length (the file's size in bytes) so the limit can be signed into the upload URL`,
+      );
+    }
+    return;
+  }
+  if (upload.length > S3_LIMITS.singlePutBytes) {
+    throw new PayloadTooLarge(
+      `a single PUT is limited to ${S3_LIMITS.singlePutBytes} bytes (5 GiB) by S3; upload ${upload.length} bytes in parts, starting with POST ?uploads`,
+    );
+  }
+}
+
+/**
+ * The part size to offer: the configured one, raised to the next MiB when the upload would
+ * otherwise need more than S3's 10,000 parts.
+ */
+export function partSizeFor(length: number | undefined, limits: UploadLimits): number {
+  const mib = 1024 ** 2;
+  const needed = length === undefined ? 0 : Math.ceil(length / S3_LIMITS.maxParts / mib) * mib;
+  return Math.max(limits.partSizeBytes, needed);
+}
+
+/** The headers an upload request to S3 must carry, by lower-case name. */
+export function signedUploadHeaders(upload: UploadDescription): Record<string, string> {
+  return {
+    ...(upload.contentType === undefined ? {} : { "content-type": upload.contentType }),
+    ...(upload.contentDisposition === undefined ? {} : { "content-disposition": upload.contentDisposition }),
+    ...(upload.sha256 === undefined ? {} : { [SHA256_METADATA_HEADER]: upload.sha256 }),
+    ...(upload.length === undefined ? {} : { "content-length": String(upload.length) }),
+  };
+}

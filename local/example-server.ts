@@ -1,0 +1,49 @@
+import { promises as fs } from "node:fs";
+import { createServer } from "node:http";
+import * as path from "node:path";
+import { closeServer, listen } from "./http-listen";
+
+/** The browser example, served from its own origin so that every call it makes is cross-origin, as in production. */
+const PAGE_DIR = path.join(__dirname, "..", "examples", "browser");
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+};
+
+export interface RunningExamplePage {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export async function startExamplePage(options: {
+  readonly port?: number;
+  readonly log?: (fields: Record<string, unknown>) => void;
+}): Promise<RunningExamplePage> {
+  const files = new Map<string, string>();
+  for (const name of await fs.readdir(PAGE_DIR)) files.set(`/${name}`, name);
+  const server = createServer((req, res) => {
+    const pathname = new URL(req.url ?? "/", "http://127.0.0.1").pathname;
+    const name = files.get(pathname === "/" ? "/index.html" : pathname);
+    if (!name || (req.method !== "GET" && req.method !== "HEAD")) {
+      res.writeHead(404, { "content-type": "text/plain" }).end("not found");
+      return;
+    }
+    fs.readFile(path.join(PAGE_DIR, name)).then(
+      (body) => {
+        res.writeHead(200, {
+          "content-type": TYPES[path.extname(name)] ?? "application/octet-stream",
+          "content-length": body.length,
+          "cache-control": "no-store",
+        });
+        res.end(req.method === "HEAD" ? undefined : body);
+      },
+      (error: unknown) => {
+        options.log?.({ component: "example", level: "error", message: "read failed", error: String(error) });
+        res.writeHead(500).end();
+      },
+    );
+  });
+  const url = await listen(server, options.port);
+  return { url, close: () => closeServer(server) };
+}
