@@ -516,7 +516,7 @@ describe("SignedFileStore fully configured", () => {
       string,
       unknown
     >;
-    expect(behavior.responseHeadersPolicyId).to.equal(policy.id);
+    expect(behavior.responseHeadersPolicyId).to.equal(`${policy.name}-id`);
     expect(behavior.allowedMethods).to.deep.equal(["GET", "HEAD", "OPTIONS"]);
     expect(behavior.cachedMethods).to.deep.equal(["GET", "HEAD"]);
   });
