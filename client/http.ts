@@ -1,0 +1,61 @@
+import { request as httpRequest, type IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
+import type { Readable } from "node:stream";
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: IncomingMessage["headers"];
+  readonly body: IncomingMessage;
+}
+
+export interface HttpRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** A buffer, or a stream factory so that a retry can read the bytes again. */
+  readonly body?: Buffer | (() => Readable);
+  /** Abort when no byte moves for this long. */
+  readonly idleTimeoutMs?: number;
+}
+
+/** Raised for failures below HTTP (refused, reset, timed out): always worth a retry. */
+export class NetworkError extends Error {}
+
+/**
+ * node:http rather than fetch: a presigned PUT must carry an exact Content-Length, and fetch sends a
+ * streamed body chunked, which S3 refuses for presigned uploads.
+ */
+export function send(req: HttpRequest): Promise<HttpResponse> {
+  const url = new URL(req.url);
+  const request = url.protocol === "https:" ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const r = request(url, { method: req.method, headers: { ...req.headers } }, (res) => {
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res });
+    });
+    r.setTimeout(req.idleTimeoutMs ?? 60_000, () =>
+      r.destroy(new NetworkError(`no progress for ${req.idleTimeoutMs ?? 60_000} ms`)),
+    );
+    r.on("error", (error) => reject(error instanceof NetworkError ? error : new NetworkError(error.message)));
+    if (req.body === undefined) r.end();
+    else if (Buffer.isBuffer(req.body)) r.end(req.body);
+    else {
+      const source = req.body();
+      source.on("error", (error) => r.destroy(error));
+      source.pipe(r);
+    }
+  });
+}
+
+export async function readText(res: HttpResponse, limit = 1024 * 1024): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res.body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      res.body.destroy();
+      throw new Error(`response larger than ${limit} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
