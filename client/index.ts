@@ -2,7 +2,7 @@ import { Api } from "./api";
 import type { ApiAuth } from "./auth";
 import { type DownloadResult, downloadFile, removeObject } from "./download";
 import { DEFAULT_RETRY, type RetryOptions } from "./retry";
-import { defaultStateDir, type Progress, type UploadOptions, type UploadResult, uploadFile } from "./upload";
+import { defaultStateDir, type UploadOptions, type UploadResult, uploadFile } from "./upload";
 
 export { Api, ApiError } from "./api";
 export { type ApiAuth, regionFromFunctionUrl } from "./auth";

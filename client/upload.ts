@@ -3,7 +3,6 @@ import { createReadStream, promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { type Api, ApiError, type PartUrl } from "./api";
 import { readText, send } from "./http";
 import { PermanentError, type RetryOptions, statusError, TransientError, withRetry } from "./retry";
@@ -114,8 +113,9 @@ async function putRange(
               tap(),
             ),
     });
-    const text = res.status >= 300 ? await readText(res) : (res.body.resume(), "");
-    if (res.status >= 300) {
+    if (res.status < 300) res.body.resume();
+    else {
+      const text = await readText(res);
       const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? "HttpError";
       // An expired URL is not the bytes' fault: a fresh one may succeed.
       if (res.status === 403 && /expired/i.test(text)) throw new TransientError(`403 ${code}: URL expired`);
@@ -156,7 +156,10 @@ export async function uploadFile(
     options.onProgress?.({ phase, bytes, total: size });
   if (size < options.multipartThreshold) {
     let hashed = 0;
-    const sha256 = await hashRange(file, 0, size - 1, "sha256", (n) => report("checksum", (hashed += n)));
+    const sha256 = await hashRange(file, 0, size - 1, "sha256", (n) => {
+      hashed += n;
+      report("checksum", hashed);
+    });
     let done = 0;
     const etag = await withRetry(async () => {
       const instruction = await api.instruct("PUT", key, {
@@ -165,7 +168,10 @@ export async function uploadFile(
       });
       // content-length is set from the file itself.
       const { "Content-Length": _ignored, ...headers } = instruction.headers;
-      return putRange({ url: instruction.url, headers }, file, 0, size, (n) => report("upload", (done += n)));
+      return putRange({ url: instruction.url, headers }, file, 0, size, (n) => {
+        done += n;
+        report("upload", done);
+      });
     }, options.retry);
     return { key, size, etag, sha256, parts: 1, resumedParts: 0 };
   }
@@ -206,7 +212,10 @@ async function uploadParts(
   }
   if (!state) {
     let hashed = 0;
-    const sha256 = await hashRange(file, 0, size - 1, "sha256", (n) => report("checksum", (hashed += n)));
+    const sha256 = await hashRange(file, 0, size - 1, "sha256", (n) => {
+      hashed += n;
+      report("checksum", hashed);
+    });
     const created = await api.createUpload(key, uploadHeaders(options, size, sha256));
     state = {
       apiUrl: api.baseUrl,
@@ -239,7 +248,10 @@ async function uploadParts(
       const { start, length } = rangeOf(partNumber);
       const etag = await withRetry(async (attempt) => {
         const target = await urls.get(partNumber, attempt > 1);
-        return putRange(target, file, start, length, (n) => report("upload", (done += n)));
+        return putRange(target, file, start, length, (n) => {
+          done += n;
+          report("upload", done);
+        });
       }, options.retry);
       uploaded.set(partNumber, etag);
     }
