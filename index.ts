@@ -45,6 +45,10 @@ const args: SignedFileStoreArgs = {
   timeoutSeconds: config.getNumber("timeoutSeconds"),
   logRetentionDays: config.getNumber("logRetentionDays"),
   tags: { project: pulumi.getProject(), stack: pulumi.getStack() },
+  maxUploadBytes: config.getNumber("maxUploadBytes"),
+  allowedContentTypes: config.getObject<string[]>("allowedContentTypes"),
+  partSizeBytes: config.getNumber("partSizeBytes"),
+  cors: { allowedOrigins: config.getObject<string[]>("corsAllowedOrigins") ?? [] },
 };
 
 const store = new SignedFileStore(`files-${pulumi.getStack()}`, args);

@@ -66,7 +66,7 @@ export interface SignedFileStoreArgs {
   readonly versioning?: boolean;
   /** Days before noncurrent versions expire. Default 30. */
   readonly noncurrentVersionExpirationDays?: number;
-  /** Days before incomplete multipart uploads are aborted. Default 1. */
+  /** Days before incomplete multipart uploads are aborted; until then they can be resumed. Default 7. */
   readonly abortIncompleteMultipartUploadDays?: number;
   /** Let `pulumi destroy` delete a bucket that still holds objects. Default false. */
   readonly forceDestroy?: boolean;
@@ -280,7 +280,7 @@ export function resolveArgs(args: SignedFileStoreArgs = {}): ResolvedArgs {
     abortIncompleteMultipartUploadDays: integerIn(
       "abortIncompleteMultipartUploadDays",
       args.abortIncompleteMultipartUploadDays,
-      1,
+      7,
       1,
       36500,
     ),

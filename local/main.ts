@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { parseAuthSettings } from "../functions/config";
+import { parseAuthSettings, parseUploadLimits } from "../functions/config";
 import { startLocalStack } from "./stack";
 
 const HELP = `signed-file-store local stack: function URL, CDN edge and S3 storage on 127.0.0.1
@@ -10,14 +10,18 @@ const HELP = `signed-file-store local stack: function URL, CDN edge and S3 stora
   --port N                 API (function URL) port, default 3000
   --edge-port N            CDN edge port, default any free port
   --storage-port N         embedded storage port, default any free port
+  --example-port N         browser example page port, default 3001
   --data-dir DIR           where objects and local keys live, default .data
   --expiry-seconds N       signed URL lifetime, default 300
-  --auth MODE              public (default) or jwt
+  --auth MODE              public (default), jwt, or iam (SigV4; the caller's keys are printed)
   --jwt-issuer URL --jwt-audience AUD --jwt-jwks-url URL
   --jwt-read LIST          comma-separated prefix templates, default {sub}/
   --jwt-write LIST         comma-separated prefix templates, default {sub}/
   --public-read LIST       comma-separated prefixes anyone may read
-  --cors-origins LIST      comma-separated allowed origins, or *
+  --cors-origins LIST      comma-separated allowed origins, or * (the example page's origin always is)
+  --max-upload-bytes N     largest upload accepted, default 5 TiB
+  --allowed-content-types LIST  comma-separated type/subtype or type/*, default any
+  --part-size N            part size offered to multipart clients, default 8388608
   --s3-endpoint URL        use this S3-compatible server instead of the embedded storage
   --s3-bucket NAME --s3-region REGION --s3-access-key-id ID --s3-secret-access-key SECRET
 `;
@@ -26,6 +30,10 @@ const OPTIONS = {
   port: { type: "string" },
   "edge-port": { type: "string" },
   "storage-port": { type: "string" },
+  "example-port": { type: "string" },
+  "max-upload-bytes": { type: "string" },
+  "allowed-content-types": { type: "string" },
+  "part-size": { type: "string" },
   "data-dir": { type: "string" },
   "expiry-seconds": { type: "string" },
   auth: { type: "string" },
@@ -106,12 +114,24 @@ async function main(): Promise<void> {
   if (expirySeconds < 1 || expirySeconds > 604800)
     fail(`--expiry-seconds must be between 1 and 604800, got ${expirySeconds}`);
   const dataDir = path.resolve(opt("data-dir") ?? ".data");
+  let uploads: ReturnType<typeof parseUploadLimits>;
+  try {
+    uploads = parseUploadLimits({
+      maxUploadBytes: int("max-upload-bytes"),
+      allowedContentTypes: list("allowed-content-types"),
+      partSizeBytes: int("part-size"),
+    });
+  } catch (error) {
+    fail((error as Error).message);
+  }
 
   const stack = await startLocalStack({
     dataDir,
     apiPort: int("port", 3000),
     edgePort: int("edge-port", 0),
     storagePort: int("storage-port", 0),
+    examplePort: int("example-port", 3001),
+    uploads,
     expirySeconds,
     auth,
     publicReadPrefixes: list("public-read") ?? [],
@@ -124,12 +144,24 @@ signed-file-store local stack (auth: ${auth.mode})
   API (function URL)  ${api}
   CDN edge            ${stack.edgeUrl}
   storage             ${stack.storageUrl}${s3 ? "" : `   (data in ${dataDir})`}
-
+  example page        ${stack.exampleUrl}?api=${encodeURIComponent(api)}
+${
+  stack.iamCaller
+    ? `
+  auth iam: sign requests (service lambda, region us-east-1) with
+    AWS_ACCESS_KEY_ID=${stack.iamCaller.accessKeyId} AWS_SECRET_ACCESS_KEY=${stack.iamCaller.secretAccessKey}
+  e.g. curl --aws-sigv4 aws:amz:us-east-1:lambda --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -H 'Accept: application/json' ${api}/photos/cat.png
+`
+    : ""
+}
   upload     curl -L -T cat.png ${api}/photos/cat.png
   download   curl -L -o back.png ${api}/photos/cat.png
   delete     curl -L -X DELETE ${api}/photos/cat.png
   large file (two steps; the function URL refuses bodies over 6 MB):
              curl -sS -X PUT -H 'Accept: application/json' ${api}/videos/big.bin | node -pe 'JSON.parse(require("fs").readFileSync(0)).url' | xargs -I{} curl --fail -T big.bin '{}'
+  any size, with progress, parallel parts and resume (the sfs CLI):
+             npm run sfs -- put big.bin videos/big.bin --api-url ${api}
+             npm run sfs -- get videos/big.bin back.bin --api-url ${api}
 
 Ctrl-C stops; uploads in flight finish first.
 `);

@@ -10,6 +10,9 @@ describe("the Pulumi program (index.ts)", () => {
       "signed-file-store:publicReadPrefixes": '["public/"]',
       "signed-file-store:signingKeyAlgorithm": "rsa-2048",
       "signed-file-store:logRetentionDays": "7",
+      "signed-file-store:maxUploadBytes": "1073741824",
+      "signed-file-store:allowedContentTypes": '["image/*"]',
+      "signed-file-store:corsAllowedOrigins": '["https://app.example.com"]',
     });
     // A require() so the program runs after the config above is set, as `pulumi up` would run it.
     const program = require("../index") as typeof import("../index");
@@ -46,6 +49,16 @@ describe("the Pulumi program (index.ts)", () => {
     expect(handlerConfig.expirySeconds).to.equal(600);
     expect(handlerConfig.auth).to.deep.equal({ mode: "public" });
     expect(handlerConfig.publicReadPrefixes).to.deep.equal(["public/"]);
+    expect(handlerConfig.uploads).to.deep.equal({
+      maxUploadBytes: 1073741824,
+      allowedContentTypes: ["image/*"],
+      partSizeBytes: 8388608,
+    });
+    expect(
+      (single(resources, "aws:lambda/functionUrl:FunctionUrl").inputs.cors as { allowOrigins: string[] })
+        .allowOrigins,
+    ).to.deep.equal(["https://app.example.com"]);
+    expect(countByType(resources)["aws:s3/bucketCorsConfiguration:BucketCorsConfiguration"]).to.equal(1);
     expect(single(resources, "aws:s3/bucket:Bucket").inputs.tags).to.deep.equal({
       project: "signed-file-store",
       stack: "test",

@@ -121,7 +121,7 @@ describe("SignedFileStore with no args", () => {
         id: "abort-incomplete-multipart-uploads",
         status: "Enabled",
         filter: {},
-        abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
       },
     ]);
     expect(find("aws:s3/bucket:Bucket").inputs.forceDestroy).to.equal(false);
