@@ -38,6 +38,9 @@ export interface MultipartStore {
 function clientError(error: unknown, uploadId: string): never {
   if (error instanceof S3ServiceException) {
     switch (error.name) {
+      // Ceph radosgw answers ListParts of an aborted upload with NoSuchKey where S3 says NoSuchUpload;
+      // either way, in a multipart call, the upload is gone.
+      case "NoSuchKey":
       case "NoSuchUpload":
         throw new NotFound(
           "NoSuchUpload",
