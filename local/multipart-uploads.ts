@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream, promises as fs } from "node:fs";
 import * as path from "node:path";
 import { pipeline } from "node:stream/promises";
+import { writeDurably } from "./durable-write";
 
 /**
  * Multipart uploads on disk for the local storage: one directory per upload holding its
@@ -66,29 +67,11 @@ export class MultipartUploads {
   ): Promise<PartRecord> {
     const dir = this.uploadDir(uploadId);
     const tmp = path.join(dir, `part-${partNumber}.${randomBytes(6).toString("hex")}.tmp`);
-    const md5 = createHash("md5");
-    let size = 0;
     try {
-      await pipeline(
-        body,
-        async function* (source: AsyncIterable<Buffer>) {
-          for await (const chunk of source) {
-            md5.update(chunk);
-            size += chunk.length;
-            yield chunk;
-          }
-        },
-        createWriteStream(tmp, { flags: "wx" }),
-      );
-      if (expectedLength !== undefined && expectedLength !== size) {
-        throw new Error(`part ended after ${size} of ${expectedLength} bytes`);
-      }
-      const handle = await fs.open(tmp, "r");
-      await handle.sync();
-      await handle.close();
+      const { md5, size } = await writeDurably(body, tmp, expectedLength);
       const record: PartRecord = {
         partNumber,
-        etag: `"${md5.digest("hex")}"`,
+        etag: `"${md5}"`,
         size,
         lastModified: now.toISOString(),
       };

@@ -102,21 +102,27 @@ export function canonicalRequest(
   ].join("\n");
 }
 
+const BAD_QUERY = {
+  ok: false,
+  code: "AuthorizationQueryParametersError",
+  message: "The query string is not valid percent-encoding.",
+} as const;
+
+function queryOf(rawQuery: string): Array<[string, string]> | undefined {
+  try {
+    return parseQuery(rawQuery);
+  } catch {
+    return undefined;
+  }
+}
+
 export function verifyPresigned(
   request: PresignedRequest,
   secretFor: (accessKeyId: string) => string | undefined,
   now: Date,
 ): SigV4Verdict {
-  let query: Array<[string, string]>;
-  try {
-    query = parseQuery(request.rawQuery);
-  } catch {
-    return {
-      ok: false,
-      code: "AuthorizationQueryParametersError",
-      message: "The query string is not valid percent-encoding.",
-    };
-  }
+  const query = queryOf(request.rawQuery);
+  if (!query) return BAD_QUERY;
   const param = (name: string) => query.find(([n]) => n === name)?.[1];
   const algorithm = param("X-Amz-Algorithm");
   const credential = param("X-Amz-Credential");
@@ -282,16 +288,8 @@ export function verifyAuthorizationHeader(
       message: "The authorization header is malformed, or x-amz-date or x-amz-content-sha256 is missing.",
     };
   }
-  let query: Array<[string, string]>;
-  try {
-    query = parseQuery(request.rawQuery);
-  } catch {
-    return {
-      ok: false,
-      code: "AuthorizationQueryParametersError",
-      message: "The query string is not valid percent-encoding.",
-    };
-  }
+  const query = queryOf(request.rawQuery);
+  if (!query) return BAD_QUERY;
   const signedHeaders = (m[2] ?? "").split(";");
   const mismatch = checkSignature(request, query, secretFor, {
     accessKeyId,

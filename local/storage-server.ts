@@ -1,9 +1,10 @@
 import { createHash, randomUUID } from "node:crypto";
-import { createReadStream, createWriteStream, promises as fs } from "node:fs";
+import { createReadStream, promises as fs } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import * as path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { applyCors, type CorsRule } from "./cors";
+import { writeDurably } from "./durable-write";
 import { closeServer, listen } from "./http-listen";
 import { type CompleteProblem, MultipartUploads, type UploadRecord } from "./multipart-uploads";
 import { escapeXml, sendXml, sendXmlError, unescapeXml } from "./s3-xml";
@@ -116,33 +117,19 @@ export async function startStorage(options: StorageOptions): Promise<RunningStor
       return;
     }
     const tmp = path.join(tmpDir, randomUUID());
-    const md5 = createHash("md5");
-    let size = 0;
     try {
-      const file = createWriteStream(tmp, { flags: "wx" });
-      await pipeline(
-        req,
-        async function* (source: AsyncIterable<Buffer>) {
-          for await (const chunk of source) {
-            md5.update(chunk);
-            size += chunk.length;
-            yield chunk;
-          }
-        },
-        file,
-      );
       const expected = req.headers["content-length"];
-      if (expected !== undefined && Number(expected) !== size)
-        throw new Error(`body ended after ${size} of ${expected} bytes`);
-      const handle = await fs.open(tmp, "r");
-      await handle.sync();
-      await handle.close();
+      const { md5, size } = await writeDurably(
+        req,
+        tmp,
+        expected === undefined ? undefined : Number(expected),
+      );
       if (await createOnlyConflict(req, key)) {
         await fs.rm(tmp, { force: true });
         preconditionFailed(res);
         return;
       }
-      const etag = `"${md5.digest("hex")}"`;
+      const etag = `"${md5}"`;
       const meta: ObjectMeta = {
         key,
         size,

@@ -1,69 +1,11 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import {
-  createReadStream,
-  createWriteStream,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-} from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pipeline } from "node:stream/promises";
-import { promisify } from "node:util";
 import { expect } from "chai";
 import { type LocalStack, startLocalStack } from "../../local/stack";
 import { startJwks } from "../support/jwks-server";
-
-const run = promisify(execFile);
-const CLI = join(__dirname, "..", "..", "bin", "sfs.js");
-const MiB = 1024 * 1024;
-
-/** A file of pseudo-random bytes written in 4 MiB chunks, so the test itself stays small in memory. */
-async function makeFile(path: string, bytes: number): Promise<void> {
-  let seed = bytes;
-  await pipeline(
-    (async function* () {
-      for (let left = bytes; left > 0; left -= 4 * MiB) {
-        const length = Math.min(4 * MiB, left);
-        const chunk = Buffer.allocUnsafe(Math.ceil(length / 4) * 4);
-        for (let i = 0; i < chunk.length; i += 4) {
-          seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-          chunk.writeUInt32LE(seed, i);
-        }
-        yield chunk.subarray(0, length);
-      }
-    })(),
-    createWriteStream(path),
-  );
-}
-
-async function fileSha256(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function sfs(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
-      env: { ...process.env, ...env },
-      maxBuffer: 16 * MiB,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { CLI, cliOptions, fileSha256, MiB, makeFile, sfs } from "../support/sfs-cli";
 
 describe("sfs CLI against the local stack", function () {
   this.timeout(300_000);
@@ -226,7 +168,7 @@ describe("sfs CLI authentication", function () {
       };
       const file = join(dir, "iam.bin");
       await makeFile(file, 20 * MiB);
-      const base = ["--api-url", stack.apiUrl, "--state-dir", join(dir, "state"), "--json", "--no-progress"];
+      const base = cliOptions(stack.apiUrl, dir);
       const put = await sfs(["put", file, "iam/file.bin", ...base, "--iam"], env);
       expect(put.code, put.stderr).to.equal(0);
       expect(JSON.parse(put.stdout).parts).to.equal(3);
@@ -263,7 +205,7 @@ describe("sfs CLI authentication", function () {
       const token = await jwks.sign({ sub: "alice" });
       const file = join(dir, "jwt.bin");
       await makeFile(file, 20 * MiB);
-      const base = ["--api-url", stack.apiUrl, "--state-dir", join(dir, "state"), "--json", "--no-progress"];
+      const base = cliOptions(stack.apiUrl, dir);
       const put = await sfs(["put", file, "alice/file.bin", ...base, "--token", token]);
       expect(put.code, put.stderr).to.equal(0);
       const got = await sfs(["get", "alice/file.bin", join(dir, "jwt.back"), ...base], { SFS_TOKEN: token });

@@ -10,9 +10,10 @@ import { expect } from "chai";
 import { createHandler } from "../../functions/handler";
 import { S3Presigner } from "../../functions/s3-presigner";
 import { DEFAULT_UPLOAD_LIMITS } from "../../functions/upload-rules";
-import { startLocalStack } from "../../local/stack";
+import { type LocalStack, startLocalStack } from "../../local/stack";
 import { functionUrlEvent } from "../support/events";
 import { ecdsaKey } from "../support/keys";
+import { cliOptions, sfs } from "../support/sfs-cli";
 
 // Runs against a real S3 implementation (Ceph radosgw), started by scripts/with-radosgw.sh.
 const endpoint = process.env.RGW_ENDPOINT ?? "";
@@ -78,6 +79,23 @@ async function instruction(
   );
   expect(result.statusCode).to.equal(200);
   return JSON.parse(result.body ?? "") as { url: string; headers: Record<string, string> };
+}
+
+/** A local stack whose storage is radosgw, stopped and cleaned up whatever the test does. */
+async function withStackOnRadosgw(test: (stack: LocalStack, dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "sfs-rgw-"));
+  const stack = await startLocalStack({
+    dataDir: dir,
+    apiPort: 0,
+    s3: { endpoint, bucket, region, credentials },
+    log: quiet,
+  });
+  try {
+    await test(stack, dir);
+  } finally {
+    await stack.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const readBack = async (key: string) =>
@@ -173,25 +191,14 @@ describe("presigned URLs against Ceph radosgw", function () {
     expect((await readBack("gone/a.txt")).status).to.equal(404);
   });
 
-  it("serves the local stack's whole flow with radosgw as storage (curl -L both ways)", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "sfs-rgw-"));
-    const stack = await startLocalStack({
-      dataDir: dir,
-      apiPort: 0,
-      s3: { endpoint, bucket, region, credentials },
-      log: quiet,
-    });
-    try {
+  it("serves the local stack's whole flow with radosgw as storage (curl -L both ways)", () =>
+    withStackOnRadosgw(async (stack, dir) => {
       const bytes = randomBytes(2 * 1024 * 1024);
       writeFileSync(join(dir, "in.bin"), bytes);
       await run("curl", ["-sS", "--fail", "-L", "-T", join(dir, "in.bin"), `${stack.apiUrl}/via/stack.bin`]);
       await run("curl", ["-sS", "--fail", "-L", "-o", join(dir, "out.bin"), `${stack.apiUrl}/via/stack.bin`]);
       expect(sha256(readFileSync(join(dir, "out.bin")))).to.equal(sha256(bytes));
-    } finally {
-      await stack.stop();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
   it("enforces the signed Content-Length, and stores the disposition and checksum it was given", async () => {
     const body = randomBytes(1000);
@@ -277,33 +284,13 @@ describe("presigned URLs against Ceph radosgw", function () {
     expect((listed.body as { error: { code: string } }).error.code).to.equal("NoSuchUpload");
   });
 
-  it("the sfs CLI puts and gets 40 MiB in parts through the local stack on radosgw", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "sfs-rgw-cli-"));
-    const stack = await startLocalStack({
-      dataDir: dir,
-      apiPort: 0,
-      s3: { endpoint, bucket, region, credentials },
-      log: quiet,
-    });
-    try {
+  it("the sfs CLI puts and gets 40 MiB in parts through the local stack on radosgw", () =>
+    withStackOnRadosgw(async (stack, dir) => {
       const bytes = randomBytes(40 * 1024 * 1024);
       writeFileSync(join(dir, "in.bin"), bytes);
-      const cli = join(__dirname, "..", "..", "bin", "sfs.js");
-      const common = [
-        "--api-url",
-        stack.apiUrl,
-        "--state-dir",
-        join(dir, "state"),
-        "--json",
-        "--no-progress",
-      ];
-      const put = await run(process.execPath, [cli, "put", join(dir, "in.bin"), "cli/in.bin", ...common]);
+      const put = await sfs(["put", join(dir, "in.bin"), "cli/in.bin", ...cliOptions(stack.apiUrl, dir)]);
       expect(JSON.parse(put.stdout)).to.include({ size: bytes.length, parts: 5, sha256: sha256(bytes) });
-      const got = await run(process.execPath, [cli, "get", "cli/in.bin", join(dir, "out.bin"), ...common]);
+      const got = await sfs(["get", "cli/in.bin", join(dir, "out.bin"), ...cliOptions(stack.apiUrl, dir)]);
       expect(JSON.parse(got.stdout)).to.include({ sha256: sha256(bytes), verified: true });
-    } finally {
-      await stack.stop();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 });
