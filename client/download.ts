@@ -1,7 +1,5 @@
 import { createHash } from "node:crypto";
-import { createWriteStream, promises as fs } from "node:fs";
-import { Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import { promises as fs } from "node:fs";
 import type { Api } from "./api";
 import { NetworkError, readText, send } from "./http";
 import { PermanentError, type RetryOptions, statusError, withRetry } from "./retry";
@@ -64,21 +62,21 @@ export async function downloadFile(
         expected = res.headers["x-amz-meta-sha256"] as string | undefined;
         etag = res.headers.etag;
       }
-      await pipeline(
-        res.body,
-        new Transform({
-          transform(chunk: Buffer, _encoding, callback) {
-            hash.update(chunk);
-            written += chunk.length;
-            options.onProgress?.(written, total);
-            callback(null, chunk);
-          },
-        }),
-        createWriteStream(partial, { flags: written > 0 ? "a" : "w" }),
-      ).catch((error: unknown) => {
-        // A connection dropped mid-body: the next attempt continues from the last byte written.
+      // Each chunk is hashed and counted only once it is written, so after a dropped connection the
+      // file, the hash and the Range of the next attempt all agree on where the bytes stop.
+      const out = await fs.open(partial, written > 0 ? "a" : "w");
+      try {
+        for await (const chunk of res.body as AsyncIterable<Buffer>) {
+          await out.write(chunk);
+          hash.update(chunk);
+          written += chunk.length;
+          options.onProgress?.(written, total);
+        }
+      } catch (error) {
         throw new NetworkError(`download interrupted after ${written} bytes: ${String(error)}`);
-      });
+      } finally {
+        await out.close();
+      }
     }, options.retry);
     const sha256 = hash.digest("hex");
     if (expected !== undefined && expected !== sha256) {

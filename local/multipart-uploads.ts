@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream, promises as fs } from "node:fs";
+import { createReadStream, promises as fs } from "node:fs";
 import * as path from "node:path";
-import { pipeline } from "node:stream/promises";
 import { writeDurably } from "./durable-write";
 
 /**
@@ -116,22 +115,23 @@ export class MultipartUploads {
     if (parts.length === 0) return "InvalidPart";
     if (parts.slice(0, -1).some((p) => p.size < MIN_PART_BYTES)) return "EntityTooSmall";
     const dir = this.uploadDir(uploadId);
-    const out = createWriteStream(target, { flags: "wx" });
+    // One file handle written part after part: nothing to re-pipe, so nothing accumulates per part.
+    const out = await fs.open(target, "wx");
     try {
       for (const part of parts) {
-        await pipeline(createReadStream(path.join(dir, `part-${part.partNumber}`)), out, { end: false });
+        for await (const chunk of createReadStream(path.join(dir, `part-${part.partNumber}`), {
+          highWaterMark: 1024 * 1024,
+        }) as AsyncIterable<Buffer>) {
+          await out.write(chunk);
+        }
       }
-      await new Promise<void>((resolve, reject) =>
-        out.end((error?: Error | null) => (error ? reject(error) : resolve())),
-      );
-      const handle = await fs.open(target, "r");
-      await handle.sync();
-      await handle.close();
+      await out.sync();
     } catch (error) {
-      out.destroy();
+      await out.close();
       await fs.rm(target, { force: true });
       throw error;
     }
+    await out.close();
     const md5s = Buffer.concat(parts.map((p) => Buffer.from(p.etag.replace(/"/g, ""), "hex")));
     return {
       etag: `"${createHash("md5").update(md5s).digest("hex")}-${parts.length}"`,
