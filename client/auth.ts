@@ -1,4 +1,4 @@
-import { Sha256 } from "@aws-crypto/sha256-js";
+import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 
@@ -32,7 +32,7 @@ export async function authorize(
         service: "lambda",
         region: auth.region,
         credentials: auth.credentials,
-        sha256: Sha256,
+        sha256: Hash.bind(null, "sha256"),
       });
       const query: Record<string, string | string[]> = {};
       for (const [name, value] of url.searchParams) {

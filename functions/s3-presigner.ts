@@ -1,4 +1,4 @@
-import { Sha256 } from "@aws-crypto/sha256-js";
+import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { encodeKeyPath, strictEncode } from "./object-key";
 
@@ -50,7 +50,9 @@ export class S3Presigner {
       service: "s3",
       region: target.region,
       credentials,
-      sha256: Sha256,
+      // Node's native SHA-256 and HMAC: several times faster than the pure-JS default for the four
+      // HMACs and two hashes every presign needs.
+      sha256: Hash.bind(null, "sha256"),
       // S3's canonical URI is the path as sent, encoded once; other services encode it twice.
       uriEscapePath: false,
       applyChecksum: false,
