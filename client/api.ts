@@ -1,7 +1,7 @@
 import { encodeKeyPath } from "../functions/object-key";
 import { type ApiAuth, authorize } from "./auth";
 import { readText, send } from "./http";
-import { type RetryOptions, statusError, withRetry } from "./retry";
+import { PermanentError, type RetryOptions, statusError, withRetry } from "./retry";
 
 /** One transfer the API tells the client to make (its JSON mode). */
 export interface Instruction {
@@ -31,13 +31,9 @@ export interface UploadedPart {
 }
 
 /** A refusal from the API, with its JSON error code (for example `NoSuchUpload`, `PayloadTooLarge`). */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(`${status} ${code}: ${message}`);
+export class ApiError extends PermanentError {
+  constructor(status: number, code: string, message: string) {
+    super(`${status} ${code}: ${message}`, status, code);
   }
 }
 
@@ -83,9 +79,8 @@ export class Api {
         message = parsed.error?.message ?? parsed.Message ?? message;
       } catch {}
       const error = statusError(res.status, message, code);
-      if (res.status < 500 && res.status !== 429 && res.status !== 408)
-        throw new ApiError(res.status, code, message);
-      throw error;
+      // A refusal keeps the API's status and code for callers; anything retryable goes back to withRetry.
+      throw error instanceof PermanentError ? new ApiError(res.status, code, message) : error;
     }, this.retry);
   }
 

@@ -76,7 +76,7 @@ export interface SignedFileStoreArgs {
   readonly customDomain?: CustomDomainArgs;
   /** Function memory in MB, 128 to 10240. Default 256. */
   readonly memorySize?: number;
-  /** Function timeout in seconds, 1 to 900. Default 10. */
+  /** Function timeout in seconds, 1 to 900. Default 60 (completing a large multipart upload waits on S3). */
   readonly timeoutSeconds?: number;
   /** Days the function's logs are kept. Default 30. */
   readonly logRetentionDays?: number;
@@ -294,7 +294,9 @@ export function resolveArgs(args: SignedFileStoreArgs = {}): ResolvedArgs {
       ? { certificateArn: customDomain.certificateArn, aliases: [...customDomain.aliases] }
       : undefined,
     memorySize: integerIn("memorySize", args.memorySize, 256, 128, 10240),
-    timeoutSeconds: integerIn("timeoutSeconds", args.timeoutSeconds, 10, 1, 900),
+    // CompleteMultipartUpload "could take several minutes to finalize" (Amazon S3 API Reference), and
+    // the function waits for it; signing alone takes milliseconds.
+    timeoutSeconds: integerIn("timeoutSeconds", args.timeoutSeconds, 60, 1, 900),
     logRetentionDays: retention,
     runtime: oneOf("runtime", args.runtime, "nodejs24.x", ["nodejs22.x", "nodejs24.x"]),
     tags: { ...args.tags },

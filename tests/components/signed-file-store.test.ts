@@ -304,7 +304,7 @@ describe("SignedFileStore with no args", () => {
       runtime: "nodejs24.x",
       handler: "index.handler",
       memorySize: 256,
-      timeout: 10,
+      timeout: 60,
       role: "arn:aws:iam::111122223333:role/files-function-role",
       sourceCodeHash: bundleHandler().sha256,
     });

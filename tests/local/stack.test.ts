@@ -266,3 +266,75 @@ describe("local stack, end to end", function () {
     expect(sha256(Buffer.from(await carried.arrayBuffer()))).to.equal(sha256(body));
   });
 });
+
+describe("local stack with upload limits", function () {
+  this.timeout(60_000);
+  let dataDir: string;
+  let stack: LocalStack;
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), "sfs-limits-"));
+    stack = await startLocalStack({
+      dataDir,
+      apiPort: 0,
+      uploads: { maxUploadBytes: 1024 * 1024, allowedContentTypes: ["image/*"] },
+      log: quiet,
+    });
+  });
+  after(async () => {
+    await stack.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("curl -L -T of a file over the limit gets 413 from the function, before any URL is signed", async () => {
+    writeFileSync(join(dataDir, "big.png"), randomBytes(1024 * 1024 + 1));
+    const { stdout } = await run("curl", [
+      "-sS",
+      "-L",
+      "-T",
+      join(dataDir, "big.png"),
+      "-H",
+      "Content-Type: image/png",
+      "-w",
+      "\n%{http_code} %{num_redirects}",
+      `${stack.apiUrl}/photos/big.png`,
+    ]);
+    expect(stdout).to.equal(
+      '{"error":{"code":"PayloadTooLarge","message":"the upload is 1048577 bytes; this store accepts at most 1048576 bytes"}}\n413 0',
+    );
+  });
+
+  it("a disallowed type gets 415 through the function URL", async () => {
+    const res = await fetch(`${stack.apiUrl}/docs/a.html`, {
+      method: "PUT",
+      headers: { accept: "application/json", "content-type": "text/html", "upload-length": "10" },
+    });
+    expect(res.status).to.equal(415);
+    expect(await res.json()).to.deep.equal({
+      error: {
+        code: "UnsupportedMediaType",
+        message: 'content type "text/html" is not accepted; this store accepts image/*',
+      },
+    });
+  });
+
+  it("storage refuses a body of another size than the one signed", async () => {
+    const step = await instruction(stack, "PUT", "photos/sized.png", {
+      "content-type": "image/png",
+      "upload-length": "100",
+    });
+    expect(step.headers).to.deep.equal({ "Content-Type": "image/png", "Content-Length": "100" });
+    const longer = await fetch(step.url, {
+      method: "PUT",
+      headers: { "content-type": "image/png" },
+      body: randomBytes(101),
+    });
+    expect(longer.status).to.equal(403);
+    expect(await longer.text()).to.include("<Code>SignatureDoesNotMatch</Code>");
+    const exact = await fetch(step.url, {
+      method: "PUT",
+      headers: { "content-type": "image/png" },
+      body: randomBytes(100),
+    });
+    expect(exact.status).to.equal(200);
+  });
+});
