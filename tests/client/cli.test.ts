@@ -134,6 +134,30 @@ describe("sfs CLI against the local stack", function () {
     expect(existsSync(join(dir, "gone.back.partial"))).to.equal(false);
   });
 
+  it("shows progress with throughput and ETA when asked, even without a terminal", async () => {
+    const file = join(dir, "progress.bin");
+    await makeFile(file, 20 * MiB);
+    const put = await sfs([
+      "put",
+      file,
+      "p/progress.bin",
+      "--api-url",
+      stack.apiUrl,
+      "--state-dir",
+      join(dir, "state"),
+      "--progress",
+    ]);
+    expect(put.code).to.equal(0);
+    const lines = put.stderr.split("\n").filter((l) => l.startsWith("upload ["));
+    expect(lines.length).to.be.at.least(1);
+    expect(lines.at(-1)).to.match(
+      /^upload \[=+\] 100% \| 20\.0 MiB \/ 20\.0 MiB \| [\d.]+ MiB\/s \| ETA 0s$/,
+    );
+    expect(put.stdout).to.match(
+      /^uploaded .*progress\.bin to p\/progress\.bin: 20971520 bytes in 3 part\(s\), sha256 [0-9a-f]{64}\n$/,
+    );
+  });
+
   it("prints usage and exits 2 for a bad command line", async () => {
     const bad = await sfs(["put", "only-one-arg"]);
     expect(bad.code).to.equal(2);

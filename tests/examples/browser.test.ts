@@ -60,6 +60,10 @@ describe("browser example page in headless Chromium", function () {
       { timeout: 120_000 },
     );
     expect(await page.textContent("#status")).to.equal(`uploaded ${bytes.length} bytes`);
+    expect(await page.evaluate("document.getElementById('progress').value")).to.equal(1);
+    expect(await page.textContent("#log")).to.match(
+      /completed browser\/clip ü\.bin: 31457280 bytes in 4 parts/,
+    );
 
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
     const saved = join(dataDir, "downloaded.bin");
