@@ -116,6 +116,25 @@ function queryOf(rawQuery: string): Array<[string, string]> | undefined {
   }
 }
 
+/** `AKID/20261122/eu-west-1/s3/aws4_request` with a date matching X-Amz-Date, or undefined. */
+function parseScope(credential: string, amzDate: string) {
+  const [accessKeyId, date, region, service, terminator, ...rest] = credential.split("/");
+  const signedAt = parseAmzDate(amzDate);
+  if (
+    !accessKeyId ||
+    !date ||
+    !region ||
+    !service ||
+    terminator !== "aws4_request" ||
+    rest.length > 0 ||
+    !signedAt ||
+    amzDate.slice(0, 8) !== date
+  ) {
+    return undefined;
+  }
+  return { accessKeyId, signedAt, date, region, service };
+}
+
 export function verifyPresigned(
   request: PresignedRequest,
   secretFor: (accessKeyId: string) => string | undefined,
@@ -138,25 +157,16 @@ export function verifyPresigned(
         "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.",
     };
   }
-  const [accessKeyId, scopeDate, region, service, terminator, ...rest] = credential.split("/");
-  const signedAt = parseAmzDate(amzDate);
+  const scope = parseScope(credential, amzDate);
   const lifetime = Number(expires);
-  if (
-    !accessKeyId ||
-    !scopeDate ||
-    !region ||
-    !service ||
-    terminator !== "aws4_request" ||
-    rest.length > 0 ||
-    !signedAt ||
-    amzDate.slice(0, 8) !== scopeDate
-  ) {
+  if (!scope) {
     return {
       ok: false,
       code: "AuthorizationQueryParametersError",
       message: "Error parsing the X-Amz-Credential parameter.",
     };
   }
+  const { accessKeyId, signedAt, date: scopeDate, region, service } = scope;
   if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > 604800) {
     return {
       ok: false,
@@ -268,26 +278,15 @@ export function verifyAuthorizationHeader(
   const payloadHash =
     headerValue(request.headers["x-amz-content-sha256"]) ??
     (body ? createHash("sha256").update(body).digest("hex") : "");
-  const signedAt = parseAmzDate(amzDate);
-  const [accessKeyId, scopeDate, region, service, terminator, ...rest] = (m?.[1] ?? "").split("/");
-  if (
-    !m ||
-    !signedAt ||
-    !accessKeyId ||
-    !scopeDate ||
-    !region ||
-    !service ||
-    terminator !== "aws4_request" ||
-    rest.length > 0 ||
-    amzDate.slice(0, 8) !== scopeDate ||
-    !/^([0-9a-f]{64}|UNSIGNED-PAYLOAD)$/.test(payloadHash)
-  ) {
+  const scope = parseScope(m?.[1] ?? "", amzDate);
+  if (!m || !scope || !/^([0-9a-f]{64}|UNSIGNED-PAYLOAD)$/.test(payloadHash)) {
     return {
       ok: false,
       code: "AuthorizationQueryParametersError",
       message: "The authorization header is malformed, or x-amz-date or x-amz-content-sha256 is missing.",
     };
   }
+  const { accessKeyId, signedAt, date: scopeDate, region, service } = scope;
   const query = queryOf(request.rawQuery);
   if (!query) return BAD_QUERY;
   const signedHeaders = (m[2] ?? "").split(";");

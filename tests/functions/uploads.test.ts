@@ -211,6 +211,13 @@ describe("signed single PUTs", () => {
   });
 });
 
+const TWO_PARTS_BODY = JSON.stringify({
+  parts: [
+    { partNumber: 1, etag: '"e1"' },
+    { partNumber: 2, etag: '"e2"' },
+  ],
+});
+
 describe("multipart routes", () => {
   it("POST ?uploads creates with the upload's type, disposition and checksum, and offers a part size", async () => {
     const store = recordingStore();
@@ -281,12 +288,7 @@ describe("multipart routes", () => {
       { partNumber: 1, etag: '"e1"', size: 8388608 },
       { partNumber: 2, etag: '"e2"', size: 100 },
     ]);
-    const body = JSON.stringify({
-      parts: [
-        { partNumber: 1, etag: '"e1"' },
-        { partNumber: 2, etag: '"e2"' },
-      ],
-    });
+    const body = TWO_PARTS_BODY;
     const out = await call(
       baseConfig(),
       "POST",
@@ -307,12 +309,7 @@ describe("multipart routes", () => {
       { partNumber: 1, etag: '"e1"', size: 8388608 },
       { partNumber: 2, etag: '"e2"', size: 8388608 },
     ]);
-    const body = JSON.stringify({
-      parts: [
-        { partNumber: 1, etag: '"e1"' },
-        { partNumber: 2, etag: '"e2"' },
-      ],
-    });
+    const body = TWO_PARTS_BODY;
     const out = await call(LIMITED, "POST", "/a.png", { query: "uploadId=U1", body }, store);
     expect(out.status).to.equal(413);
     expect(out.body).to.deep.equal(
