@@ -106,12 +106,14 @@ async function putRange(
       method: "PUT",
       url: target.url,
       headers: { ...target.headers, "content-length": String(length) },
-      body: () =>
+      // createReadStream refuses an end before its start, so an empty file sends an empty buffer.
+      body:
         length === 0
-          ? createReadStream(file, { start: 0, end: -1 }).pipe(tap())
-          : createReadStream(file, { start, end: start + length - 1, highWaterMark: 1024 * 1024 }).pipe(
-              tap(),
-            ),
+          ? Buffer.alloc(0)
+          : () =>
+              createReadStream(file, { start, end: start + length - 1, highWaterMark: 1024 * 1024 }).pipe(
+                tap(),
+              ),
     });
     if (res.status < 300) res.body.resume();
     else {
@@ -143,6 +145,24 @@ function uploadHeaders(options: UploadOptions, size: number, sha256: string): Re
   };
 }
 
+/** The bytes of part `partNumber` (from 1) when a `size`-byte file is cut into `partSize` parts. */
+function partRange(partNumber: number, partSize: number, size: number): { start: number; length: number } {
+  const start = (partNumber - 1) * partSize;
+  return { start, length: Math.min(partSize, size - start) };
+}
+
+type Report = (phase: Progress["phase"], bytes: number) => void;
+
+/** A callback adding byte counts (negative when a try is undone) to a phase's running total. */
+function counter(report: Report, phase: Progress["phase"], start = 0): (n: number) => void {
+  let bytes = start;
+  report(phase, bytes);
+  return (n) => {
+    bytes += n;
+    report(phase, bytes);
+  };
+}
+
 /** Uploads a file to `key`: one presigned PUT when small, parallel parts when large, resumable. */
 export async function uploadFile(
   api: Api,
@@ -152,15 +172,10 @@ export async function uploadFile(
 ): Promise<UploadResult> {
   const stat = await fs.stat(file);
   const size = stat.size;
-  const report = (phase: Progress["phase"], bytes: number) =>
-    options.onProgress?.({ phase, bytes, total: size });
+  const report: Report = (phase, bytes) => options.onProgress?.({ phase, bytes, total: size });
   if (size < options.multipartThreshold) {
-    let hashed = 0;
-    const sha256 = await hashRange(file, 0, size - 1, "sha256", (n) => {
-      hashed += n;
-      report("checksum", hashed);
-    });
-    let done = 0;
+    const sha256 = await hashRange(file, 0, size - 1, "sha256", counter(report, "checksum"));
+    const sent = counter(report, "upload");
     const etag = await withRetry(async () => {
       const instruction = await api.instruct("PUT", key, {
         ...uploadHeaders(options, size, sha256),
@@ -168,10 +183,7 @@ export async function uploadFile(
       });
       // content-length is set from the file itself.
       const { "Content-Length": _ignored, ...headers } = instruction.headers;
-      return putRange({ url: instruction.url, headers }, file, 0, size, (n) => {
-        done += n;
-        report("upload", done);
-      });
+      return putRange({ url: instruction.url, headers }, file, 0, size, sent);
     }, options.retry);
     return { key, size, etag, sha256, parts: 1, resumedParts: 0 };
   }
@@ -185,7 +197,7 @@ async function uploadParts(
   size: number,
   mtimeMs: number,
   options: UploadOptions,
-  report: (phase: Progress["phase"], bytes: number) => void,
+  report: Report,
 ): Promise<UploadResult> {
   const absolute = path.resolve(file);
   const stateFile = path.join(
@@ -199,23 +211,17 @@ async function uploadParts(
     state = undefined;
   }
   let uploaded = new Map<number, string>();
-  let resumedParts = 0;
   if (state) {
     try {
       const listed = await api.listParts(key, state.uploadId);
       uploaded = await verifiedParts(file, size, state.partSize, listed);
-      resumedParts = uploaded.size;
     } catch (error) {
       if (!(error instanceof ApiError && error.code === "NoSuchUpload")) throw error;
       state = undefined;
     }
   }
   if (!state) {
-    let hashed = 0;
-    const sha256 = await hashRange(file, 0, size - 1, "sha256", (n) => {
-      hashed += n;
-      report("checksum", hashed);
-    });
+    const sha256 = await hashRange(file, 0, size - 1, "sha256", counter(report, "checksum"));
     const created = await api.createUpload(key, uploadHeaders(options, size, sha256));
     state = {
       apiUrl: api.baseUrl,
@@ -232,12 +238,13 @@ async function uploadParts(
   }
   const { uploadId, partSize } = state;
   const partCount = Math.max(1, Math.ceil(size / partSize));
-  const rangeOf = (n: number) => {
-    const start = (n - 1) * partSize;
-    return { start, length: Math.min(partSize, size - start) };
-  };
-  let done = [...uploaded.keys()].reduce((sum, n) => sum + rangeOf(n).length, 0);
-  report("upload", done);
+  const rangeOf = (n: number) => partRange(n, partSize, size);
+  const resumedParts = uploaded.size;
+  const sent = counter(
+    report,
+    "upload",
+    [...uploaded.keys()].reduce((sum, n) => sum + rangeOf(n).length, 0),
+  );
 
   const pending = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !uploaded.has(n));
   const urls = new PartUrls(api, key, uploadId, partCount, Math.max(8, options.concurrency * 2));
@@ -248,10 +255,7 @@ async function uploadParts(
       const { start, length } = rangeOf(partNumber);
       const etag = await withRetry(async (attempt) => {
         const target = await urls.get(partNumber, attempt > 1);
-        return putRange(target, file, start, length, (n) => {
-          done += n;
-          report("upload", done);
-        });
+        return putRange(target, file, start, length, sent);
       }, options.retry);
       uploaded.set(partNumber, etag);
     }
@@ -285,8 +289,7 @@ async function verifiedParts(
 ): Promise<Map<number, string>> {
   const verified = new Map<number, string>();
   for (const part of listed) {
-    const start = (part.partNumber - 1) * partSize;
-    const length = Math.min(partSize, size - start);
+    const { start, length } = partRange(part.partNumber, partSize, size);
     if (length <= 0 || part.size !== length) continue;
     const md5 = await hashRange(file, start, start + length - 1, "md5");
     if (etagMatches(part.etag, md5)) verified.set(part.partNumber, part.etag);

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -156,6 +157,21 @@ describe("sfs CLI against the local stack", function () {
     expect(put.stdout).to.match(
       /^uploaded .*progress\.bin to p\/progress\.bin: 20971520 bytes in 3 part\(s\), sha256 [0-9a-f]{64}\n$/,
     );
+  });
+
+  it("puts and gets an empty file", async () => {
+    const file = join(dir, "empty.txt");
+    await makeFile(file, 0);
+    const put = await sfs(["put", file, "tmp/empty.txt", ...common()]);
+    expect(put.stderr).to.equal("");
+    expect(JSON.parse(put.stdout)).to.include({
+      size: 0,
+      parts: 1,
+      sha256: createHash("sha256").digest("hex"),
+    });
+    const got = await sfs(["get", "tmp/empty.txt", join(dir, "empty.back"), ...common()]);
+    expect(JSON.parse(got.stdout)).to.include({ size: 0, verified: true });
+    expect(readFileSync(join(dir, "empty.back")).length).to.equal(0);
   });
 
   it("prints usage and exits 2 for a bad command line", async () => {
