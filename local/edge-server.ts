@@ -1,11 +1,11 @@
 import type { KeyObject } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { S3Presigner, type S3Target } from "../functions/s3-presigner";
 import { verifySignedUrl } from "./cloudfront-verify";
 import { applyCors, type CorsRule } from "./cors";
-import { closeServer, listen } from "./http-listen";
+import { closeServer, listen, loggingServer } from "./http-listen";
 import { sendXmlError } from "./s3-xml";
 import { parseRange, type StorageCredentials } from "./storage-server";
 
@@ -169,23 +169,13 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     );
   }
 
-  const server = createServer((req, res) => {
-    const started = Date.now();
-    res.on("finish", () =>
-      options.log?.({
-        component: "edge",
-        method: req.method,
-        path: (req.url ?? "").split("?")[0],
-        status: res.statusCode,
-        cache: res.getHeader("x-cache"),
-        durationMs: Date.now() - started,
-      }),
-    );
-    handle(req, res).catch((error: unknown) => {
-      options.log?.({ component: "edge", level: "error", message: "request failed", error: String(error) });
-      sendXmlError(res, 502, "BadGateway", "CloudFront wasn't able to connect to the origin.");
-    });
-  });
+  const server = loggingServer(
+    "edge",
+    options.log,
+    handle,
+    (res) => sendXmlError(res, 502, "BadGateway", "CloudFront wasn't able to connect to the origin."),
+    (res) => ({ cache: res.getHeader("x-cache") }),
+  );
   const url = await listen(server, options.port, options.host);
   return { url, close: () => closeServer(server) };
 }

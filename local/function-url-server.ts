@@ -98,14 +98,18 @@ function refuseTooLarge(res: ServerResponse): void {
   res.writeHead(413, { "content-type": "application/json", connection: "close" }).end(TOO_LARGE);
 }
 
-function iamCaller(callers: readonly IamCaller[], req: IncomingMessage, body: Buffer): IamCaller | undefined {
-  const rawUrl = req.url ?? "/";
-  const q = rawUrl.indexOf("?");
+/** The caller whose SigV4 signature (service `lambda`) verifies over the request the event describes. */
+function iamCaller(
+  callers: readonly IamCaller[],
+  event: FunctionUrlEvent,
+  req: IncomingMessage,
+  body: Buffer,
+): IamCaller | undefined {
   const verdict = verifyAuthorizationHeader(
     {
-      method: req.method ?? "GET",
-      rawPath: q === -1 ? rawUrl : rawUrl.slice(0, q),
-      rawQuery: q === -1 ? "" : rawUrl.slice(q + 1),
+      method: event.requestContext.http.method,
+      rawPath: event.rawPath,
+      rawQuery: event.rawQueryString,
       headers: req.headers,
     },
     (id) => callers.find((c) => c.accessKeyId === id)?.secretAccessKey,
@@ -141,7 +145,7 @@ export async function startFunctionUrl(options: FunctionUrlServerOptions): Promi
       const body = Buffer.concat(chunks);
       let event = toFunctionUrlEvent(req, body, new Date());
       if (options.iamCallers) {
-        const caller = iamCaller(options.iamCallers, req, body);
+        const caller = iamCaller(options.iamCallers, event, req, body);
         if (!caller) {
           // What a function URL with auth type AWS_IAM answers an unsigned or badly signed request.
           res

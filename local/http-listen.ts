@@ -1,4 +1,4 @@
-import type { Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** Listens on 127.0.0.1 (port 0 picks a free one) and resolves with the server's base URL. */
@@ -12,5 +12,37 @@ export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
     server.closeIdleConnections();
+  });
+}
+
+export type LogSink = (fields: Record<string, unknown>) => void;
+
+/**
+ * A server that writes one log line per finished request and turns a request that throws into
+ * `onError`'s answer, with the detail only in the log.
+ */
+export function loggingServer(
+  component: string,
+  log: LogSink | undefined,
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  onError: (res: ServerResponse) => void,
+  extraFields: (res: ServerResponse) => Record<string, unknown> = () => ({}),
+): Server {
+  return createServer((req, res) => {
+    const started = Date.now();
+    res.on("finish", () =>
+      log?.({
+        component,
+        method: req.method,
+        path: (req.url ?? "").split("?")[0],
+        status: res.statusCode,
+        ...extraFields(res),
+        durationMs: Date.now() - started,
+      }),
+    );
+    handle(req, res).catch((error: unknown) => {
+      log?.({ component, level: "error", message: "request failed", error: String(error) });
+      onError(res);
+    });
   });
 }

@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createReadStream, promises as fs } from "node:fs";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import * as path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { applyCors, type CorsRule } from "./cors";
 import { writeDurably } from "./durable-write";
-import { closeServer, listen } from "./http-listen";
+import { closeServer, listen, loggingServer } from "./http-listen";
 import { type CompleteProblem, MultipartUploads, type UploadRecord } from "./multipart-uploads";
 import { escapeXml, sendXml, sendXmlError, unescapeXml } from "./s3-xml";
 import { verifyAuthorizationHeader, verifyPresigned } from "./sigv4-verify";
@@ -206,27 +206,9 @@ export async function startStorage(options: StorageOptions): Promise<RunningStor
     res.writeHead(204).end();
   }
 
-  const server = createServer((req, res) => {
-    const started = Date.now();
-    res.on("finish", () =>
-      options.log?.({
-        component: "storage",
-        method: req.method,
-        path: (req.url ?? "").split("?")[0],
-        status: res.statusCode,
-        durationMs: Date.now() - started,
-      }),
-    );
-    handle(req, res).catch((error: unknown) => {
-      options.log?.({
-        component: "storage",
-        level: "error",
-        message: "request failed",
-        error: String(error),
-      });
-      sendXmlError(res, 500, "InternalError", "We encountered an internal error. Please try again.");
-    });
-  });
+  const server = loggingServer("storage", options.log, handle, (res) =>
+    sendXmlError(res, 500, "InternalError", "We encountered an internal error. Please try again."),
+  );
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (options.cors && applyCors(options.cors, req, res)) return;
