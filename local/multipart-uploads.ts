@@ -26,7 +26,7 @@ export interface PartRecord {
 /** S3's rule: every part but the last is at least 5 MiB. */
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
 
-export type CompleteProblem = "NoSuchUpload" | "InvalidPart" | "InvalidPartOrder" | "EntityTooSmall";
+export type CompleteProblem = "InvalidPart" | "InvalidPartOrder" | "EntityTooSmall";
 
 export class MultipartUploads {
   constructor(private readonly dir: string) {}

@@ -21,6 +21,8 @@ export type SigV4Verdict =
       readonly accessKeyId: string;
       readonly expiresAt: Date;
       readonly signedHeaders: readonly string[];
+      /** Header-signed requests only: the payload hash the body must match, or UNSIGNED-PAYLOAD. */
+      readonly payloadHash?: string;
     }
   | {
       readonly ok: false;
@@ -269,7 +271,7 @@ export function verifyAuthorizationHeader(
   now: Date,
   /** For services other than S3 the payload hash is the body's, with no x-amz-content-sha256 header. */
   body?: Buffer,
-): (SigV4Verdict & { ok: true; payloadHash: string }) | Extract<SigV4Verdict, { ok: false }> {
+): SigV4Verdict {
   const header = headerValue(request.headers.authorization) ?? "";
   const m = /^AWS4-HMAC-SHA256 Credential=([^,]+), ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]+)$/.exec(
     header,

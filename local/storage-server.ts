@@ -68,6 +68,11 @@ export interface RunningStorage {
   close(): Promise<void>;
 }
 
+function contentLength(req: IncomingMessage): number | undefined {
+  const declared = req.headers["content-length"];
+  return declared === undefined ? undefined : Number(declared);
+}
+
 export async function startStorage(options: StorageOptions): Promise<RunningStorage> {
   const clock = options.clock ?? (() => new Date());
   const objectsDir = path.join(options.dataDir, "objects", options.bucket);
@@ -110,6 +115,14 @@ export async function startStorage(options: StorageOptions): Promise<RunningStor
     await fs.rename(metaTmp, `${objectPath(key)}.json`);
   }
 
+  const incompleteBody = (res: ServerResponse) =>
+    sendXmlError(
+      res,
+      400,
+      "IncompleteBody",
+      "You did not provide the number of bytes specified by the Content-Length HTTP header.",
+    );
+
   async function put(req: IncomingMessage, res: ServerResponse, key: string): Promise<void> {
     if (await createOnlyConflict(req, key)) {
       preconditionFailed(res);
@@ -118,12 +131,7 @@ export async function startStorage(options: StorageOptions): Promise<RunningStor
     }
     const tmp = path.join(tmpDir, randomUUID());
     try {
-      const expected = req.headers["content-length"];
-      const { md5, size } = await writeDurably(
-        req,
-        tmp,
-        expected === undefined ? undefined : Number(expected),
-      );
+      const { md5, size } = await writeDurably(req, tmp, contentLength(req));
       if (await createOnlyConflict(req, key)) {
         await fs.rm(tmp, { force: true });
         preconditionFailed(res);
@@ -154,13 +162,7 @@ export async function startStorage(options: StorageOptions): Promise<RunningStor
         key,
         error: String(error),
       });
-      if (!res.headersSent)
-        sendXmlError(
-          res,
-          400,
-          "IncompleteBody",
-          "You did not provide the number of bytes specified by the Content-Length HTTP header.",
-        );
+      if (!res.headersSent) incompleteBody(res);
     }
   }
 
@@ -273,10 +275,7 @@ export async function startStorage(options: StorageOptions): Promise<RunningStor
         return;
       }
       if (method === "POST") {
-        const body = await readSmallBody(
-          req,
-          "payloadHash" in verdict ? String(verdict.payloadHash) : undefined,
-        );
+        const body = await readSmallBody(req, verdict.payloadHash);
         if (body === undefined) {
           sendXmlError(
             res,
@@ -345,15 +344,8 @@ export async function startStorage(options: StorageOptions): Promise<RunningStor
       );
       return;
     }
-    const expected = req.headers["content-length"];
     try {
-      const part = await multipart.putPart(
-        uploadId,
-        partNumber,
-        req,
-        expected === undefined ? undefined : Number(expected),
-        clock(),
-      );
+      const part = await multipart.putPart(uploadId, partNumber, req, contentLength(req), clock());
       res.writeHead(200, { etag: part.etag, "content-length": 0 }).end();
     } catch (error) {
       options.log?.({
@@ -364,12 +356,7 @@ export async function startStorage(options: StorageOptions): Promise<RunningStor
         partNumber,
         error: String(error),
       });
-      sendXmlError(
-        res,
-        400,
-        "IncompleteBody",
-        "You did not provide the number of bytes specified by the Content-Length HTTP header.",
-      );
+      incompleteBody(res);
     }
   }
 
@@ -420,7 +407,6 @@ export async function startStorage(options: StorageOptions): Promise<RunningStor
     const assembled = await multipart.assemble(uploadId, requested, tmp);
     if (typeof assembled === "string") {
       const messages: Record<CompleteProblem, string> = {
-        NoSuchUpload: "The specified upload does not exist.",
         InvalidPart: "One or more of the specified parts could not be found or the ETag did not match.",
         InvalidPartOrder: "The list of parts was not in ascending order.",
         EntityTooSmall: "Your proposed upload is smaller than the minimum allowed object size.",
