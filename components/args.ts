@@ -1,6 +1,6 @@
 import { ruleTemplateProblem } from "../functions/access-rules";
 import { type AuthSettings, DEFAULT_JWT_ALGORITHMS } from "../functions/auth-settings";
-import { ConfigError, MAX_EXPIRY_SECONDS, parseUploadLimits } from "../functions/config";
+import { MAX_EXPIRY_SECONDS, parseUploadLimits } from "../functions/config";
 import type { UploadLimits } from "../functions/upload-rules";
 import { ORIGIN_PATTERN } from "./cors-rules";
 
@@ -305,16 +305,14 @@ export function resolveArgs(args: SignedFileStoreArgs = {}): ResolvedArgs {
   };
 }
 
-/** The handler's own parser checks the same values at cold start; here the errors name the args. */
+/** The handler's own parser, with errors naming the args (no `uploads.` prefix). */
 function resolveUploads(args: SignedFileStoreArgs): UploadLimits {
-  try {
-    return parseUploadLimits({
+  return parseUploadLimits(
+    {
       maxUploadBytes: args.maxUploadBytes,
       allowedContentTypes: args.allowedContentTypes,
       partSizeBytes: args.partSizeBytes,
-    });
-  } catch (error) {
-    if (error instanceof ConfigError) throw new Error(error.message.replace("[uploads.", "["));
-    throw error;
-  }
+    },
+    "",
+  );
 }

@@ -106,19 +106,20 @@ export function parseAuthSettings(value: unknown): AuthSettings {
 /** `type/subtype` or `type/*`, as allowed content types are written. */
 export const MEDIA_RANGE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/(\*|[a-z0-9][a-z0-9!#$&^_.+-]*)$/;
 
-export function parseUploadLimits(value: unknown): UploadLimits {
+/** `path` prefixes the names in error messages: `uploads.` in the handler's config, none for the component's args. */
+export function parseUploadLimits(value: unknown, path = "uploads."): UploadLimits {
   if (value === undefined) return DEFAULT_UPLOAD_LIMITS;
   const uploads = requireObject(value, "uploads");
   const max = uploads.maxUploadBytes ?? DEFAULT_UPLOAD_LIMITS.maxUploadBytes;
   if (typeof max !== "number" || !Number.isSafeInteger(max) || max < 1 || max > S3_LIMITS.objectBytes) {
     throw new ConfigError(
-      `[uploads.maxUploadBytes] must be between 1 and ${S3_LIMITS.objectBytes}, got ${JSON.stringify(max)}`,
+      `[${path}maxUploadBytes] must be between 1 and ${S3_LIMITS.objectBytes}, got ${JSON.stringify(max)}`,
     );
   }
   const types = uploads.allowedContentTypes ?? [];
   if (!Array.isArray(types) || types.some((t) => typeof t !== "string" || !MEDIA_RANGE.test(t))) {
     throw new ConfigError(
-      `[uploads.allowedContentTypes] must be lower-case type/subtype or type/* entries, got ${JSON.stringify(types)}`,
+      `[${path}allowedContentTypes] must be lower-case type/subtype or type/* entries, got ${JSON.stringify(types)}`,
     );
   }
   const partSize = uploads.partSizeBytes ?? DEFAULT_UPLOAD_LIMITS.partSizeBytes;
@@ -129,7 +130,7 @@ export function parseUploadLimits(value: unknown): UploadLimits {
     partSize > S3_LIMITS.maxPartBytes
   ) {
     throw new ConfigError(
-      `[uploads.partSizeBytes] must be between ${S3_LIMITS.minPartBytes} and ${S3_LIMITS.maxPartBytes}, got ${JSON.stringify(partSize)}`,
+      `[${path}partSizeBytes] must be between ${S3_LIMITS.minPartBytes} and ${S3_LIMITS.maxPartBytes}, got ${JSON.stringify(partSize)}`,
     );
   }
   return { maxUploadBytes: max, allowedContentTypes: types as string[], partSizeBytes: partSize };

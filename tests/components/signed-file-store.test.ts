@@ -583,6 +583,16 @@ describe("SignedFileStore validation", () => {
     [{ expirySeconds: 604801 }, "[expirySeconds] must be between 1 and 604800, got 604801"],
     [{ memorySize: 64 }, "[memorySize] must be between 128 and 10240, got 64"],
     [{ timeoutSeconds: 901 }, "[timeoutSeconds] must be between 1 and 900, got 901"],
+    [{ maxUploadBytes: 0 }, "[maxUploadBytes] must be between 1 and 5497558138880, got 0"],
+    [
+      { allowedContentTypes: ["Image/PNG"] },
+      '[allowedContentTypes] must be lower-case type/subtype or type/* entries, got ["Image/PNG"]',
+    ],
+    [{ partSizeBytes: 1024 }, "[partSizeBytes] must be between 5242880 and 5368709120, got 1024"],
+    [
+      { cors: { allowedOrigins: ["https://app.example.com/path"] } },
+      '[cors.allowedOrigins] must be a list of origins like https://app.example.com, or ["*"], got ["https://app.example.com/path"]',
+    ],
     [
       { logRetentionDays: 10 },
       "[logRetentionDays] must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, got 10",
