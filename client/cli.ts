@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { SingleBar } from "cli-progress";
 import { type ApiAuth, regionFromFunctionUrl } from "./auth";
+import { envOptionReader } from "./env-options";
 import { DEFAULTS, SignedFileStoreClient } from "./index";
 import { DEFAULT_RETRY } from "./retry";
 import { defaultStateDir, type Progress } from "./upload";
@@ -133,14 +134,7 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     strict: true,
   });
-  const opt = (name: keyof typeof OPTIONS): string | undefined => {
-    const v = values[name];
-    if (typeof v === "string") return v;
-    return process.env[`SFS_${name.toUpperCase().replace(/-/g, "_")}`];
-  };
-  const flag = (name: keyof typeof OPTIONS) =>
-    values[name] === true ||
-    /^(1|true|yes)$/i.test(process.env[`SFS_${name.toUpperCase().replace(/-/g, "_")}`] ?? "");
+  const { opt, flag } = envOptionReader<keyof typeof OPTIONS>(values);
   const [command, ...args] = positionals;
   if (values.help || !command) {
     process.stdout.write(HELP);

@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { envOptionReader } from "../client/env-options";
 import { parseAuthSettings, parseUploadLimits } from "../functions/config";
 import { startLocalStack } from "./stack";
 
@@ -68,10 +69,7 @@ async function main(): Promise<void> {
     process.stdout.write(HELP);
     return;
   }
-  const opt = (name: keyof typeof OPTIONS): string | undefined => {
-    const value = values[name];
-    return typeof value === "string" ? value : process.env[`SFS_${name.toUpperCase().replace(/-/g, "_")}`];
-  };
+  const { opt } = envOptionReader<keyof typeof OPTIONS>(values);
   const int = (name: keyof typeof OPTIONS, fallback?: number): number | undefined => {
     const text = opt(name);
     if (text === undefined) return fallback;
