@@ -37,6 +37,8 @@ export class ApiError extends PermanentError {
   }
 }
 
+const uploadQuery = (uploadId: string) => `uploadId=${encodeURIComponent(uploadId)}`;
+
 /** The function URL's JSON API: every call retried on network errors and 5xx. */
 export class Api {
   constructor(
@@ -93,23 +95,17 @@ export class Api {
     return this.call<MultipartUpload>("POST", key, "uploads", headers);
   }
 
-  async signParts(key: string, uploadId: string, first: number, last: number) {
-    const out = await this.call<{ parts: PartUrl[]; expiresAt: string }>(
+  signParts(key: string, uploadId: string, first: number, last: number) {
+    return this.call<{ parts: PartUrl[]; expiresAt: string }>(
       "GET",
       key,
-      `uploadId=${encodeURIComponent(uploadId)}&parts=${first}-${last}`,
+      `${uploadQuery(uploadId)}&parts=${first}-${last}`,
       {},
     );
-    return out;
   }
 
   async listParts(key: string, uploadId: string): Promise<UploadedPart[]> {
-    const out = await this.call<{ parts: UploadedPart[] }>(
-      "GET",
-      key,
-      `uploadId=${encodeURIComponent(uploadId)}`,
-      {},
-    );
+    const out = await this.call<{ parts: UploadedPart[] }>("GET", key, uploadQuery(uploadId), {});
     return out.parts;
   }
 
@@ -122,13 +118,13 @@ export class Api {
     return this.call<{ key: string; etag: string; size: number }>(
       "POST",
       key,
-      `uploadId=${encodeURIComponent(uploadId)}`,
+      uploadQuery(uploadId),
       createOnly ? { "if-none-match": "*" } : {},
       { parts },
     );
   }
 
   abort(key: string, uploadId: string) {
-    return this.call<undefined>("DELETE", key, `uploadId=${encodeURIComponent(uploadId)}`, {});
+    return this.call<undefined>("DELETE", key, uploadQuery(uploadId), {});
   }
 }

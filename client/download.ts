@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import type { Api } from "./api";
-import { NetworkError, readText, send } from "./http";
+import { NetworkError, readText, send, xmlErrorCode } from "./http";
 import { PermanentError, type RetryOptions, statusError, withRetry } from "./retry";
 
 export interface DownloadOptions {
@@ -47,13 +47,10 @@ export async function downloadFile(
       });
       if (res.status !== 200 && res.status !== 206) {
         const text = await readText(res);
-        throw statusError(
-          res.status,
-          `${/<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? "HttpError"} from the CDN`,
-        );
+        throw statusError(res.status, `${xmlErrorCode(text)} from the CDN`);
       }
       if (res.status === 200 && written > 0) {
-        // The object changed, or the server ignored the range: start over.
+        // The object changed, or the server ignored the range: the bytes so far cannot be continued.
         hash.destroy();
         throw new PermanentError("the object changed during the download; run it again");
       }
@@ -96,7 +93,6 @@ export async function removeObject(api: Api, key: string, retry: RetryOptions): 
     const instruction = await api.instruct("DELETE", key);
     const res = await send({ method: "DELETE", url: instruction.url, headers: { ...instruction.headers } });
     const text = await readText(res);
-    if (res.status >= 300)
-      throw statusError(res.status, `${/<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? "HttpError"} from storage`);
+    if (res.status >= 300) throw statusError(res.status, `${xmlErrorCode(text)} from storage`);
   }, retry);
 }

@@ -59,3 +59,8 @@ export async function readText(res: HttpResponse, limit = 1024 * 1024): Promise<
   }
   return Buffer.concat(chunks).toString("utf8");
 }
+
+/** The `<Code>` of an S3 or CloudFront XML error body, or `HttpError` when there is none. */
+export function xmlErrorCode(text: string): string {
+  return /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? "HttpError";
+}

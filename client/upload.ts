@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Transform } from "node:stream";
 import { type Api, ApiError, type PartUrl } from "./api";
-import { readText, send } from "./http";
+import { readText, send, xmlErrorCode } from "./http";
 import { PermanentError, type RetryOptions, statusError, TransientError, withRetry } from "./retry";
 
 export interface UploadOptions {
@@ -118,7 +118,7 @@ async function putRange(
     if (res.status < 300) res.body.resume();
     else {
       const text = await readText(res);
-      const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? "HttpError";
+      const code = xmlErrorCode(text);
       // An expired URL is not the bytes' fault: a fresh one may succeed.
       if (res.status === 403 && /expired/i.test(text)) throw new TransientError(`403 ${code}: URL expired`);
       throw statusError(res.status, `${code} from storage`, code);
