@@ -326,8 +326,12 @@ class PartUrls {
       });
       for (let n = first; n <= last; n++) if (!this.cache.has(n) || fresh) this.inflight.set(n, loading);
     }
-    await loading;
-    for (let n = first; n <= last; n++) if (this.inflight.get(n) === loading) this.inflight.delete(n);
+    try {
+      await loading;
+    } finally {
+      // Also after a failure, so that the next request for these parts signs them again.
+      for (let n = first; n <= last; n++) if (this.inflight.get(n) === loading) this.inflight.delete(n);
+    }
     const entry = this.cache.get(partNumber);
     if (!entry) throw new Error(`the API signed no URL for part ${partNumber}`);
     return entry.target;
