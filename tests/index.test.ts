@@ -1,6 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { countByType, outputValue, resourcesOf, settled, single } from "./support/pulumi-mocks";
+import {
+  countByType,
+  functionEnvironment,
+  outputValue,
+  resourcesOf,
+  settled,
+  single,
+} from "./support/pulumi-mocks";
 
 describe("the Pulumi program (index.ts)", () => {
   it("reads the typed config and exports the stack outputs", async () => {
@@ -40,11 +47,7 @@ describe("the Pulumi program (index.ts)", () => {
       rsaBits: 2048,
     });
     expect(single(resources, "aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays).to.equal(7);
-    const env = (
-      single(resources, "aws:lambda/function:Function").inputs.environment as {
-        variables: Record<string, string>;
-      }
-    ).variables;
+    const env = functionEnvironment(resources);
     const handlerConfig = JSON.parse(env.SIGNED_FILE_STORE_CONFIG ?? "");
     expect(handlerConfig.expirySeconds).to.equal(600);
     expect(handlerConfig.auth).to.deep.equal({ mode: "public" });

@@ -6,6 +6,7 @@ import {
   ACCOUNT,
   countByType,
   DISTRIBUTION_ID,
+  functionEnvironment,
   outputValue,
   REGION,
   type RecordedResource,
@@ -215,9 +216,7 @@ describe("SignedFileStore with no args", () => {
       value: "-----BEGIN PRIVATE KEY-----\nSECRET-files-signing-key-primary\n-----END PRIVATE KEY-----\n",
     });
     expect(secretFields.has("files-signing-key.value")).to.equal(true);
-    const env = (
-      find("aws:lambda/function:Function").inputs.environment as { variables: Record<string, string> }
-    ).variables;
+    const env = functionEnvironment(built.resources);
     expect(Object.keys(env).sort()).to.deep.equal([
       "SIGNED_FILE_STORE_CONFIG",
       "SIGNED_FILE_STORE_SIGNING_KEY_PARAMETER",
@@ -317,9 +316,7 @@ describe("SignedFileStore with no args", () => {
   });
 
   it("configures the handler with the distribution, the active key and IAM auth", () => {
-    const env = (
-      find("aws:lambda/function:Function").inputs.environment as { variables: Record<string, string> }
-    ).variables;
+    const env = functionEnvironment(built.resources);
     expect(JSON.parse(env.SIGNED_FILE_STORE_CONFIG ?? "")).to.deep.equal({
       s3: { bucket: "files-bucket-0a1b2c3", region: REGION },
       cdnBaseUrl: "https://d111111abcdef8.cloudfront.net",
@@ -430,9 +427,7 @@ describe("SignedFileStore fully configured", () => {
   });
 
   it("passes auth, prefixes, expiry and the custom domain to the handler", () => {
-    const env = (
-      find("aws:lambda/function:Function").inputs.environment as { variables: Record<string, string> }
-    ).variables;
+    const env = functionEnvironment(built.resources);
     expect(JSON.parse(env.SIGNED_FILE_STORE_CONFIG ?? "")).to.deep.equal({
       s3: { bucket: "media-bucket-0a1b2c3", region: REGION },
       cdnBaseUrl: "https://files.example.com",

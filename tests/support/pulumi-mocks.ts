@@ -146,3 +146,9 @@ export function single(resources: readonly RecordedResource[], type: string): Re
   if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
   return found[0] as RecordedResource;
 }
+
+/** The function's environment variables, from the one Lambda function among `resources`. */
+export function functionEnvironment(resources: readonly RecordedResource[]): Record<string, string> {
+  const fn = single(resources, "aws:lambda/function:Function");
+  return (fn.inputs.environment as { variables: Record<string, string> }).variables;
+}
