@@ -77,3 +77,10 @@ export class PreconditionFailed extends HttpError {
     super(412, "PreconditionFailed", message);
   }
 }
+
+/** A dependency (S3, the issuer's JWKS, SSM) is down: the caller may retry after `Retry-After` seconds. */
+export class ServiceUnavailable extends HttpError {
+  constructor(message: string, retryAfterSeconds = 5) {
+    super(503, "ServiceUnavailable", message, { "retry-after": String(retryAfterSeconds) });
+  }
+}
