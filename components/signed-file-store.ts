@@ -1,7 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { CONFIG_ENV, type HandlerConfig, SIGNING_KEY_PARAMETER_ENV } from "../functions/config";
+import {
+  CONFIG_ENV,
+  DEFAULT_MAX_READ_EXPIRY_SECONDS,
+  DEFAULT_MAX_WRITE_EXPIRY_SECONDS,
+  type HandlerConfig,
+  SIGNING_KEY_PARAMETER_ENV,
+} from "../functions/config";
 import { resolveArgs, type SignedFileStoreArgs, type SigningKeyAlgorithm } from "./args";
 import { bundleHandler } from "./bundle";
 import { corsRules } from "./cors-rules";
@@ -293,6 +299,8 @@ export class SignedFileStore extends pulumi.ComponentResource {
         keyPairId,
         hashAlgorithm: config.hashAlgorithm,
         expirySeconds: config.expirySeconds,
+        maxReadExpirySeconds: DEFAULT_MAX_READ_EXPIRY_SECONDS,
+        maxWriteExpirySeconds: DEFAULT_MAX_WRITE_EXPIRY_SECONDS,
         auth: config.auth,
         publicReadPrefixes: config.publicReadPrefixes,
         uploads: config.uploads,

@@ -6,6 +6,15 @@ import { DEFAULT_UPLOAD_LIMITS, S3_LIMITS, type UploadLimits } from "./upload-ru
 
 /** The longest a SigV4 presigned URL may live. */
 export const MAX_EXPIRY_SECONDS = 604_800;
+/** Share links: a day unless the deployment says otherwise; never more than a CloudFront URL we sign may say. */
+export const DEFAULT_MAX_READ_EXPIRY_SECONDS = 86_400;
+/**
+ * A presigned URL signed with temporary credentials stops working when they expire, whatever its
+ * X-Amz-Expires says (Amazon S3 User Guide, "Sharing objects with presigned URLs"). See
+ * WRITE_EXPIRY_LIMIT_NOTE for the numbers these follow.
+ */
+export const DEFAULT_MAX_WRITE_EXPIRY_SECONDS = 3_600;
+export const MAX_WRITE_EXPIRY_SECONDS = 3_600;
 
 /** Everything the handler needs that is not secret; the Lambda reads it once per cold start. */
 export interface HandlerConfig {
@@ -15,7 +24,12 @@ export interface HandlerConfig {
   /** ID of the CloudFront public key whose private half signs; it must be in the key group. */
   readonly keyPairId: string;
   readonly hashAlgorithm: CloudFrontHashAlgorithm;
+  /** Default lifetime of read URLs, and the lifetime of write URLs up to `maxWriteExpirySeconds`. */
   readonly expirySeconds: number;
+  /** Longest read URL a caller may ask for with `?expires=`. */
+  readonly maxReadExpirySeconds: number;
+  /** Write URLs (S3, signed with the role's session) never live longer than this. */
+  readonly maxWriteExpirySeconds: number;
   readonly auth: AuthSettings;
   readonly publicReadPrefixes: readonly string[];
   readonly uploads: UploadLimits;
@@ -136,6 +150,14 @@ export function parseUploadLimits(value: unknown, path = "uploads."): UploadLimi
   return { maxUploadBytes: max, allowedContentTypes: types as string[], partSizeBytes: partSize };
 }
 
+function secondsIn(config: Json, name: string, fallback: number, max: number): number {
+  const value = config[name] ?? fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > max) {
+    throw new ConfigError(`[${name}] must be between 1 and ${max}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
 export function parseHandlerConfig(value: unknown): HandlerConfig {
   const config = requireObject(value, "config");
   const s3 = requireObject(config.s3, "s3");
@@ -148,6 +170,23 @@ export function parseHandlerConfig(value: unknown): HandlerConfig {
   ) {
     throw new ConfigError(
       `[expirySeconds] must be between 1 and ${MAX_EXPIRY_SECONDS}, got ${JSON.stringify(expirySeconds)}`,
+    );
+  }
+  const maxReadExpirySeconds = secondsIn(
+    config,
+    "maxReadExpirySeconds",
+    DEFAULT_MAX_READ_EXPIRY_SECONDS,
+    MAX_EXPIRY_SECONDS,
+  );
+  const maxWriteExpirySeconds = secondsIn(
+    config,
+    "maxWriteExpirySeconds",
+    DEFAULT_MAX_WRITE_EXPIRY_SECONDS,
+    MAX_WRITE_EXPIRY_SECONDS,
+  );
+  if (expirySeconds > maxReadExpirySeconds) {
+    throw new ConfigError(
+      `[expirySeconds] must not exceed maxReadExpirySeconds (${maxReadExpirySeconds}), got ${expirySeconds}`,
     );
   }
   const hashAlgorithm = config.hashAlgorithm ?? "SHA256";
@@ -165,6 +204,8 @@ export function parseHandlerConfig(value: unknown): HandlerConfig {
     keyPairId: requireString(config, "", "keyPairId"),
     hashAlgorithm,
     expirySeconds,
+    maxReadExpirySeconds,
+    maxWriteExpirySeconds,
     auth: parseAuthSettings(config.auth ?? { mode: "iam" }),
     publicReadPrefixes: prefixList(config.publicReadPrefixes, "publicReadPrefixes"),
     uploads: parseUploadLimits(config.uploads),

@@ -3,6 +3,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { corsRules } from "../components/cors-rules";
 import type { AuthSettings } from "../functions/auth-settings";
+import { DEFAULT_MAX_READ_EXPIRY_SECONDS, DEFAULT_MAX_WRITE_EXPIRY_SECONDS } from "../functions/config";
 import { createHandler } from "../functions/handler";
 import type { Logger } from "../functions/log";
 import { DEFAULT_UPLOAD_LIMITS, type UploadLimits } from "../functions/upload-rules";
@@ -137,6 +138,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         keyPairId: LOCAL_KEY_PAIR_ID,
         hashAlgorithm: "SHA256",
         expirySeconds: options.expirySeconds ?? 300,
+        maxReadExpirySeconds: DEFAULT_MAX_READ_EXPIRY_SECONDS,
+        maxWriteExpirySeconds: DEFAULT_MAX_WRITE_EXPIRY_SECONDS,
         auth,
         publicReadPrefixes: options.publicReadPrefixes ?? [],
         uploads: { ...DEFAULT_UPLOAD_LIMITS, ...options.uploads },

@@ -36,6 +36,8 @@ function handlerWith(expirySeconds: number) {
       keyPairId: "K1",
       hashAlgorithm: "SHA256",
       expirySeconds,
+      maxReadExpirySeconds: 86_400,
+      maxWriteExpirySeconds: 3_600,
       auth: { mode: "public" },
       publicReadPrefixes: [],
       uploads: DEFAULT_UPLOAD_LIMITS,

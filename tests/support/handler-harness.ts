@@ -21,6 +21,8 @@ export function baseConfig(overrides: Partial<HandlerConfig> = {}): HandlerConfi
     keyPairId: "K2JCJMDEHXQW5F",
     hashAlgorithm: "SHA256",
     expirySeconds: 300,
+    maxReadExpirySeconds: 86_400,
+    maxWriteExpirySeconds: 3_600,
     auth: { mode: "public" },
     publicReadPrefixes: [],
     uploads: DEFAULT_UPLOAD_LIMITS,
