@@ -34,6 +34,8 @@ export interface LocalStackOptions {
   /** Port of the example page's server (a different origin from the API), default any free port. */
   readonly examplePort?: number;
   readonly uploads?: Partial<UploadLimits>;
+  /** The edge cache's bound in bytes (default 256 MiB). */
+  readonly edgeCacheBytes?: number;
   /** Use this S3-compatible server instead of the embedded storage. */
   readonly s3?: ExternalS3;
   readonly log?: (fields: Record<string, unknown>) => void;
@@ -116,7 +118,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     credentials: reader,
     publicKeys: new Map([[LOCAL_KEY_PAIR_ID, createPublicKey(privateKey)]]),
     port: options.edgePort ?? 0,
-    cors: cors.cdn,
+    ...(options.edgeCacheBytes === undefined ? {} : { maxCacheBytes: options.edgeCacheBytes }),
     log,
   });
   const handlerLog: Logger = {
