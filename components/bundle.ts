@@ -4,38 +4,110 @@ import { buildSync } from "esbuild";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
 export const HANDLER_ENTRY = path.join(PROJECT_ROOT, "functions", "index.ts");
+/** The file Lambda loads: with the handler setting `index.handler` it finds `index.mjs` as well as `index.js`. */
+export const ENTRY_FILE = "index.mjs";
 
 export interface FunctionBundle {
-  /** The single CommonJS file Lambda loads as `index.js`. */
+  /** Every file of the function's zip, by its path in the zip: the entry and its chunks. */
+  readonly files: Readonly<Record<string, string>>;
+  /** The entry's path in the zip, `index.mjs`. */
+  readonly entry: string;
+  /** The entry's text: what Lambda loads at start, before any chunk a dynamic import brings in. */
   readonly code: string;
-  /** Base64 SHA-256 of `code`, Lambda's `source_code_hash` form. */
+  /** Base64 SHA-256 over every file's name and contents, in name order, for `sourceCodeHash`. */
   readonly sha256: string;
 }
 
 /**
- * Bundles `functions/` into one file. esbuild's output depends only on the sources and these
- * options (the working directory is pinned, no timestamps, no absolute paths, no source map), so
- * the same source gives the same bytes and `pulumi up` shows no diff when nothing changed.
+ * Packages the function imports only with a dynamic `import()`, each built as its own ES module
+ * next to the entry (`client-s3.mjs`). A separate build, rather than esbuild's code splitting across
+ * the dynamic import, because splitting puts modules used on both sides (most of `@smithy/core`,
+ * which the presigner's SigV4 signer also uses) into chunks the entry imports statically, and those
+ * would load at every cold start.
+ */
+export const LAZY_PACKAGES: Readonly<Record<string, string>> = {
+  "@aws-sdk/client-s3": "client-s3.mjs",
+};
+
+/**
+ * Bundles `functions/` as ES modules: a small `index.mjs` and, per lazily loaded package, a file
+ * only a dynamic `import()` reads, so the S3 client is loaded on the first request that calls S3
+ * rather than on every cold start. `mainFields` prefers the packages' ES module builds (the AWS
+ * SDK's `dist-es`), which esbuild can tree-shake where their CommonJS builds cannot be.
+ *
+ * Lambda runs `.mjs` files as ES modules, and the handler setting `index.handler` names the file
+ * without its extension (Lambda Developer Guide, "Define Lambda function handler in Node.js":
+ * "CommonJS and ES Modules" and "Handler naming conventions").
+ *
+ * esbuild's output depends only on the sources and these options (the working directory is pinned,
+ * chunk names are hashes of their contents, no timestamps, no absolute paths, no source map), so the
+ * same source gives the same bytes and `pulumi up` shows no diff when nothing changed.
  */
 export function bundleHandler(entry: string = HANDLER_ENTRY): FunctionBundle {
+  const files: Record<string, string> = {
+    ...build({ index: entry }, "[name]-[hash]", true),
+  };
+  for (const [pkg, file] of Object.entries(LAZY_PACKAGES)) {
+    Object.assign(
+      files,
+      build({ [file.replace(/\.mjs$/, "")]: pkg }, `${file.replace(/\.mjs$/, "")}-[hash]`, false),
+    );
+  }
+  const code = files[ENTRY_FILE];
+  if (code === undefined) throw new Error(`esbuild produced no ${ENTRY_FILE} for ${entry}`);
+  const sorted = Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return { files: sorted, entry: ENTRY_FILE, code, sha256: bundleHash(sorted) };
+}
+
+function build(
+  entryPoints: Record<string, string>,
+  chunkNames: string,
+  lazyPackagesExternal: boolean,
+): Record<string, string> {
+  // `import("@aws-sdk/client-s3")` becomes `import("./client-s3.mjs")`, the file built beside the entry.
+  const lazy = lazyPackagesExternal
+    ? {
+        alias: Object.fromEntries(Object.entries(LAZY_PACKAGES).map(([pkg, file]) => [pkg, `./${file}`])),
+        external: Object.values(LAZY_PACKAGES).map((file) => `./${file}`),
+      }
+    : {};
+  const outdir = path.join(PROJECT_ROOT, "dist", "function");
   const result = buildSync({
-    entryPoints: [entry],
+    entryPoints,
     absWorkingDir: PROJECT_ROOT,
+    outdir,
     bundle: true,
+    splitting: true,
+    format: "esm",
+    outExtension: { ".js": ".mjs" },
+    chunkNames,
     platform: "node",
+    mainFields: ["module", "main"],
     // The oldest runtime the component allows.
     target: "node22",
-    format: "cjs",
     write: false,
     minify: true,
+    // HttpError subclasses and the SDK's exceptions are told apart by their class names.
     keepNames: true,
     sourcemap: false,
     legalComments: "none",
     charset: "utf8",
     logLevel: "silent",
+    ...lazy,
   });
-  const file = result.outputFiles[0];
-  if (!file) throw new Error(`esbuild produced no output for ${entry}`);
-  const code = file.text;
-  return { code, sha256: createHash("sha256").update(code).digest("base64") };
+  const files: Record<string, string> = {};
+  for (const file of result.outputFiles) {
+    files[path.relative(outdir, file.path).split(path.sep).join("/")] = file.text;
+  }
+  return files;
+}
+
+/** Name and length prefix each file, so moving bytes from one file to another changes the hash. */
+export function bundleHash(files: Readonly<Record<string, string>>): string {
+  const hash = createHash("sha256");
+  for (const name of Object.keys(files).sort()) {
+    const bytes = Buffer.from(files[name] ?? "", "utf8");
+    hash.update(`${name}\0${bytes.length}\0`).update(bytes);
+  }
+  return hash.digest("base64");
 }

@@ -1,8 +1,10 @@
 import { CONFIG_ENV, parseHandlerConfig, SIGNING_KEY_PARAMETER_ENV } from "./config";
 import type { FunctionUrlEvent, FunctionUrlResult } from "./function-url";
-import { createHandler, errorResponse, type FunctionUrlHandler } from "./handler";
+import { createHandler, type FunctionUrlHandler } from "./handler";
 import { jsonLogger } from "./log";
+import { errorResponse } from "./responses";
 import { environmentCredentials, ssmSigningKey } from "./signing-key";
+import { ssmReaderFromEnvironment } from "./ssm-parameter";
 
 const log = jsonLogger();
 let instance: FunctionUrlHandler | undefined;
@@ -14,7 +16,7 @@ function fromEnvironment(): FunctionUrlHandler {
   if (!parameter) throw new Error(`${SIGNING_KEY_PARAMETER_ENV} is not set`);
   return createHandler({
     config,
-    signingKey: ssmSigningKey(parameter, config.keyPairId),
+    signingKey: ssmSigningKey(parameter, config.keyPairId, ssmReaderFromEnvironment(environmentCredentials)),
     credentials: environmentCredentials,
     log,
   });

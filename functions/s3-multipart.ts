@@ -1,12 +1,5 @@
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  ListPartsCommand,
-  S3Client,
-  S3ServiceException,
-} from "@aws-sdk/client-s3";
 import { BadRequest, NotFound, PreconditionFailed } from "./http-error";
+import { lazyS3Client, rethrowUnavailable } from "./s3-client";
 import type { CredentialsProvider, S3Target } from "./s3-presigner";
 import type { UploadDescription } from "./upload-rules";
 
@@ -34,9 +27,13 @@ export interface MultipartStore {
   abort(key: string, uploadId: string): Promise<void>;
 }
 
-/** S3 errors a client can act on, with messages that say how. Anything else is a 500. */
+/**
+ * S3 errors a client can act on, with messages that say how; storage that is down or overloaded is a
+ * 503 with Retry-After. Anything else is a 500. Errors are told apart by name, as the SDK sets it to
+ * S3's error code, so this module never loads client-s3 just to run `instanceof`.
+ */
 function clientError(error: unknown, uploadId: string): never {
-  if (error instanceof S3ServiceException) {
+  if (error instanceof Error && "$metadata" in error) {
     switch (error.name) {
       // Ceph radosgw answers ListParts of an aborted upload with NoSuchKey where S3 says NoSuchUpload;
       // either way, in a multipart call, the upload is gone.
@@ -59,46 +56,43 @@ function clientError(error: unknown, uploadId: string): never {
         throw new PreconditionFailed("the object already exists and If-None-Match: * was given");
     }
   }
-  throw error;
+  return rethrowUnavailable(error);
 }
 
-/**
- * Over the S3 client, with checksums only where S3 requires them: the SDK's WHEN_SUPPORTED default
- * would otherwise make every multipart upload a CRC32 one (CreateMultipartUpload records the
- * algorithm), and parts sent through presigned URLs carry no checksum.
- */
+/** Over the shared, lazily created S3 client: the first multipart call loads client-s3, not the import. */
 export function s3MultipartStore(target: S3Target, credentials: CredentialsProvider): MultipartStore {
-  const client = new S3Client({
-    region: target.region,
-    credentials,
-    ...(target.endpoint ? { endpoint: target.endpoint, forcePathStyle: true } : {}),
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-    maxAttempts: 3,
-  });
+  const s3 = lazyS3Client(target, credentials);
   const Bucket = target.bucket;
   return {
     async create(key, upload) {
-      const out = await client.send(
-        new CreateMultipartUploadCommand({
-          Bucket,
-          Key: key,
-          ...(upload.contentType ? { ContentType: upload.contentType } : {}),
-          ...(upload.contentDisposition ? { ContentDisposition: upload.contentDisposition } : {}),
-          ...(upload.sha256 ? { Metadata: { sha256: upload.sha256 } } : {}),
-        }),
-      );
-      if (!out.UploadId) throw new Error("CreateMultipartUpload answered without an UploadId");
-      return out.UploadId;
+      let uploadId: string | undefined;
+      try {
+        const { client, sdk } = await s3();
+        const out = await client.send(
+          new sdk.CreateMultipartUploadCommand({
+            Bucket,
+            Key: key,
+            ...(upload.contentType ? { ContentType: upload.contentType } : {}),
+            ...(upload.contentDisposition ? { ContentDisposition: upload.contentDisposition } : {}),
+            ...(upload.sha256 ? { Metadata: { sha256: upload.sha256 } } : {}),
+          }),
+        );
+        uploadId = out.UploadId;
+      } catch (error) {
+        rethrowUnavailable(error);
+      }
+      if (!uploadId) throw new Error("CreateMultipartUpload answered without an UploadId");
+      return uploadId;
     },
     async listParts(key, uploadId) {
       const parts: UploadedPart[] = [];
       let marker: string | undefined;
       try {
+        const { client, sdk } = await s3();
         // S3 returns at most 1,000 parts per call.
         do {
           const page = await client.send(
-            new ListPartsCommand({
+            new sdk.ListPartsCommand({
               Bucket,
               Key: key,
               UploadId: uploadId,
@@ -117,8 +111,9 @@ export function s3MultipartStore(target: S3Target, credentials: CredentialsProvi
     },
     async complete(key, uploadId, parts, createOnly) {
       try {
+        const { client, sdk } = await s3();
         const out = await client.send(
-          new CompleteMultipartUploadCommand({
+          new sdk.CompleteMultipartUploadCommand({
             Bucket,
             Key: key,
             UploadId: uploadId,
@@ -133,7 +128,8 @@ export function s3MultipartStore(target: S3Target, credentials: CredentialsProvi
     },
     async abort(key, uploadId) {
       try {
-        await client.send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId: uploadId }));
+        const { client, sdk } = await s3();
+        await client.send(new sdk.AbortMultipartUploadCommand({ Bucket, Key: key, UploadId: uploadId }));
       } catch (error) {
         clientError(error, uploadId);
       }

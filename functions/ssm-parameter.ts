@@ -1,0 +1,137 @@
+import { Hash } from "@smithy/hash-node";
+import { SignatureV4 } from "@smithy/signature-v4";
+import { ServiceUnavailable } from "./http-error";
+import type { CredentialsProvider } from "./s3-presigner";
+
+/** Reads one SecureString parameter's decrypted value. */
+export type ParameterReader = (name: string) => Promise<string>;
+
+export interface SsmReaderOptions {
+  readonly region: string;
+  readonly credentials: CredentialsProvider;
+  /**
+   * `https://ssm.REGION.amazonaws.com` unless given; the SDKs read the same override from
+   * AWS_ENDPOINT_URL_SSM or AWS_ENDPOINT_URL ("Service-specific endpoints", AWS SDKs and Tools
+   * Reference Guide), and `ssmReaderFromEnvironment` does too.
+   */
+  readonly endpoint?: string;
+  /** Per attempt; SSM answers a GetParameter in tens of milliseconds when it is up. */
+  readonly timeoutMs?: number;
+  readonly maxAttempts?: number;
+  readonly fetch?: typeof fetch;
+}
+
+/** A parameter that SSM says is missing or that the role may not read: retrying will not help. */
+export class SsmParameterError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "SsmParameterError";
+  }
+}
+
+/** A failure worth another attempt: SSM's 5xx and throttling. */
+class Retryable extends Error {}
+
+/**
+ * GetParameter as one SigV4-signed JSON POST with the global fetch, instead of through
+ * `@aws-sdk/client-ssm`: loading that client is most of a cold start (measured by `npm run bench`:
+ * the client's chunk alone takes longer to import than the rest of the function), and the first GET
+ * of every execution environment needs this one call. The protocol is the AWS JSON 1.1 one the SDK
+ * speaks: `X-Amz-Target: AmazonSSM.GetParameter`, `Content-Type: application/x-amz-json-1.1`
+ * (AWS Systems Manager API Reference, "GetParameter" and "Making API requests").
+ */
+export function ssmParameterReader(options: SsmReaderOptions): ParameterReader {
+  const endpoint = new URL(options.endpoint ?? `https://ssm.${options.region}.${dnsSuffix(options.region)}`);
+  const signer = new SignatureV4({
+    service: "ssm",
+    region: options.region,
+    credentials: options.credentials,
+    sha256: Hash.bind(null, "sha256"),
+  });
+  const send = options.fetch ?? fetch;
+  const timeoutMs = options.timeoutMs ?? 3000;
+  const maxAttempts = options.maxAttempts ?? 3;
+
+  async function attempt(name: string): Promise<string> {
+    const body = JSON.stringify({ Name: name, WithDecryption: true });
+    const signed = await signer.sign({
+      method: "POST",
+      protocol: endpoint.protocol,
+      hostname: endpoint.hostname,
+      ...(endpoint.port ? { port: Number(endpoint.port) } : {}),
+      path: endpoint.pathname,
+      query: {},
+      headers: {
+        host: endpoint.host,
+        "content-type": "application/x-amz-json-1.1",
+        "x-amz-target": "AmazonSSM.GetParameter",
+      },
+      body,
+    });
+    const { host: _host, ...headers } = signed.headers;
+    const response = await send(endpoint, {
+      method: "POST",
+      headers,
+      body,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const text = await response.text();
+    if (response.ok) {
+      const value = (JSON.parse(text) as { Parameter?: { Value?: unknown } }).Parameter?.Value;
+      if (typeof value !== "string" || value === "") {
+        throw new SsmParameterError("EmptyParameter", `SSM parameter ${name} has no value`);
+      }
+      return value;
+    }
+    const code = errorCode(text, response.headers.get("x-amzn-errortype"));
+    if (response.status >= 500 || RETRYABLE_CODES.has(code))
+      throw new Retryable(`SSM answered ${response.status} ${code}`);
+    throw new SsmParameterError(code, `SSM GetParameter ${name} answered ${response.status} ${code}`);
+  }
+
+  return async (name) => {
+    let last: unknown;
+    for (let i = 0; i < maxAttempts; i++) {
+      if (i > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** i));
+      try {
+        return await attempt(name);
+      } catch (error) {
+        if (error instanceof SsmParameterError) throw error;
+        last = error;
+      }
+    }
+    // Unreachable, timed out, throttled or failing: the caller may retry once SSM is back.
+    throw new ServiceUnavailable("the signing key store is unavailable; try again later", 5, last);
+  };
+}
+
+/** Lambda's environment: AWS_REGION, and the execution role's credentials from `credentials`. */
+export function ssmReaderFromEnvironment(credentials: CredentialsProvider): ParameterReader {
+  const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  if (!region) throw new Error("AWS_REGION is not set");
+  const endpoint = process.env.AWS_ENDPOINT_URL_SSM ?? process.env.AWS_ENDPOINT_URL;
+  return ssmParameterReader({ region, credentials, ...(endpoint ? { endpoint } : {}) });
+}
+
+/** Partitions whose endpoints are not under amazonaws.com ("AWS service endpoints", AWS General Reference). */
+function dnsSuffix(region: string): string {
+  return region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
+}
+
+/** SSM's throttling and transient codes; everything else in a 4xx is the request's fault. */
+const RETRYABLE_CODES = new Set(["ThrottlingException", "InternalServerError", "ServiceUnavailable"]);
+
+/** AWS JSON protocols name the error in `__type` (sometimes `prefix#Code`) or in x-amzn-ErrorType. */
+function errorCode(text: string, header: string | null): string {
+  let type: unknown;
+  try {
+    type = (JSON.parse(text) as { __type?: unknown }).__type;
+  } catch {
+    type = undefined;
+  }
+  const raw = typeof type === "string" ? type : (header ?? "UnknownError");
+  return raw.split("#").pop()?.split(":")[0] ?? raw;
+}
