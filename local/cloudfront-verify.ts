@@ -75,6 +75,20 @@ export function verifySignedUrl(
   sourceIp: string,
 ): EdgeVerdict {
   const { resourceUrl, params } = splitSignedUrl(url);
+  return verifySignedResource(resourceUrl, params, publicKeys, nowEpochSeconds, sourceIp);
+}
+
+/**
+ * Verifies the signing parameters against the resource URL: the requested URL without them, which a
+ * canned policy names exactly and a custom policy's `Resource` must match.
+ */
+export function verifySignedResource(
+  resourceUrl: string,
+  params: ReadonlyMap<string, string>,
+  publicKeys: ReadonlyMap<string, KeyObject>,
+  nowEpochSeconds: number,
+  sourceIp: string,
+): EdgeVerdict {
   const signature = params.get("Signature");
   const keyPairId = params.get("Key-Pair-Id");
   if (!signature || !keyPairId) return { ok: false, reason: "missing Signature or Key-Pair-Id" };

@@ -1,26 +1,38 @@
 import type { KeyObject } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Readable } from "node:stream";
+import type { Socket } from "node:net";
 import { pipeline } from "node:stream/promises";
+import { CDN_BUCKET_READ_METHODS, CDN_CORS } from "../components/cdn-cors";
+import type { CorsRule } from "../components/cors-rules";
 import { S3Presigner, type S3Target } from "../functions/s3-presigner";
-import { verifySignedUrl } from "./cloudfront-verify";
-import { applyCors, type CorsRule } from "./cors";
+import { verifySignedResource } from "./cloudfront-verify";
+import { type CacheStats, EdgeCache } from "./edge-cache";
+import { answerPreflight, corsHeaders, type EdgeCorsPolicy } from "./edge-cors";
+import { forwardedHeaders, originGet, readBody, ttlSeconds } from "./edge-origin";
+import { cacheKey, originQuery, parseTarget, resourceUrl, signingParams } from "./edge-request";
+import { sendCached } from "./edge-response";
 import { closeServer, listen, loggingServer } from "./http-listen";
-import { sendXmlError } from "./s3-xml";
-import { parseRange, type StorageCredentials } from "./storage-server";
+import { escapeXml, sendXmlError } from "./s3-xml";
+import type { StorageCredentials } from "./storage-server";
 
 /**
- * A CloudFront edge for the local stack, doing what a distribution with a trusted key group, the
- * CachingOptimized cache policy and an OAC origin does for this product:
+ * A CloudFront edge for the local stack, doing what the deployed distribution (trusted key group,
+ * a cache policy keyed on the read query parameters, a response headers policy for CORS, an OAC
+ * origin) does for this product:
+ * - answers a malformed request (bad Host, bad percent-encoding, garbage target) with 400 before
+ *   anything else, never with a 5xx;
  * - verifies the signed URL before anything else and answers a bad one with 403 and CloudFront's
  *   XML AccessDenied body ("Restrict content with signed URLs and signed cookies");
- * - strips the signing parameters and builds the cache key from the path alone (CachingOptimized
- *   includes no query string, header or cookie), so every signed URL for an object shares an entry;
+ * - strips the signing parameters and keys its cache on the path plus `versionId`, `etag` and
+ *   `response-content-disposition` as sent (see edge-request.ts), so every version, and every
+ *   download name, is one entry, and forwards those parameters to S3;
  * - reads the origin with its own credentials (as OAC signs origin requests with SigV4);
  * - caches 200 responses for the origin's max-age, or CachingOptimized's default TTL of one day,
- *   never when the origin says no-store, no-cache or private; `X-Cache: Hit from cloudfront` or
- *   `Miss from cloudfront`; serves HEAD and single byte ranges from the cache.
- * Like CloudFront, it does not notice origin changes: a cached object is served until it expires.
+ *   never when the origin says no-store, no-cache or private, in a cache bounded in bytes that
+ *   evicts the least recently used objects first; `X-Cache: Hit from cloudfront` or
+ *   `Miss from cloudfront`; serves HEAD, conditional GETs and single byte ranges from the cache;
+ * - adds the CDN's CORS headers and answers preflights as S3 behind the response headers policy does.
+ * A cached version is served until it expires; a new version has a new key, so it is never stale.
  */
 export interface EdgeOptions {
   readonly origin: S3Target;
@@ -29,74 +41,64 @@ export interface EdgeOptions {
   readonly publicKeys: ReadonlyMap<string, KeyObject>;
   readonly port?: number;
   readonly host?: string;
+  /** The CDN's CORS rule; by default the deployed one, components/cdn-cors.ts. */
   readonly cors?: CorsRule;
   /** Objects larger than this are streamed through without caching. Default 64 MiB. */
   readonly maxCachedObjectBytes?: number;
+  /** The cache's bound in bytes of cached bodies. Default 256 MiB. */
+  readonly maxCacheBytes?: number;
   readonly clock?: () => Date;
   readonly log?: (fields: Record<string, unknown>) => void;
 }
 
-interface CacheEntry {
-  readonly status: number;
-  readonly headers: Record<string, string>;
-  readonly body: Buffer;
-  readonly expiresAt: number;
-}
-
-const DEFAULT_TTL_SECONDS = 86_400;
-const MAX_TTL_SECONDS = 31_536_000;
-const FORWARDED_HEADERS = [
-  "content-type",
-  "etag",
-  "last-modified",
-  "cache-control",
-  "content-disposition",
-  "accept-ranges",
-];
-
 export interface RunningEdge {
   readonly url: string;
+  /** The cache's size and its hit and miss counts so far. */
+  cacheStats(): CacheStats;
   close(): Promise<void>;
 }
 
-function ttlSeconds(cacheControl: string | undefined): number {
-  if (!cacheControl) return DEFAULT_TTL_SECONDS;
-  if (/\b(no-store|no-cache|private)\b/i.test(cacheControl)) return 0;
-  const maxAge = /\bs-maxage=(\d+)/i.exec(cacheControl) ?? /\bmax-age=(\d+)/i.exec(cacheControl);
-  return maxAge ? Math.min(Number(maxAge[1]), MAX_TTL_SECONDS) : DEFAULT_TTL_SECONDS;
+export const DEFAULT_MAX_CACHED_OBJECT_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_CACHE_BYTES = 256 * 1024 * 1024;
+const HIT = "Hit from cloudfront";
+const MISS = "Miss from cloudfront";
+
+function badRequest(res: ServerResponse, message: string): void {
+  sendXmlError(res, 400, "BadRequest", message, { connection: "close" });
+}
+
+/**
+ * A request Node's parser refuses never reaches the handler; it still gets an XML 400 (or 431 for
+ * oversized headers) rather than a bare status line, and the connection is closed.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable || error.code === "ECONNRESET") {
+    socket.destroy();
+    return;
+  }
+  const [status, reason] =
+    error.code === "HPE_HEADER_OVERFLOW" ? [431, "Request Header Fields Too Large"] : [400, "Bad Request"];
+  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>BadRequest</Code><Message>${escapeXml("The request could not be parsed.")}</Message></Error>`;
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   const clock = options.clock ?? (() => new Date());
-  const cache = new Map<string, CacheEntry>();
-  const maxCached = options.maxCachedObjectBytes ?? 64 * 1024 * 1024;
+  const cache = new EdgeCache(options.maxCacheBytes ?? DEFAULT_MAX_CACHE_BYTES);
+  const maxCachedObject = options.maxCachedObjectBytes ?? DEFAULT_MAX_CACHED_OBJECT_BYTES;
   const presigner = new S3Presigner(options.origin, async () => options.credentials);
-
-  function sendFromCache(req: IncomingMessage, res: ServerResponse, entry: CacheEntry): void {
-    const range = entry.status === 200 ? parseRange(req.headers.range, entry.body.length) : undefined;
-    if (range === "unsatisfiable") {
-      sendXmlError(res, 416, "InvalidRange", "The requested range is not satisfiable", {
-        "content-range": `bytes */${entry.body.length}`,
-        "x-cache": "Hit from cloudfront",
-      });
-      return;
-    }
-    const [start, end] = range ?? [0, entry.body.length - 1];
-    const body = range ? entry.body.subarray(start, end + 1) : entry.body;
-    res.setHeader("x-cache", "Hit from cloudfront");
-    res.writeHead(range ? 206 : entry.status, {
-      ...entry.headers,
-      "content-length": body.length,
-      ...(range ? { "content-range": `bytes ${start}-${end}/${entry.body.length}` } : {}),
-    });
-    res.end(req.method === "HEAD" ? undefined : body);
-  }
+  const cors: EdgeCorsPolicy = { rule: options.cors ?? CDN_CORS, bucketMethods: CDN_BUCKET_READ_METHODS };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (options.cors && applyCors(options.cors, req, res)) return;
     const method = req.method ?? "GET";
-    const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "127.0.0.1"}`);
-    if (method !== "GET" && method !== "HEAD") {
+    const hostHeaders = req.rawHeaders.filter((_v, i) => i % 2 === 0 && _v.toLowerCase() === "host");
+    if (hostHeaders.length > 1) return badRequest(res, "The request has more than one Host header.");
+    const parsed = parseTarget(req.url, req.headers.host);
+    if (!parsed.ok) return badRequest(res, parsed.message);
+    const target = parsed.target;
+    if (method !== "GET" && method !== "HEAD" && method !== "OPTIONS") {
       sendXmlError(
         res,
         403,
@@ -105,8 +107,10 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       );
       return;
     }
-    const verdict = verifySignedUrl(
-      url,
+    // Preflights carry the whole URL, so they are verified like the request they announce.
+    const verdict = verifySignedResource(
+      resourceUrl(target),
+      signingParams(target),
       options.publicKeys,
       Math.floor(clock().getTime() / 1000),
       req.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "",
@@ -121,52 +125,50 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       sendXmlError(res, 403, "AccessDenied", "Access denied");
       return;
     }
-    const cacheKey = url.pathname;
-    const cached = cache.get(cacheKey);
-    if (cached && cached.expiresAt > clock().getTime()) {
-      sendFromCache(req, res, cached);
-      return;
-    }
-    if (cached) cache.delete(cacheKey);
+    if (method === "OPTIONS") return answerPreflight(cors, req, res);
 
-    const key = decodeURIComponent(url.pathname.slice(1));
-    const originUrl = await presigner.presign({ method: "GET", key, expiresInSeconds: 60, now: clock() });
-    const wantsRange = req.headers.range !== undefined;
-    const origin = await fetch(originUrl, {
-      headers: wantsRange ? { range: String(req.headers.range) } : {},
+    const viewerCors = corsHeaders(cors, req, false);
+    const key = cacheKey(target);
+    const cached = cache.lookup(key, clock().getTime());
+    if (cached) return sendCached(req, res, cached, HIT, viewerCors);
+
+    const originUrl = await presigner.presign({
+      method: "GET",
+      key: target.key,
+      query: originQuery(target),
+      expiresInSeconds: 60,
+      now: clock(),
     });
-    const headers: Record<string, string> = {};
-    for (const [name, value] of origin.headers) {
-      // User metadata reaches viewers as S3 sends it, like the headers listed.
-      if (FORWARDED_HEADERS.includes(name) || name.startsWith("x-amz-meta-")) headers[name] = value;
+    const range = req.headers.range;
+    const ifRange = typeof req.headers["if-range"] === "string" ? req.headers["if-range"] : undefined;
+    const origin = await originGet(
+      originUrl,
+      range === undefined ? {} : { range, ...(ifRange === undefined ? {} : { "if-range": ifRange }) },
+    );
+    const headers = forwardedHeaders(origin);
+    const size = Number(origin.headers["content-length"] ?? "-1");
+    const ttl = origin.statusCode === 200 ? ttlSeconds(headers["cache-control"]) : 0;
+    if (origin.statusCode === 200 && ttl > 0 && size >= 0 && size <= maxCachedObject && cache.fits(size)) {
+      const body = await readBody(origin, size);
+      const entry = { status: 200, headers, body, expiresAt: clock().getTime() + ttl * 1000 };
+      cache.store(key, entry);
+      return sendCached(req, res, entry, MISS, viewerCors);
     }
-    const size = Number(origin.headers.get("content-length") ?? "-1");
-    const ttl = origin.status === 200 ? ttlSeconds(headers["cache-control"]) : 0;
-    if (origin.status === 200 && ttl > 0 && size >= 0 && size <= maxCached && !wantsRange) {
-      const body = Buffer.from(await origin.arrayBuffer());
-      const entry: CacheEntry = { status: 200, headers, body, expiresAt: clock().getTime() + ttl * 1000 };
-      cache.set(cacheKey, entry);
-      res.setHeader("x-cache", "Miss from cloudfront");
-      res.writeHead(200, { ...headers, "content-length": body.length });
-      res.end(method === "HEAD" ? undefined : body);
-      return;
-    }
-    const contentRange = origin.headers.get("content-range");
-    res.setHeader("x-cache", origin.status >= 400 ? "Error from cloudfront" : "Miss from cloudfront");
-    res.writeHead(origin.status, {
+    const status = origin.statusCode ?? 502;
+    const contentRange = origin.headers["content-range"];
+    res.writeHead(status, {
       ...headers,
       ...(size >= 0 ? { "content-length": size } : {}),
       ...(contentRange ? { "content-range": contentRange } : {}),
+      "x-cache": status >= 400 ? "Error from cloudfront" : MISS,
+      ...viewerCors,
     });
-    if (method === "HEAD" || !origin.body) {
+    if (method === "HEAD") {
+      origin.destroy();
       res.end();
-      await origin.body?.cancel();
       return;
     }
-    await pipeline(
-      Readable.fromWeb(origin.body as import("node:stream/web").ReadableStream<Uint8Array>),
-      res,
-    );
+    await pipeline(origin, res);
   }
 
   const server = loggingServer(
@@ -176,6 +178,10 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     (res) => sendXmlError(res, 502, "BadGateway", "CloudFront wasn't able to connect to the origin."),
     (res) => ({ cache: res.getHeader("x-cache") }),
   );
+  // A request without Host gets the handler's XML 400 instead of Node's bare one. The server reads
+  // this createServer option from the instance per request; @types/node does not declare it.
+  (server as typeof server & { requireHostHeader: boolean }).requireHostHeader = false;
+  server.on("clientError", answerClientError);
   const url = await listen(server, options.port, options.host);
-  return { url, close: () => closeServer(server) };
+  return { url, cacheStats: () => cache.stats(), close: () => closeServer(server) };
 }
