@@ -30,3 +30,27 @@ export const DEFAULT_JWT_ALGORITHMS = [
   "ES512",
   "EdDSA",
 ];
+
+/**
+ * How long the function trusts the issuer's key set, in milliseconds. `freshMs`, `cooldownMs` and
+ * `timeoutMs` are jose's own defaults for createRemoteJWKSet (RemoteJWKSetOptions: cacheMaxAge 10 min,
+ * cooldownDuration 30 s, timeoutDuration 5 s). jose forgets its keys once cacheMaxAge has passed, so an
+ * issuer outage longer than that would refuse every token; `maxStaleMs` is how long the last good key
+ * set keeps verifying after a failed refresh instead, and `retryMs` how long after a failed fetch the
+ * next one is tried (also the `Retry-After` a caller gets when no key set is usable).
+ */
+export interface JwksTimings {
+  readonly freshMs: number;
+  readonly cooldownMs: number;
+  readonly timeoutMs: number;
+  readonly maxStaleMs: number;
+  readonly retryMs: number;
+}
+
+export const JWKS_TIMINGS: JwksTimings = {
+  freshMs: 10 * 60_000,
+  cooldownMs: 30_000,
+  timeoutMs: 5_000,
+  maxStaleMs: 60 * 60_000,
+  retryMs: 10_000,
+};

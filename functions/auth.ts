@@ -1,10 +1,11 @@
-import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from "jose";
+import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey, jwtVerify } from "jose";
 import { type Action, expandRules, keyHasPrefix } from "./access-rules";
-import { type AuthSettings, DEFAULT_JWT_ALGORITHMS } from "./auth-settings";
-import { Forbidden, Unauthorized } from "./http-error";
+import { type AuthSettings, DEFAULT_JWT_ALGORITHMS, JWKS_TIMINGS, type JwksTimings } from "./auth-settings";
+import { Forbidden, ServiceUnavailable, Unauthorized } from "./http-error";
+import { errorDetail, jsonLogger, type Logger } from "./log";
 
 export type { AuthMode, AuthSettings, JwtSettings } from "./auth-settings";
-export { DEFAULT_JWT_ALGORITHMS } from "./auth-settings";
+export { DEFAULT_JWT_ALGORITHMS, JWKS_TIMINGS } from "./auth-settings";
 
 export interface AuthRequest {
   readonly headers: Readonly<Record<string, string | undefined>>;
@@ -30,6 +31,7 @@ export function createAuthorizer(
   publicReadPrefixes: readonly string[],
   clock: () => Date,
   jwks?: JWTVerifyGetKey,
+  log: Logger = jsonLogger(),
 ): Authorizer {
   const anonymousRead = (action: Action, key: string) =>
     action === "read" && keyHasPrefix(key, publicReadPrefixes);
@@ -46,7 +48,7 @@ export function createAuthorizer(
         },
       };
     case "jwt": {
-      const keySet = jwks ?? createRemoteJWKSet(new URL(settings.jwksUrl));
+      const keySet = jwks ?? resilientJwks(new URL(settings.jwksUrl), clock, log);
       const algorithms = [...(settings.algorithms ?? DEFAULT_JWT_ALGORITHMS)];
       return {
         async authorize(request, action, key) {
@@ -63,7 +65,7 @@ export function createAuthorizer(
             claims = verified.payload;
           } catch (error) {
             const reason = tokenProblem(error);
-            // Anything else (the issuer's JWKS unreachable or broken) is our failure, not the caller's.
+            // Anything else (the issuer's JWKS unreachable: a 503 from resilientJwks) is not the caller's fault.
             if (reason === undefined) throw error;
             throw new Unauthorized(
               `the bearer token was refused: ${reason}`,
@@ -120,4 +122,81 @@ function tokenProblem(error: unknown): string | undefined {
   if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid)
     return "the token is malformed";
   return undefined;
+}
+
+/**
+ * The issuer's key set, fetched on first use and refreshed like jose's createRemoteJWKSet (after
+ * `freshMs`, or when a token names a key the set lacks and `cooldownMs` has passed since the last
+ * fetch), with one difference: when a refresh fails, the last good set keeps verifying for up to
+ * `maxStaleMs`. jose's remote set would instead fail every token once its cacheMaxAge had passed.
+ * While the issuer is unreachable a token whose key the set does not hold cannot be judged (it may be
+ * a key rotated in during the outage), so it gets 503, not 401. A failed fetch is retried at most
+ * every `retryMs`, so an outage neither slows every request nor floods the issuer.
+ */
+export function resilientJwks(
+  url: URL,
+  clock: () => Date,
+  log: Logger,
+  timings: JwksTimings = JWKS_TIMINGS,
+): JWTVerifyGetKey {
+  const now = () => clock().getTime();
+  let keys: { readonly resolve: JWTVerifyGetKey; readonly fetchedAt: number } | undefined;
+  let failedAt: number | undefined;
+  let pending: Promise<boolean> | undefined;
+
+  const fetchKeys = async (): Promise<boolean> => {
+    try {
+      const response = await fetch(url, {
+        // jose does not follow redirects for a JWKS either: the key set's location is configuration.
+        redirect: "manual",
+        signal: AbortSignal.timeout(timings.timeoutMs),
+        headers: { accept: "application/json, application/jwk-set+json" },
+      });
+      if (response.status !== 200) throw new Error(`the key set answered HTTP ${response.status}`);
+      const resolve = createLocalJWKSet((await response.json()) as JSONWebKeySet);
+      if (failedAt !== undefined) log.log("info", "issuer key set reachable again", { jwks: url.origin });
+      keys = { resolve, fetchedAt: now() };
+      failedAt = undefined;
+      return true;
+    } catch (error) {
+      failedAt = now();
+      const { stack: _stack, ...detail } = errorDetail(error);
+      const cause = error instanceof Error && error.cause !== undefined ? { cause: String(error.cause) } : {};
+      log.log("warn", "issuer key set could not be fetched", {
+        jwks: url.origin,
+        ...detail,
+        ...cause,
+        staleForMs: keys ? now() - keys.fetchedAt : null,
+      });
+      return false;
+    }
+  };
+  const refresh = (): Promise<boolean> => {
+    pending ??= fetchKeys().finally(() => {
+      pending = undefined;
+    });
+    return pending;
+  };
+  const mayRetry = () => failedAt === undefined || now() - failedAt >= timings.retryMs;
+  const unavailable = () => {
+    const wait = failedAt === undefined ? timings.retryMs : failedAt + timings.retryMs - now();
+    return new ServiceUnavailable(
+      "the token issuer's key set is unavailable, so the token cannot be checked; try again later",
+      Math.max(1, Math.ceil(wait / 1000)),
+    );
+  };
+
+  return async (header, token) => {
+    if ((!keys || now() - keys.fetchedAt >= timings.freshMs) && mayRetry()) await refresh();
+    const current = keys;
+    if (!current || now() - current.fetchedAt > timings.maxStaleMs) throw unavailable();
+    try {
+      return await current.resolve(header, token);
+    } catch (error) {
+      if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
+      if (failedAt === undefined && now() - current.fetchedAt < timings.cooldownMs) throw error;
+      if (mayRetry() && (await refresh()) && keys) return keys.resolve(header, token);
+      throw unavailable();
+    }
+  };
 }

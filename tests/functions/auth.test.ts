@@ -7,6 +7,10 @@ import { baseConfig, harness, NOW_S } from "../support/handler-harness";
 import { type JwksFixture, startJwks } from "../support/jwks-server";
 
 const REALM = 'Bearer realm="signed-file-store"';
+const UNAVAILABLE = {
+  code: "ServiceUnavailable",
+  message: "the token issuer's key set is unavailable, so the token cannot be checked; try again later",
+};
 
 describe("auth: jwt mode", () => {
   let jwks: JwksFixture;
@@ -172,7 +176,7 @@ describe("auth: jwt mode", () => {
     });
   }
 
-  it("an unreachable JWKS is a 500, not the caller's fault", async () => {
+  it("an unreachable JWKS at cold start is a 503 with Retry-After, not the caller's fault", async () => {
     const { handle, lines } = harness(
       baseConfig({
         auth: {
@@ -188,8 +192,9 @@ describe("auth: jwt mode", () => {
     const result = await handle(
       functionUrlEvent("GET", "/alice/a", { headers: { authorization: `Bearer ${token}` } }),
     );
-    expect(result.statusCode).to.equal(500);
-    expect(lines[0]).to.include({ level: "error", message: "request failed" });
+    expect(result.statusCode).to.equal(503);
+    expect(result.headers?.["retry-after"]).to.equal("10");
+    expect(JSON.parse(result.body ?? "")).to.deep.equal({ error: UNAVAILABLE });
     expect(JSON.stringify(lines)).to.not.include(token);
   });
 });

@@ -16,9 +16,17 @@ export interface JwksFixture {
       iat?: number;
     },
   ): Promise<string>;
-  /** Signed by a key that is not in the JWKS. */
+  /** Signed by a key that is not in the JWKS, under the JWKS key's id: a bad signature. */
   signWithStrangerKey(claims: Record<string, unknown>): Promise<string>;
+  /** Signed by a key whose id (`k2`) the JWKS holds only after `rotate()`. */
+  signWithNextKey(claims: Record<string, unknown>): Promise<string>;
+  /** Publishes the next key (`k2`) beside the first. */
+  rotate(): void;
   readonly requests: () => number;
+  /** Stops listening and drops open connections, so fetches are refused on the same port. */
+  stop(): Promise<void>;
+  /** Listens again on the same port. */
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -26,20 +34,24 @@ export interface JwksFixture {
 export async function startJwks(): Promise<JwksFixture> {
   const { privateKey, publicKey } = await generateKeyPair("ES256");
   const stranger = await generateKeyPair("ES256");
+  const next = await generateKeyPair("ES256");
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid: "k1", alg: "ES256", use: "sig" };
+  const nextJwk: JWK = { ...(await exportJWK(next.publicKey)), kid: "k2", alg: "ES256", use: "sig" };
+  const published = [jwk];
   let count = 0;
   const server: Server = createServer((_req, res) => {
     count += 1;
     res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify({ keys: [jwk] }));
+    res.end(JSON.stringify({ keys: published }));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
+  let listening = true;
   const issuer = "https://issuer.example.test/";
   const audience = "signed-file-store";
-  const build = (claims: Record<string, unknown>, o: Parameters<JwksFixture["sign"]>[1] = {}) => {
+  const build = (claims: Record<string, unknown>, o: Parameters<JwksFixture["sign"]>[1] = {}, kid = "k1") => {
     const jwt = new SignJWT(claims)
-      .setProtectedHeader({ alg: "ES256", kid: "k1" })
+      .setProtectedHeader({ alg: "ES256", kid })
       .setIssuer(o.issuer ?? issuer)
       .setAudience(o.audience ?? audience)
       .setIssuedAt(o.iat)
@@ -53,7 +65,28 @@ export async function startJwks(): Promise<JwksFixture> {
     audience,
     sign: (claims, options) => build(claims, options).sign(privateKey),
     signWithStrangerKey: (claims) => build(claims).sign(stranger.privateKey),
+    signWithNextKey: (claims) => build(claims, {}, "k2").sign(next.privateKey),
+    rotate: () => {
+      if (!published.includes(nextJwk)) published.push(nextJwk);
+    },
     requests: () => count,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    stop: () =>
+      new Promise((resolve) => {
+        listening = false;
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+    start: () =>
+      new Promise((resolve) => {
+        listening = true;
+        server.listen(port, "127.0.0.1", resolve);
+      }),
+    close: () =>
+      new Promise((resolve) => {
+        if (!listening) return resolve();
+        listening = false;
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
