@@ -1,6 +1,8 @@
 import { encodeKeyPath } from "../functions/object-key";
 import { type ApiAuth, authorize } from "./auth";
-import { readText, send } from "./http";
+import { type HttpResponse, NetworkError, readText, send } from "./http";
+import { checkKey } from "./keys";
+import { type ObjectInfo, objectInfoFromHeaders, type ShareLink } from "./object-info";
 import { PermanentError, type RetryOptions, statusError, withRetry } from "./retry";
 
 /** One transfer the API tells the client to make (its JSON mode). */
@@ -37,7 +39,32 @@ export class ApiError extends PermanentError {
   }
 }
 
+/**
+ * Nothing listens at the API's address, or its host name does not resolve. A wrong URL or a
+ * stopped server does not mend within a retry budget, so this is said at once instead.
+ */
+export class ApiUnreachable extends PermanentError {
+  constructor(apiUrl: string, cause: NetworkError) {
+    super(`the API at ${apiUrl} is unreachable: ${cause.message}`, undefined, cause.code);
+  }
+}
+
+const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "ENOTFOUND"]);
+
 const uploadQuery = (uploadId: string) => `uploadId=${encodeURIComponent(uploadId)}`;
+
+export interface ShareOptions {
+  /** How long the URL stays valid; the API's default when absent. */
+  readonly expiresSeconds?: number;
+  /** The file name a browser saves the download as. */
+  readonly download?: string;
+}
+
+interface Answer {
+  readonly status: number;
+  readonly headers: HttpResponse["headers"];
+  readonly text: string;
+}
 
 /** The function URL's JSON API: every call retried on network errors and 5xx. */
 export class Api {
@@ -47,16 +74,18 @@ export class Api {
     private readonly retry: RetryOptions,
   ) {}
 
-  private async call<T>(
+  /** One API request, retried on network errors and 5xx; a refusal becomes an ApiError. */
+  private async request(
     method: string,
     key: string,
     query: string,
     headers: Record<string, string>,
     body?: unknown,
-  ): Promise<T> {
-    const url = new URL(
-      `${this.baseUrl.replace(/\/+$/, "")}/${encodeKeyPath(key)}${query ? `?${query}` : ""}`,
-    );
+  ): Promise<Answer> {
+    checkKey(key);
+    const target = `${this.baseUrl.replace(/\/+$/, "")}/${encodeKeyPath(key)}${query ? `?${query}` : ""}`;
+    // Safe to parse for signing: checkKey has refused the dot segments a URL parser would resolve.
+    const url = new URL(target);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     return withRetry(async () => {
       const base: Record<string, string> = { accept: "application/json", ...headers };
@@ -65,16 +94,22 @@ export class Api {
         base["content-length"] = String(payload.length);
       }
       const signed = await authorize(this.auth, method, url, base, payload);
-      const res = await send({
-        method,
-        url: url.href,
-        headers: signed,
-        ...(payload ? { body: payload } : {}),
-      });
+      let res: HttpResponse;
+      try {
+        res = await send({ method, url: target, headers: signed, ...(payload ? { body: payload } : {}) });
+      } catch (error) {
+        if (error instanceof NetworkError && UNREACHABLE_CODES.has(error.code ?? "")) {
+          throw new ApiUnreachable(this.baseUrl, error);
+        }
+        throw error;
+      }
       const text = await readText(res);
-      if (res.status >= 200 && res.status < 300) return (text ? JSON.parse(text) : undefined) as T;
-      let code = "HttpError";
-      let message = text.slice(0, 300);
+      if (res.status >= 200 && res.status < 300) return { status: res.status, headers: res.headers, text };
+      let code = method === "HEAD" && res.status === 404 ? "NoSuchKey" : "HttpError";
+      let message =
+        method === "HEAD" && res.status === 404
+          ? `no object has the key ${JSON.stringify(key)}`
+          : text.slice(0, 300);
       try {
         const parsed = JSON.parse(text) as { error?: { code?: string; message?: string }; Message?: string };
         code = parsed.error?.code ?? code;
@@ -84,6 +119,31 @@ export class Api {
       // A refusal keeps the API's status and code for callers; anything retryable goes back to withRetry.
       throw error instanceof PermanentError ? new ApiError(res.status, code, message) : error;
     }, this.retry);
+  }
+
+  private async call<T>(
+    method: string,
+    key: string,
+    query: string,
+    headers: Record<string, string>,
+    body?: unknown,
+  ): Promise<T> {
+    const { text } = await this.request(method, key, query, headers, body);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** A read URL to hand to someone else, valid for the time asked (within the deployment's limit). */
+  share(key: string, options: ShareOptions = {}): Promise<ShareLink> {
+    const query = [
+      ...(options.expiresSeconds === undefined ? [] : [`expires=${options.expiresSeconds}`]),
+      ...(options.download === undefined ? [] : [`download=${encodeURIComponent(options.download)}`]),
+    ].join("&");
+    return this.call<ShareLink>("GET", key, query, {});
+  }
+
+  /** The object's metadata, without a transfer. */
+  async stat(key: string): Promise<ObjectInfo> {
+    return objectInfoFromHeaders((await this.request("HEAD", key, "", {})).headers);
   }
 
   /** GET, HEAD, PUT or DELETE of a whole object: where to send it and with which headers. */

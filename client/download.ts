@@ -46,8 +46,8 @@ export async function downloadFile(
         headers: written > 0 ? { range: `bytes=${written}-`, ...(etag ? { "if-range": etag } : {}) } : {},
       });
       if (res.status !== 200 && res.status !== 206) {
-        const text = await readText(res);
-        throw statusError(res.status, `${xmlErrorCode(text)} from the CDN`);
+        const code = xmlErrorCode(await readText(res));
+        throw statusError(res.status, `${code} from the CDN`, code);
       }
       if (res.status === 200 && written > 0) {
         // The object changed, or the server ignored the range: the bytes so far cannot be continued.
@@ -92,7 +92,7 @@ export async function removeObject(api: Api, key: string, retry: RetryOptions): 
   await withRetry(async () => {
     const instruction = await api.instruct("DELETE", key);
     const res = await send({ method: "DELETE", url: instruction.url, headers: { ...instruction.headers } });
-    const text = await readText(res);
-    if (res.status >= 300) throw statusError(res.status, `${xmlErrorCode(text)} from storage`);
+    const code = xmlErrorCode(await readText(res));
+    if (res.status >= 300) throw statusError(res.status, `${code} from storage`, code);
   }, retry);
 }

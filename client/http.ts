@@ -18,8 +18,26 @@ export interface HttpRequest {
   readonly idleTimeoutMs?: number;
 }
 
-/** Raised for failures below HTTP (refused, reset, timed out): always worth a retry. */
-export class NetworkError extends Error {}
+/** Raised for failures below HTTP (refused, reset, timed out): worth a retry on a transfer. */
+export class NetworkError extends Error {
+  constructor(
+    message: string,
+    /** Node's error code, such as `ECONNREFUSED` or `ENOTFOUND`, when the socket gave one. */
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The path and query exactly as written in `url`. `new URL` resolves `.` and `..` segments (also
+ * as `%2e`), which would send a request for another key than the one named, so the request line
+ * takes the text itself and the parsed URL only supplies host, port and scheme.
+ */
+export function rawPathOf(url: string): string {
+  const rest = url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, "").replace(/#.*$/s, "");
+  return rest.startsWith("/") ? rest : `/${rest}`;
+}
 
 /**
  * node:http rather than fetch: a presigned PUT must carry an exact Content-Length, and fetch sends a
@@ -29,13 +47,16 @@ export function send(req: HttpRequest): Promise<HttpResponse> {
   const url = new URL(req.url);
   const request = url.protocol === "https:" ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const r = request(url, { method: req.method, headers: { ...req.headers } }, (res) => {
+    const options = { method: req.method, path: rawPathOf(req.url), headers: { ...req.headers } };
+    const r = request(url, options, (res) => {
       resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res });
     });
     r.setTimeout(req.idleTimeoutMs ?? 60_000, () =>
       r.destroy(new NetworkError(`no progress for ${req.idleTimeoutMs ?? 60_000} ms`)),
     );
-    r.on("error", (error) => reject(error instanceof NetworkError ? error : new NetworkError(error.message)));
+    r.on("error", (error: NodeJS.ErrnoException) =>
+      reject(error instanceof NetworkError ? error : new NetworkError(error.message, error.code)),
+    );
     if (req.body === undefined) r.end();
     else if (Buffer.isBuffer(req.body)) r.end(req.body);
     else {

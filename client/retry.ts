@@ -23,7 +23,15 @@ export class PermanentError extends Error {
 }
 
 /** A 5xx, 429 or 408 from a server: the same request may well succeed later. */
-export class TransientError extends Error {}
+export class TransientError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
 
 export function isRetryable(error: unknown): boolean {
   return error instanceof NetworkError || error instanceof TransientError;
@@ -49,6 +57,8 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
 }
 
 export function statusError(status: number, message: string, code?: string): Error {
-  if (status >= 500 || status === 429 || status === 408) return new TransientError(`${status}: ${message}`);
+  if (status >= 500 || status === 429 || status === 408) {
+    return new TransientError(`${status}: ${message}`, status, code);
+  }
   return new PermanentError(message, status, code);
 }

@@ -1,0 +1,21 @@
+import { validateKey } from "../functions/object-key";
+import { PermanentError } from "./retry";
+
+/** A key the API would refuse, found before any request is made. */
+export class InvalidKeyError extends PermanentError {
+  constructor(key: string, reason: string) {
+    super(`invalid key ${JSON.stringify(key)}: ${reason}`, undefined, "InvalidKey");
+  }
+}
+
+/**
+ * The API's own key rules, checked before sending. A URL parser would turn `a/../b` into `b`, so a
+ * key with a dot segment must never reach one: `rm alice/../victim` would delete `victim`.
+ */
+export function checkKey(key: string): void {
+  try {
+    validateKey(key);
+  } catch (error) {
+    throw new InvalidKeyError(key, error instanceof Error ? error.message : String(error));
+  }
+}
