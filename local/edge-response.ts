@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { parseRange } from "./byte-range";
 import type { CacheEntry } from "./edge-cache";
 import { sendXmlError } from "./s3-xml";
-import { parseRange } from "./storage-server";
 
 const opaqueTag = (tag: string) => tag.trim().replace(/^W\//, "");
 
