@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { redactQuery } from "../functions/query-redaction";
 
 /** Listens on 127.0.0.1 (port 0 picks a free one) and resolves with the server's base URL. */
 export async function listen(server: Server, port = 0, host = "127.0.0.1"): Promise<string> {
@@ -19,7 +20,8 @@ export type LogSink = (fields: Record<string, unknown>) => void;
 
 /**
  * A server that writes one log line per finished request and turns a request that throws into
- * `onError`'s answer, with the detail only in the log.
+ * `onError`'s answer, with the detail only in the log. The query is logged through `redactQuery`:
+ * signed URLs carry their signatures and credentials there.
  */
 export function loggingServer(
   component: string,
@@ -30,11 +32,15 @@ export function loggingServer(
 ): Server {
   return createServer((req, res) => {
     const started = Date.now();
+    const url = req.url ?? "";
+    const q = url.indexOf("?");
+    const query = q === -1 ? "" : redactQuery(url.slice(q + 1));
     res.on("finish", () =>
       log?.({
         component,
         method: req.method,
-        path: (req.url ?? "").split("?")[0],
+        path: q === -1 ? url : url.slice(0, q),
+        ...(query ? { query } : {}),
         status: res.statusCode,
         ...extraFields(res),
         durationMs: Date.now() - started,
