@@ -255,6 +255,8 @@ describe("config parsing", () => {
       keyPairId: "K1",
       hashAlgorithm: "SHA256",
       expirySeconds: 300,
+      maxReadExpirySeconds: 86_400,
+      maxWriteExpirySeconds: 3_600,
       auth: { mode: "iam" },
       publicReadPrefixes: [],
       uploads: { maxUploadBytes: 5 * 1024 ** 4, allowedContentTypes: [], partSizeBytes: 8 * 1024 ** 2 },
