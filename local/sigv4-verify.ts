@@ -1,4 +1,16 @@
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
+import {
+  ALGORITHM,
+  canonicalRequest,
+  headerValue,
+  hmac,
+  parseAmzDate,
+  parseQuery,
+  sha256Hex,
+  signingKey,
+} from "./sigv4-canonical";
+
+export { canonicalRequest, parseQuery, s3UriEncode, signingKey } from "./sigv4-canonical";
 
 /**
  * Verifies SigV4 query-string-authenticated (presigned) S3 requests, written from the SigV4
@@ -34,75 +46,8 @@ export type SigV4Verdict =
       readonly message: string;
     };
 
-const ALGORITHM = "AWS4-HMAC-SHA256";
 /** S3 refuses presigned requests dated further in the future than this clock skew. */
 const MAX_SKEW_MS = 15 * 60 * 1000;
-
-export function s3UriEncode(value: string): string {
-  return encodeURIComponent(value).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-}
-
-export function parseQuery(rawQuery: string): Array<[string, string]> {
-  if (rawQuery === "") return [];
-  return rawQuery.split("&").map((pair) => {
-    const eq = pair.indexOf("=");
-    const decode = (s: string) => decodeURIComponent(s.replace(/\+/g, "%20"));
-    return eq === -1 ? [decode(pair), ""] : [decode(pair.slice(0, eq)), decode(pair.slice(eq + 1))];
-  });
-}
-
-function sha256Hex(data: string): string {
-  return createHash("sha256").update(data, "utf8").digest("hex");
-}
-
-function hmac(key: Buffer | string, data: string): Buffer {
-  return createHmac("sha256", key).update(data, "utf8").digest();
-}
-
-export function signingKey(secret: string, date: string, region: string, service: string): Buffer {
-  return hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), "aws4_request");
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  return (Array.isArray(value) ? value.join(",") : value).trim().replace(/\s+/g, " ");
-}
-
-function parseAmzDate(text: string): Date | undefined {
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(text);
-  if (!m) return undefined;
-  return new Date(
-    Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])),
-  );
-}
-
-export function canonicalRequest(
-  request: PresignedRequest,
-  query: Array<[string, string]>,
-  signedHeaders: readonly string[],
-  payloadHash: string,
-): string {
-  const canonicalQuery = query
-    .filter(([name]) => name !== "X-Amz-Signature")
-    .map(([name, value]) => [s3UriEncode(name), s3UriEncode(value)] as const)
-    .sort(([a, av], [b, bv]) => (a < b ? -1 : a > b ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
-    .map(([name, value]) => `${name}=${value}`)
-    .join("&");
-  const canonicalHeaders = signedHeaders
-    .map((name) => `${name}:${headerValue(request.headers[name]) ?? ""}\n`)
-    .join("");
-  return [
-    request.method,
-    request.rawPath,
-    canonicalQuery,
-    canonicalHeaders,
-    signedHeaders.join(";"),
-    payloadHash,
-  ].join("\n");
-}
 
 const BAD_QUERY = {
   ok: false,
