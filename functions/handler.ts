@@ -1,13 +1,17 @@
 import type { JWTVerifyGetKey } from "jose";
 import { type Authorizer, createAuthorizer, type Principal } from "./auth";
-import { type CloudFrontSigningKey, signCloudFrontUrl } from "./cloudfront-signer";
+import type { CloudFrontSigningKey } from "./cloudfront-signer";
+import { parseCompleteBody } from "./complete-body";
 import type { HandlerConfig } from "./config";
 import type { FunctionUrlEvent, FunctionUrlResult } from "./function-url";
-import { BadRequest, type ErrorBody, HttpError, INTERNAL_ERROR, PayloadTooLarge } from "./http-error";
-import { errorDetail, jsonLogger, type Logger } from "./log";
-import { encodeKeyPath, hasControlCharacter, keyFromRawPath } from "./object-key";
+import { BadRequest, PayloadTooLarge } from "./http-error";
+import { jsonLogger, type Logger } from "./log";
+import { keyFromRawPath } from "./object-key";
 import { actionOf, type Operation, operationOf } from "./operations";
+import { createReads } from "./reads";
+import { errorResponse, jsonResponse, respond, type TransferInstruction } from "./responses";
 import { type CompletedPart, type MultipartStore, s3MultipartStore } from "./s3-multipart";
+import { type ObjectLookup, s3ObjectLookup } from "./s3-objects";
 import { type CredentialsProvider, S3Presigner } from "./s3-presigner";
 import {
   checkSinglePut,
@@ -31,17 +35,12 @@ export interface HandlerDeps {
   readonly jwks?: JWTVerifyGetKey;
   /** Replaces the S3 client for multipart calls. */
   readonly multipart?: MultipartStore;
-}
-
-/** What a client must send to carry out the transfer itself (the JSON mode). */
-export interface TransferInstruction {
-  readonly method: string;
-  readonly url: string;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly expiresAt: string;
+  /** Replaces the HeadObject lookup that pins reads to a version. */
+  readonly objects?: ObjectLookup;
 }
 
 export { ALLOWED_METHODS } from "./operations";
+export type { TransferInstruction } from "./responses";
 
 /** A JSON answer that is the result itself rather than a transfer to make. */
 interface JsonResult {
@@ -56,7 +55,15 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
   const authorizer: Authorizer = createAuthorizer(config.auth, config.publicReadPrefixes, clock, deps.jwks);
   const presigner = new S3Presigner(config.s3, deps.credentials);
   const multipart = deps.multipart ?? s3MultipartStore(config.s3, deps.credentials);
+  const read = createReads({
+    config,
+    objects: deps.objects ?? s3ObjectLookup(presigner, clock),
+    signingKey: deps.signingKey,
+  });
   const limits = config.uploads;
+  // A write URL is signed with the role's session and dies with it, whatever X-Amz-Expires says
+  // (Amazon S3 User Guide, "Sharing objects with presigned URLs"), so writes have their own limit.
+  const writeExpirySeconds = Math.min(config.expirySeconds, config.maxWriteExpirySeconds);
 
   async function route(
     event: FunctionUrlEvent,
@@ -72,6 +79,9 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
       key,
     );
     const now = clock();
+    if (operation.kind === "read") {
+      return { result: await read(operation, key, headers.accept, now), key, principal };
+    }
     const outcome = await perform(operation, key, headers, event, now);
     const result =
       "url" in outcome ? respond(outcome, headers.accept) : jsonResponse(outcome.status, outcome.body);
@@ -79,15 +89,13 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
   }
 
   function perform(
-    operation: Operation,
+    operation: Exclude<Operation, { kind: "read" }>,
     key: string,
     headers: Headers,
     event: FunctionUrlEvent,
     now: Date,
   ): Promise<TransferInstruction | JsonResult> {
     switch (operation.kind) {
-      case "read":
-        return readInstruction(operation.method, key, now);
       case "put": {
         const upload = describeUpload(headers, limits, bodyLength(event));
         checkSinglePut(upload, limits);
@@ -101,13 +109,13 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
       case "create-multipart":
         return createMultipart(key, describeUpload(headers, limits, 0));
       case "sign-part":
-        return presign(
-          "PUT",
+        return partInstructions(
           key,
-          {},
-          { partNumber: String(operation.partNumber), uploadId: operation.uploadId },
+          operation.uploadId,
+          operation.partNumber,
+          operation.partNumber,
           now,
-        );
+        ).then(withoutPartNumber);
       case "sign-parts":
         return signParts(key, operation.uploadId, operation.first, operation.last, now);
       case "list-parts":
@@ -120,16 +128,8 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
   }
 
   const expiresAtFor = (now: Date) =>
-    // Both signatures carry whole seconds (CloudFront's Expires, SigV4's X-Amz-Date), so this is the
-    // instant the URL really stops working.
-    Math.floor(now.getTime() / 1000) + config.expirySeconds;
-
-  async function readInstruction(method: string, key: string, now: Date): Promise<TransferInstruction> {
-    const expiresEpoch = expiresAtFor(now);
-    const resource = `${config.cdnBaseUrl}/${encodeKeyPath(key)}`;
-    const url = signCloudFrontUrl(resource, await deps.signingKey(), expiresEpoch, config.hashAlgorithm);
-    return { method, url, headers: {}, expiresAt: new Date(expiresEpoch * 1000).toISOString() };
-  }
+    // SigV4's X-Amz-Date carries whole seconds, so this is the instant the URL really stops working.
+    Math.floor(now.getTime() / 1000) + writeExpirySeconds;
 
   async function presign(
     method: "PUT" | "DELETE",
@@ -143,7 +143,7 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
       key,
       signedHeaders,
       query,
-      expiresInSeconds: config.expirySeconds,
+      expiresInSeconds: writeExpirySeconds,
       now,
     });
     const clientHeaders = Object.fromEntries(
@@ -165,6 +165,26 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
     };
   }
 
+  /**
+   * The upload is checked first (ListParts answers NoSuchUpload for one that is gone), so a batch
+   * of up to 1,000 URLs is never signed for an upload that cannot take them.
+   */
+  async function partInstructions(
+    key: string,
+    uploadId: string,
+    first: number,
+    last: number,
+    now: Date,
+  ): Promise<Array<TransferInstruction & { partNumber: number }>> {
+    await multipart.listParts(key, uploadId);
+    const parts = [];
+    for (let partNumber = first; partNumber <= last; partNumber++) {
+      const query = { partNumber: String(partNumber), uploadId };
+      parts.push({ partNumber, ...(await presign("PUT", key, {}, query, now)) });
+    }
+    return parts;
+  }
+
   async function signParts(
     key: string,
     uploadId: string,
@@ -172,17 +192,9 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
     last: number,
     now: Date,
   ): Promise<JsonResult> {
-    const parts = [];
-    for (let partNumber = first; partNumber <= last; partNumber++) {
-      const { url, headers } = await presign(
-        "PUT",
-        key,
-        {},
-        { partNumber: String(partNumber), uploadId },
-        now,
-      );
-      parts.push({ partNumber, url, headers });
-    }
+    const parts = (await partInstructions(key, uploadId, first, last, now)).map(
+      ({ partNumber, url, headers }) => ({ partNumber, url, headers }),
+    );
     return {
       status: 200,
       body: { uploadId, key, parts, expiresAt: new Date(expiresAtFor(now) * 1000).toISOString() },
@@ -261,92 +273,11 @@ function bodyLength(event: FunctionUrlEvent): number {
   return event.isBase64Encoded ? Buffer.from(event.body, "base64").length : Buffer.byteLength(event.body);
 }
 
-/** `{ "parts": [{ "partNumber": 1, "etag": "\"…\"" }, …] }`, ascending, as S3 requires. */
-export function parseCompleteBody(event: FunctionUrlEvent): CompletedPart[] {
-  const text = event.body
-    ? event.isBase64Encoded
-      ? Buffer.from(event.body, "base64").toString("utf8")
-      : event.body
-    : "";
-  const invalid = (why: string) =>
-    new BadRequest(
-      "InvalidCompleteBody",
-      `the body must be JSON { "parts": [{ "partNumber": N, "etag": "..." }] } in ascending order: ${why}`,
-    );
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw invalid("it is not JSON");
-  }
-  const parts = (body as { parts?: unknown } | null)?.parts;
-  if (!Array.isArray(parts) || parts.length === 0) throw invalid("parts is missing or empty");
-  if (parts.length > S3_LIMITS.maxParts) throw invalid(`more than ${S3_LIMITS.maxParts} parts`);
-  let previous = 0;
-  return parts.map((p: unknown, i) => {
-    const { partNumber, etag } = (p ?? {}) as { partNumber?: unknown; etag?: unknown };
-    if (
-      typeof partNumber !== "number" ||
-      !Number.isInteger(partNumber) ||
-      partNumber < 1 ||
-      partNumber > S3_LIMITS.maxParts
-    ) {
-      throw invalid(`parts[${i}].partNumber must be 1 to ${S3_LIMITS.maxParts}`);
-    }
-    if (partNumber <= previous) throw invalid(`parts[${i}].partNumber is not above the one before`);
-    if (typeof etag !== "string" || etag === "" || etag.length > 100 || hasControlCharacter(etag)) {
-      throw invalid(`parts[${i}].etag must be the ETag S3 returned for the part`);
-    }
-    previous = partNumber;
-    return { partNumber, etag };
-  });
-}
-
-export function wantsJson(accept: string | undefined): boolean {
-  if (!accept) return false;
-  return accept.split(",").some((part) => {
-    const [type, ...params] = part.split(";").map((s) => s.trim().toLowerCase());
-    const q = params.find((p) => p.startsWith("q="));
-    return type === "application/json" && (q === undefined || Number(q.slice(2)) > 0);
-  });
-}
-
-function jsonResponse(statusCode: number, body: unknown): FunctionUrlResult {
-  return {
-    statusCode,
-    headers:
-      body === undefined
-        ? { "cache-control": "no-store" }
-        : { "content-type": "application/json", "cache-control": "no-store" },
-    body: body === undefined ? "" : JSON.stringify(body),
-  };
-}
-
-function respond(instruction: TransferInstruction, accept: string | undefined): FunctionUrlResult {
-  if (wantsJson(accept)) return jsonResponse(200, instruction);
-  return {
-    statusCode: 307,
-    headers: { location: instruction.url, "cache-control": "no-store" },
-    body: "",
-  };
-}
-
-/** The one place errors become responses: 4xx say what is wrong, 5xx say nothing and log it all. */
-export function errorResponse(error: unknown, log: Logger, requestId: string): FunctionUrlResult {
-  if (error instanceof HttpError) {
-    const body: ErrorBody = { error: { code: error.code, message: error.message } };
-    return {
-      statusCode: error.status,
-      headers: { "content-type": "application/json", "cache-control": "no-store", ...error.headers },
-      body: JSON.stringify(body),
-    };
-  }
-  log.log("error", "request failed", { requestId, ...errorDetail(error) });
-  return {
-    statusCode: 500,
-    headers: { "content-type": "application/json", "cache-control": "no-store" },
-    body: JSON.stringify(INTERNAL_ERROR),
-  };
+/** A single part's URL, answered like any other transfer. */
+function withoutPartNumber(parts: ReadonlyArray<TransferInstruction & { partNumber: number }>) {
+  const [part] = parts;
+  if (!part) throw new Error("no part URL was signed");
+  return { method: part.method, url: part.url, headers: part.headers, expiresAt: part.expiresAt };
 }
 
 function canonicalHeaderName(name: string): string {

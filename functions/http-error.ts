@@ -80,7 +80,12 @@ export class PreconditionFailed extends HttpError {
 
 /** A dependency (S3, the issuer's JWKS, SSM) is down: the caller may retry after `Retry-After` seconds. */
 export class ServiceUnavailable extends HttpError {
-  constructor(message: string, retryAfterSeconds = 5) {
+  constructor(
+    message: string,
+    retryAfterSeconds = 5,
+    /** What failed underneath; logged, never shown to the caller. */
+    readonly detail?: unknown,
+  ) {
     super(503, "ServiceUnavailable", message, { "retry-after": String(retryAfterSeconds) });
   }
 }

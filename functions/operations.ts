@@ -1,5 +1,6 @@
 import type { Action } from "./access-rules";
 import { BadRequest, MethodNotAllowed } from "./http-error";
+import { hasControlCharacter } from "./object-key";
 import { S3_LIMITS } from "./upload-rules";
 
 /**
@@ -7,7 +8,16 @@ import { S3_LIMITS } from "./upload-rules";
  * recognise the API: `?uploads`, `?uploadId`, `?partNumber`.
  */
 export type Operation =
-  | { readonly kind: "read"; readonly method: "GET" | "HEAD" }
+  | {
+      readonly kind: "read";
+      readonly method: "GET" | "HEAD";
+      /** `?versionId=V`: that version rather than the current one. */
+      readonly versionId?: string;
+      /** `?expires=SECONDS`, checked against the deployment's limit by the handler. */
+      readonly expires?: string;
+      /** `?download=NAME`: served as an attachment with that file name. */
+      readonly download?: string;
+    }
   | { readonly kind: "put" }
   | { readonly kind: "delete" }
   | { readonly kind: "create-multipart" }
@@ -52,6 +62,27 @@ function parseQuery(rawQuery: string): Map<string, string> {
   return params;
 }
 
+const MAX_VERSION_ID_LENGTH = 1024;
+
+function readOperation(method: "GET" | "HEAD", query: Map<string, string>): Operation {
+  const versionId = query.get("versionId");
+  if (
+    versionId !== undefined &&
+    (versionId === "" || versionId.length > MAX_VERSION_ID_LENGTH || hasControlCharacter(versionId))
+  ) {
+    throw new BadRequest("InvalidVersionId", "versionId must be a version ID from this store");
+  }
+  const expires = query.get("expires");
+  const download = query.get("download");
+  return {
+    kind: "read",
+    method,
+    ...(versionId === undefined ? {} : { versionId }),
+    ...(expires === undefined ? {} : { expires }),
+    ...(download === undefined ? {} : { download }),
+  };
+}
+
 export function operationOf(method: string, rawQuery: string): Operation {
   const query = parseQuery(rawQuery);
   const uploadId = query.get("uploadId");
@@ -59,7 +90,7 @@ export function operationOf(method: string, rawQuery: string): Operation {
   switch (method) {
     case "GET":
     case "HEAD": {
-      if (uploadId === undefined) return { kind: "read", method };
+      if (uploadId === undefined) return readOperation(method, query);
       if (method === "HEAD") throw new MethodNotAllowed(method, ["GET", "PUT", "POST", "DELETE"]);
       const parts = query.get("parts");
       if (parts === undefined) return { kind: "list-parts", uploadId };

@@ -6,6 +6,7 @@ import { parseQuery, verifyPresigned } from "../../local/sigv4-verify";
 import { functionUrlEvent } from "../support/events";
 import { BUCKET, baseConfig, CREDENTIALS, harness, NOW, NOW_S, REGION } from "../support/handler-harness";
 import { ecdsaKey, rsaKey, type TestKeyPair } from "../support/keys";
+import { VERSION_ID } from "../support/objects";
 
 const S3_HOST = `${BUCKET}.s3.${REGION}.amazonaws.com`;
 
@@ -72,7 +73,7 @@ function verifyCloudFront(
 describe("handler: redirects", () => {
   for (const key of KEYS) {
     describe(`key ${JSON.stringify(key)}`, () => {
-      const resource = `https://d111111abcdef8.cloudfront.net/${expectedPath(key)}`;
+      const resource = `https://d111111abcdef8.cloudfront.net/${expectedPath(key)}?versionId=${VERSION_ID}`;
 
       for (const method of ["GET", "HEAD"]) {
         it(`${method} answers 307 to a CloudFront URL whose signature verifies`, async () => {
@@ -81,10 +82,17 @@ describe("handler: redirects", () => {
           expect(result.statusCode).to.equal(307);
           expect(result.body).to.equal("");
           const location = result.headers?.location ?? "";
-          expect(result.headers).to.deep.equal({ location, "cache-control": "no-store" });
+          // Valid until 10:05:00; a browser may reuse the redirect for all but the last 30 s of that.
+          expect(result.headers).to.deep.equal({ location, "cache-control": "private, max-age=270" });
           const { query } = cloudFrontParams(location);
-          expect(location.startsWith(`${resource}?Expires=${NOW_S + 300}&Signature=`)).to.equal(true);
-          expect([...query.keys()]).to.deep.equal(["Expires", "Signature", "Key-Pair-Id", "Hash-Algorithm"]);
+          expect(location.startsWith(`${resource}&Expires=${NOW_S + 300}&Signature=`)).to.equal(true);
+          expect([...query.keys()]).to.deep.equal([
+            "versionId",
+            "Expires",
+            "Signature",
+            "Key-Pair-Id",
+            "Hash-Algorithm",
+          ]);
           expect(query.get("Key-Pair-Id")).to.equal("K2JCJMDEHXQW5F");
           expect(query.get("Hash-Algorithm")).to.equal("SHA256");
           expect(verifyCloudFront(location, ecdsaKey, "SHA256", resource, NOW_S + 300)).to.equal(true);
@@ -161,7 +169,7 @@ describe("handler: redirects", () => {
       const { handle } = harness(baseConfig({ hashAlgorithm: hash, expirySeconds: 60 }), key);
       const result = await handle(functionUrlEvent("GET", "/photos/cat.png"));
       const location = result.headers?.location ?? "";
-      const resource = "https://d111111abcdef8.cloudfront.net/photos/cat.png";
+      const resource = `https://d111111abcdef8.cloudfront.net/photos/cat.png?versionId=${VERSION_ID}`;
       expect(verifyCloudFront(location, key, hash, resource, NOW_S + 60)).to.equal(true);
       expect(location.includes("Hash-Algorithm=SHA256")).to.equal(hash === "SHA256");
       const keys = new Map([["K2JCJMDEHXQW5F", key.publicKey]]);
@@ -191,12 +199,20 @@ describe("handler: JSON mode", () => {
     expect(result.statusCode).to.equal(200);
     expect(result.headers).to.deep.equal({ "content-type": "application/json", "cache-control": "no-store" });
     const body = JSON.parse(result.body ?? "");
-    expect(Object.keys(body)).to.deep.equal(["method", "url", "headers", "expiresAt"]);
+    expect(Object.keys(body)).to.deep.equal(["method", "url", "headers", "expiresAt", "object"]);
+    expect(body.object).to.deep.equal({
+      key: "a/b.txt",
+      size: 12,
+      etag: '"9b2cf535f27731c974343645a3985328"',
+      versionId: VERSION_ID,
+    });
     expect(body.method).to.equal("GET");
     expect(body.headers).to.deep.equal({});
     expect(body.expiresAt).to.equal("2026-11-22T10:05:00.000Z");
     expect(
-      body.url.startsWith(`https://d111111abcdef8.cloudfront.net/a/b.txt?Expires=${NOW_S + 300}&`),
+      body.url.startsWith(
+        `https://d111111abcdef8.cloudfront.net/a/b.txt?versionId=${VERSION_ID}&Expires=${NOW_S + 300}&`,
+      ),
     ).to.equal(true);
   });
 

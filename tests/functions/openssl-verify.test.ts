@@ -6,6 +6,7 @@ import { expect } from "chai";
 import { functionUrlEvent } from "../support/events";
 import { baseConfig, harness, NOW_S } from "../support/handler-harness";
 import { ecdsaKey, rsaKey } from "../support/keys";
+import { VERSION_ID } from "../support/objects";
 
 /** The check a user can make by hand: the openssl binary verifies a GET redirect's signature. */
 describe("a GET redirect verified with openssl", () => {
@@ -16,7 +17,7 @@ describe("a GET redirect verified with openssl", () => {
         const result = await handle(functionUrlEvent("GET", "/photos/a%20cat.png"));
         const location = new URL(result.headers?.location ?? "");
         const signature = location.searchParams.get("Signature") ?? "";
-        const resource = "https://d111111abcdef8.cloudfront.net/photos/a%20cat.png";
+        const resource = `https://d111111abcdef8.cloudfront.net/photos/a%20cat.png?versionId=${VERSION_ID}`;
         const policy = `{"Statement":[{"Resource":"${resource}","Condition":{"DateLessThan":{"AWS:EpochTime":${NOW_S + 300}}}}]}`;
         const dir = mkdtempSync(join(tmpdir(), "sfs-openssl-"));
         try {

@@ -3,6 +3,7 @@ import { createHandler, type FunctionUrlHandler, type HandlerDeps } from "../../
 import type { Logger } from "../../functions/log";
 import { DEFAULT_UPLOAD_LIMITS } from "../../functions/upload-rules";
 import { ecdsaKey, type TestKeyPair } from "./keys";
+import { everyKeyExists } from "./objects";
 
 export const NOW = new Date("2026-11-22T10:00:00.250Z");
 export const NOW_S = Math.floor(NOW.getTime() / 1000);
@@ -48,6 +49,7 @@ export function harness(
     credentials: async () => CREDENTIALS,
     clock: () => NOW,
     log,
+    objects: everyKeyExists,
     ...extra,
   });
   return { handle, lines };
