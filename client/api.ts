@@ -3,7 +3,7 @@ import { type ApiAuth, authorize } from "./auth";
 import { type HttpResponse, NetworkError, readText, send } from "./http";
 import { checkKey } from "./keys";
 import { type ObjectInfo, objectInfoFromHeaders, type ShareLink } from "./object-info";
-import { PermanentError, type RetryOptions, statusError, withRetry } from "./retry";
+import { PermanentError, type RetryOptions, statusError, TransientError, withRetry } from "./retry";
 
 /** One transfer the API tells the client to make (its JSON mode). */
 export interface Instruction {
@@ -44,8 +44,12 @@ export class ApiError extends PermanentError {
  * stopped server does not mend within a retry budget, so this is said at once instead.
  */
 export class ApiUnreachable extends PermanentError {
+  /** Node's error code: `ECONNREFUSED` or `ENOTFOUND`. */
+  readonly reason: string;
+
   constructor(apiUrl: string, cause: NetworkError) {
-    super(`the API at ${apiUrl} is unreachable: ${cause.message}`, undefined, cause.code);
+    super(`the API at ${apiUrl} is unreachable: ${cause.message}`, undefined, "ApiUnreachable");
+    this.reason = cause.code ?? "";
   }
 }
 
@@ -87,6 +91,8 @@ export class Api {
     // Safe to parse for signing: checkKey has refused the dot segments a URL parser would resolve.
     const url = new URL(target);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    // The last refusal worth a retry, so that running out of tries reports the API's own code.
+    let lastRefusal: ApiError | undefined;
     return withRetry(async () => {
       const base: Record<string, string> = { accept: "application/json", ...headers };
       if (payload) {
@@ -117,8 +123,12 @@ export class Api {
       } catch {}
       const error = statusError(res.status, message, code);
       // A refusal keeps the API's status and code for callers; anything retryable goes back to withRetry.
-      throw error instanceof PermanentError ? new ApiError(res.status, code, message) : error;
-    }, this.retry);
+      if (error instanceof PermanentError) throw new ApiError(res.status, code, message);
+      lastRefusal = new ApiError(res.status, code, message);
+      throw error;
+    }, this.retry).catch((error: unknown) => {
+      throw error instanceof TransientError && lastRefusal ? lastRefusal : error;
+    });
   }
 
   private async call<T>(

@@ -69,7 +69,9 @@ export async function putRange(
       const text = await readText(res);
       const code = xmlErrorCode(text);
       // An expired URL is not the bytes' fault: a fresh one may succeed.
-      if (res.status === 403 && /expired/i.test(text)) throw new TransientError(`403 ${code}: URL expired`);
+      if (res.status === 403 && /expired/i.test(text)) {
+        throw new TransientError(`${code} from storage`, 403, code);
+      }
       throw statusError(res.status, `${code} from storage`, code);
     }
     const digest = md5.digest("hex");

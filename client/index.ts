@@ -1,12 +1,15 @@
-import { Api } from "./api";
+import { Api, type ShareOptions } from "./api";
 import type { ApiAuth } from "./auth";
 import { type DownloadResult, downloadFile, removeObject } from "./download";
+import type { ObjectInfo, ShareLink } from "./object-info";
 import { DEFAULT_RETRY, type RetryOptions } from "./retry";
 import { defaultStateDir, type UploadOptions, type UploadResult, uploadFile } from "./upload";
 
-export { Api, ApiError } from "./api";
+export { Api, ApiError, ApiUnreachable, type ShareOptions } from "./api";
 export { type ApiAuth, regionFromFunctionUrl } from "./auth";
 export { ChecksumMismatch, type DownloadResult } from "./download";
+export { InvalidKeyError } from "./keys";
+export type { ObjectInfo, ShareLink } from "./object-info";
 export { DEFAULT_RETRY, PermanentError, type RetryOptions } from "./retry";
 export type { Progress, UploadResult } from "./upload";
 
@@ -57,5 +60,15 @@ export class SignedFileStoreClient {
 
   remove(key: string): Promise<void> {
     return removeObject(this.api, key, this.retry);
+  }
+
+  /** A read URL for someone else: `expiresSeconds` within the deployment's limit, `download` names the file. */
+  share(key: string, options: ShareOptions = {}): Promise<ShareLink> {
+    return this.api.share(key, options);
+  }
+
+  /** The object's size, ETag, version, type, date, SHA-256 and disposition, without a transfer. */
+  stat(key: string): Promise<ObjectInfo> {
+    return this.api.stat(key);
   }
 }

@@ -13,6 +13,13 @@ export class InvalidKeyError extends PermanentError {
  * key with a dot segment must never reach one: `rm alice/../victim` would delete `victim`.
  */
 export function checkKey(key: string): void {
+  const dots = key.split("/").find((segment) => segment === "." || segment === "..");
+  if (dots) {
+    throw new InvalidKeyError(
+      key,
+      `a "${dots}" segment would make a URL name another key, so keys with "." or ".." segments are refused`,
+    );
+  }
   try {
     validateKey(key);
   } catch (error) {

@@ -1,0 +1,76 @@
+import * as path from "node:path";
+import {
+  byteCount,
+  keyArg,
+  partSizeArg,
+  pathArg,
+  startDirectory,
+  UsageError,
+  wholeNumberArg,
+} from "../cli-args";
+import { contentDisposition, contentTypeFor } from "../cli-output";
+import { DEFAULTS } from "../index";
+import { defaultStateDir } from "../upload";
+import type { Command } from "./context";
+
+const maxRssBytes = () => process.resourceUsage().maxRSS * 1024;
+
+export const put: Command = async ({ client, args, opt, flag, bar, result, notice }) => {
+  const [file, key] = args;
+  if (!file || !key || args.length > 2) throw new UsageError("usage: sfs put FILE KEY", true);
+  keyArg(key);
+  const concurrency = wholeNumberArg(
+    "concurrency",
+    opt("concurrency") ?? String(DEFAULTS.concurrency),
+    1,
+    64,
+  );
+  const partSize = partSizeArg(opt("part-size"));
+  const stateDir = opt("state-dir");
+  const uploaded = await client.put(pathArg(file), key, {
+    contentType: opt("content-type") ?? contentTypeFor(file),
+    contentDisposition: contentDisposition(opt("filename") ?? path.basename(file), flag("inline")),
+    createOnly: flag("if-absent"),
+    multipartThreshold: byteCount(
+      "multipart-threshold",
+      opt("multipart-threshold"),
+      DEFAULTS.multipartThreshold,
+    ),
+    ...(partSize === undefined ? {} : { partSize }),
+    concurrency,
+    stateDir: stateDir === undefined ? defaultStateDir() : pathArg(stateDir),
+    onProgress: (p) => bar.update(p),
+    onNotice: notice,
+  });
+  bar.stop();
+  result(
+    { command: "put", ...uploaded, maxRssBytes: maxRssBytes() },
+    `uploaded ${file} to ${key}: ${uploaded.size} bytes in ${uploaded.parts} part(s)` +
+      `${uploaded.resumedParts ? `, ${uploaded.resumedParts} resumed` : ""}, sha256 ${uploaded.sha256}`,
+  );
+};
+
+export const get: Command = async ({ client, args, bar, result }) => {
+  const [key, file] = args;
+  if (!key || args.length > 2) throw new UsageError("usage: sfs get KEY [FILE]", true);
+  keyArg(key);
+  const dest = file ?? path.basename(key);
+  let total = 0;
+  const got = await client.get(key, path.resolve(startDirectory(), dest), (bytes, size) => {
+    total = size;
+    bar.update({ phase: "download", bytes, total: Math.max(total, bytes) });
+  });
+  bar.stop();
+  result(
+    { command: "get", file: dest, ...got, maxRssBytes: maxRssBytes() },
+    `downloaded ${key} to ${dest}: ${got.size} bytes, sha256 ${got.sha256}${got.verified ? " (matches the upload)" : ""}`,
+  );
+};
+
+export const rm: Command = async ({ client, args, result }) => {
+  const [key] = args;
+  if (!key || args.length > 1) throw new UsageError("usage: sfs rm KEY", true);
+  keyArg(key);
+  await client.remove(key);
+  result({ command: "rm", key, maxRssBytes: maxRssBytes() }, `removed ${key}`);
+};
