@@ -1,35 +1,90 @@
 import { createHash } from "node:crypto";
-import { createWriteStream, promises as fs } from "node:fs";
-import { pipeline } from "node:stream/promises";
+import { promises as fs } from "node:fs";
 
 /**
- * Streams a request body into a new file and fsyncs it, hashing as it goes. Rejects (leaving the
- * file for the caller to remove) when the body ends short of the declared length, so a cut-off
- * upload is never acknowledged.
+ * The request body stopped before its declared length, or the connection broke while it was being
+ * read: the client's fault (S3's 400 IncompleteBody), unlike a failure to write what arrived.
+ */
+export class IncompleteBodyError extends Error {}
+
+/**
+ * Called before each write with the file and the bytes written so far; a test throws from it
+ * (an `ENOSPC` or `EIO` error) to stand for a full or failing disk.
+ */
+export type WriteFault = (file: string, bytesWritten: number) => void;
+
+export interface DurableWriteOptions {
+  /** The declared Content-Length; a body of another length is an IncompleteBodyError. */
+  readonly expectedLength?: number;
+  /** Also hash with SHA-256, for a header-signed body whose x-amz-content-sha256 must match. */
+  readonly sha256?: boolean;
+  readonly fault?: WriteFault;
+}
+
+export interface DurableWriteResult {
+  readonly md5: string;
+  readonly sha256?: string;
+  readonly size: number;
+}
+
+/** Writes are batched to about this many bytes so the disk sees few, large writes. */
+const BATCH_BYTES = 1024 * 1024;
+
+/**
+ * Streams a body into a new file and fsyncs it, hashing as it goes. On any failure the file is
+ * removed before the promise rejects, so nothing partial is left behind: an IncompleteBodyError
+ * when the body was cut short, the file system's own error otherwise.
  */
 export async function writeDurably(
   body: AsyncIterable<Buffer>,
   file: string,
-  expectedLength: number | undefined,
-): Promise<{ md5: string; size: number }> {
+  options: DurableWriteOptions = {},
+): Promise<DurableWriteResult> {
   const md5 = createHash("md5");
+  const sha256 = options.sha256 ? createHash("sha256") : undefined;
+  const handle = await fs.open(file, "wx");
   let size = 0;
-  await pipeline(
-    body,
-    async function* (source: AsyncIterable<Buffer>) {
-      for await (const chunk of source) {
-        md5.update(chunk);
-        size += chunk.length;
-        yield chunk;
+  let written = 0;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const flush = async () => {
+    if (pendingBytes === 0) return;
+    options.fault?.(file, written);
+    const batch = pending;
+    pending = [];
+    const length = pendingBytes;
+    pendingBytes = 0;
+    await handle.writev(batch);
+    written += length;
+  };
+  try {
+    const source = body[Symbol.asyncIterator]();
+    for (;;) {
+      let next: IteratorResult<Buffer>;
+      try {
+        next = await source.next();
+      } catch (error) {
+        throw new IncompleteBodyError(`request body broke off after ${size} bytes: ${String(error)}`);
       }
-    },
-    createWriteStream(file, { flags: "wx" }),
-  );
-  if (expectedLength !== undefined && expectedLength !== size) {
-    throw new Error(`body ended after ${size} of ${expectedLength} bytes`);
+      if (next.done) break;
+      const chunk = next.value;
+      md5.update(chunk);
+      sha256?.update(chunk);
+      size += chunk.length;
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= BATCH_BYTES) await flush();
+    }
+    if (options.expectedLength !== undefined && options.expectedLength !== size) {
+      throw new IncompleteBodyError(`body ended after ${size} of ${options.expectedLength} bytes`);
+    }
+    await flush();
+    await handle.sync();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await fs.rm(file, { force: true });
+    throw error;
   }
-  const handle = await fs.open(file, "r");
-  await handle.sync();
   await handle.close();
-  return { md5: md5.digest("hex"), size };
+  return { md5: md5.digest("hex"), ...(sha256 ? { sha256: sha256.digest("hex") } : {}), size };
 }

@@ -1,18 +1,19 @@
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, promises as fs } from "node:fs";
+import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { writeDurably } from "./durable-write";
+import { type DurableWriteResult, type WriteFault, writeDurably } from "./durable-write";
+import { KeyedLock } from "./keyed-lock";
+import type { ObjectAttributes, StoredFile } from "./object-store";
 
 /**
  * Multipart uploads on disk for the local storage: one directory per upload holding its
- * description and each part's bytes and record. Parts are fsynced before they are acknowledged,
- * like single uploads, and completing concatenates them into a file the caller renames into place.
+ * description, each part's bytes in a file of its own, and each part's record. A part is written
+ * to a new file and fsynced, then its record (which names that file) replaces the previous one by
+ * a rename: a listing reads either the old record or the new one, never half of one. Completing
+ * hard-links the chosen part files into the new version, so no byte is copied again.
  */
-export interface UploadRecord {
+export interface UploadRecord extends ObjectAttributes {
   readonly key: string;
-  readonly contentType: string;
-  readonly contentDisposition?: string;
-  readonly metadata: Readonly<Record<string, string>>;
   readonly initiated: string;
 }
 
@@ -21,6 +22,8 @@ export interface PartRecord {
   readonly etag: string;
   readonly size: number;
   readonly lastModified: string;
+  /** The part's bytes in the upload's directory; records of older uploads name `part-N`. */
+  readonly file?: string;
 }
 
 /** S3's rule: every part but the last is at least 5 MiB. */
@@ -28,8 +31,19 @@ export const MIN_PART_BYTES = 5 * 1024 * 1024;
 
 export type CompleteProblem = "InvalidPart" | "InvalidPartOrder" | "EntityTooSmall";
 
+export interface LinkedParts {
+  readonly etag: string;
+  readonly files: readonly StoredFile[];
+}
+
 export class MultipartUploads {
-  constructor(private readonly dir: string) {}
+  /** Part writes and completion of one upload take turns, so completion links the parts it checked. */
+  private readonly lock = new KeyedLock();
+
+  constructor(
+    private readonly dir: string,
+    private readonly fault?: WriteFault,
+  ) {}
 
   private uploadDir(uploadId: string): string {
     // Upload IDs come from clients: only our own shape may name a directory.
@@ -39,8 +53,11 @@ export class MultipartUploads {
 
   async create(record: UploadRecord): Promise<string> {
     const uploadId = randomBytes(24).toString("base64url");
-    await fs.mkdir(this.uploadDir(uploadId), { recursive: true });
-    await fs.writeFile(path.join(this.uploadDir(uploadId), "upload.json"), JSON.stringify(record));
+    const dir = this.uploadDir(uploadId);
+    await fs.mkdir(dir, { recursive: true });
+    const tmp = path.join(dir, "upload.json.tmp");
+    await fs.writeFile(tmp, JSON.stringify(record));
+    await fs.rename(tmp, path.join(dir, "upload.json"));
     return uploadId;
   }
 
@@ -56,30 +73,80 @@ export class MultipartUploads {
     }
   }
 
-  /** Streams a part to disk; resolves with its record once it is durable. */
+  /**
+   * Streams a part to disk and resolves with its record once it is durable. Rejects with an
+   * IncompleteBodyError when the body was cut short, with the file system's error otherwise; either
+   * way the previous record of that part number is untouched.
+   */
   async putPart(
     uploadId: string,
     partNumber: number,
     body: AsyncIterable<Buffer>,
-    expectedLength: number | undefined,
+    options: {
+      expectedLength?: number;
+      sha256?: boolean;
+      /** Refuses the written bytes with an S3 error code (a digest that does not match). */
+      verify?: (written: DurableWriteResult) => string | undefined;
+    },
     now: Date,
-  ): Promise<PartRecord> {
+  ): Promise<PartRecord | { problem: string }> {
     const dir = this.uploadDir(uploadId);
-    const tmp = path.join(dir, `part-${partNumber}.${randomBytes(6).toString("hex")}.tmp`);
-    try {
-      const { md5, size } = await writeDurably(body, tmp, expectedLength);
-      const record: PartRecord = {
-        partNumber,
-        etag: `"${md5}"`,
-        size,
-        lastModified: now.toISOString(),
-      };
+    const file = `p-${partNumber}-${randomBytes(8).toString("hex")}`;
+    const written = await writeDurably(body, path.join(dir, file), {
+      ...(options.expectedLength === undefined ? {} : { expectedLength: options.expectedLength }),
+      ...(options.sha256 ? { sha256: true } : {}),
+      ...(this.fault ? { fault: this.fault } : {}),
+    });
+    const problem = options.verify?.(written);
+    if (problem) {
+      await fs.rm(path.join(dir, file), { force: true });
+      return { problem };
+    }
+    const record: PartRecord = {
+      partNumber,
+      etag: `"${written.md5}"`,
+      size: written.size,
+      lastModified: now.toISOString(),
+      file,
+    };
+    return this.recordPart(uploadId, record);
+  }
+
+  /** Makes a written part file the part's current record, replacing (and removing) an earlier one. */
+  async recordPart(uploadId: string, record: PartRecord): Promise<PartRecord> {
+    const dir = this.uploadDir(uploadId);
+    return this.lock.run(uploadId, async () => {
+      const recordFile = path.join(dir, `part-${record.partNumber}.json`);
+      const previous = await this.readPart(recordFile);
+      const tmp = `${recordFile}.${randomBytes(6).toString("hex")}.tmp`;
+      try {
+        this.fault?.(tmp, 0);
+        await fs.writeFile(tmp, JSON.stringify(record), { flag: "wx" });
+        await fs.rename(tmp, recordFile);
+      } catch (error) {
+        await fs.rm(tmp, { force: true });
+        if (record.file) await fs.rm(path.join(dir, record.file), { force: true });
+        throw error;
+      }
       // A part uploaded again replaces the earlier one, as in S3.
-      await fs.rename(tmp, path.join(dir, `part-${partNumber}`));
-      await fs.writeFile(path.join(dir, `part-${partNumber}.json`), JSON.stringify(record));
+      if (previous && partFile(previous) !== record.file) {
+        await fs.rm(path.join(dir, partFile(previous)), { force: true });
+      }
       return record;
+    });
+  }
+
+  /** A new part file's path in the upload's directory, for parts copied from an object. */
+  partPath(uploadId: string, partNumber: number): { path: string; file: string } {
+    const file = `p-${partNumber}-${randomBytes(8).toString("hex")}`;
+    return { path: path.join(this.uploadDir(uploadId), file), file };
+  }
+
+  private async readPart(file: string): Promise<PartRecord | undefined> {
+    try {
+      return JSON.parse(await fs.readFile(file, "utf8")) as PartRecord;
     } catch (error) {
-      await fs.rm(tmp, { force: true });
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw error;
     }
   }
@@ -87,59 +154,50 @@ export class MultipartUploads {
   async listParts(uploadId: string): Promise<PartRecord[]> {
     const dir = this.uploadDir(uploadId);
     const names = (await fs.readdir(dir)).filter((n) => /^part-\d+\.json$/.test(n));
-    const parts = await Promise.all(
-      names.map(async (n) => JSON.parse(await fs.readFile(path.join(dir, n), "utf8")) as PartRecord),
-    );
-    return parts.sort((a, b) => a.partNumber - b.partNumber);
+    const parts = await Promise.all(names.map((n) => this.readPart(path.join(dir, n))));
+    return parts.filter((p): p is PartRecord => p !== undefined).sort((a, b) => a.partNumber - b.partNumber);
   }
 
   /**
-   * Checks the client's part list as S3 does and concatenates the parts into `target`, fsynced.
-   * Resolves with the multipart ETag (MD5 of the parts' MD5s, then `-N`) and the size.
+   * Checks the client's part list as S3 does and hard-links the chosen parts, in order, into
+   * `targetDir` as `part-00001`, `part-00002`, …: the parts' inodes become the version's files.
+   * Resolves with the multipart ETag (MD5 of the parts' MD5s, then `-N`) and the files.
    */
-  async assemble(
+  async linkParts(
     uploadId: string,
     requested: ReadonlyArray<{ partNumber: number; etag: string }>,
-    target: string,
-  ): Promise<{ etag: string; size: number } | CompleteProblem> {
-    const uploaded = new Map((await this.listParts(uploadId)).map((p) => [p.partNumber, p]));
-    let previous = 0;
-    const parts: PartRecord[] = [];
-    for (const r of requested) {
-      if (r.partNumber <= previous) return "InvalidPartOrder";
-      previous = r.partNumber;
-      const part = uploaded.get(r.partNumber);
-      if (!part || part.etag.replace(/"/g, "") !== r.etag.replace(/"/g, "")) return "InvalidPart";
-      parts.push(part);
-    }
-    if (parts.length === 0) return "InvalidPart";
-    if (parts.slice(0, -1).some((p) => p.size < MIN_PART_BYTES)) return "EntityTooSmall";
-    const dir = this.uploadDir(uploadId);
-    // One file handle written part after part: nothing to re-pipe, so nothing accumulates per part.
-    const out = await fs.open(target, "wx");
-    try {
-      for (const part of parts) {
-        for await (const chunk of createReadStream(path.join(dir, `part-${part.partNumber}`), {
-          highWaterMark: 1024 * 1024,
-        }) as AsyncIterable<Buffer>) {
-          await out.write(chunk);
-        }
+    targetDir: string,
+  ): Promise<LinkedParts | CompleteProblem> {
+    return this.lock.run(uploadId, async () => {
+      const uploaded = new Map((await this.listParts(uploadId)).map((p) => [p.partNumber, p]));
+      let previous = 0;
+      const parts: PartRecord[] = [];
+      for (const r of requested) {
+        if (r.partNumber <= previous) return "InvalidPartOrder";
+        previous = r.partNumber;
+        const part = uploaded.get(r.partNumber);
+        if (!part || part.etag.replace(/"/g, "") !== r.etag.replace(/"/g, "")) return "InvalidPart";
+        parts.push(part);
       }
-      await out.sync();
-    } catch (error) {
-      await out.close();
-      await fs.rm(target, { force: true });
-      throw error;
-    }
-    await out.close();
-    const md5s = Buffer.concat(parts.map((p) => Buffer.from(p.etag.replace(/"/g, ""), "hex")));
-    return {
-      etag: `"${createHash("md5").update(md5s).digest("hex")}-${parts.length}"`,
-      size: parts.reduce((sum, p) => sum + p.size, 0),
-    };
+      if (parts.length === 0) return "InvalidPart";
+      if (parts.slice(0, -1).some((p) => p.size < MIN_PART_BYTES)) return "EntityTooSmall";
+      const dir = this.uploadDir(uploadId);
+      const files: StoredFile[] = [];
+      for (const [i, part] of parts.entries()) {
+        const file = `part-${String(i + 1).padStart(5, "0")}`;
+        await fs.link(path.join(dir, partFile(part)), path.join(targetDir, file));
+        files.push({ file, size: part.size });
+      }
+      const md5s = Buffer.concat(parts.map((p) => Buffer.from(p.etag.replace(/"/g, ""), "hex")));
+      return { etag: `"${createHash("md5").update(md5s).digest("hex")}-${parts.length}"`, files };
+    });
   }
 
   async remove(uploadId: string): Promise<void> {
-    await fs.rm(this.uploadDir(uploadId), { recursive: true, force: true });
+    await this.lock.run(uploadId, () => fs.rm(this.uploadDir(uploadId), { recursive: true, force: true }));
   }
+}
+
+function partFile(part: PartRecord): string {
+  return part.file ?? `part-${part.partNumber}`;
 }

@@ -7,15 +7,27 @@ export function escapeXml(text: string): string {
   );
 }
 
-/** An error in the XML shape S3 and CloudFront use. */
+/** `<name>escaped text</name>`. */
+export function element(name: string, text: string | number | boolean): string {
+  return `<${name}>${escapeXml(String(text))}</${name}>`;
+}
+
+/**
+ * An error in the XML shape S3 and CloudFront use. `details` adds elements after the message, as
+ * S3 adds `HeadersNotSigned` or `Key`.
+ */
 export function sendXmlError(
   res: ServerResponse,
   status: number,
   code: string,
   message: string,
   extraHeaders: Record<string, string> = {},
+  details: Record<string, string> = {},
 ): void {
-  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message></Error>`;
+  const extra = Object.entries(details)
+    .map(([name, text]) => element(name, text))
+    .join("");
+  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message>${extra}</Error>`;
   if (res.headersSent) {
     res.destroy();
     return;
@@ -28,10 +40,19 @@ export function sendXmlError(
   res.end(res.req.method === "HEAD" ? undefined : body);
 }
 
-/** A successful S3 XML answer: `element` holds already-escaped child elements. */
-export function sendXml(res: ServerResponse, element: string, inner: string): void {
-  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<${element} xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${inner}</${element}>`;
-  res.writeHead(200, { "content-type": "application/xml", "content-length": Buffer.byteLength(body) });
+/** A successful S3 XML answer: `inner` holds already-escaped child elements. */
+export function sendXml(
+  res: ServerResponse,
+  rootElement: string,
+  inner: string,
+  extraHeaders: Record<string, string> = {},
+): void {
+  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<${rootElement} xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${inner}</${rootElement}>`;
+  res.writeHead(200, {
+    "content-type": "application/xml",
+    "content-length": Buffer.byteLength(body),
+    ...extraHeaders,
+  });
   res.end(body);
 }
 
@@ -43,5 +64,12 @@ export function unescapeXml(text: string): string {
       if (hex) return String.fromCodePoint(Number.parseInt(hex, 16));
       return ({ lt: "<", gt: ">", amp: "&", apos: "'", quot: '"' } as Record<string, string>)[name] ?? "";
     },
+  );
+}
+
+/** The text of each `<name>…</name>` directly inside `xml`, unescaped (the small request bodies S3 takes). */
+export function childTexts(xml: string, name: string): string[] {
+  return [...xml.matchAll(new RegExp(`<${name}>([\\s\\S]*?)</${name}>`, "g"))].map((m) =>
+    unescapeXml(m[1] ?? ""),
   );
 }

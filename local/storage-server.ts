@@ -1,25 +1,40 @@
-import { createHash, randomUUID } from "node:crypto";
-import { createReadStream, promises as fs } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import * as path from "node:path";
-import { pipeline } from "node:stream/promises";
 import { applyCors, type CorsRule } from "./cors";
-import { writeDurably } from "./durable-write";
+import type { WriteFault } from "./durable-write";
 import { closeServer, listen, loggingServer } from "./http-listen";
-import { type CompleteProblem, MultipartUploads, type UploadRecord } from "./multipart-uploads";
-import { escapeXml, sendXml, sendXmlError, unescapeXml } from "./s3-xml";
+import { MultipartUploads } from "./multipart-uploads";
+import { ObjectStore } from "./object-store";
+import { copyObject, uploadPartCopy } from "./s3-copy";
+import { deleteObjects } from "./s3-delete-objects";
+import { sendS3Error } from "./s3-errors";
+import { listObjectsV2, listObjectVersions } from "./s3-listing";
+import {
+  abortUpload,
+  completeUpload,
+  createUpload,
+  listParts,
+  partNumberParam,
+  uploadPart,
+} from "./s3-multipart-routes";
+import { deleteObject, getObject, putObject } from "./s3-objects";
+import type { S3Call, StorageContext } from "./s3-request";
+import { sendXmlError } from "./s3-xml";
 import { verifyAuthorizationHeader, verifyPresigned } from "./sigv4-verify";
 
+export { parseRange } from "./byte-range";
+
 /**
- * An S3-compatible object store for the local stack, path-style (`/BUCKET/KEY`), holding one
- * bucket on disk. Every request must be a SigV4 presigned request that verifies (method, host,
- * path, signed headers, query, expiry) before anything is read or written; each access key may only
- * do what its AWS counterpart may (the function writes and deletes, the edge reads, as with OAC).
+ * The S3 HTTP surface of the local stack, path-style (`/BUCKET/KEY`), over one versioned bucket
+ * kept by `ObjectStore`. Every request must carry a SigV4 signature that verifies (presigned, or in
+ * the Authorization header as SDK clients send) before anything is read or written, and each access
+ * key may only do what its AWS counterpart may: the function role writes, lists and copies; the
+ * edge, like CloudFront through OAC, only reads objects and their versions.
  *
  * Written here rather than taken from s3rver because s3rver accepts presigned requests whose
  * signature does not verify; a local stack that accepts a tampered URL would hide real bugs.
- * An upload is acknowledged only after its bytes are fsynced and renamed into place, so a 200 is
- * never lost by a crash or Ctrl-C, and a broken upload never replaces the previous object.
+ * An upload is acknowledged only after its bytes are fsynced and installed, so a 200 is never
+ * lost by a crash or Ctrl-C, and a broken upload never replaces the previous version.
  */
 export interface StorageCredentials {
   readonly accessKeyId: string;
@@ -31,36 +46,15 @@ export interface StorageOptions {
   readonly bucket: string;
   readonly port?: number;
   readonly host?: string;
-  /** Keys that may PUT and DELETE (the function role). */
+  /** Keys of the function role: objects, multipart uploads, listings, copies, deletes. */
   readonly writer: StorageCredentials;
-  /** Keys that may GET and HEAD (the CDN edge through OAC). */
+  /** Keys that may GET and HEAD objects and their versions (the CDN edge through OAC). */
   readonly reader: StorageCredentials;
   readonly cors?: CorsRule;
   readonly clock?: () => Date;
   readonly log?: (fields: Record<string, unknown>) => void;
-}
-
-interface ObjectMeta {
-  readonly key: string;
-  readonly size: number;
-  readonly etag: string;
-  readonly contentType: string;
-  readonly cacheControl?: string;
-  readonly contentDisposition?: string;
-  /** `x-amz-meta-*` headers, by lower-case name without the prefix. */
-  readonly metadata?: Readonly<Record<string, string>>;
-  readonly lastModified: string;
-}
-
-const META_PREFIX = "x-amz-meta-";
-
-function metadataFrom(headers: IncomingMessage["headers"]): Record<string, string> {
-  const metadata: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (name.startsWith(META_PREFIX) && typeof value === "string")
-      metadata[name.slice(META_PREFIX.length)] = value;
-  }
-  return metadata;
+  /** Stands for a failing disk in tests: thrown from before a write, it fails that write. */
+  readonly writeFault?: WriteFault;
 }
 
 export interface RunningStorage {
@@ -68,149 +62,54 @@ export interface RunningStorage {
   close(): Promise<void>;
 }
 
-function contentLength(req: IncomingMessage): number | undefined {
-  const declared = req.headers["content-length"];
-  return declared === undefined ? undefined : Number(declared);
+/** The IAM actions the storage checks, named as in the S3 service authorization reference. */
+type S3Action =
+  | "s3:GetObject"
+  | "s3:GetObjectVersion"
+  | "s3:PutObject"
+  | "s3:DeleteObject"
+  | "s3:DeleteObjectVersion"
+  | "s3:ListBucket"
+  | "s3:ListBucketVersions"
+  | "s3:ListMultipartUploadParts"
+  | "s3:AbortMultipartUpload";
+
+/** OAC's grant in the bucket policy: reading objects and (for version-pinned URLs) their versions. */
+const READER_ACTIONS: ReadonlySet<S3Action> = new Set(["s3:GetObject", "s3:GetObjectVersion"]);
+
+/**
+ * S3 refuses a signed request carrying an `x-amz-*` header that is not signed, so a presigned URL
+ * cannot be given metadata (an end-to-end checksum, say) its signer did not choose. Error shape as
+ * S3 answers: AccessDenied, "There were headers present in the request which were not signed",
+ * with a HeadersNotSigned element.
+ */
+function unsignedAmzHeaders(req: IncomingMessage, signed: readonly string[]): string[] {
+  return Object.keys(req.headers).filter((name) => name.startsWith("x-amz-") && !signed.includes(name));
 }
 
 export async function startStorage(options: StorageOptions): Promise<RunningStorage> {
   const clock = options.clock ?? (() => new Date());
-  const objectsDir = path.join(options.dataDir, "objects", options.bucket);
-  const tmpDir = path.join(options.dataDir, "tmp");
-  await fs.mkdir(objectsDir, { recursive: true });
-  await fs.mkdir(tmpDir, { recursive: true });
-  // Leftovers of uploads that were never acknowledged. Multipart uploads survive restarts, as in S3.
-  for (const name of await fs.readdir(tmpDir)) await fs.rm(path.join(tmpDir, name), { force: true });
-  const multipart = new MultipartUploads(path.join(options.dataDir, "multipart", options.bucket));
+  const store = await ObjectStore.open(options.dataDir, options.bucket, {
+    clock,
+    ...(options.writeFault ? { fault: options.writeFault } : {}),
+  });
+  // Multipart uploads survive restarts, as in S3.
+  const uploads = new MultipartUploads(
+    path.join(options.dataDir, "multipart", options.bucket),
+    options.writeFault,
+  );
+  const ctx: StorageContext = {
+    bucket: options.bucket,
+    store,
+    uploads,
+    clock,
+    ...(options.log ? { log: options.log } : {}),
+  };
   const secrets = new Map([
     [options.writer.accessKeyId, options.writer.secretAccessKey],
     [options.reader.accessKeyId, options.reader.secretAccessKey],
   ]);
-  const objectPath = (key: string) =>
-    path.join(objectsDir, createHash("sha256").update(key, "utf8").digest("hex"));
-  const readMeta = async (key: string): Promise<ObjectMeta | undefined> => {
-    try {
-      return JSON.parse(await fs.readFile(`${objectPath(key)}.json`, "utf8")) as ObjectMeta;
-    } catch {
-      return undefined;
-    }
-  };
-
-  // Checked before the body is read, and again just before the rename in case another upload won.
-  const createOnlyConflict = async (req: IncomingMessage, key: string) =>
-    req.headers["if-none-match"] === "*" && (await readMeta(key)) !== undefined;
-  const preconditionFailed = (res: ServerResponse) =>
-    sendXmlError(
-      res,
-      412,
-      "PreconditionFailed",
-      "At least one of the pre-conditions you specified did not hold",
-    );
-
-  /** Renames a durable file and its description into place: the object appears whole or not at all. */
-  async function install(tmp: string, key: string, meta: ObjectMeta): Promise<void> {
-    const metaTmp = `${tmp}.json`;
-    await fs.writeFile(metaTmp, JSON.stringify(meta), { flag: "wx" });
-    await fs.rename(tmp, objectPath(key));
-    await fs.rename(metaTmp, `${objectPath(key)}.json`);
-  }
-
-  const incompleteBody = (res: ServerResponse) =>
-    sendXmlError(
-      res,
-      400,
-      "IncompleteBody",
-      "You did not provide the number of bytes specified by the Content-Length HTTP header.",
-    );
-
-  async function put(req: IncomingMessage, res: ServerResponse, key: string): Promise<void> {
-    if (await createOnlyConflict(req, key)) {
-      preconditionFailed(res);
-      req.resume();
-      return;
-    }
-    const tmp = path.join(tmpDir, randomUUID());
-    try {
-      const { md5, size } = await writeDurably(req, tmp, contentLength(req));
-      if (await createOnlyConflict(req, key)) {
-        await fs.rm(tmp, { force: true });
-        preconditionFailed(res);
-        return;
-      }
-      const etag = `"${md5}"`;
-      const meta: ObjectMeta = {
-        key,
-        size,
-        etag,
-        contentType: req.headers["content-type"] ?? "binary/octet-stream",
-        ...(req.headers["cache-control"] ? { cacheControl: req.headers["cache-control"] } : {}),
-        ...(req.headers["content-disposition"]
-          ? { contentDisposition: req.headers["content-disposition"] }
-          : {}),
-        metadata: metadataFrom(req.headers),
-        lastModified: clock().toUTCString(),
-      };
-      await install(tmp, key, meta);
-      res.writeHead(200, { etag, "content-length": 0 }).end();
-    } catch (error) {
-      await fs.rm(tmp, { force: true });
-      await fs.rm(`${tmp}.json`, { force: true });
-      options.log?.({
-        component: "storage",
-        level: "warn",
-        message: "upload not stored",
-        key,
-        error: String(error),
-      });
-      if (!res.headersSent) incompleteBody(res);
-    }
-  }
-
-  async function get(req: IncomingMessage, res: ServerResponse, key: string): Promise<void> {
-    const meta = await readMeta(key);
-    if (!meta) {
-      sendXmlError(res, 404, "NoSuchKey", "The specified key does not exist.");
-      return;
-    }
-    const headers: Record<string, string | number> = {
-      etag: meta.etag,
-      "content-type": meta.contentType,
-      "last-modified": meta.lastModified,
-      "accept-ranges": "bytes",
-      ...(meta.cacheControl ? { "cache-control": meta.cacheControl } : {}),
-      ...(meta.contentDisposition ? { "content-disposition": meta.contentDisposition } : {}),
-      ...Object.fromEntries(Object.entries(meta.metadata ?? {}).map(([n, v]) => [META_PREFIX + n, v])),
-    };
-    const range = parseRange(req.headers.range, meta.size);
-    if (range === "unsatisfiable") {
-      sendXmlError(res, 416, "InvalidRange", "The requested range is not satisfiable", {
-        "content-range": `bytes */${meta.size}`,
-      });
-      return;
-    }
-    const [start, end] = range ?? [0, meta.size - 1];
-    const length = meta.size === 0 ? 0 : end - start + 1;
-    res.writeHead(range ? 206 : 200, {
-      ...headers,
-      "content-length": length,
-      ...(range ? { "content-range": `bytes ${start}-${end}/${meta.size}` } : {}),
-    });
-    if (req.method === "HEAD" || length === 0) {
-      res.end();
-      return;
-    }
-    await pipeline(createReadStream(objectPath(key), { start, end }), res);
-  }
-
-  async function remove(res: ServerResponse, key: string): Promise<void> {
-    await fs.rm(`${objectPath(key)}.json`, { force: true });
-    await fs.rm(objectPath(key), { force: true });
-    res.writeHead(204).end();
-  }
-
-  const server = loggingServer("storage", options.log, handle, (res) =>
-    sendXmlError(res, 500, "InternalError", "We encountered an internal error. Please try again."),
-  );
+  const server = loggingServer("storage", options.log, handle, (res) => sendS3Error(res, "InternalError"));
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (options.cors && applyCors(options.cors, req, res)) return;
@@ -221,242 +120,164 @@ export async function startStorage(options: StorageOptions): Promise<RunningStor
     const method = req.method ?? "GET";
     const signed = { method, rawPath, rawQuery, headers: req.headers };
     const secretFor = (id: string) => secrets.get(id);
-    // SDK clients (the function's multipart calls) sign the Authorization header; URLs handed to
-    // clients are presigned.
+    // SDK clients (the function's calls) sign the Authorization header; URLs handed to clients are
+    // presigned.
     const verdict = req.headers.authorization
       ? verifyAuthorizationHeader(signed, secretFor, clock())
       : verifyPresigned(signed, secretFor, clock());
+    const refuse = (
+      code: Parameters<typeof sendS3Error>[1],
+      more: Parameters<typeof sendS3Error>[2] = {},
+    ) => {
+      req.resume();
+      sendS3Error(res, code, more);
+    };
     if (!verdict.ok) {
       req.resume();
-      sendXmlError(
-        res,
-        verdict.code === "AuthorizationQueryParametersError" ? 400 : 403,
-        verdict.code,
-        verdict.message,
-      );
+      const status = verdict.code === "AuthorizationQueryParametersError" ? 400 : 403;
+      sendXmlError(res, status, verdict.code, verdict.message);
       return;
     }
-    const prefix = `/${encodeURIComponent(options.bucket)}/`;
-    if (!rawPath.startsWith(prefix)) {
-      req.resume();
-      sendXmlError(res, 404, "NoSuchBucket", "The specified bucket does not exist");
+    const unsigned = unsignedAmzHeaders(req, verdict.signedHeaders);
+    if (unsigned.length > 0) {
+      refuse("AccessDenied", {
+        message: "There were headers present in the request which were not signed",
+        details: { HeadersNotSigned: unsigned.join(", ") },
+      });
       return;
     }
-    const key = decodeURIComponent(rawPath.slice(prefix.length));
+    // Node keeps only the first of repeated Content-Type headers; S3 would not guess which one the
+    // client meant, so neither may we.
+    if ((req.headersDistinct["content-type"]?.length ?? 0) > 1) {
+      refuse("InvalidArgument", {
+        message: "The Content-Type header may only be sent once.",
+        details: { ArgumentName: "Content-Type" },
+      });
+      return;
+    }
+    const bucketPath = `/${encodeURIComponent(options.bucket)}`;
+    if (rawPath !== bucketPath && !rawPath.startsWith(`${bucketPath}/`)) {
+      refuse("NoSuchBucket");
+      return;
+    }
+    let key: string;
+    try {
+      key = decodeURIComponent(rawPath.slice(bucketPath.length + 1));
+    } catch {
+      refuse("InvalidArgument", { message: "The object key is not valid percent-encoding." });
+      return;
+    }
     const query = new URLSearchParams(rawQuery);
-    const uploadId = query.get("uploadId");
-    const isWriter = verdict.accessKeyId === options.writer.accessKeyId;
-    // The function role writes, deletes and runs multipart uploads; the edge (OAC) only reads.
-    const writes = method === "PUT" || method === "DELETE" || method === "POST" || uploadId !== null;
-    const allowed = writes === isWriter && ["PUT", "DELETE", "GET", "HEAD", "POST"].includes(method);
-    if (!allowed || key === "") {
-      req.resume();
-      sendXmlError(res, 403, "AccessDenied", "Access Denied");
+    const payloadHash = verdict.payloadHash;
+    const call: S3Call = {
+      req,
+      res,
+      key,
+      query,
+      ...(payloadHash && payloadHash !== "UNSIGNED-PAYLOAD" ? { bodySha256: payloadHash } : {}),
+    };
+    const route = routeOf(method, key, query, req);
+    if (!route) {
+      refuse("MethodNotAllowed");
       return;
     }
-    if (method === "POST" && query.has("uploads")) return createUpload(req, res, key);
-    if (uploadId !== null) {
-      const upload = await multipart.get(uploadId, key);
-      if (!upload) {
-        req.resume();
-        sendXmlError(
-          res,
-          404,
-          "NoSuchUpload",
-          "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
-        );
-        return;
-      }
-      if (method === "PUT") return uploadPart(req, res, uploadId, query.get("partNumber"));
-      if (method === "GET") return listParts(res, key, uploadId, query);
-      if (method === "DELETE") {
-        await multipart.remove(uploadId);
-        res.writeHead(204).end();
-        return;
-      }
-      if (method === "POST") {
-        const body = await readSmallBody(req, verdict.payloadHash);
-        if (body === undefined) {
-          sendXmlError(
-            res,
-            400,
-            "XAmzContentSHA256Mismatch",
-            "The provided 'x-amz-content-sha256' header does not match what was computed.",
-          );
-          return;
-        }
-        return completeUpload(req, res, key, uploadId, upload, body);
-      }
+    const mayDo = (action: S3Action) =>
+      verdict.accessKeyId === options.writer.accessKeyId || READER_ACTIONS.has(action);
+    if (!route.actions.every(mayDo)) {
+      refuse("AccessDenied");
+      return;
     }
-    if (method === "PUT") return put(req, res, key);
-    if (method === "DELETE") return remove(res, key);
-    return get(req, res, key);
+    await route.run(call);
   }
 
-  /** A request body small enough to hold (a complete request's XML), checked against its signed hash. */
-  async function readSmallBody(req: IncomingMessage, hash: string | undefined): Promise<string | undefined> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > 4 * 1024 * 1024) throw new Error("request body too large");
-      chunks.push(chunk);
-    }
-    const body = Buffer.concat(chunks);
-    if (hash && hash !== "UNSIGNED-PAYLOAD" && createHash("sha256").update(body).digest("hex") !== hash) {
+  interface Route {
+    readonly actions: readonly S3Action[];
+    readonly run: (call: S3Call) => Promise<void>;
+  }
+
+  /** Which S3 operation a request is, and the IAM actions it needs. */
+  function routeOf(
+    method: string,
+    key: string,
+    query: URLSearchParams,
+    req: IncomingMessage,
+  ): Route | undefined {
+    const copySource = req.headers["x-amz-copy-source"] !== undefined;
+    if (key === "") {
+      if (method === "GET" && query.get("list-type") === "2")
+        return { actions: ["s3:ListBucket"], run: (c) => listObjectsV2(ctx, c) };
+      if (method === "GET" && query.has("versions"))
+        return { actions: ["s3:ListBucketVersions"], run: (c) => listObjectVersions(ctx, c) };
+      if (method === "POST" && query.has("delete"))
+        return { actions: ["s3:DeleteObject"], run: (c) => deleteObjects(ctx, c) };
       return undefined;
     }
-    return body.toString("utf8");
+    const uploadId = query.get("uploadId");
+    if (uploadId !== null) {
+      const withUpload =
+        (run: (c: S3Call, upload: NonNullable<Awaited<ReturnType<typeof uploads.get>>>) => Promise<void>) =>
+        async (c: S3Call) => {
+          const upload = await uploads.get(uploadId, key);
+          if (!upload) {
+            c.req.resume();
+            sendS3Error(c.res, "NoSuchUpload");
+            return;
+          }
+          await run(c, upload);
+        };
+      if (method === "PUT")
+        return {
+          actions: copySource ? ["s3:PutObject", "s3:GetObject"] : ["s3:PutObject"],
+          run: withUpload(async (c) => {
+            const partNumber = partNumberParam(c);
+            if (partNumber === undefined) return;
+            if (copySource) await uploadPartCopy(ctx, c, uploadId, partNumber);
+            else await uploadPart(ctx, c, uploadId, partNumber);
+          }),
+        };
+      if (method === "GET")
+        return {
+          actions: ["s3:ListMultipartUploadParts"],
+          run: withUpload((c) => listParts(ctx, c, uploadId)),
+        };
+      if (method === "DELETE")
+        return {
+          actions: ["s3:AbortMultipartUpload"],
+          run: withUpload((c) => abortUpload(ctx, c, uploadId)),
+        };
+      if (method === "POST")
+        return {
+          actions: ["s3:PutObject"],
+          run: withUpload((c, upload) => completeUpload(ctx, c, uploadId, upload)),
+        };
+      return undefined;
+    }
+    const versioned = query.has("versionId");
+    switch (method) {
+      case "GET":
+      case "HEAD":
+        return {
+          actions: [versioned ? "s3:GetObjectVersion" : "s3:GetObject"],
+          run: (c) => getObject(ctx, c),
+        };
+      case "PUT":
+        return copySource
+          ? { actions: ["s3:PutObject", "s3:GetObject"], run: (c) => copyObject(ctx, c) }
+          : { actions: ["s3:PutObject"], run: (c) => putObject(ctx, c) };
+      case "DELETE":
+        return {
+          actions: [versioned ? "s3:DeleteObjectVersion" : "s3:DeleteObject"],
+          run: (c) => deleteObject(ctx, c),
+        };
+      case "POST":
+        return query.has("uploads")
+          ? { actions: ["s3:PutObject"], run: (c) => createUpload(ctx, c) }
+          : undefined;
+      default:
+        return undefined;
+    }
   }
 
-  async function createUpload(req: IncomingMessage, res: ServerResponse, key: string): Promise<void> {
-    req.resume();
-    const uploadId = await multipart.create({
-      key,
-      contentType: req.headers["content-type"] ?? "binary/octet-stream",
-      ...(req.headers["content-disposition"]
-        ? { contentDisposition: req.headers["content-disposition"] }
-        : {}),
-      metadata: metadataFrom(req.headers),
-      initiated: clock().toISOString(),
-    });
-    sendXml(
-      res,
-      "InitiateMultipartUploadResult",
-      `<Bucket>${escapeXml(options.bucket)}</Bucket><Key>${escapeXml(key)}</Key><UploadId>${uploadId}</UploadId>`,
-    );
-  }
-
-  async function uploadPart(
-    req: IncomingMessage,
-    res: ServerResponse,
-    uploadId: string,
-    partNumberText: string | null,
-  ): Promise<void> {
-    const partNumber = Number(partNumberText);
-    if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10000) {
-      req.resume();
-      sendXmlError(
-        res,
-        400,
-        "InvalidArgument",
-        "Part number must be an integer between 1 and 10000, inclusive",
-      );
-      return;
-    }
-    try {
-      const part = await multipart.putPart(uploadId, partNumber, req, contentLength(req), clock());
-      res.writeHead(200, { etag: part.etag, "content-length": 0 }).end();
-    } catch (error) {
-      options.log?.({
-        component: "storage",
-        level: "warn",
-        message: "part not stored",
-        uploadId,
-        partNumber,
-        error: String(error),
-      });
-      incompleteBody(res);
-    }
-  }
-
-  async function listParts(
-    res: ServerResponse,
-    key: string,
-    uploadId: string,
-    query: URLSearchParams,
-  ): Promise<void> {
-    const maxParts = Math.min(Number(query.get("max-parts") ?? "1000") || 1000, 1000);
-    const marker = Number(query.get("part-number-marker") ?? "0") || 0;
-    const all = (await multipart.listParts(uploadId)).filter((p) => p.partNumber > marker);
-    const page = all.slice(0, maxParts);
-    const truncated = all.length > page.length;
-    const last = page.at(-1)?.partNumber ?? marker;
-    sendXml(
-      res,
-      "ListPartsResult",
-      `<Bucket>${escapeXml(options.bucket)}</Bucket><Key>${escapeXml(key)}</Key><UploadId>${uploadId}</UploadId>` +
-        `<PartNumberMarker>${marker}</PartNumberMarker><NextPartNumberMarker>${last}</NextPartNumberMarker>` +
-        `<MaxParts>${maxParts}</MaxParts><IsTruncated>${truncated}</IsTruncated>` +
-        page
-          .map(
-            (p) =>
-              `<Part><PartNumber>${p.partNumber}</PartNumber><LastModified>${p.lastModified}</LastModified><ETag>${escapeXml(p.etag)}</ETag><Size>${p.size}</Size></Part>`,
-          )
-          .join(""),
-    );
-  }
-
-  async function completeUpload(
-    req: IncomingMessage,
-    res: ServerResponse,
-    key: string,
-    uploadId: string,
-    upload: UploadRecord,
-    body: string,
-  ): Promise<void> {
-    const requested = [...body.matchAll(/<Part>([\s\S]*?)<\/Part>/g)].map((m) => ({
-      partNumber: Number(/<PartNumber>(\d+)<\/PartNumber>/.exec(m[1] ?? "")?.[1] ?? "0"),
-      etag: unescapeXml(/<ETag>([\s\S]*?)<\/ETag>/.exec(m[1] ?? "")?.[1] ?? ""),
-    }));
-    if (await createOnlyConflict(req, key)) {
-      preconditionFailed(res);
-      return;
-    }
-    const tmp = path.join(tmpDir, randomUUID());
-    const assembled = await multipart.assemble(uploadId, requested, tmp);
-    if (typeof assembled === "string") {
-      const messages: Record<CompleteProblem, string> = {
-        InvalidPart: "One or more of the specified parts could not be found or the ETag did not match.",
-        InvalidPartOrder: "The list of parts was not in ascending order.",
-        EntityTooSmall: "Your proposed upload is smaller than the minimum allowed object size.",
-      };
-      sendXmlError(res, 400, assembled, messages[assembled]);
-      return;
-    }
-    if (await createOnlyConflict(req, key)) {
-      await fs.rm(tmp, { force: true });
-      preconditionFailed(res);
-      return;
-    }
-    await install(tmp, key, {
-      key,
-      size: assembled.size,
-      etag: assembled.etag,
-      contentType: upload.contentType,
-      ...(upload.contentDisposition ? { contentDisposition: upload.contentDisposition } : {}),
-      metadata: upload.metadata,
-      lastModified: clock().toUTCString(),
-    });
-    await multipart.remove(uploadId);
-    sendXml(
-      res,
-      "CompleteMultipartUploadResult",
-      `<Bucket>${escapeXml(options.bucket)}</Bucket><Key>${escapeXml(key)}</Key><ETag>${escapeXml(assembled.etag)}</ETag>`,
-    );
-  }
   const url = await listen(server, options.port, options.host);
   return { url, close: () => closeServer(server) };
-}
-
-/** A single `bytes=` range, as S3 and CloudFront serve; anything else is ignored (whole object). */
-export function parseRange(
-  header: string | undefined,
-  size: number,
-): [number, number] | "unsatisfiable" | undefined {
-  const m = header ? /^bytes=(\d*)-(\d*)$/.exec(header.trim()) : null;
-  if (!m || (m[1] === "" && m[2] === "")) return undefined;
-  let start: number;
-  let end: number;
-  if (m[1] === "") {
-    const suffix = Number(m[2]);
-    if (suffix === 0) return "unsatisfiable";
-    start = Math.max(0, size - suffix);
-    end = size - 1;
-  } else {
-    start = Number(m[1]);
-    end = m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1);
-  }
-  if (start >= size || start > end) return "unsatisfiable";
-  return [start, end];
 }

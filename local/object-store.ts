@@ -1,0 +1,425 @@
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import { Readable } from "node:stream";
+import type { WriteFault } from "./durable-write";
+import { KeyedLock } from "./keyed-lock";
+import { migrateLegacyObjects } from "./legacy-objects";
+
+/**
+ * The object store behind the local S3 surface: one versioned bucket on disk.
+ *
+ * Each key has a directory holding its immutable version directories (the bytes: one `data` file,
+ * or a completed multipart upload's part files in order) and `index.json`, the key's versions
+ * newest first with every version's metadata. A write stages its version directory under `tmp/`,
+ * renames it into the key's directory (invisible: nothing names it yet), then replaces the index
+ * by writing a new file and renaming it over the old one. That rename is the one step in which the
+ * new bytes and their metadata become current together; updates of one key's index are serialized
+ * in this process, so with racing writers the last to install wins, whole. A crash leaves at most
+ * an unreferenced version directory or index temp file, removed at the next start.
+ */
+export interface ObjectAttributes {
+  readonly contentType: string;
+  readonly cacheControl?: string;
+  readonly contentDisposition?: string;
+  readonly contentEncoding?: string;
+  readonly contentLanguage?: string;
+  readonly expires?: string;
+  /** `x-amz-meta-*` headers, by lower-case name without the prefix. */
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+export interface StoredFile {
+  /** A file name inside the version's directory. */
+  readonly file: string;
+  readonly size: number;
+}
+
+export interface ObjectVersion extends ObjectAttributes {
+  readonly key: string;
+  readonly versionId: string;
+  readonly deleteMarker: false;
+  readonly size: number;
+  readonly etag: string;
+  /** ISO 8601 with milliseconds, as S3 lists it. */
+  readonly lastModified: string;
+  /** The bytes in order: one file for a single upload, one per part for a completed multipart upload. */
+  readonly files: readonly StoredFile[];
+}
+
+export interface DeleteMarker {
+  readonly key: string;
+  readonly versionId: string;
+  readonly deleteMarker: true;
+  readonly lastModified: string;
+}
+
+export type VersionEntry = ObjectVersion | DeleteMarker;
+
+interface KeyIndex {
+  readonly key: string;
+  /** Newest first. */
+  readonly versions: readonly VersionEntry[];
+}
+
+/** A version directory being filled under `tmp/`, installed by `install` or dropped by `discard`. */
+export interface StagedVersion {
+  readonly dir: string;
+}
+
+export interface NewVersion extends ObjectAttributes {
+  readonly etag: string;
+  readonly files: readonly StoredFile[];
+}
+
+/** Decides, against the key's current entry, whether an install may go ahead (conditional writes). */
+export type InstallCondition = (current: VersionEntry | undefined) => string | undefined;
+
+export interface InstallOptions {
+  readonly condition?: InstallCondition;
+  /** Only for data moved in from the unversioned layout, which S3 would call the "null" version. */
+  readonly versionId?: string;
+  readonly lastModified?: string;
+}
+
+export interface ObjectStoreOptions {
+  readonly clock?: () => Date;
+  readonly fault?: WriteFault;
+}
+
+/**
+ * S3 version IDs are opaque URL-safe strings of up to 1,024 characters; ours are 32 characters of
+ * base64url. "null" is the ID S3 gives objects written before versioning was enabled (ours: data
+ * from the unversioned layout).
+ */
+export const NULL_VERSION_ID = "null";
+const VERSION_ID = /^[A-Za-z0-9_-]{32}$/;
+
+export function isVersionId(text: string): boolean {
+  return text === NULL_VERSION_ID || VERSION_ID.test(text);
+}
+
+function newVersionId(): string {
+  return randomBytes(24).toString("base64url");
+}
+
+/** S3 orders keys by their UTF-8 bytes, which is code point order, not UTF-16 unit order. */
+export function compareKeys(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await fs.open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+function isMissing(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException).code === "ENOENT";
+}
+
+export class ObjectStore {
+  private readonly indexes = new Map<string, KeyIndex>();
+  /** Every key with at least one version (delete markers included), in S3's order. */
+  private keys: string[] = [];
+  private readonly lock = new KeyedLock();
+  private readonly clock: () => Date;
+
+  private constructor(
+    private readonly root: string,
+    private readonly tmpDir: string,
+    readonly fault: WriteFault | undefined,
+    clock: (() => Date) | undefined,
+  ) {
+    this.clock = clock ?? (() => new Date());
+  }
+
+  /**
+   * Opens the store for `bucket` under `dataDir`: removes what unacknowledged writes left, loads
+   * every key's index, and moves objects kept by the unversioned layout in as "null" versions.
+   */
+  static async open(dataDir: string, bucket: string, options: ObjectStoreOptions = {}): Promise<ObjectStore> {
+    const root = path.join(dataDir, "versions", bucket);
+    const tmpDir = path.join(dataDir, "tmp");
+    await fs.mkdir(root, { recursive: true });
+    await fs.mkdir(tmpDir, { recursive: true });
+    for (const name of await fs.readdir(tmpDir)) {
+      await fs.rm(path.join(tmpDir, name), { recursive: true, force: true });
+    }
+    const store = new ObjectStore(root, tmpDir, options.fault, options.clock);
+    await store.load();
+    await migrateLegacyObjects(path.join(dataDir, "objects", bucket), store);
+    return store;
+  }
+
+  private keyDir(key: string): string {
+    return path.join(this.root, createHash("sha256").update(key, "utf8").digest("hex"));
+  }
+
+  private async load(): Promise<void> {
+    for (const name of await fs.readdir(this.root)) {
+      const dir = path.join(this.root, name);
+      let index: KeyIndex | undefined;
+      try {
+        index = JSON.parse(await fs.readFile(path.join(dir, "index.json"), "utf8")) as KeyIndex;
+      } catch (error) {
+        if (!isMissing(error)) throw error;
+      }
+      if (!index || index.versions.length === 0) {
+        // A first version renamed in, then a crash before its index: never acknowledged.
+        await fs.rm(dir, { recursive: true, force: true });
+        continue;
+      }
+      const referenced = new Set(index.versions.map((v) => v.versionId));
+      for (const entry of await fs.readdir(dir)) {
+        if (entry !== "index.json" && !referenced.has(entry)) {
+          await fs.rm(path.join(dir, entry), { recursive: true, force: true });
+        }
+      }
+      this.indexes.set(index.key, index);
+    }
+    this.keys = [...this.indexes.keys()].sort(compareKeys);
+  }
+
+  /** A new, empty directory under `tmp/` for a version's files. */
+  async stage(): Promise<StagedVersion> {
+    const dir = path.join(this.tmpDir, randomUUID());
+    await fs.mkdir(dir);
+    return { dir };
+  }
+
+  async discard(staged: StagedVersion): Promise<void> {
+    await fs.rm(staged.dir, { recursive: true, force: true });
+  }
+
+  /**
+   * Makes a staged version the key's current one. Resolves with the installed version, or with the
+   * condition's refusal (the staged files are then removed).
+   */
+  async install(
+    key: string,
+    staged: StagedVersion,
+    version: NewVersion,
+    options: InstallOptions = {},
+  ): Promise<ObjectVersion | { refused: string }> {
+    const versionId = options.versionId ?? newVersionId();
+    return this.lock.run(key, async () => {
+      const refused = options.condition?.(this.current(key));
+      if (refused !== undefined) {
+        await this.discard(staged);
+        return { refused };
+      }
+      const dir = this.keyDir(key);
+      await fs.mkdir(dir, { recursive: true });
+      try {
+        await syncDir(staged.dir);
+        await fs.rename(staged.dir, path.join(dir, versionId));
+      } catch (error) {
+        await this.discard(staged);
+        throw error;
+      }
+      const entry: ObjectVersion = {
+        key,
+        versionId,
+        deleteMarker: false,
+        size: version.files.reduce((sum, f) => sum + f.size, 0),
+        etag: version.etag,
+        lastModified: options.lastModified ?? this.clock().toISOString(),
+        contentType: version.contentType,
+        ...(version.cacheControl === undefined ? {} : { cacheControl: version.cacheControl }),
+        ...(version.contentDisposition === undefined
+          ? {}
+          : { contentDisposition: version.contentDisposition }),
+        ...(version.contentEncoding === undefined ? {} : { contentEncoding: version.contentEncoding }),
+        ...(version.contentLanguage === undefined ? {} : { contentLanguage: version.contentLanguage }),
+        ...(version.expires === undefined ? {} : { expires: version.expires }),
+        metadata: version.metadata,
+        files: version.files,
+      };
+      const previous = this.indexes.get(key)?.versions ?? [];
+      try {
+        await this.writeIndex(key, [entry, ...previous.filter((v) => v.versionId !== versionId)]);
+      } catch (error) {
+        // The index still names the previous version: the renamed directory is unreferenced.
+        await fs.rm(path.join(dir, versionId), { recursive: true, force: true });
+        throw error;
+      }
+      return entry;
+    });
+  }
+
+  /** S3's DELETE without a version ID on a versioned bucket: a delete marker becomes current. */
+  async addDeleteMarker(key: string): Promise<DeleteMarker> {
+    return this.lock.run(key, async () => {
+      const marker: DeleteMarker = {
+        key,
+        versionId: newVersionId(),
+        deleteMarker: true,
+        lastModified: this.clock().toISOString(),
+      };
+      await fs.mkdir(this.keyDir(key), { recursive: true });
+      await this.writeIndex(key, [marker, ...(this.indexes.get(key)?.versions ?? [])]);
+      return marker;
+    });
+  }
+
+  /** Removes one version or delete marker for good; resolves with what was removed, if anything. */
+  async deleteVersion(key: string, versionId: string): Promise<VersionEntry | undefined> {
+    return this.lock.run(key, async () => {
+      const versions = this.indexes.get(key)?.versions ?? [];
+      const removed = versions.find((v) => v.versionId === versionId);
+      if (!removed) return undefined;
+      const rest = versions.filter((v) => v !== removed);
+      const dir = this.keyDir(key);
+      if (rest.length === 0) {
+        await fs.rm(path.join(dir, "index.json"), { force: true });
+        this.forget(key);
+        await fs.rm(dir, { recursive: true, force: true });
+        return removed;
+      }
+      await this.writeIndex(key, rest);
+      // Readers that opened the files keep reading them; the directory entry goes now.
+      if (!removed.deleteMarker) await fs.rm(path.join(dir, versionId), { recursive: true, force: true });
+      return removed;
+    });
+  }
+
+  private async writeIndex(key: string, versions: readonly VersionEntry[]): Promise<void> {
+    const dir = this.keyDir(key);
+    const index: KeyIndex = { key, versions };
+    const tmp = path.join(dir, `index.json.${randomBytes(6).toString("hex")}.tmp`);
+    const text = JSON.stringify(index);
+    try {
+      this.fault?.(tmp, 0);
+      const handle = await fs.open(tmp, "wx");
+      try {
+        await handle.writeFile(text);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await fs.rename(tmp, path.join(dir, "index.json"));
+      await syncDir(dir);
+    } catch (error) {
+      await fs.rm(tmp, { force: true });
+      throw error;
+    }
+    if (!this.indexes.has(key)) this.insertKey(key);
+    this.indexes.set(key, index);
+  }
+
+  private position(key: string): number {
+    let lo = 0;
+    let hi = this.keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareKeys(this.keys[mid] ?? "", key) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private insertKey(key: string): void {
+    this.keys.splice(this.position(key), 0, key);
+  }
+
+  private forget(key: string): void {
+    this.indexes.delete(key);
+    const at = this.position(key);
+    if (this.keys[at] === key) this.keys.splice(at, 1);
+  }
+
+  /** The key's newest entry: its current version, or the delete marker that hides it. */
+  current(key: string): VersionEntry | undefined {
+    return this.indexes.get(key)?.versions[0];
+  }
+
+  version(key: string, versionId: string): VersionEntry | undefined {
+    return this.indexes.get(key)?.versions.find((v) => v.versionId === versionId);
+  }
+
+  /** All versions and delete markers of a key, newest first. */
+  versions(key: string): readonly VersionEntry[] {
+    return this.indexes.get(key)?.versions ?? [];
+  }
+
+  /** Keys with any version, in order, starting at the first key above `after` ("" for all). */
+  *keysAfter(after: string): Generator<string> {
+    const keys = this.keys;
+    let at = after === "" ? 0 : this.position(after);
+    if (keys[at] === after) at += 1;
+    for (; at < keys.length; at += 1) {
+      const key = keys[at];
+      if (key !== undefined) yield key;
+    }
+  }
+
+  /** Where a version's file lives, for hard links that reuse its bytes. */
+  filePath(version: ObjectVersion, file: StoredFile): string {
+    return path.join(this.keyDir(version.key), version.versionId, file.file);
+  }
+
+  /**
+   * Opens a version's files so that the bytes stay readable whatever happens to the key next.
+   * Resolves undefined when the version was removed before it could be opened.
+   */
+  async openVersion(version: ObjectVersion): Promise<OpenedVersion | undefined> {
+    const handles: fs.FileHandle[] = [];
+    try {
+      for (const file of version.files) handles.push(await fs.open(this.filePath(version, file), "r"));
+    } catch (error) {
+      await Promise.all(handles.map((h) => h.close()));
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+    return new OpenedVersion(version, handles);
+  }
+}
+
+const READ_BYTES = 1024 * 1024;
+
+/** A version's files held open; `stream` reads a byte range across them and closes them after. */
+export class OpenedVersion {
+  constructor(
+    readonly version: ObjectVersion,
+    private readonly handles: readonly fs.FileHandle[],
+  ) {}
+
+  async close(): Promise<void> {
+    await Promise.all(this.handles.map((h) => h.close().catch(() => undefined)));
+  }
+
+  /** Bytes `start` to `end` inclusive, part after part; the handles close when it ends or is destroyed. */
+  stream(start: number, end: number): Readable {
+    const { files } = this.version;
+    const handles = this.handles;
+    const close = () => this.close();
+    async function* chunks(): AsyncGenerator<Buffer> {
+      try {
+        let offset = 0;
+        for (const [i, file] of files.entries()) {
+          const fileStart = offset;
+          offset += file.size;
+          const handle = handles[i];
+          if (!handle || offset <= start || fileStart > end) continue;
+          let position = Math.max(start, fileStart) - fileStart;
+          const last = Math.min(end, offset - 1) - fileStart;
+          while (position <= last) {
+            const want = Math.min(READ_BYTES, last - position + 1);
+            const buffer = Buffer.allocUnsafe(want);
+            const { bytesRead } = await handle.read(buffer, 0, want, position);
+            if (bytesRead === 0) throw new Error(`version file ended early: ${file.file}`);
+            position += bytesRead;
+            yield bytesRead === want ? buffer : buffer.subarray(0, bytesRead);
+          }
+        }
+      } finally {
+        await close();
+      }
+    }
+    return Readable.from(chunks(), { objectMode: false });
+  }
+}
