@@ -37,6 +37,8 @@ export function sendCached(
   extraHeaders: Record<string, string>,
 ): void {
   const size = entry.body.length;
+  // Set apart from writeHead so the request log can read it.
+  res.setHeader("x-cache", xCache);
   const ifNoneMatch = req.headers["if-none-match"];
   if (ifNoneMatch !== undefined && entry.status === 200 && noneMatch(ifNoneMatch, entry.headers.etag)) {
     const kept = ["etag", "last-modified", "cache-control", "x-amz-version-id"].filter(
@@ -44,7 +46,6 @@ export function sendCached(
     );
     res.writeHead(304, {
       ...Object.fromEntries(kept.map((h) => [h, entry.headers[h] ?? ""])),
-      "x-cache": xCache,
       ...extraHeaders,
     });
     res.end();
@@ -57,7 +58,6 @@ export function sendCached(
   if (range === "unsatisfiable") {
     sendXmlError(res, 416, "InvalidRange", "The requested range is not satisfiable", {
       "content-range": `bytes */${size}`,
-      "x-cache": xCache,
       ...extraHeaders,
     });
     return;
@@ -68,7 +68,6 @@ export function sendCached(
     ...entry.headers,
     "content-length": body.length,
     ...(range ? { "content-range": `bytes ${start}-${end}/${size}` } : {}),
-    "x-cache": xCache,
     ...extraHeaders,
   });
   res.end(req.method === "HEAD" ? undefined : body);

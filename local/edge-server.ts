@@ -49,6 +49,8 @@ export interface EdgeOptions {
   readonly maxCacheBytes?: number;
   readonly clock?: () => Date;
   readonly log?: (fields: Record<string, unknown>) => void;
+  /** Where the cache publishes its counters, so that another thread can read them. */
+  readonly statsBuffer?: SharedArrayBuffer;
 }
 
 export interface RunningEdge {
@@ -86,7 +88,7 @@ function answerClientError(error: Error & { code?: string }, socket: Socket): vo
 
 export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   const clock = options.clock ?? (() => new Date());
-  const cache = new EdgeCache(options.maxCacheBytes ?? DEFAULT_MAX_CACHE_BYTES);
+  const cache = new EdgeCache(options.maxCacheBytes ?? DEFAULT_MAX_CACHE_BYTES, options.statsBuffer);
   const maxCachedObject = options.maxCachedObjectBytes ?? DEFAULT_MAX_CACHED_OBJECT_BYTES;
   const presigner = new S3Presigner(options.origin, async () => options.credentials);
   const cors: EdgeCorsPolicy = { rule: options.cors ?? CDN_CORS, bucketMethods: CDN_BUCKET_READ_METHODS };
@@ -157,11 +159,11 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     }
     const status = origin.statusCode ?? 502;
     const contentRange = origin.headers["content-range"];
+    res.setHeader("x-cache", status >= 400 ? "Error from cloudfront" : MISS);
     res.writeHead(status, {
       ...headers,
       ...(size >= 0 ? { "content-length": size } : {}),
       ...(contentRange ? { "content-range": contentRange } : {}),
-      "x-cache": status >= 400 ? "Error from cloudfront" : MISS,
       ...viewerCors,
     });
     if (method === "HEAD") {

@@ -17,14 +17,18 @@ export interface EdgeFixture {
   close(): Promise<void>;
 }
 
-export async function startEdgeFixture(options: Partial<EdgeOptions> = {}): Promise<EdgeFixture> {
+/** With `start` (another way to run the edge, such as a worker thread) the edge keeps real time. */
+export async function startEdgeFixture(
+  options: Partial<EdgeOptions> = {},
+  start?: (options: EdgeOptions) => Promise<RunningEdge>,
+): Promise<EdgeFixture> {
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
   const origin = await startFakeOrigin(BUCKET);
-  const edge = await startEdge({
+  const edge = await (start ?? startEdge)({
     origin: { bucket: BUCKET, region: "us-east-1", endpoint: origin.url },
     credentials: { accessKeyId: "EDGEREADER", secretAccessKey: "edge-secret" },
     publicKeys: new Map([[KEY_PAIR_ID, publicKey]]),
-    clock: () => NOW,
+    ...(start ? {} : { clock: () => NOW }),
     ...options,
   });
   return {
