@@ -22,6 +22,7 @@ export interface ReadDeps {
  */
 export function createReads(deps: ReadDeps) {
   const { config } = deps;
+  const signed = new SignedUrlMemo();
 
   async function lookup(key: string, versionId: string | undefined): Promise<ObjectInfo> {
     const object = await deps.objects.head(key, versionId);
@@ -55,11 +56,10 @@ export function createReads(deps: ReadDeps) {
     }
     const nowSeconds = Math.floor(now.getTime() / 1000);
     const expires = alignedExpiry(nowSeconds, expirySeconds);
-    const url = signCloudFrontUrl(
-      readResource(config.cdnBaseUrl, object, downloadName),
-      await deps.signingKey(),
-      expires,
-      config.hashAlgorithm,
+    const resource = readResource(config.cdnBaseUrl, object, downloadName);
+    const signingKey = await deps.signingKey();
+    const url = signed.get(resource, expires, signingKey.keyPairId, nowSeconds, () =>
+      signCloudFrontUrl(resource, signingKey, expires, config.hashAlgorithm),
     );
     const instruction = {
       method: operation.method,
@@ -71,6 +71,32 @@ export function createReads(deps: ReadDeps) {
       object: describe(object),
     });
   };
+}
+
+const MEMO_ENTRIES = 10_000;
+
+/**
+ * Signed read URLs by resource, expiry and key. ECDSA signatures are randomised, so without this
+ * two reads of one version in one window would get different URLs and a browser could not reuse
+ * the bytes it already downloaded; with RSA every instance signs the same URL anyway. Map keeps
+ * insertion order, so the oldest entry is dropped first once the memo is full.
+ */
+class SignedUrlMemo {
+  private readonly urls = new Map<string, { url: string; expires: number }>();
+
+  get(resource: string, expires: number, keyPairId: string, nowSeconds: number, sign: () => string): string {
+    const id = `${keyPairId} ${expires} ${resource}`;
+    const hit = this.urls.get(id);
+    if (hit && hit.expires > nowSeconds) return hit.url;
+    const url = sign();
+    this.urls.delete(id);
+    this.urls.set(id, { url, expires });
+    if (this.urls.size > MEMO_ENTRIES) {
+      const oldest = this.urls.keys().next().value;
+      if (oldest !== undefined) this.urls.delete(oldest);
+    }
+    return url;
+  }
 }
 
 /** The JSON shape of an object: fields in a fixed order, absent when unknown. */
