@@ -15,12 +15,23 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs the sfs CLI as a user would, in its own process. */
-export async function sfs(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+/**
+ * Runs the sfs CLI as a user would, in its own process. npm's variables are left out, so that a
+ * test run under `npm test` does not look like `npm run sfs`; a test that needs them passes them.
+ */
+export async function sfs(
+  args: string[],
+  env: Record<string, string> = {},
+  options: { readonly cwd?: string } = {},
+): Promise<CliResult> {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => name !== "INIT_CWD" && !name.startsWith("npm_")),
+  );
   try {
     const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
-      env: { ...process.env, ...env },
+      env: { ...inherited, ...env },
       maxBuffer: 16 * MiB,
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
