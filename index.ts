@@ -28,6 +28,8 @@ const aliases = config.getObject<string[]>("customDomainAliases") ?? [];
 
 const args: SignedFileStoreArgs = {
   expirySeconds: config.getNumber("expirySeconds"),
+  maxReadExpirySeconds: config.getNumber("maxReadExpirySeconds"),
+  maxWriteExpirySeconds: config.getNumber("maxWriteExpirySeconds"),
   auth: authFromConfig(),
   publicReadPrefixes: config.getObject<string[]>("publicReadPrefixes"),
   signingKeys: [

@@ -1,6 +1,12 @@
 import { ruleTemplateProblem } from "../functions/access-rules";
 import { type AuthSettings, DEFAULT_JWT_ALGORITHMS } from "../functions/auth-settings";
-import { MAX_EXPIRY_SECONDS, parseUploadLimits } from "../functions/config";
+import {
+  DEFAULT_MAX_READ_EXPIRY_SECONDS,
+  DEFAULT_MAX_WRITE_EXPIRY_SECONDS,
+  MAX_EXPIRY_SECONDS,
+  MAX_WRITE_EXPIRY_SECONDS,
+  parseUploadLimits,
+} from "../functions/config";
 import type { UploadLimits } from "../functions/upload-rules";
 import { ORIGIN_PATTERN } from "./cors-rules";
 
@@ -43,8 +49,23 @@ export interface CustomDomainArgs {
 
 /** Every arg is optional; the defaults are the safe choice. */
 export interface SignedFileStoreArgs {
-  /** Lifetime of every signed URL in seconds, 1 to 604800. Default 300 (5 minutes). */
+  /**
+   * Default lifetime of signed URLs in seconds, at most `maxReadExpirySeconds`. Write URLs never
+   * live longer than `maxWriteExpirySeconds`. Default 300 (5 minutes).
+   */
   readonly expirySeconds?: number;
+  /**
+   * The longest read URL a caller may ask for with `?expires=` (share links), 1 to 604800. Read URLs
+   * are CloudFront URLs signed with the stack's own key, so they may outlive any AWS session.
+   * Default 86400 (a day).
+   */
+  readonly maxReadExpirySeconds?: number;
+  /**
+   * The longest a write URL (presigned S3 PUT, DELETE or part upload) lives. Such a URL is signed
+   * with the function role's temporary credentials and stops working when they expire, whatever its
+   * own expiry says, so this stays inside what a role session guarantees. Default and maximum 3600.
+   */
+  readonly maxWriteExpirySeconds?: number;
   /**
    * Who may call the API. Default `{ mode: "iam" }`: function URL auth type AWS_IAM, callers sign
    * with SigV4. `jwt` verifies bearer tokens; `public` lets anyone read and write (demos only).
@@ -102,6 +123,8 @@ export interface SignedFileStoreArgs {
 
 export interface ResolvedArgs {
   readonly expirySeconds: number;
+  readonly maxReadExpirySeconds: number;
+  readonly maxWriteExpirySeconds: number;
   readonly auth: AuthSettings;
   readonly publicReadPrefixes: readonly string[];
   readonly signingKeys: ReadonlyArray<Required<SigningKeyArgs>>;
@@ -262,8 +285,28 @@ export function resolveArgs(args: SignedFileStoreArgs = {}): ResolvedArgs {
     );
   }
 
+  const maxReadExpirySeconds = integerIn(
+    "maxReadExpirySeconds",
+    args.maxReadExpirySeconds,
+    DEFAULT_MAX_READ_EXPIRY_SECONDS,
+    1,
+    MAX_EXPIRY_SECONDS,
+  );
+  const expirySeconds = integerIn("expirySeconds", args.expirySeconds, 300, 1, MAX_EXPIRY_SECONDS);
+  if (expirySeconds > maxReadExpirySeconds) {
+    fail("expirySeconds", `must not exceed maxReadExpirySeconds (${maxReadExpirySeconds})`, expirySeconds);
+  }
+
   return {
-    expirySeconds: integerIn("expirySeconds", args.expirySeconds, 300, 1, MAX_EXPIRY_SECONDS),
+    expirySeconds,
+    maxReadExpirySeconds,
+    maxWriteExpirySeconds: integerIn(
+      "maxWriteExpirySeconds",
+      args.maxWriteExpirySeconds,
+      DEFAULT_MAX_WRITE_EXPIRY_SECONDS,
+      1,
+      MAX_WRITE_EXPIRY_SECONDS,
+    ),
     auth,
     publicReadPrefixes,
     signingKeys,

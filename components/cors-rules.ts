@@ -1,7 +1,8 @@
 /**
- * One list of allowed origins becomes three CORS configurations: the function URL (the API calls),
+ * One list of allowed origins becomes two CORS configurations: the function URL (the API calls) and
  * the bucket (presigned PUT and DELETE, with ETag exposed so multipart clients can read each part's
- * ETag) and the CDN (cross-origin downloads). Plain data, shared by the component and the local stack.
+ * ETag). The CDN's CORS does not depend on it (components/cdn-cors.ts). Plain data, shared by the
+ * component and the local stack.
  */
 export interface CorsRule {
   readonly allowOrigins: readonly string[];
@@ -14,7 +15,6 @@ export interface CorsRule {
 export interface CorsRules {
   readonly api: CorsRule;
   readonly bucket: CorsRule;
-  readonly cdn: CorsRule;
 }
 
 /** Headers an upload may carry to S3; each is signed into the URL when given. */
@@ -43,13 +43,6 @@ export function corsRules(allowOrigins: readonly string[]): CorsRules {
       allowMethods: ["PUT", "DELETE"],
       allowHeaders: UPLOAD_HEADERS,
       exposeHeaders: ["etag"],
-      maxAgeSeconds: MAX_AGE_SECONDS,
-    },
-    cdn: {
-      allowOrigins,
-      allowMethods: ["GET", "HEAD", "OPTIONS"],
-      allowHeaders: ["range"],
-      exposeHeaders: ["etag", "content-length", "content-range", "content-disposition", "x-amz-meta-sha256"],
       maxAgeSeconds: MAX_AGE_SECONDS,
     },
   };

@@ -1,2 +1,2 @@
 export * from "./args";
-export { CACHING_OPTIMIZED_POLICY_ID, SignedFileStore } from "./signed-file-store";
+export { CDN_TTL_SECONDS, CORS_S3_ORIGIN_REQUEST_POLICY_ID, SignedFileStore } from "./signed-file-store";

@@ -20,10 +20,13 @@ const doc = (...Statement: PolicyStatement[]): PolicyDocument => ({ Version: "20
 
 /**
  * CloudFront reads through Origin Access Control, and only this distribution (AWS:SourceArn);
- * every request without TLS is refused. `s3:ListBucket` is there only so that S3 answers a missing
- * key with 404 rather than 403 (without it S3 hides whether the key exists); the handler never signs
- * the empty key, so no listing can be fetched through the distribution. The Deny names `s3:*` on purpose: a deny is safer the wider
- * it is, and no Allow here uses a wildcard action.
+ * every request without TLS is refused. Read URLs name an object version (`?versionId=`), and S3
+ * serves GetObject with a versionId only to a principal holding `s3:GetObjectVersion` (Amazon S3 API
+ * Reference, "GetObject", Permissions; CloudFront forwards the query string because the cache policy
+ * keys on it). `s3:ListBucket` is there only so that S3 answers a missing key with 404 rather than
+ * 403 (without it S3 hides whether the key exists); the handler never signs the empty key, so no
+ * listing can be fetched through the distribution. The Deny names `s3:*` on purpose: a deny is safer
+ * the wider it is, and no Allow here uses a wildcard action.
  */
 export function bucketPolicy(bucketArn: string, distributionArn: string): PolicyDocument {
   return doc(
@@ -39,7 +42,7 @@ export function bucketPolicy(bucketArn: string, distributionArn: string): Policy
       Sid: "AllowCloudFrontOriginAccessControlRead",
       Effect: "Allow",
       Principal: { Service: "cloudfront.amazonaws.com" },
-      Action: ["s3:GetObject", "s3:ListBucket"],
+      Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"],
       Resource: [bucketArn, `${bucketArn}/*`],
       Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
     },
@@ -65,8 +68,8 @@ export interface FunctionPolicyInputs {
 
 /**
  * What the function needs and nothing more. A presigned URL carries the signer's permissions, so
- * the role holds exactly the S3 actions the URLs it hands out perform; reads go through CloudFront
- * and need none.
+ * the role holds exactly the S3 actions the URLs it hands out perform. Reads go through CloudFront;
+ * the function itself only looks the object up (HeadObject) to pin the read URL to its version.
  */
 export function functionRolePolicy(p: FunctionPolicyInputs): PolicyDocument {
   return doc(
@@ -83,6 +86,23 @@ export function functionRolePolicy(p: FunctionPolicyInputs): PolicyDocument {
       Effect: "Allow",
       Action: ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
       Resource: `${p.bucketArn}/*`,
+    },
+    {
+      // HeadObject needs s3:GetObject, and s3:GetObjectVersion when it names a versionId (Amazon S3
+      // API Reference, "HeadObject", Permissions); no object bytes pass through the function.
+      Sid: "LookUpObjectVersions",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:GetObjectVersion"],
+      Resource: `${p.bucketArn}/*`,
+    },
+    {
+      // Without s3:ListBucket, HeadObject of a missing key is 403 Access Denied rather than 404 Not
+      // Found (Amazon S3 API Reference, "HeadObject", Permissions), and the function could not tell a
+      // missing key from a refused one. Bound to the bucket, not to a wildcard.
+      Sid: "TellMissingKeysApart",
+      Effect: "Allow",
+      Action: "s3:ListBucket",
+      Resource: p.bucketArn,
     },
     {
       Sid: "ReadSigningKey",

@@ -14,6 +14,8 @@ describe("the Pulumi program (index.ts)", () => {
     pulumi.runtime.setAllConfig({
       "signed-file-store:authMode": "public",
       "signed-file-store:expirySeconds": "600",
+      "signed-file-store:maxReadExpirySeconds": "172800",
+      "signed-file-store:maxWriteExpirySeconds": "1800",
       "signed-file-store:publicReadPrefixes": '["public/"]',
       "signed-file-store:signingKeyAlgorithm": "rsa-2048",
       "signed-file-store:logRetentionDays": "7",
@@ -50,6 +52,8 @@ describe("the Pulumi program (index.ts)", () => {
     const env = functionEnvironment(resources);
     const handlerConfig = JSON.parse(env.SIGNED_FILE_STORE_CONFIG ?? "");
     expect(handlerConfig.expirySeconds).to.equal(600);
+    expect(handlerConfig.maxReadExpirySeconds).to.equal(172800);
+    expect(handlerConfig.maxWriteExpirySeconds).to.equal(1800);
     expect(handlerConfig.auth).to.deep.equal({ mode: "public" });
     expect(handlerConfig.publicReadPrefixes).to.deep.equal(["public/"]);
     expect(handlerConfig.uploads).to.deep.equal({

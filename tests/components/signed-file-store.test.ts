@@ -1,5 +1,6 @@
+import type * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { CACHING_OPTIMIZED_POLICY_ID, SignedFileStore, type SignedFileStoreArgs } from "../../components";
+import { SignedFileStore, type SignedFileStoreArgs } from "../../components";
 import { bundleHandler } from "../../components/bundle";
 import type { PolicyDocument } from "../../components/policies";
 import {
@@ -74,6 +75,9 @@ describe("SignedFileStore with no args", () => {
       "aws:cloudfront/keyGroup:KeyGroup": 1,
       "aws:cloudfront/originAccessControl:OriginAccessControl": 1,
       "aws:cloudfront/distribution:Distribution": 1,
+      "aws:cloudfront/cachePolicy:CachePolicy": 1,
+      "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": 1,
+      "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration": 1,
       "aws:iam/role:Role": 1,
       "aws:iam/rolePolicy:RolePolicy": 1,
       "aws:kms/key:Key": 1,
@@ -145,7 +149,7 @@ describe("SignedFileStore with no args", () => {
           Sid: "AllowCloudFrontOriginAccessControlRead",
           Effect: "Allow",
           Principal: { Service: "cloudfront.amazonaws.com" },
-          Action: ["s3:GetObject", "s3:ListBucket"],
+          Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"],
           Resource: [bucketArn, `${bucketArn}/*`],
           Condition: {
             StringEquals: {
@@ -173,14 +177,16 @@ describe("SignedFileStore with no args", () => {
     ]);
   });
 
-  it("serves only signed URLs, cached with CachingOptimized, HTTPS, HTTP/2 and HTTP/3", () => {
+  it("serves only signed URLs, cached by version, with the CDN CORS, HTTPS, HTTP/2 and HTTP/3", () => {
     const d = find("aws:cloudfront/distribution:Distribution").inputs as Json;
     expect(d.defaultCacheBehavior).to.deep.equal({
       targetOriginId: "bucket",
       viewerProtocolPolicy: "redirect-to-https",
-      allowedMethods: ["GET", "HEAD"],
+      allowedMethods: ["GET", "HEAD", "OPTIONS"],
       cachedMethods: ["GET", "HEAD"],
-      cachePolicyId: CACHING_OPTIMIZED_POLICY_ID,
+      cachePolicyId: "files-cache-policy-id",
+      originRequestPolicyId: "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf",
+      responseHeadersPolicyId: "files-cdn-cors-id",
       trustedKeyGroups: ["kg-files-key-group"],
       compress: true,
     });
@@ -196,6 +202,75 @@ describe("SignedFileStore with no args", () => {
     expect(find("aws:cloudfront/keyGroup:KeyGroup").inputs.items).to.deep.equal([
       "K-files-public-key-primary",
     ]);
+  });
+
+  it("keys the cache on the path and exactly the read URL's version and disposition parameters", () => {
+    const policy = find("aws:cloudfront/cachePolicy:CachePolicy");
+    expect(policy.inputs).to.deep.equal({
+      comment: "files: one cached copy per object version",
+      minTtl: 0,
+      defaultTtl: 31536000,
+      maxTtl: 31536000,
+      parametersInCacheKeyAndForwardedToOrigin: {
+        queryStringsConfig: {
+          queryStringBehavior: "whitelist",
+          queryStrings: { items: ["versionId", "etag", "response-content-disposition"] },
+        },
+        headersConfig: { headerBehavior: "none" },
+        cookiesConfig: { cookieBehavior: "none" },
+        enableAcceptEncodingGzip: true,
+        enableAcceptEncodingBrotli: true,
+      },
+    });
+  });
+
+  it("answers browsers from any origin without credentials, preflights included", () => {
+    expect(find("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy").inputs).to.deep.equal({
+      comment: "files: cross-origin downloads from any origin, without credentials",
+      corsConfig: {
+        accessControlAllowCredentials: false,
+        accessControlAllowOrigins: { items: ["*"] },
+        accessControlAllowMethods: { items: ["GET", "HEAD", "OPTIONS"] },
+        accessControlAllowHeaders: {
+          items: [
+            "range",
+            "if-range",
+            "if-none-match",
+            "if-match",
+            "if-modified-since",
+            "if-unmodified-since",
+          ],
+        },
+        accessControlExposeHeaders: {
+          items: [
+            "etag",
+            "content-length",
+            "content-range",
+            "content-disposition",
+            "content-type",
+            "x-amz-meta-sha256",
+            "x-amz-version-id",
+            "last-modified",
+            "accept-ranges",
+          ],
+        },
+        accessControlMaxAgeSec: 600,
+        originOverride: true,
+      },
+    });
+    // S3 answers the preflights CloudFront forwards: GET and HEAD from any origin, nothing else.
+    expect(find("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration").inputs).to.deep.equal({
+      bucket: "files-bucket-id",
+      corsRules: [
+        {
+          id: "cdn-reads",
+          allowedOrigins: ["*"],
+          allowedMethods: ["GET", "HEAD"],
+          allowedHeaders: ["*"],
+          maxAgeSeconds: 600,
+        },
+      ],
+    });
   });
 
   it("generates an ECDSA P-256 signing key and publishes its public half", () => {
@@ -263,6 +338,18 @@ describe("SignedFileStore with no args", () => {
           Resource: "arn:aws:s3:::files-bucket-0a1b2c3/*",
         },
         {
+          Sid: "LookUpObjectVersions",
+          Effect: "Allow",
+          Action: ["s3:GetObject", "s3:GetObjectVersion"],
+          Resource: "arn:aws:s3:::files-bucket-0a1b2c3/*",
+        },
+        {
+          Sid: "TellMissingKeysApart",
+          Effect: "Allow",
+          Action: "s3:ListBucket",
+          Resource: "arn:aws:s3:::files-bucket-0a1b2c3",
+        },
+        {
           Sid: "ReadSigningKey",
           Effect: "Allow",
           Action: "ssm:GetParameter",
@@ -292,12 +379,19 @@ describe("SignedFileStore with no args", () => {
 
   it("has no wildcard action in any Allow statement", () => {
     const actions = allowedActions(built.resources);
-    expect(actions.length).to.equal(32);
+    expect(actions.length).to.equal(36);
     expect(actions.filter(([, a]) => a.includes("*"))).to.deep.equal([]);
   });
 
-  it("runs one deterministic bundle on arm64 with the configured runtime and logs", () => {
+  it("runs one deterministic bundle on arm64 with the configured runtime and logs", async () => {
     const fn = find("aws:lambda/function:Function").inputs as Json;
+    const bundle = bundleHandler();
+    const assets = await (fn.code as pulumi.asset.AssetArchive).assets;
+    expect(Object.keys(assets)).to.deep.equal(Object.keys(bundle.files));
+    expect(Object.keys(assets)).to.include("index.mjs");
+    for (const [file, asset] of Object.entries(assets)) {
+      expect(await (asset as pulumi.asset.StringAsset).text).to.equal(bundle.files[file]);
+    }
     expect(fn).to.include({
       name: "files-signer",
       runtime: "nodejs24.x",
@@ -305,7 +399,7 @@ describe("SignedFileStore with no args", () => {
       memorySize: 256,
       timeout: 60,
       role: "arn:aws:iam::111122223333:role/files-function-role",
-      sourceCodeHash: bundleHandler().sha256,
+      sourceCodeHash: bundle.sha256,
     });
     expect(fn.architectures).to.deep.equal(["arm64"]);
     expect(fn.loggingConfig).to.deep.equal({ logFormat: "Text", logGroup: "/aws/lambda/files-signer" });
@@ -323,6 +417,8 @@ describe("SignedFileStore with no args", () => {
       keyPairId: "K-files-public-key-primary",
       hashAlgorithm: "SHA256",
       expirySeconds: 300,
+      maxReadExpirySeconds: 86400,
+      maxWriteExpirySeconds: 3600,
       auth: { mode: "iam" },
       publicReadPrefixes: [],
       uploads: { maxUploadBytes: 5 * 1024 ** 4, allowedContentTypes: [], partSizeBytes: 8 * 1024 ** 2 },
@@ -368,6 +464,8 @@ describe("SignedFileStore fully configured", () => {
   before(async () => {
     built = await build("media", {
       expirySeconds: 120,
+      maxReadExpirySeconds: 604800,
+      maxWriteExpirySeconds: 900,
       auth: {
         mode: "jwt",
         issuer: "https://id.example.com/",
@@ -434,6 +532,8 @@ describe("SignedFileStore fully configured", () => {
       keyPairId: "K-media-public-key-new",
       hashAlgorithm: "SHA1",
       expirySeconds: 120,
+      maxReadExpirySeconds: 604800,
+      maxWriteExpirySeconds: 900,
       auth: {
         mode: "jwt",
         issuer: "https://id.example.com/",
@@ -463,7 +563,7 @@ describe("SignedFileStore fully configured", () => {
     expect(built.outputs.cdnDomainName).to.equal("files.example.com");
   });
 
-  it("configures CORS for the same origins on the function URL, the bucket and the CDN", () => {
+  it("configures CORS for the same origins on the function URL and bucket uploads; the CDN stays open to any origin", () => {
     const origins = ["https://app.example.com", "http://localhost:5173"];
     expect(find("aws:lambda/functionUrl:FunctionUrl").inputs.cors).to.deep.equal({
       allowOrigins: origins,
@@ -487,6 +587,14 @@ describe("SignedFileStore fully configured", () => {
       bucket: "media-bucket-id",
       corsRules: [
         {
+          id: "cdn-reads",
+          allowedOrigins: ["*"],
+          allowedMethods: ["GET", "HEAD"],
+          allowedHeaders: ["*"],
+          maxAgeSeconds: 600,
+        },
+        {
+          id: "browser-uploads",
           allowedOrigins: origins,
           allowedMethods: ["PUT", "DELETE"],
           allowedHeaders: ["content-type", "content-disposition", "if-none-match", "x-amz-meta-sha256"],
@@ -496,17 +604,7 @@ describe("SignedFileStore fully configured", () => {
       ],
     });
     const policy = find("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy");
-    expect(policy.inputs.corsConfig).to.deep.equal({
-      accessControlAllowCredentials: false,
-      accessControlAllowOrigins: { items: origins },
-      accessControlAllowMethods: { items: ["GET", "HEAD", "OPTIONS"] },
-      accessControlAllowHeaders: { items: ["range"] },
-      accessControlExposeHeaders: {
-        items: ["etag", "content-length", "content-range", "content-disposition", "x-amz-meta-sha256"],
-      },
-      accessControlMaxAgeSec: 600,
-      originOverride: true,
-    });
+    expect((policy.inputs.corsConfig as Json).accessControlAllowOrigins).to.deep.equal({ items: ["*"] });
     const behavior = find("aws:cloudfront/distribution:Distribution").inputs.defaultCacheBehavior as Record<
       string,
       unknown
@@ -576,6 +674,15 @@ describe("SignedFileStore validation", () => {
   const cases: Array<[SignedFileStoreArgs, string]> = [
     [{ expirySeconds: 0 }, "[expirySeconds] must be between 1 and 604800, got 0"],
     [{ expirySeconds: 604801 }, "[expirySeconds] must be between 1 and 604800, got 604801"],
+    [{ maxReadExpirySeconds: 0 }, "[maxReadExpirySeconds] must be between 1 and 604800, got 0"],
+    [{ maxReadExpirySeconds: 604801 }, "[maxReadExpirySeconds] must be between 1 and 604800, got 604801"],
+    [{ maxReadExpirySeconds: 1.5 }, "[maxReadExpirySeconds] must be between 1 and 604800, got 1.5"],
+    [
+      { expirySeconds: 600, maxReadExpirySeconds: 300 },
+      "[expirySeconds] must not exceed maxReadExpirySeconds (300), got 600",
+    ],
+    [{ maxWriteExpirySeconds: 0 }, "[maxWriteExpirySeconds] must be between 1 and 3600, got 0"],
+    [{ maxWriteExpirySeconds: 3601 }, "[maxWriteExpirySeconds] must be between 1 and 3600, got 3601"],
     [{ memorySize: 64 }, "[memorySize] must be between 128 and 10240, got 64"],
     [{ timeoutSeconds: 901 }, "[timeoutSeconds] must be between 1 and 900, got 901"],
     [{ maxUploadBytes: 0 }, "[maxUploadBytes] must be between 1 and 5497558138880, got 0"],

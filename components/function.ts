@@ -1,0 +1,181 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_ENV, type HandlerConfig, SIGNING_KEY_PARAMETER_ENV } from "../functions/config";
+import type { ResolvedArgs } from "./args";
+import { bundleHandler } from "./bundle";
+import { corsRules } from "./cors-rules";
+import type { SigningKey } from "./delivery";
+import { functionRolePolicy, lambdaAssumeRolePolicy, signingKeyKmsPolicy } from "./policies";
+
+export interface FunctionInputs {
+  readonly bucket: aws.s3.Bucket;
+  readonly activeKey: SigningKey;
+  /** The host name signed download URLs use. */
+  readonly cdnDomainName: pulumi.Output<string>;
+}
+
+export interface SigningFunction {
+  readonly role: aws.iam.Role;
+  readonly function: aws.lambda.Function;
+  readonly functionUrl: aws.lambda.FunctionUrl;
+  readonly signingKeyParameter: aws.ssm.Parameter;
+}
+
+/** The function's identity, its secret, the function and its URL. */
+export function createSigningFunction(
+  name: string,
+  config: ResolvedArgs,
+  inputs: FunctionInputs,
+  parent: pulumi.Resource,
+): SigningFunction {
+  const opts = { parent };
+  const tags = config.tags;
+  const identity = aws.getCallerIdentityOutput({}, opts);
+  const region = aws.getRegionOutput({}, opts).region;
+  const partition = aws.getPartitionOutput({}, opts).partition;
+  const { bucket, activeKey } = inputs;
+
+  const role = new aws.iam.Role(
+    `${name}-function-role`,
+    {
+      assumeRolePolicy: JSON.stringify(lambdaAssumeRolePolicy()),
+      description: `${name} signing function`,
+      tags,
+    },
+    opts,
+  );
+  const kmsKey = new aws.kms.Key(
+    `${name}-signing-key-kms`,
+    {
+      description: `${name}: encrypts the CloudFront signing key`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      policy: pulumi
+        .all([partition, identity.accountId, role.arn, region])
+        .apply(([p, account, roleArn, r]) =>
+          JSON.stringify(signingKeyKmsPolicy(`arn:${p}:iam::${account}:root`, roleArn, r)),
+        ),
+      tags,
+    },
+    opts,
+  );
+  const signingKeyParameter = new aws.ssm.Parameter(
+    `${name}-signing-key`,
+    {
+      type: "SecureString",
+      description: `${name}: PEM of CloudFront signing key "${activeKey.name}"`,
+      value: activeKey.privateKey.privateKeyPemPkcs8,
+      keyId: kmsKey.arn,
+      tags,
+    },
+    opts,
+  );
+  const logGroup = new aws.cloudwatch.LogGroup(
+    `${name}-function-logs`,
+    {
+      name: pulumi.interpolate`/aws/lambda/${name}-signer`,
+      retentionInDays: config.logRetentionDays,
+      tags,
+    },
+    opts,
+  );
+  new aws.iam.RolePolicy(
+    `${name}-function-policy`,
+    {
+      role: role.id,
+      policy: pulumi
+        .all([bucket.arn, logGroup.arn, signingKeyParameter.arn, kmsKey.arn, region])
+        .apply(([bucketArn, logGroupArn, signingKeyParameterArn, kmsKeyArn, r]) =>
+          JSON.stringify(
+            functionRolePolicy({ bucketArn, logGroupArn, signingKeyParameterArn, kmsKeyArn, region: r }),
+          ),
+        ),
+    },
+    opts,
+  );
+
+  const handlerConfig = pulumi
+    .all([bucket.bucket, region, inputs.cdnDomainName, activeKey.publicKey.id])
+    .apply(
+      ([bucketName, r, domain, keyPairId]): HandlerConfig => ({
+        s3: { bucket: bucketName, region: r },
+        cdnBaseUrl: `https://${domain}`,
+        keyPairId,
+        hashAlgorithm: config.hashAlgorithm,
+        expirySeconds: config.expirySeconds,
+        maxReadExpirySeconds: config.maxReadExpirySeconds,
+        maxWriteExpirySeconds: config.maxWriteExpirySeconds,
+        auth: config.auth,
+        publicReadPrefixes: config.publicReadPrefixes,
+        uploads: config.uploads,
+      }),
+    );
+  const bundle = bundleHandler();
+  const fn = new aws.lambda.Function(
+    `${name}-function`,
+    {
+      name: `${name}-signer`,
+      role: role.arn,
+      runtime: config.runtime,
+      architectures: ["arm64"],
+      handler: "index.handler",
+      code: new pulumi.asset.AssetArchive(
+        Object.fromEntries(
+          Object.entries(bundle.files).map(([file, text]) => [file, new pulumi.asset.StringAsset(text)]),
+        ),
+      ),
+      sourceCodeHash: bundle.sha256,
+      memorySize: config.memorySize,
+      timeout: config.timeoutSeconds,
+      loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
+      environment: {
+        variables: {
+          [CONFIG_ENV]: handlerConfig.apply((c) => JSON.stringify(c)),
+          [SIGNING_KEY_PARAMETER_ENV]: signingKeyParameter.name,
+        },
+      },
+      tags,
+    },
+    opts,
+  );
+  const api = config.corsOrigins.length > 0 ? corsRules(config.corsOrigins).api : undefined;
+  const functionUrl = new aws.lambda.FunctionUrl(
+    `${name}-url`,
+    {
+      functionName: fn.name,
+      authorizationType: config.auth.mode === "iam" ? "AWS_IAM" : "NONE",
+      ...(api
+        ? {
+            cors: {
+              allowOrigins: [...api.allowOrigins],
+              allowMethods: [...api.allowMethods],
+              allowHeaders: [...api.allowHeaders],
+              exposeHeaders: [...api.exposeHeaders],
+              maxAge: api.maxAgeSeconds,
+            },
+          }
+        : {}),
+    },
+    opts,
+  );
+  if (config.auth.mode !== "iam") {
+    // Function URLs created since October 2025 need both permissions (Lambda Developer Guide,
+    // "Control access to Lambda function URLs"); the second is limited to calls through the URL.
+    new aws.lambda.Permission(
+      `${name}-url-public-invoke-url`,
+      {
+        function: fn.name,
+        action: "lambda:InvokeFunctionUrl",
+        principal: "*",
+        functionUrlAuthType: "NONE",
+      },
+      opts,
+    );
+    new aws.lambda.Permission(
+      `${name}-url-public-invoke`,
+      { function: fn.name, action: "lambda:InvokeFunction", principal: "*", invokedViaFunctionUrl: true },
+      opts,
+    );
+  }
+  return { role, function: fn, functionUrl, signingKeyParameter };
+}

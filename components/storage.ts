@@ -1,0 +1,131 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { ResolvedArgs } from "./args";
+import { CDN_BUCKET_READ_METHODS, CDN_CORS } from "./cdn-cors";
+import { corsRules } from "./cors-rules";
+import { bucketPolicy } from "./policies";
+
+export interface Storage {
+  readonly bucket: aws.s3.Bucket;
+  readonly publicAccessBlock: aws.s3.BucketPublicAccessBlock;
+}
+
+/**
+ * The S3 rules of the bucket's CORS configuration. Reads come through the CDN, which forwards a
+ * preflight to S3 with `Origin` and `Access-Control-Request-*` and relays S3's verdict: S3 answers
+ * 200 only when a rule matches and 403 otherwise (Amazon S3 API Reference, "OPTIONS object"), so a
+ * rule admits GET and HEAD from any origin with any header; the CDN's response headers policy then
+ * replaces S3's CORS headers with its own (origin override), which keeps components/cdn-cors.ts the
+ * one place where the read CORS is decided. Uploads and deletes go to S3 directly and stay limited
+ * to the configured origins. S3 applies the first rule that matches the origin, method and headers
+ * (Amazon S3 User Guide, "Elements of a CORS configuration").
+ */
+export function bucketCorsRules(
+  corsOrigins: readonly string[],
+): aws.types.input.s3.BucketCorsConfigurationCorsRule[] {
+  const rules: aws.types.input.s3.BucketCorsConfigurationCorsRule[] = [
+    {
+      id: "cdn-reads",
+      allowedOrigins: ["*"],
+      allowedMethods: [...CDN_BUCKET_READ_METHODS],
+      allowedHeaders: ["*"],
+      maxAgeSeconds: CDN_CORS.maxAgeSeconds,
+    },
+  ];
+  if (corsOrigins.length > 0) {
+    // Browsers upload straight to S3 with the presigned URLs; multipart clients read each part's ETag.
+    const uploads = corsRules(corsOrigins).bucket;
+    rules.push({
+      id: "browser-uploads",
+      allowedOrigins: [...uploads.allowOrigins],
+      allowedMethods: [...uploads.allowMethods],
+      allowedHeaders: [...uploads.allowHeaders],
+      exposeHeaders: [...uploads.exposeHeaders],
+      maxAgeSeconds: uploads.maxAgeSeconds,
+    });
+  }
+  return rules;
+}
+
+/** The private bucket: owner-enforced, encrypted, versioned, with lifecycle and CORS. */
+export function createStorage(name: string, config: ResolvedArgs, parent: pulumi.Resource): Storage {
+  const opts = { parent };
+  const tags = config.tags;
+  const bucket = new aws.s3.Bucket(`${name}-bucket`, { forceDestroy: config.forceDestroy, tags }, opts);
+  const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
+    `${name}-public-access-block`,
+    {
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    },
+    opts,
+  );
+  new aws.s3.BucketOwnershipControls(
+    `${name}-ownership`,
+    { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+    opts,
+  );
+  new aws.s3.BucketServerSideEncryptionConfiguration(
+    `${name}-encryption`,
+    {
+      bucket: bucket.id,
+      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
+    },
+    opts,
+  );
+  const versioning = new aws.s3.BucketVersioning(
+    `${name}-versioning`,
+    { bucket: bucket.id, versioningConfiguration: { status: config.versioning ? "Enabled" : "Suspended" } },
+    opts,
+  );
+  new aws.s3.BucketLifecycleConfiguration(
+    `${name}-lifecycle`,
+    {
+      bucket: bucket.id,
+      rules: [
+        {
+          id: "expire-noncurrent-versions",
+          status: "Enabled",
+          filter: {},
+          noncurrentVersionExpiration: { noncurrentDays: config.noncurrentVersionExpirationDays },
+        },
+        {
+          id: "abort-incomplete-multipart-uploads",
+          status: "Enabled",
+          filter: {},
+          abortIncompleteMultipartUpload: { daysAfterInitiation: config.abortIncompleteMultipartUploadDays },
+        },
+      ],
+    },
+    { parent, dependsOn: [versioning] },
+  );
+  new aws.s3.BucketCorsConfiguration(
+    `${name}-cors`,
+    { bucket: bucket.id, corsRules: bucketCorsRules(config.corsOrigins) },
+    opts,
+  );
+  return { bucket, publicAccessBlock };
+}
+
+/** Lets only `distribution` read the bucket, once the public access block is in place. */
+export function createBucketPolicy(
+  name: string,
+  storage: Storage,
+  distribution: aws.cloudfront.Distribution,
+  parent: pulumi.Resource,
+): aws.s3.BucketPolicy {
+  return new aws.s3.BucketPolicy(
+    `${name}-bucket-policy`,
+    {
+      bucket: storage.bucket.id,
+      policy: pulumi
+        .all([storage.bucket.arn, distribution.arn])
+        .apply(([b, d]) => JSON.stringify(bucketPolicy(b, d))),
+    },
+    // S3 refuses a bucket policy while the public access block is being set up.
+    { parent, dependsOn: [storage.publicAccessBlock] },
+  );
+}
