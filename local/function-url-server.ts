@@ -83,6 +83,8 @@ export interface FunctionUrlServerOptions {
   readonly handler: FunctionUrlHandler;
   /** Auth type AWS_IAM: only requests SigV4-signed (service `lambda`) by these callers reach the handler. */
   readonly iamCallers?: readonly IamCaller[];
+  /** The function's region, which an AWS_IAM caller's credential scope must name; default us-east-1. */
+  readonly region?: string;
   readonly port?: number;
   readonly host?: string;
   readonly cors?: CorsRule;
@@ -98,13 +100,18 @@ function refuseTooLarge(res: ServerResponse): void {
   res.writeHead(413, { "content-type": "application/json", connection: "close" }).end(TOO_LARGE);
 }
 
-/** The caller whose SigV4 signature (service `lambda`) verifies over the request the event describes. */
+/**
+ * The caller whose SigV4 signature verifies over the request the event describes, scoped to service
+ * `lambda` in the function's region, with the body's own SHA-256 as the payload hash (Lambda does
+ * not accept UNSIGNED-PAYLOAD), or the message a function URL answers with 403.
+ */
 function iamCaller(
   callers: readonly IamCaller[],
+  region: string,
   event: FunctionUrlEvent,
   req: IncomingMessage,
   body: Buffer,
-): IamCaller | undefined {
+): IamCaller | { readonly refused: string } {
   const verdict = verifyAuthorizationHeader(
     {
       method: event.requestContext.http.method,
@@ -115,8 +122,14 @@ function iamCaller(
     (id) => callers.find((c) => c.accessKeyId === id)?.secretAccessKey,
     new Date(),
     body,
+    { service: "lambda", region },
   );
-  return verdict.ok ? callers.find((c) => c.accessKeyId === verdict.accessKeyId) : undefined;
+  const caller = verdict.ok ? callers.find((c) => c.accessKeyId === verdict.accessKeyId) : undefined;
+  if (caller) return caller;
+  // Only a wrongly scoped credential gets its own message; everything else is a bare Forbidden.
+  return {
+    refused: !verdict.ok && verdict.code === "InvalidCredentialScope" ? verdict.message : "Forbidden",
+  };
 }
 
 /** Serves the handler the way a Lambda function URL does. */
@@ -145,12 +158,12 @@ export async function startFunctionUrl(options: FunctionUrlServerOptions): Promi
       const body = Buffer.concat(chunks);
       let event = toFunctionUrlEvent(req, body, new Date());
       if (options.iamCallers) {
-        const caller = iamCaller(options.iamCallers, event, req, body);
-        if (!caller) {
+        const caller = iamCaller(options.iamCallers, options.region ?? "us-east-1", event, req, body);
+        if ("refused" in caller) {
           // What a function URL with auth type AWS_IAM answers an unsigned or badly signed request.
           res
             .writeHead(403, { "content-type": "application/json" })
-            .end(JSON.stringify({ Message: "Forbidden" }));
+            .end(JSON.stringify({ Message: caller.refused }));
           return;
         }
         event = {

@@ -1,8 +1,8 @@
 import { createHash, createHmac } from "node:crypto";
-import type { PresignedRequest } from "./sigv4-verify";
+import type { PresignedRequest, SigV4Verdict } from "./sigv4-verify";
 
 // The pieces of SigV4 ("Create a canonical request", "Create a string to sign", "Calculate the
-// signature" in the IAM User Guide) that both verifiers share.
+// signature" in the IAM User Guide) and of its request checks that both verifiers share.
 
 export const ALGORITHM = "AWS4-HMAC-SHA256";
 
@@ -71,3 +71,47 @@ export function canonicalRequest(
     payloadHash,
   ].join("\n");
 }
+
+/** The service and region a verifier accepts in the credential scope (`AKID/DATE/REGION/SERVICE/aws4_request`). */
+export interface ExpectedScope {
+  readonly service: string;
+  readonly region: string;
+}
+
+/**
+ * The scope is checked before the signature, with the messages AWS's SigV4 services give for a
+ * request signed for another service or region.
+ */
+export function scopeProblem(
+  scope: { readonly service: string; readonly region: string },
+  expected: ExpectedScope | undefined,
+): Extract<SigV4Verdict, { ok: false }> | undefined {
+  if (!expected) return undefined;
+  if (scope.service !== expected.service) {
+    return {
+      ok: false,
+      code: "InvalidCredentialScope",
+      message: `Credential should be scoped to correct service: '${expected.service}'. `,
+    };
+  }
+  if (scope.region !== expected.region) {
+    return {
+      ok: false,
+      code: "InvalidCredentialScope",
+      message: "Credential should be scoped to a valid region. ",
+    };
+  }
+  return undefined;
+}
+
+/** The query parameters that carry a presigned request's authentication: each may appear once. */
+export const AUTH_QUERY_PARAMS = [
+  "X-Amz-Algorithm",
+  "X-Amz-Credential",
+  "X-Amz-Date",
+  "X-Amz-Expires",
+  "X-Amz-SignedHeaders",
+  "X-Amz-Signature",
+  "X-Amz-Security-Token",
+  "X-Amz-Content-Sha256",
+];

@@ -1,16 +1,25 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import {
   ALGORITHM,
+  AUTH_QUERY_PARAMS,
   canonicalRequest,
+  type ExpectedScope,
   headerValue,
   hmac,
   parseAmzDate,
   parseQuery,
+  scopeProblem,
   sha256Hex,
   signingKey,
 } from "./sigv4-canonical";
 
-export { canonicalRequest, parseQuery, s3UriEncode, signingKey } from "./sigv4-canonical";
+export {
+  canonicalRequest,
+  type ExpectedScope,
+  parseQuery,
+  s3UriEncode,
+  signingKey,
+} from "./sigv4-canonical";
 
 /**
  * Verifies SigV4 query-string-authenticated (presigned) S3 requests, written from the SigV4
@@ -42,7 +51,8 @@ export type SigV4Verdict =
         | "AccessDenied"
         | "SignatureDoesNotMatch"
         | "InvalidAccessKeyId"
-        | "AuthorizationQueryParametersError";
+        | "AuthorizationQueryParametersError"
+        | "InvalidCredentialScope";
       readonly message: string;
     };
 
@@ -86,9 +96,20 @@ export function verifyPresigned(
   request: PresignedRequest,
   secretFor: (accessKeyId: string) => string | undefined,
   now: Date,
+  expectedScope?: ExpectedScope,
 ): SigV4Verdict {
   const query = queryOf(request.rawQuery);
   if (!query) return BAD_QUERY;
+  // A second X-Amz-Signature (or credential, date, ...) would let a URL carry two answers, of which a
+  // lax verifier might check one and a proxy or log another; S3 refuses the request as malformed.
+  const repeated = AUTH_QUERY_PARAMS.find((name) => query.filter(([n]) => n === name).length > 1);
+  if (repeated) {
+    return {
+      ok: false,
+      code: "AuthorizationQueryParametersError",
+      message: `${repeated} must appear only once in the query string.`,
+    };
+  }
   const param = (name: string) => query.find(([n]) => n === name)?.[1];
   const algorithm = param("X-Amz-Algorithm");
   const credential = param("X-Amz-Credential");
@@ -114,6 +135,8 @@ export function verifyPresigned(
     };
   }
   const { accessKeyId, signedAt, date: scopeDate, region, service } = scope;
+  const wrongScope = scopeProblem(scope, expectedScope);
+  if (wrongScope) return wrongScope;
   if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > 604800) {
     return {
       ok: false,
@@ -214,17 +237,23 @@ export function verifyAuthorizationHeader(
   request: PresignedRequest,
   secretFor: (accessKeyId: string) => string | undefined,
   now: Date,
-  /** For services other than S3 the payload hash is the body's, with no x-amz-content-sha256 header. */
+  /**
+   * For services other than S3: the body, whose SHA-256 is the payload hash. Such services read the
+   * whole body before they answer, so x-amz-content-sha256, when sent, must be that hash, never
+   * UNSIGNED-PAYLOAD ("Lambda doesn't support unsigned payloads": CloudFront Developer Guide,
+   * "Restrict access to an AWS Lambda function URL origin").
+   */
   body?: Buffer,
+  expectedScope?: ExpectedScope,
 ): SigV4Verdict {
   const header = headerValue(request.headers.authorization) ?? "";
   const m = /^AWS4-HMAC-SHA256 Credential=([^,]+), ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]+)$/.exec(
     header,
   );
   const amzDate = headerValue(request.headers["x-amz-date"]) ?? "";
-  const payloadHash =
-    headerValue(request.headers["x-amz-content-sha256"]) ??
-    (body ? createHash("sha256").update(body).digest("hex") : "");
+  const claimedHash = headerValue(request.headers["x-amz-content-sha256"]);
+  const bodyHash = body ? createHash("sha256").update(body).digest("hex") : undefined;
+  const payloadHash = bodyHash ?? claimedHash ?? "";
   const scope = parseScope(m?.[1] ?? "", amzDate);
   if (!m || !scope || !/^([0-9a-f]{64}|UNSIGNED-PAYLOAD)$/.test(payloadHash)) {
     return {
@@ -234,6 +263,18 @@ export function verifyAuthorizationHeader(
     };
   }
   const { accessKeyId, signedAt, date: scopeDate, region, service } = scope;
+  const wrongScope = scopeProblem(scope, expectedScope);
+  if (wrongScope) return wrongScope;
+  if (bodyHash !== undefined && claimedHash !== undefined && claimedHash !== bodyHash) {
+    return {
+      ok: false,
+      code: "SignatureDoesNotMatch",
+      message:
+        claimedHash === "UNSIGNED-PAYLOAD"
+          ? "This service does not accept UNSIGNED-PAYLOAD: x-amz-content-sha256 must be the body's SHA-256."
+          : "The x-amz-content-sha256 header does not match the SHA-256 of the body.",
+    };
+  }
   const query = queryOf(request.rawQuery);
   if (!query) return BAD_QUERY;
   const signedHeaders = (m[2] ?? "").split(";");
