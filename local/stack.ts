@@ -7,7 +7,7 @@ import { DEFAULT_MAX_READ_EXPIRY_SECONDS, DEFAULT_MAX_WRITE_EXPIRY_SECONDS } fro
 import { createHandler } from "../functions/handler";
 import type { Logger } from "../functions/log";
 import { DEFAULT_UPLOAD_LIMITS, type UploadLimits } from "../functions/upload-rules";
-import { startEdge } from "./edge-server";
+import { startEdgeWorker } from "./edge-worker";
 import { startExamplePage } from "./example-server";
 import { type IamCaller, type RunningFunctionUrl, startFunctionUrl } from "./function-url-server";
 import { type RunningStorage, type StorageCredentials, startStorage } from "./storage-server";
@@ -113,7 +113,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
 
   const privateKey = createPrivateKey(secrets.signingKeyPem);
-  const edge = await startEdge({
+  // Its own thread: a download through the edge does not share an event loop with the storage.
+  const edge = await startEdgeWorker({
     origin: target,
     credentials: reader,
     publicKeys: new Map([[LOCAL_KEY_PAIR_ID, createPublicKey(privateKey)]]),
