@@ -119,7 +119,10 @@ export function answerWriteFailure(
     error: String(error),
   });
   if (call.res.headersSent) return;
-  sendS3Error(call.res, incomplete ? "IncompleteBody" : "InternalError");
+  // The rest of the body may still be on its way: the connection cannot carry another request.
+  sendS3Error(call.res, incomplete ? "IncompleteBody" : "InternalError", {
+    ...(call.req.complete ? {} : { headers: { connection: "close" } }),
+  });
 }
 
 /** A small request body (an XML document), refused above `limit` bytes. */
