@@ -4,8 +4,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { Hash } from "@smithy/hash-node";
-import { SignatureV4 } from "@smithy/signature-v4";
 import { expect } from "chai";
 import { createHandler } from "../../functions/handler";
 import { S3Presigner } from "../../functions/s3-presigner";
@@ -13,16 +11,10 @@ import { DEFAULT_UPLOAD_LIMITS } from "../../functions/upload-rules";
 import { type LocalStack, startLocalStack } from "../../local/stack";
 import { functionUrlEvent } from "../support/events";
 import { ecdsaKey } from "../support/keys";
+import { createBucket, credentials, endpoint, region } from "../support/radosgw";
 import { cliOptions, sfs } from "../support/sfs-cli";
 
-// Runs against a real S3 implementation (Ceph radosgw), started by scripts/with-radosgw.sh.
-const endpoint = process.env.RGW_ENDPOINT ?? "";
-const credentials = {
-  accessKeyId: process.env.RGW_ACCESS_KEY_ID ?? "",
-  secretAccessKey: process.env.RGW_SECRET_ACCESS_KEY ?? "",
-};
 const bucket = `sfs-${Date.now()}`;
-const region = "us-east-1";
 const s3 = { bucket, region, endpoint };
 const run = promisify(execFile);
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
@@ -113,26 +105,7 @@ const readBack = async (key: string) =>
 describe("presigned URLs against Ceph radosgw", function () {
   this.timeout(60_000);
   before(async () => {
-    if (!endpoint) throw new Error("RGW_ENDPOINT is not set: run this suite with `npm run test:radosgw`");
-    const url = new URL(endpoint);
-    const signer = new SignatureV4({
-      service: "s3",
-      region,
-      credentials,
-      sha256: Hash.bind(null, "sha256"),
-      uriEscapePath: false,
-    });
-    const signed = await signer.sign({
-      method: "PUT",
-      protocol: url.protocol,
-      hostname: url.hostname,
-      port: Number(url.port),
-      path: `/${bucket}`,
-      query: {},
-      headers: { host: url.host, "x-amz-content-sha256": "UNSIGNED-PAYLOAD" },
-    });
-    const res = await fetch(`${endpoint}/${bucket}`, { method: "PUT", headers: signed.headers });
-    expect(res.status, await res.text()).to.equal(200);
+    await createBucket(bucket);
   });
 
   it("accepts the handler's presigned PUT and stores the bytes", async () => {
