@@ -8,6 +8,7 @@ import { BadRequest, PayloadTooLarge } from "./http-error";
 import { jsonLogger, type Logger } from "./log";
 import { keyFromRawPath } from "./object-key";
 import { actionOf, type Operation, operationOf } from "./operations";
+import { redactQuery } from "./query-redaction";
 import { createReads } from "./reads";
 import { errorResponse, jsonResponse, respond, type TransferInstruction } from "./responses";
 import { type CompletedPart, type MultipartStore, s3MultipartStore } from "./s3-multipart";
@@ -242,9 +243,8 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
       requestId,
       method,
       ...(key === undefined ? {} : { key }),
-      ...(event.rawQueryString
-        ? { query: event.rawQueryString.replace(/uploadId=[^&]*/, "uploadId=…") }
-        : {}),
+      // Callers paste tokens and signatures into query strings: only our own parameters keep values.
+      ...(event.rawQueryString ? { query: redactQuery(event.rawQueryString) } : {}),
       ...(principal === undefined ? {} : { principal: `${principal.kind}:${principal.id}` }),
       status: result.statusCode,
       sourceIp: event.requestContext.http.sourceIp,

@@ -406,4 +406,20 @@ describe("handler: errors", () => {
       expect(text).to.not.include(secret);
     }
   });
+
+  it("logs only the query parameters it defines, never a pasted token or signature", async () => {
+    const { handle, lines } = harness(baseConfig());
+    const token = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl";
+    await handle(
+      functionUrlEvent("GET", "/photos/cat.png", {
+        rawQueryString: `versionId=v1&token=${token}&X-Amz-Signature=abcdef0123&Signature=xyz~_-`,
+      }),
+    );
+    expect(lines).to.have.length(1);
+    expect(lines[0]?.query).to.equal(
+      "versionId=v1&token=[redacted]&X-Amz-Signature=[redacted]&Signature=[redacted]",
+    );
+    const text = JSON.stringify(lines);
+    for (const secret of [token, "abcdef0123", "xyz~_-"]) expect(text).to.not.include(secret);
+  });
 });
