@@ -1,3 +1,4 @@
+import { STATUS_CODES } from "node:http";
 import { encodeKeyPath } from "../functions/object-key";
 import { type ApiAuth, authorize } from "./auth";
 import { type HttpResponse, NetworkError, readText, send } from "./http";
@@ -111,11 +112,12 @@ export class Api {
       }
       const text = await readText(res);
       if (res.status >= 200 && res.status < 300) return { status: res.status, headers: res.headers, text };
-      let code = method === "HEAD" && res.status === 404 ? "NoSuchKey" : "HttpError";
-      let message =
-        method === "HEAD" && res.status === 404
-          ? `no object has the key ${JSON.stringify(key)}`
-          : text.slice(0, 300);
+      // A HEAD answer carries no body, so its status alone has to say what went wrong.
+      const headMissing = method === "HEAD" && res.status === 404;
+      let code = headMissing ? "NoSuchKey" : res.status === 503 ? "ServiceUnavailable" : "HttpError";
+      let message = headMissing
+        ? `no object has the key ${JSON.stringify(key)}`
+        : text.slice(0, 300) || (STATUS_CODES[res.status] ?? "");
       try {
         const parsed = JSON.parse(text) as { error?: { code?: string; message?: string }; Message?: string };
         code = parsed.error?.code ?? code;
