@@ -155,10 +155,11 @@ describe("local storage: the S3 operations the function calls", function () {
     });
 
     it("refuses a bad continuation token and a bad max-keys with 400 InvalidArgument", async () => {
-      for (const query of [
+      const queries: Array<Record<string, string>> = [
         { "list-type": "2", "continuation-token": "not a token" },
         { "list-type": "2", "max-keys": "-1" },
-      ]) {
+      ];
+      for (const query of queries) {
         const res = await fetch(await ls.presign("GET", "", { query }));
         expect([res.status, xmlText(await res.text(), "Code")]).to.deep.equal([400, "InvalidArgument"]);
       }
