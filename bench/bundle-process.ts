@@ -11,6 +11,8 @@ import type { FunctionUrlEvent, FunctionUrlResult } from "../functions/function-
  * after each event, so a test can tell exactly which chunks were read.
  */
 export const RUNNER = "run-events.mjs";
+/** Written to stderr once the last event is answered: the moment a cold start is over. */
+export const ANSWERED = "answered";
 const TRACE_HOOKS = "trace-hooks.mjs";
 
 const RUNNER_SOURCE = `import { readFileSync, writeFileSync } from "node:fs";
@@ -27,6 +29,7 @@ for (const event of JSON.parse(readFileSync(eventsFile, "utf8"))) {
   results.push(await handler(event));
   loads.push(loaded());
 }
+process.stderr.write("${ANSWERED}\\n");
 if (reportFile) writeFileSync(reportFile, JSON.stringify({ results, loads }));
 `;
 
@@ -93,23 +96,31 @@ export async function runEvents(
   };
 }
 
-/** `node ARGS` in `dir` with only `env` (and PATH), stdout discarded; resolves on exit. */
+/**
+ * `node ARGS` in `dir` with only `env` (and PATH), stdout discarded; resolves on exit, with the
+ * milliseconds from the start to the runner's "answered" line (or to the exit, without one).
+ */
 export function runNode(
   dir: string,
   args: readonly string[],
   env: Readonly<Record<string, string>>,
-): Promise<{ code: number | null; stderr: string }> {
+): Promise<{ code: number | null; stderr: string; millis: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, {
       cwd: dir,
       env: { PATH: process.env.PATH ?? "", ...env },
       stdio: ["ignore", "ignore", "pipe"],
     });
+    const start = process.hrtime.bigint();
+    let answered: bigint | undefined;
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (text: string) => {
       stderr += text;
+      if (answered === undefined && stderr.includes(`${ANSWERED}\n`)) answered = process.hrtime.bigint();
     });
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stderr }));
+    child.on("close", (code) =>
+      resolve({ code, stderr, millis: Number((answered ?? process.hrtime.bigint()) - start) / 1e6 }),
+    );
   });
 }

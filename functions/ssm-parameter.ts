@@ -1,6 +1,7 @@
 import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { ServiceUnavailable } from "./http-error";
+import { type HttpAnswer, type HttpRequest, httpRequest } from "./http-request";
 import type { CredentialsProvider } from "./s3-presigner";
 
 /** Reads one SecureString parameter's decrypted value. */
@@ -18,7 +19,7 @@ export interface SsmReaderOptions {
   /** Per attempt; SSM answers a GetParameter in tens of milliseconds when it is up. */
   readonly timeoutMs?: number;
   readonly maxAttempts?: number;
-  readonly fetch?: typeof fetch;
+  readonly send?: (url: URL, request: HttpRequest) => Promise<HttpAnswer>;
 }
 
 /** A parameter that SSM says is missing or that the role may not read: retrying will not help. */
@@ -36,7 +37,7 @@ export class SsmParameterError extends Error {
 class Retryable extends Error {}
 
 /**
- * GetParameter as one SigV4-signed JSON POST with the global fetch, instead of through
+ * GetParameter as one SigV4-signed JSON POST, instead of through
  * `@aws-sdk/client-ssm`: loading that client is most of a cold start (measured by `npm run bench`:
  * the client's chunk alone takes longer to import than the rest of the function), and the first GET
  * of every execution environment needs this one call. The protocol is the AWS JSON 1.1 one the SDK
@@ -51,7 +52,7 @@ export function ssmParameterReader(options: SsmReaderOptions): ParameterReader {
     credentials: options.credentials,
     sha256: Hash.bind(null, "sha256"),
   });
-  const send = options.fetch ?? fetch;
+  const send = options.send ?? httpRequest;
   const timeoutMs = options.timeoutMs ?? 3000;
   const maxAttempts = options.maxAttempts ?? 3;
 
@@ -71,22 +72,17 @@ export function ssmParameterReader(options: SsmReaderOptions): ParameterReader {
       },
       body,
     });
-    const { host: _host, ...headers } = signed.headers;
-    const response = await send(endpoint, {
-      method: "POST",
-      headers,
-      body,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const text = await response.text();
-    if (response.ok) {
+    const response = await send(endpoint, { method: "POST", headers: signed.headers, body, timeoutMs });
+    const text = response.body;
+    if (response.status === 200) {
       const value = (JSON.parse(text) as { Parameter?: { Value?: unknown } }).Parameter?.Value;
       if (typeof value !== "string" || value === "") {
         throw new SsmParameterError("EmptyParameter", `SSM parameter ${name} has no value`);
       }
       return value;
     }
-    const code = errorCode(text, response.headers.get("x-amzn-errortype"));
+    const header = response.headers["x-amzn-errortype"];
+    const code = errorCode(text, typeof header === "string" ? header : null);
     if (response.status >= 500 || RETRYABLE_CODES.has(code))
       throw new Retryable(`SSM answered ${response.status} ${code}`);
     throw new SsmParameterError(code, `SSM GetParameter ${name} answered ${response.status} ${code}`);

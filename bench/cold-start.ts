@@ -1,0 +1,184 @@
+/**
+ * Cold start, as Lambda pays it: the bundle's size, the time to import it, and the time a fresh
+ * process takes to answer its first GET and its first PUT, each as a ratio to `node -e 0` measured
+ * in the same rounds. The previous one-file CommonJS bundle of the same source is built alongside as
+ * a second yardstick, and so are the two ways to read the signing key from SSM.
+ */
+import { generateKeyPairSync } from "node:crypto";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { buildSync } from "esbuild";
+import { bundleHandler, PROJECT_ROOT } from "../components/bundle";
+import type { FunctionUrlEvent } from "../functions/function-url";
+import { functionUrlEvent } from "../tests/support/events";
+import { ANSWERED, RUNNER, runEvents, runNode, writeBundle } from "./bundle-process";
+import { startFakeAws } from "./fake-aws";
+import { line, ratios, showSpread, spread, timings } from "./stats";
+
+const ROUNDS = 15;
+const CREDENTIALS = {
+  accessKeyId: "AKIDBENCH",
+  secretAccessKey: "bench-secret",
+  sessionToken: "bench-token",
+};
+const PARAMETER = "/signed-file-store/bench/signing-key";
+const KEY = "photos/cat.png";
+
+export async function coldStart(): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), "sfs-cold-"));
+  const pem = generateKeyPairSync("ec", { namedCurve: "P-256" })
+    .privateKey.export({ type: "pkcs8", format: "pem" })
+    .toString();
+  const aws = await startFakeAws({
+    ...CREDENTIALS,
+    bucket: "bench-bucket",
+    parameters: { [PARAMETER]: JSON.stringify({ keyPairId: "KBENCH", privateKeyPem: pem }) },
+    objects: { [KEY]: { versionId: "v1", etag: '"e1"', size: 1, contentType: "image/png" } },
+  });
+  try {
+    const bundle = bundleHandler();
+    const fn = writeBundle(path.join(dir, "function"), bundle);
+    const env = functionEnvironment(aws.url);
+    const events = {
+      none: writeEvents(fn, "none"),
+      get: writeEvents(fn, "get", functionUrlEvent("GET", `/${KEY}`)),
+      put: writeEvents(fn, "put", functionUrlEvent("PUT", `/${KEY}`, { headers: { "content-length": "1" } })),
+    };
+    const legacy = legacyBundle(path.join(dir, "legacy"));
+    const ssm = ssmProbes(path.join(dir, "ssm"));
+
+    const traced = await runEvents(fn, env, [functionUrlEvent("GET", `/${KEY}`)]);
+    const atStart = traced.loads[0] ?? [];
+    const bytes = (names: readonly string[]) =>
+      names.reduce((sum, n) => sum + Buffer.byteLength(bundle.files[n] ?? ""), 0);
+    const allBytes = bytes(Object.keys(bundle.files));
+    console.log("Bundle (what Lambda loads at start, then on first use)");
+    line("files loaded by the import", atStart.join(" "));
+    line("bytes loaded by the import (budget 102400)", String(bytes(atStart)));
+    line("bytes of the whole zip, client-s3 included", String(allBytes));
+    line("one-file CommonJS bundle of the same source (the previous one)", String(legacy.bytes));
+    line("import-time bytes / previous bundle", (bytes(atStart) / legacy.bytes).toFixed(3));
+    line("import-time bytes / 100 KB budget", (bytes(atStart) / 102400).toFixed(3));
+
+    const node =
+      (cwd: string, args: string[], extra: Record<string, string> = {}) =>
+      async () => {
+        const { code, stderr, millis } = await runNode(cwd, args, { ...env, ...extra });
+        if (code !== 0) throw new Error(`node ${args.join(" ")} exited with ${code}: ${stderr}`);
+        return millis;
+      };
+    const t = await timings(
+      {
+        bare: node(fn, ["-e", "0"]),
+        importBundle: node(fn, [RUNNER, events.none]),
+        importLegacy: node(legacy.dir, ["run.cjs"]),
+        firstGet: node(fn, [RUNNER, events.get]),
+        firstPut: node(fn, [RUNNER, events.put]),
+        ssmDirect: node(ssm.dir, ["direct.mjs"], { AWS_ENDPOINT_URL_SSM: aws.url }),
+        ssmClient: node(ssm.dir, ["client.mjs"], { AWS_ENDPOINT_URL_SSM: aws.url }),
+      },
+      ROUNDS,
+    );
+    console.log(
+      `Fresh processes, ${ROUNDS} rounds taking turns: time to the answer / \`node -e 0\` to its exit, same round`,
+    );
+    line("`node -e 0` itself (ms)", showSpread(spread(t.bare), 1, " ms"));
+    line("import the bundle (index.mjs)", showSpread(spread(ratios(t.importBundle, t.bare))));
+    line("import the previous one-file CommonJS bundle", showSpread(spread(ratios(t.importLegacy, t.bare))));
+    line(
+      "import and answer a first GET (SSM key + version lookup)",
+      showSpread(spread(ratios(t.firstGet, t.bare))),
+    );
+    line("import and answer a first PUT", showSpread(spread(ratios(t.firstPut, t.bare))));
+    line("GetParameter signed directly with fetch", showSpread(spread(ratios(t.ssmDirect, t.bare))));
+    line(
+      "GetParameter through @aws-sdk/client-ssm (ESM build)",
+      showSpread(spread(ratios(t.ssmClient, t.bare))),
+    );
+  } finally {
+    await aws.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function functionEnvironment(awsUrl: string): Record<string, string> {
+  return {
+    AWS_REGION: "eu-west-1",
+    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+    AWS_SESSION_TOKEN: CREDENTIALS.sessionToken,
+    AWS_ENDPOINT_URL_SSM: awsUrl,
+    SIGNED_FILE_STORE_SIGNING_KEY_PARAMETER: PARAMETER,
+    SIGNED_FILE_STORE_CONFIG: JSON.stringify({
+      s3: { bucket: "bench-bucket", region: "eu-west-1", endpoint: awsUrl },
+      cdnBaseUrl: "https://d111111abcdef8.cloudfront.net",
+      keyPairId: "KCONFIG",
+      hashAlgorithm: "SHA256",
+      expirySeconds: 300,
+      auth: { mode: "public" },
+    }),
+  };
+}
+
+function writeEvents(dir: string, name: string, ...events: FunctionUrlEvent[]): string {
+  const file = path.join(dir, `events-${name}.json`);
+  writeFileSync(file, JSON.stringify(events));
+  return file;
+}
+
+const BUILD = {
+  absWorkingDir: PROJECT_ROOT,
+  bundle: true,
+  platform: "node",
+  target: "node22",
+  minify: true,
+  keepNames: true,
+  legalComments: "none",
+  logLevel: "silent",
+} as const;
+
+/** The function as it was bundled before: one CommonJS file, the packages' CommonJS builds. */
+function legacyBundle(dir: string): { dir: string; bytes: number } {
+  const outfile = path.join(dir, "index.js");
+  buildSync({
+    ...BUILD,
+    entryPoints: [path.join(PROJECT_ROOT, "functions", "index.ts")],
+    format: "cjs",
+    outfile,
+  });
+  writeFileSync(path.join(dir, "package.json"), '{ "type": "commonjs" }');
+  writeFileSync(
+    path.join(dir, "run.cjs"),
+    `require("./index.js");\nprocess.stderr.write("${ANSWERED}\\n");\n`,
+  );
+  return { dir, bytes: statSync(outfile).size };
+}
+
+/** Two programs that read one parameter: the function's direct call, and client-ssm loaded on use. */
+function ssmProbes(dir: string): { dir: string } {
+  const direct = `import { ssmReaderFromEnvironment } from "./functions/ssm-parameter";
+const credentials = async () => ({ accessKeyId: process.env.AWS_ACCESS_KEY_ID, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY, sessionToken: process.env.AWS_SESSION_TOKEN });
+await ssmReaderFromEnvironment(credentials)(process.env.SIGNED_FILE_STORE_SIGNING_KEY_PARAMETER);
+process.stderr.write("${ANSWERED}\\n");`;
+  const client = `const { SSMClient, GetParameterCommand } = await import("@aws-sdk/client-ssm");
+const credentials = async () => ({ accessKeyId: process.env.AWS_ACCESS_KEY_ID, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY, sessionToken: process.env.AWS_SESSION_TOKEN });
+await new SSMClient({ credentials }).send(new GetParameterCommand({ Name: process.env.SIGNED_FILE_STORE_SIGNING_KEY_PARAMETER, WithDecryption: true }));
+process.stderr.write("${ANSWERED}\\n");`;
+  for (const [name, contents] of [
+    ["direct", direct],
+    ["client", client],
+  ] as const) {
+    buildSync({
+      ...BUILD,
+      stdin: { contents, resolveDir: PROJECT_ROOT, sourcefile: `${name}.ts`, loader: "ts" },
+      format: "esm",
+      splitting: true,
+      mainFields: ["module", "main"],
+      entryNames: name,
+      outExtension: { ".js": ".mjs" },
+      outdir: dir,
+    });
+  }
+  return { dir };
+}

@@ -1,0 +1,78 @@
+import type { Agent as HttpAgent, IncomingHttpHeaders } from "node:http";
+
+export interface HttpRequest {
+  readonly method: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string;
+  /** The whole exchange, connection included. */
+  readonly timeoutMs: number;
+}
+
+export interface HttpAnswer {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/** The request could not be made or was not answered in time: the service is unreachable. */
+export class Unreachable extends Error {
+  constructor(message: string, options?: { cause: unknown }) {
+    super(message, options);
+    this.name = "Unreachable";
+  }
+}
+
+/**
+ * One request with node:http or node:https, loaded on first use, over a keep-alive agent. Not the
+ * global `fetch`: Node loads its fetch implementation (undici) on first use too, and that load was
+ * measured at two to three times the cost of node:https's (`npm run bench`), paid by the first
+ * request of every execution environment that calls SSM or S3 this way.
+ */
+export async function httpRequest(url: URL, request: HttpRequest): Promise<HttpAnswer> {
+  const { transport, agent } = await transportFor(url.protocol);
+  const headers: Record<string, string> = { ...request.headers };
+  // A body without a length goes out chunked, which not every AWS endpoint accepts.
+  if (request.body !== undefined) headers["content-length"] = String(Buffer.byteLength(request.body));
+  return new Promise((resolve, reject) => {
+    const outgoing = transport.request(url, { method: request.method, headers, agent }, (incoming) => {
+      const chunks: Buffer[] = [];
+      incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
+      incoming.on("error", (error) =>
+        reject(new Unreachable(`${url.host}: ${error.message}`, { cause: error })),
+      );
+      incoming.on("end", () =>
+        resolve({
+          status: incoming.statusCode ?? 0,
+          headers: incoming.headers,
+          body: Buffer.concat(chunks).toString("utf8"),
+        }),
+      );
+    });
+    const timer = setTimeout(
+      () => outgoing.destroy(new Error(`no answer in ${request.timeoutMs} ms`)),
+      request.timeoutMs,
+    );
+    outgoing.on("close", () => clearTimeout(timer));
+    outgoing.on("error", (error) =>
+      reject(new Unreachable(`${url.host}: ${error.message}`, { cause: error })),
+    );
+    outgoing.end(request.body);
+  });
+}
+
+type Transport = typeof import("node:https");
+
+const transports = new Map<string, Promise<{ transport: Pick<Transport, "request">; agent: HttpAgent }>>();
+
+function transportFor(protocol: string) {
+  let loaded = transports.get(protocol);
+  if (!loaded) {
+    if (protocol !== "https:" && protocol !== "http:") throw new Error(`unsupported protocol ${protocol}`);
+    loaded = (protocol === "https:" ? import("node:https") : import("node:http")).then((transport) => ({
+      transport,
+      agent: new transport.Agent({ keepAlive: true }),
+    }));
+    transports.set(protocol, loaded);
+  }
+  return loaded;
+}
