@@ -72,7 +72,9 @@ export async function answerRates<K extends string>(
   millis: number,
 ): Promise<Record<K, AnswerRates>> {
   const names = Object.keys(contenders) as K[];
-  const out = Object.fromEntries(names.map((n) => [n, { answer: [], whole: [] }])) as Record<K, AnswerRates>;
+  const out = Object.fromEntries(
+    names.map((n): [K, AnswerRates] => [n, { answer: [], whole: [] }]),
+  ) as Record<K, AnswerRates>;
   const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
   for (let round = 0; round < rounds; round++) {
     for (const name of names) {
