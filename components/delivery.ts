@@ -1,9 +1,9 @@
 import * as aws from "@pulumi/aws";
-import type * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { CACHE_KEY_QUERY_PARAMS } from "../functions/read-query";
-import type { ResolvedArgs, SigningKeyAlgorithm } from "./args";
+import type { SigningKeyAlgorithm } from "./args";
 import { CDN_CORS } from "./cdn-cors";
+import type { ChildScope } from "./names";
 
 /**
  * AWS's managed origin request policy CORS-S3Origin: forwards `Origin`,
@@ -43,13 +43,19 @@ export interface SigningKeys {
 }
 
 /** Every public key in the key group; the active one's private half signs. */
-export function createSigningKeys(name: string, config: ResolvedArgs, parent: pulumi.Resource): SigningKeys {
+export function createSigningKeys({ name, names, config, parent }: ChildScope): SigningKeys {
   const opts = { parent };
   const keys = config.signingKeys.map((k) => {
     const privateKey = new tls.PrivateKey(`${name}-signing-key-${k.name}`, TLS_KEY[k.algorithm], opts);
     const publicKey = new aws.cloudfront.PublicKey(
       `${name}-public-key-${k.name}`,
-      { encodedKey: privateKey.publicKeyPem, comment: `${name} ${k.name} (${k.algorithm})` },
+      {
+        // A prefix, not a name: a key group refers to the key by ID, and the provider's suffix keeps a
+        // replaced key from clashing with the old one while both exist.
+        namePrefix: names.prefix(`key-${k.name}`, 102),
+        encodedKey: privateKey.publicKeyPem,
+        comment: `${name} ${k.name} (${k.algorithm})`,
+      },
       opts,
     );
     return { name: k.name, privateKey, publicKey };
@@ -58,7 +64,11 @@ export function createSigningKeys(name: string, config: ResolvedArgs, parent: pu
   if (!active) throw new Error("[signingKeys] resolved to no key");
   const keyGroup = new aws.cloudfront.KeyGroup(
     `${name}-key-group`,
-    { items: keys.map((k) => k.publicKey.id), comment: `${name} signed URL keys` },
+    {
+      name: names.derived("keys", 128),
+      items: keys.map((k) => k.publicKey.id),
+      comment: `${name} signed URL keys`,
+    },
     opts,
   );
   return { keys, active, keyGroup };
@@ -72,16 +82,15 @@ export interface Delivery {
 
 /** CloudFront reads the bucket through OAC, serves only signed URLs and caches each version once. */
 export function createDelivery(
-  name: string,
-  config: ResolvedArgs,
+  { name, names, config, parent }: ChildScope,
   bucket: aws.s3.Bucket,
   keyGroup: aws.cloudfront.KeyGroup,
-  parent: pulumi.Resource,
 ): Delivery {
   const opts = { parent };
   const oac = new aws.cloudfront.OriginAccessControl(
     `${name}-oac`,
     {
+      name: names.derived("oac", 64),
       originAccessControlOriginType: "s3",
       signingBehavior: "always",
       signingProtocol: "sigv4",
@@ -99,6 +108,7 @@ export function createDelivery(
   const cachePolicy = new aws.cloudfront.CachePolicy(
     `${name}-cache-policy`,
     {
+      name: names.derived("cache", 128),
       comment: `${name}: one cached copy per object version`,
       minTtl: CDN_TTL_SECONDS.min,
       defaultTtl: CDN_TTL_SECONDS.default,
@@ -126,6 +136,7 @@ export function createDelivery(
   const responseHeadersPolicy = new aws.cloudfront.ResponseHeadersPolicy(
     `${name}-cdn-cors`,
     {
+      name: names.derived("cors", 128),
       comment: `${name}: cross-origin downloads from any origin, without credentials`,
       corsConfig: {
         accessControlAllowCredentials: false,

@@ -1,10 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_ENV, type HandlerConfig, SIGNING_KEY_PARAMETER_ENV } from "../functions/config";
-import type { ResolvedArgs } from "./args";
 import { bundleHandler } from "./bundle";
 import { corsRules } from "./cors-rules";
 import type { SigningKey } from "./delivery";
+import type { ChildScope } from "./names";
 import { functionRolePolicy, lambdaAssumeRolePolicy, signingKeyKmsPolicy } from "./policies";
 
 export interface FunctionInputs {
@@ -23,10 +23,8 @@ export interface SigningFunction {
 
 /** The function's identity, its secret, the function and its URL. */
 export function createSigningFunction(
-  name: string,
-  config: ResolvedArgs,
+  { name, names, config, parent }: ChildScope,
   inputs: FunctionInputs,
-  parent: pulumi.Resource,
 ): SigningFunction {
   const opts = { parent };
   const tags = config.tags;
@@ -34,10 +32,12 @@ export function createSigningFunction(
   const region = aws.getRegionOutput({}, opts).region;
   const partition = aws.getPartitionOutput({}, opts).partition;
   const { bucket, activeKey } = inputs;
+  const functionName = names.derived("signer", 64);
 
   const role = new aws.iam.Role(
     `${name}-function-role`,
     {
+      namePrefix: names.prefix("function", 38),
       assumeRolePolicy: JSON.stringify(lambdaAssumeRolePolicy()),
       description: `${name} signing function`,
       tags,
@@ -62,6 +62,7 @@ export function createSigningFunction(
   const signingKeyParameter = new aws.ssm.Parameter(
     `${name}-signing-key`,
     {
+      name: names.derived("signing-key", 512),
       type: "SecureString",
       description: `${name}: PEM of CloudFront signing key "${activeKey.name}"`,
       value: activeKey.privateKey.privateKeyPemPkcs8,
@@ -73,7 +74,9 @@ export function createSigningFunction(
   const logGroup = new aws.cloudwatch.LogGroup(
     `${name}-function-logs`,
     {
-      name: pulumi.interpolate`/aws/lambda/${name}-signer`,
+      // Lambda's default log group name for the function (Lambda Developer Guide, "Sending Lambda
+      // function logs to CloudWatch Logs"), created here to set its retention.
+      name: `/aws/lambda/${functionName}`,
       retentionInDays: config.logRetentionDays,
       tags,
     },
@@ -82,6 +85,7 @@ export function createSigningFunction(
   new aws.iam.RolePolicy(
     `${name}-function-policy`,
     {
+      name: names.derived("function", 128),
       role: role.id,
       policy: pulumi
         .all([bucket.arn, logGroup.arn, signingKeyParameter.arn, kmsKey.arn, region])
@@ -114,7 +118,7 @@ export function createSigningFunction(
   const fn = new aws.lambda.Function(
     `${name}-function`,
     {
-      name: `${name}-signer`,
+      name: functionName,
       role: role.arn,
       runtime: config.runtime,
       architectures: ["arm64"],
@@ -164,6 +168,8 @@ export function createSigningFunction(
     new aws.lambda.Permission(
       `${name}-url-public-invoke-url`,
       {
+        // Statement IDs are scoped to this function's own resource policy.
+        statementId: "PublicInvokeFunctionUrl",
         function: fn.name,
         action: "lambda:InvokeFunctionUrl",
         principal: "*",
@@ -173,7 +179,13 @@ export function createSigningFunction(
     );
     new aws.lambda.Permission(
       `${name}-url-public-invoke`,
-      { function: fn.name, action: "lambda:InvokeFunction", principal: "*", invokedViaFunctionUrl: true },
+      {
+        statementId: "PublicInvokeFunctionThroughUrl",
+        function: fn.name,
+        action: "lambda:InvokeFunction",
+        principal: "*",
+        invokedViaFunctionUrl: true,
+      },
       opts,
     );
   }

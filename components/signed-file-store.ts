@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { resolveArgs, type SignedFileStoreArgs } from "./args";
 import { createDelivery, createSigningKeys } from "./delivery";
 import { createSigningFunction } from "./function";
+import { physicalNames } from "./names";
 import { invokeFunctionUrlPolicy } from "./policies";
 import { createBucketPolicy, createStorage } from "./storage";
 
@@ -31,20 +32,20 @@ export class SignedFileStore extends pulumi.ComponentResource {
   constructor(name: string, args: SignedFileStoreArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
     super("signed-file-store:index:SignedFileStore", name, {}, opts);
     const config = resolveArgs(args);
+    const scope = { name, names: physicalNames(name), config, parent: this };
 
-    const storage = createStorage(name, config, this);
-    const signing = createSigningKeys(name, config, this);
-    const delivery = createDelivery(name, config, storage.bucket, signing.keyGroup, this);
-    createBucketPolicy(name, storage, delivery.distribution, this);
+    const storage = createStorage(scope);
+    const signing = createSigningKeys(scope);
+    const delivery = createDelivery(scope, storage.bucket, signing.keyGroup);
+    createBucketPolicy(scope, storage, delivery.distribution);
     const cdnDomainName: pulumi.Output<string> = config.customDomain?.aliases[0]
       ? pulumi.output(config.customDomain.aliases[0])
       : delivery.distribution.domainName;
-    const fn = createSigningFunction(
-      name,
-      config,
-      { bucket: storage.bucket, activeKey: signing.active, cdnDomainName },
-      this,
-    );
+    const fn = createSigningFunction(scope, {
+      bucket: storage.bucket,
+      activeKey: signing.active,
+      cdnDomainName,
+    });
 
     this.apiUrl = fn.functionUrl.functionUrl;
     this.cdnDomainName = cdnDomainName;

@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { ResolvedArgs } from "./args";
 import { CDN_BUCKET_READ_METHODS, CDN_CORS } from "./cdn-cors";
 import { corsRules } from "./cors-rules";
+import type { ChildScope } from "./names";
 import { bucketPolicy } from "./policies";
 
 export interface Storage {
@@ -48,10 +48,15 @@ export function bucketCorsRules(
 }
 
 /** The private bucket: owner-enforced, encrypted, versioned, with lifecycle and CORS. */
-export function createStorage(name: string, config: ResolvedArgs, parent: pulumi.Resource): Storage {
+export function createStorage({ name, names, config, parent }: ChildScope): Storage {
   const opts = { parent };
   const tags = config.tags;
-  const bucket = new aws.s3.Bucket(`${name}-bucket`, { forceDestroy: config.forceDestroy, tags }, opts);
+  const bucket = new aws.s3.Bucket(
+    `${name}-bucket`,
+    // The provider appends a unique suffix, so the name is unique in every account and partition.
+    { bucketPrefix: names.prefix("bucket", 37, true), forceDestroy: config.forceDestroy, tags },
+    opts,
+  );
   const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
     `${name}-public-access-block`,
     {
@@ -112,10 +117,9 @@ export function createStorage(name: string, config: ResolvedArgs, parent: pulumi
 
 /** Lets only `distribution` read the bucket, once the public access block is in place. */
 export function createBucketPolicy(
-  name: string,
+  { name, parent }: ChildScope,
   storage: Storage,
   distribution: aws.cloudfront.Distribution,
-  parent: pulumi.Resource,
 ): aws.s3.BucketPolicy {
   return new aws.s3.BucketPolicy(
     `${name}-bucket-policy`,

@@ -37,10 +37,10 @@ describe("the Pulumi program (index.ts)", () => {
     expect(outputs).to.deep.equal({
       apiUrl: "https://abcdefghijklmnop.lambda-url.eu-west-1.on.aws/",
       cdnDomainName: "d111111abcdef8.cloudfront.net",
-      bucketName: "files-test-bucket-0a1b2c3",
+      bucketName: "files-test-bucket-5088291cd846d20b5e8f5a21f7",
       distributionId: "EDFDVBD6EXAMPLE",
       keyGroupId: "kg-files-test-key-group",
-      functionName: "files-test-signer",
+      functionName: "files-test-signer-0f2d7dad",
     });
     const resources = resourcesOf("files-test");
     expect(countByType(resources)["aws:lambda/permission:Permission"]).to.equal(2);

@@ -133,7 +133,7 @@ describe("SignedFileStore with no args", () => {
   });
 
   it("lets only this distribution read the bucket, over TLS only", () => {
-    const bucketArn = "arn:aws:s3:::files-bucket-0a1b2c3";
+    const bucketArn = "arn:aws:s3:::files-bucket-8474b17897358c162fedde8474";
     expect(policyOf(find("aws:s3/bucketPolicy:BucketPolicy"))).to.deep.equal({
       Version: "2012-10-17",
       Statement: [
@@ -171,7 +171,7 @@ describe("SignedFileStore with no args", () => {
     expect(distribution.origins).to.deep.equal([
       {
         originId: "bucket",
-        domainName: "files-bucket-0a1b2c3.s3.eu-west-1.amazonaws.com",
+        domainName: "files-bucket-8474b17897358c162fedde8474.s3.eu-west-1.amazonaws.com",
         originAccessControlId: "files-oac-id",
       },
     ]);
@@ -207,6 +207,7 @@ describe("SignedFileStore with no args", () => {
   it("keys the cache on the path and exactly the read URL's version and disposition parameters", () => {
     const policy = find("aws:cloudfront/cachePolicy:CachePolicy");
     expect(policy.inputs).to.deep.equal({
+      name: "files-cache-2136c570",
       comment: "files: one cached copy per object version",
       minTtl: 0,
       defaultTtl: 31536000,
@@ -226,6 +227,7 @@ describe("SignedFileStore with no args", () => {
 
   it("answers browsers from any origin without credentials, preflights included", () => {
     expect(find("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy").inputs).to.deep.equal({
+      name: "files-cors-2136c570",
       comment: "files: cross-origin downloads from any origin, without credentials",
       corsConfig: {
         accessControlAllowCredentials: false,
@@ -300,7 +302,7 @@ describe("SignedFileStore with no args", () => {
       expect(value).to.not.include("PRIVATE KEY");
       expect(value).to.not.include("SECRET-");
     }
-    expect(env.SIGNED_FILE_STORE_SIGNING_KEY_PARAMETER).to.equal("files-signing-key-9f8e");
+    expect(env.SIGNED_FILE_STORE_SIGNING_KEY_PARAMETER).to.equal("files-signing-key-2136c570");
     const kms = find("aws:kms/key:Key");
     expect(kms.inputs.enableKeyRotation).to.equal(true);
     const decrypters = policyOf(kms).Statement.filter((s) =>
@@ -308,7 +310,7 @@ describe("SignedFileStore with no args", () => {
     );
     expect(decrypters.map((s) => s.Principal)).to.deep.equal([
       { AWS: `arn:aws:iam::${ACCOUNT}:root` },
-      { AWS: `arn:aws:iam::${ACCOUNT}:role/files-function-role` },
+      { AWS: `arn:aws:iam::${ACCOUNT}:role/files-function-64c7cae3a4e6f9803c6f7a86db` },
     ]);
     expect(decrypters[1]?.Condition).to.deep.equal({
       StringEquals: { "kms:ViaService": `ssm.${REGION}.amazonaws.com` },
@@ -316,7 +318,7 @@ describe("SignedFileStore with no args", () => {
   });
 
   it("gives the function role exactly the permissions it needs", () => {
-    const logGroupArn = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/files-signer`;
+    const logGroupArn = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/files-signer-2136c570`;
     expect(policyOf(find("aws:iam/rolePolicy:RolePolicy"))).to.deep.equal({
       Version: "2012-10-17",
       Statement: [
@@ -335,25 +337,25 @@ describe("SignedFileStore with no args", () => {
             "s3:AbortMultipartUpload",
             "s3:ListMultipartUploadParts",
           ],
-          Resource: "arn:aws:s3:::files-bucket-0a1b2c3/*",
+          Resource: "arn:aws:s3:::files-bucket-8474b17897358c162fedde8474/*",
         },
         {
           Sid: "LookUpObjectVersions",
           Effect: "Allow",
           Action: ["s3:GetObject", "s3:GetObjectVersion"],
-          Resource: "arn:aws:s3:::files-bucket-0a1b2c3/*",
+          Resource: "arn:aws:s3:::files-bucket-8474b17897358c162fedde8474/*",
         },
         {
           Sid: "TellMissingKeysApart",
           Effect: "Allow",
           Action: "s3:ListBucket",
-          Resource: "arn:aws:s3:::files-bucket-0a1b2c3",
+          Resource: "arn:aws:s3:::files-bucket-8474b17897358c162fedde8474",
         },
         {
           Sid: "ReadSigningKey",
           Effect: "Allow",
           Action: "ssm:GetParameter",
-          Resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/files-signing-key-9f8e`,
+          Resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/files-signing-key-2136c570`,
         },
         {
           Sid: "DecryptSigningKeyThroughSsm",
@@ -393,18 +395,21 @@ describe("SignedFileStore with no args", () => {
       expect(await (asset as pulumi.asset.StringAsset).text).to.equal(bundle.files[file]);
     }
     expect(fn).to.include({
-      name: "files-signer",
+      name: "files-signer-2136c570",
       runtime: "nodejs24.x",
       handler: "index.handler",
       memorySize: 256,
       timeout: 60,
-      role: "arn:aws:iam::111122223333:role/files-function-role",
+      role: "arn:aws:iam::111122223333:role/files-function-64c7cae3a4e6f9803c6f7a86db",
       sourceCodeHash: bundle.sha256,
     });
     expect(fn.architectures).to.deep.equal(["arm64"]);
-    expect(fn.loggingConfig).to.deep.equal({ logFormat: "Text", logGroup: "/aws/lambda/files-signer" });
+    expect(fn.loggingConfig).to.deep.equal({
+      logFormat: "Text",
+      logGroup: "/aws/lambda/files-signer-2136c570",
+    });
     expect(find("aws:cloudwatch/logGroup:LogGroup").inputs).to.include({
-      name: "/aws/lambda/files-signer",
+      name: "/aws/lambda/files-signer-2136c570",
       retentionInDays: 30,
     });
   });
@@ -412,7 +417,7 @@ describe("SignedFileStore with no args", () => {
   it("configures the handler with the distribution, the active key and IAM auth", () => {
     const env = functionEnvironment(built.resources);
     expect(JSON.parse(env.SIGNED_FILE_STORE_CONFIG ?? "")).to.deep.equal({
-      s3: { bucket: "files-bucket-0a1b2c3", region: REGION },
+      s3: { bucket: "files-bucket-8474b17897358c162fedde8474", region: REGION },
       cdnBaseUrl: "https://d111111abcdef8.cloudfront.net",
       keyPairId: "K-files-public-key-primary",
       hashAlgorithm: "SHA256",
@@ -427,7 +432,7 @@ describe("SignedFileStore with no args", () => {
 
   it("puts the function URL behind AWS_IAM and grants no public invoke", () => {
     expect(find("aws:lambda/functionUrl:FunctionUrl").inputs).to.deep.equal({
-      functionName: "files-signer",
+      functionName: "files-signer-2136c570",
       authorizationType: "AWS_IAM",
     });
     expect(built.resources.filter((r) => r.type === "aws:lambda/permission:Permission")).to.have.length(0);
@@ -437,12 +442,12 @@ describe("SignedFileStore with no args", () => {
     expect(built.outputs).to.deep.equal({
       apiUrl: "https://abcdefghijklmnop.lambda-url.eu-west-1.on.aws/",
       cdnDomainName: "d111111abcdef8.cloudfront.net",
-      bucketName: "files-bucket-0a1b2c3",
+      bucketName: "files-bucket-8474b17897358c162fedde8474",
       distributionId: DISTRIBUTION_ID,
       keyGroupId: "kg-files-key-group",
-      functionName: "files-signer",
+      functionName: "files-signer-2136c570",
       publicKeyIds: { primary: "K-files-public-key-primary" },
-      signingKeyParameterName: "files-signing-key-9f8e",
+      signingKeyParameterName: "files-signing-key-2136c570",
       invokePolicy: JSON.stringify({
         Version: "2012-10-17",
         Statement: [
@@ -450,7 +455,7 @@ describe("SignedFileStore with no args", () => {
             Sid: "InvokeSignedFileStoreApi",
             Effect: "Allow",
             Action: ["lambda:InvokeFunctionUrl", "lambda:InvokeFunction"],
-            Resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:files-signer`,
+            Resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:files-signer-2136c570`,
           },
         ],
       }),
@@ -527,7 +532,7 @@ describe("SignedFileStore fully configured", () => {
   it("passes auth, prefixes, expiry and the custom domain to the handler", () => {
     const env = functionEnvironment(built.resources);
     expect(JSON.parse(env.SIGNED_FILE_STORE_CONFIG ?? "")).to.deep.equal({
-      s3: { bucket: "media-bucket-0a1b2c3", region: REGION },
+      s3: { bucket: "media-bucket-ecb72108c29834794d0527c0bd", region: REGION },
       cdnBaseUrl: "https://files.example.com",
       keyPairId: "K-media-public-key-new",
       hashAlgorithm: "SHA1",
@@ -621,13 +626,15 @@ describe("SignedFileStore fully configured", () => {
       .map((r) => r.inputs);
     expect(permissions).to.deep.equal([
       {
-        function: "media-signer",
+        statementId: "PublicInvokeFunctionUrl",
+        function: "media-signer-7372aa0c",
         action: "lambda:InvokeFunctionUrl",
         principal: "*",
         functionUrlAuthType: "NONE",
       },
       {
-        function: "media-signer",
+        statementId: "PublicInvokeFunctionThroughUrl",
+        function: "media-signer-7372aa0c",
         action: "lambda:InvokeFunction",
         principal: "*",
         invokedViaFunctionUrl: true,
@@ -655,6 +662,7 @@ describe("SignedFileStore fully configured", () => {
       status: "Suspended",
     });
     expect(find("aws:s3/bucket:Bucket").inputs).to.deep.equal({
+      bucketPrefix: "media-bucket-",
       forceDestroy: true,
       tags: { team: "media" },
     });

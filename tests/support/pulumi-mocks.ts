@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 
 export const ACCOUNT = "111122223333";
@@ -7,6 +8,10 @@ export const DISTRIBUTION_ID = "EDFDVBD6EXAMPLE";
 export interface RecordedResource {
   readonly type: string;
   readonly name: string;
+  /** The stack the resource was registered in. */
+  readonly stack: string;
+  /** The name AWS knows the resource by, for types whose names are unique in an account or worldwide. */
+  readonly physicalName?: string;
   // Resource inputs arrive as whatever JSON the program passed; each test narrows what it reads.
   readonly inputs: Record<string, unknown>;
 }
@@ -36,10 +41,53 @@ function unwrapSecrets(name: string, inputs: Record<string, unknown>): Record<st
   );
 }
 
-function stateFor(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+/**
+ * Where each type keeps its physical name, and the field for a provider-suffixed prefix. Types not
+ * listed have no name of their own in the account (distributions, KMS keys) or one scoped to a
+ * parent (inline role policies, permission statements).
+ */
+const NAME_FIELDS: Record<string, { readonly name: string; readonly prefix?: string }> = {
+  "aws:s3/bucket:Bucket": { name: "bucket", prefix: "bucketPrefix" },
+  "aws:iam/role:Role": { name: "name", prefix: "namePrefix" },
+  "aws:cloudwatch/logGroup:LogGroup": { name: "name", prefix: "namePrefix" },
+  "aws:cloudfront/publicKey:PublicKey": { name: "name", prefix: "namePrefix" },
+  "aws:lambda/function:Function": { name: "name" },
+  "aws:cloudfront/keyGroup:KeyGroup": { name: "name" },
+  "aws:cloudfront/originAccessControl:OriginAccessControl": { name: "name" },
+  "aws:cloudfront/cachePolicy:CachePolicy": { name: "name" },
+  "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": { name: "name" },
+  "aws:ssm/parameter:Parameter": { name: "name" },
+  "aws:cloudwatch/metricAlarm:MetricAlarm": { name: "name" },
+};
+
+/**
+ * The provider's unique suffix for a `namePrefix` (a timestamp and a counter, 26 characters); here a
+ * hash of the stack and the logical name, so that expectations are stable and stacks differ.
+ */
+export function providerSuffix(logicalName: string, stack = "test"): string {
+  return createHash("sha256").update(`${stack}/${logicalName}`).digest("hex").slice(0, 26);
+}
+
+/** The physical name as the provider would choose it; Pulumi's auto-name when none is given. */
+function physicalNameOf(type: string, name: string, inputs: Record<string, unknown>): string | undefined {
+  const fields = NAME_FIELDS[type];
+  if (!fields) return undefined;
+  const given = inputs[fields.name];
+  if (typeof given === "string") return given;
+  const prefix = fields.prefix ? inputs[fields.prefix] : undefined;
+  if (typeof prefix === "string") return `${prefix}${providerSuffix(name, pulumi.getStack())}`;
+  return `${name}-${providerSuffix(name, pulumi.getStack()).slice(0, 7)}`;
+}
+
+function stateFor(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+  physicalName: string | undefined,
+): Record<string, unknown> {
   switch (type) {
     case "aws:s3/bucket:Bucket": {
-      const bucket = `${name}-0a1b2c3`;
+      const bucket = String(physicalName);
       return {
         bucket,
         arn: `arn:aws:s3:::${bucket}`,
@@ -62,15 +110,15 @@ function stateFor(type: string, name: string, inputs: Record<string, unknown>): 
     case "aws:lambda/functionUrl:FunctionUrl":
       return { functionUrl: "https://abcdefghijklmnop.lambda-url.eu-west-1.on.aws/" };
     case "aws:ssm/parameter:Parameter":
-      return { name: `${name}-9f8e`, arn: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/${name}-9f8e` };
+      return { name: physicalName, arn: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/${physicalName}` };
     case "aws:kms/key:Key":
       return { arn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/${name}` };
     case "aws:cloudwatch/logGroup:LogGroup":
       return { arn: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${String(inputs.name)}` };
     case "aws:iam/role:Role":
-      return { arn: `arn:aws:iam::${ACCOUNT}:role/${name}` };
+      return { name: physicalName, arn: `arn:aws:iam::${ACCOUNT}:role/${physicalName}` };
     default:
-      return {};
+      return physicalName === undefined ? {} : { [NAME_FIELDS[type]?.name ?? "name"]: physicalName };
   }
 }
 
@@ -87,33 +135,44 @@ function idFor(type: string, name: string): string {
   }
 }
 
-pulumi.runtime.setMocks(
-  {
-    newResource(args) {
-      const inputs = unwrapSecrets(args.name, args.inputs);
-      recorded.push({ type: args.type, name: args.name, inputs });
-      return {
-        id: idFor(args.type, args.name),
-        state: { ...args.inputs, ...stateFor(args.type, args.name, inputs) },
-      };
-    },
-    call(args) {
-      switch (args.token) {
-        case "aws:index/getCallerIdentity:getCallerIdentity":
-          return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/deployer`, userId: "AIDAEXAMPLE" };
-        case "aws:index/getRegion:getRegion":
-          return { region: REGION, name: REGION };
-        case "aws:index/getPartition:getPartition":
-          return { partition: "aws", dnsSuffix: "amazonaws.com" };
-        default:
-          throw new Error(`unmocked call ${args.token} ${JSON.stringify(args.inputs)}`);
-      }
-    },
+const mocks: pulumi.runtime.Mocks = {
+  newResource(args) {
+    const inputs = unwrapSecrets(args.name, args.inputs);
+    const physicalName = physicalNameOf(args.type, args.name, inputs);
+    recorded.push({
+      type: args.type,
+      name: args.name,
+      stack: pulumi.getStack(),
+      ...(physicalName === undefined ? {} : { physicalName }),
+      inputs,
+    });
+    return {
+      id: idFor(args.type, args.name),
+      state: { ...args.inputs, ...stateFor(args.type, args.name, inputs, physicalName) },
+    };
   },
-  "signed-file-store",
-  "test",
-  false,
-);
+  call(args) {
+    switch (args.token) {
+      case "aws:index/getCallerIdentity:getCallerIdentity":
+        return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/deployer`, userId: "AIDAEXAMPLE" };
+      case "aws:index/getRegion:getRegion":
+        return { region: REGION, name: REGION };
+      case "aws:index/getPartition:getPartition":
+        return { partition: "aws", dnsSuffix: "amazonaws.com" };
+      default:
+        throw new Error(`unmocked call ${args.token} ${JSON.stringify(args.inputs)}`);
+    }
+  },
+};
+
+export const PROJECT = "signed-file-store";
+
+/** Registers whatever follows in `stack` (as a second `pulumi up` of the same program would). */
+export function useStack(stack: string): void {
+  pulumi.runtime.setMocks(mocks, PROJECT, stack, false, "organization");
+}
+
+useStack("test");
 
 export function outputValue<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply((v) => resolve(v)));
@@ -131,8 +190,8 @@ export async function settled(): Promise<void> {
 }
 
 /** The resources one component instance registered, by its name prefix. */
-export function resourcesOf(prefix: string): RecordedResource[] {
-  return recorded.filter((r) => r.name === prefix || r.name.startsWith(`${prefix}-`));
+export function resourcesOf(prefix: string, stack = "test"): RecordedResource[] {
+  return recorded.filter((r) => r.stack === stack && (r.name === prefix || r.name.startsWith(`${prefix}-`)));
 }
 
 export function countByType(resources: readonly RecordedResource[]): Record<string, number> {
