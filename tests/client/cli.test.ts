@@ -108,7 +108,9 @@ describe("sfs CLI against the local stack", function () {
     expect((await sfs(["put", small, "once/small.bin", ...common()])).code).to.equal(0);
     const again = await sfs(["put", small, "once/small.bin", ...common(), "--if-absent"]);
     expect(again.code).to.equal(1);
-    expect(again.stderr).to.equal("sfs: PreconditionFailed from storage\n");
+    const cause =
+      "sfs: likely cause: the key already holds an object and --if-absent was given: pick another key, or drop --if-absent to replace it\n";
+    expect(again.stderr).to.equal(`sfs: PreconditionFailed from storage\n${cause}`);
 
     const large = join(dir, "large.bin");
     await makeFile(large, 20 * MiB);
@@ -116,11 +118,11 @@ describe("sfs CLI against the local stack", function () {
     const twice = await sfs(["put", large, "once/large.bin", ...common(), "--if-absent"]);
     expect(twice.code).to.equal(1);
     expect(twice.stderr).to.equal(
-      "sfs: 412 PreconditionFailed: the object already exists and If-None-Match: * was given\n",
+      `sfs: 412 PreconditionFailed: the object already exists and If-None-Match: * was given\n${cause}`,
     );
   });
 
-  it("rm deletes, and get of a missing key fails with the CDN's answer", async () => {
+  it("rm deletes, and get of a missing key fails with the API's 404, leaving no file", async () => {
     const file = join(dir, "gone.bin");
     await makeFile(file, 10);
     await sfs(["put", file, "tmp/gone.bin", ...common()]);
@@ -130,7 +132,10 @@ describe("sfs CLI against the local stack", function () {
     });
     const missing = await sfs(["get", "tmp/gone.bin", join(dir, "gone.back"), ...common()]);
     expect(missing.code).to.equal(1);
-    expect(missing.stderr).to.equal("sfs: NoSuchKey from the CDN\n");
+    expect(missing.stderr).to.equal(
+      "sfs: 404 NoSuchKey: no object at tmp/gone.bin\n" +
+        "sfs: likely cause: nothing is stored under this key: check its spelling (keys are case-sensitive) or whether it was deleted\n",
+    );
     expect(existsSync(join(dir, "gone.back"))).to.equal(false);
     expect(existsSync(join(dir, "gone.back.partial"))).to.equal(false);
   });
@@ -216,12 +221,15 @@ describe("sfs CLI authentication", function () {
       expect(JSON.parse(got.stdout).sha256).to.equal(await fileSha256(file));
       const unsigned = await sfs(["get", "iam/file.bin", join(dir, "x"), ...base]);
       expect(unsigned.code).to.equal(1);
-      expect(unsigned.stderr).to.equal("sfs: 403 HttpError: Forbidden\n");
+      const refused =
+        "sfs: 403 HttpError: Forbidden\n" +
+        "sfs: likely cause: the function URL refused the request before the function ran: with auth iam, sign with --iam and credentials allowed lambda:InvokeFunctionUrl and lambda:InvokeFunction\n";
+      expect(unsigned.stderr).to.equal(refused);
       const wrongSecret = await sfs(["rm", "iam/file.bin", ...base, "--iam"], {
         ...env,
         AWS_SECRET_ACCESS_KEY: "wrong",
       });
-      expect(wrongSecret.stderr).to.equal("sfs: 403 HttpError: Forbidden\n");
+      expect(wrongSecret.stderr).to.equal(refused);
     } finally {
       await stack.stop();
     }
@@ -252,7 +260,10 @@ describe("sfs CLI authentication", function () {
       expect(JSON.parse(got.stdout).sha256).to.equal(await fileSha256(file));
       const other = await sfs(["put", file, "bob/file.bin", ...base, "--token", token]);
       expect(other.code).to.equal(1);
-      expect(other.stderr).to.equal('sfs: 403 Forbidden: this token may not write "bob/file.bin"\n');
+      expect(other.stderr).to.equal(
+        'sfs: 403 Forbidden: this token may not write "bob/file.bin"\n' +
+          "sfs: likely cause: the token's rules do not let it do this to this key: check the key's prefix, or use a token that may\n",
+      );
     } finally {
       await stack.stop();
       await jwks.close();
