@@ -2,9 +2,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { redactQuery } from "../functions/query-redaction";
 
-/** Listens on 127.0.0.1 (port 0 picks a free one) and resolves with the server's base URL. */
+/**
+ * Listens on 127.0.0.1 (port 0 picks a free one) and resolves with the server's base URL; rejects
+ * with the listen error (EADDRINUSE names its `port`) instead of leaving it to crash the process.
+ */
 export async function listen(server: Server, port = 0, host = "127.0.0.1"): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 

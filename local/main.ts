@@ -2,7 +2,8 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { envOptionReader } from "../client/env-options";
 import { parseAuthSettings, parseUploadLimits } from "../functions/config";
-import { startLocalStack } from "./stack";
+import { type LocalStack, startLocalStack } from "./stack";
+import { listenProblem, startBanner } from "./start-banner";
 
 const HELP = `signed-file-store local stack: function URL, CDN edge and S3 storage on 127.0.0.1
 
@@ -123,46 +124,50 @@ async function main(): Promise<void> {
     fail((error as Error).message);
   }
 
-  const stack = await startLocalStack({
-    dataDir,
-    apiPort: int("port", 3000),
-    edgePort: int("edge-port", 0),
-    storagePort: int("storage-port", 0),
-    examplePort: int("example-port", 3001),
-    uploads,
-    expirySeconds,
-    auth,
-    publicReadPrefixes: list("public-read") ?? [],
-    corsOrigins: list("cors-origins") ?? [],
-    ...(s3 ? { s3 } : {}),
-  });
-  const api = stack.apiUrl;
-  process.stderr.write(`
-signed-file-store local stack (auth: ${auth.mode})
-  API (function URL)  ${api}
-  CDN edge            ${stack.edgeUrl}
-  storage             ${stack.storageUrl}${s3 ? "" : `   (data in ${dataDir})`}
-  example page        ${stack.exampleUrl}?api=${encodeURIComponent(api)}
-${
-  stack.iamCaller
-    ? `
-  auth iam: sign requests (service lambda, region us-east-1) with
-    AWS_ACCESS_KEY_ID=${stack.iamCaller.accessKeyId} AWS_SECRET_ACCESS_KEY=${stack.iamCaller.secretAccessKey}
-  e.g. curl --aws-sigv4 aws:amz:us-east-1:lambda --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -H 'Accept: application/json' ${api}/photos/cat.png
-`
-    : ""
-}
-  upload     curl -L -T cat.png ${api}/photos/cat.png
-  download   curl -L -o back.png ${api}/photos/cat.png
-  delete     curl -L -X DELETE ${api}/photos/cat.png
-  large file (two steps; the function URL refuses bodies over 6 MB):
-             curl -sS -X PUT -H 'Accept: application/json' ${api}/videos/big.bin | node -pe 'JSON.parse(require("fs").readFileSync(0)).url' | xargs -I{} curl --fail -T big.bin '{}'
-  any size, with progress, parallel parts and resume (the sfs CLI):
-             npm run sfs -- put big.bin videos/big.bin --api-url ${api}
-             npm run sfs -- get videos/big.bin back.bin --api-url ${api}
-
-Ctrl-C stops; uploads in flight finish first.
-`);
+  // The AWS SDK warns on every start under Node.js 20 that its 2027 releases need Node.js 22. The
+  // deployed function runs on nodejs22.x or newer, so for the local stack the warning is noise; the
+  // SDK's own switch silences that one warning and no other.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  const ports = {
+    port: int("port", 3000) ?? 3000,
+    "edge-port": int("edge-port", 0) ?? 0,
+    "storage-port": int("storage-port", 0) ?? 0,
+    "example-port": int("example-port", 3001) ?? 3001,
+  };
+  let stack: LocalStack;
+  try {
+    stack = await startLocalStack({
+      dataDir,
+      apiPort: ports.port,
+      edgePort: ports["edge-port"],
+      storagePort: ports["storage-port"],
+      examplePort: ports["example-port"],
+      uploads,
+      expirySeconds,
+      auth,
+      publicReadPrefixes: list("public-read") ?? [],
+      corsOrigins: list("cors-origins") ?? [],
+      ...(s3 ? { s3 } : {}),
+    });
+  } catch (error) {
+    const problem = listenProblem(error, ports);
+    if (problem === undefined) throw error;
+    process.stderr.write(`${problem}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(
+    startBanner({
+      auth,
+      apiUrl: stack.apiUrl,
+      edgeUrl: stack.edgeUrl,
+      storageUrl: stack.storageUrl,
+      ...(s3 ? {} : { dataDir }),
+      exampleUrl: stack.exampleUrl,
+      ...(stack.iamCaller ? { iamCaller: stack.iamCaller } : {}),
+      // The local function URL's region (its default): what SigV4 callers must scope to.
+      region: "us-east-1",
+    }),
+  );
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
