@@ -212,8 +212,7 @@ export class ObjectStore {
         await this.discard(staged);
         return { refused };
       }
-      const dir = this.keyDir(key);
-      await fs.mkdir(dir, { recursive: true });
+      const dir = await this.ensureKeyDir(key);
       try {
         await syncDir(staged.dir);
         await fs.rename(staged.dir, path.join(dir, versionId));
@@ -260,7 +259,7 @@ export class ObjectStore {
         deleteMarker: true,
         lastModified: this.clock().toISOString(),
       };
-      await fs.mkdir(this.keyDir(key), { recursive: true });
+      await this.ensureKeyDir(key);
       await this.writeIndex(key, [marker, ...(this.indexes.get(key)?.versions ?? [])]);
       return marker;
     });
@@ -285,6 +284,15 @@ export class ObjectStore {
       if (!removed.deleteMarker) await fs.rm(path.join(dir, versionId), { recursive: true, force: true });
       return removed;
     });
+  }
+
+  /** The key's directory, created (and its entry made durable) for the key's first version. */
+  private async ensureKeyDir(key: string): Promise<string> {
+    const dir = this.keyDir(key);
+    if (this.indexes.has(key)) return dir;
+    await fs.mkdir(dir, { recursive: true });
+    await syncDir(this.root);
+    return dir;
   }
 
   private async writeIndex(key: string, versions: readonly VersionEntry[]): Promise<void> {

@@ -42,9 +42,9 @@ describe("local storage: atomic versions under races and faults", function () {
     };
   }
 
-  it("8 writers racing on one key, 25 rounds: every read is one writer's body whole, its MD5 the ETag, its version the one that PUT answered", async () => {
+  it("8 writers racing on one key, 50 rounds: every read is one writer's body whole, its MD5 the ETag, its version the one that PUT answered", async () => {
     const key = "race/one.bin";
-    const rounds = 25;
+    const rounds = 50;
     let mismatches = 0;
     for (let round = 0; round < rounds; round += 1) {
       // Sizes differ widely so that mixing one upload's metadata with another's bytes shows.
