@@ -165,6 +165,11 @@ export function createSigningFunction(
   if (config.auth.mode !== "iam") {
     // Function URLs created since October 2025 need both permissions (Lambda Developer Guide,
     // "Control access to Lambda function URLs"); the second is limited to calls through the URL.
+    // Lambda adds such statements by itself only when a NONE URL is created in the console;
+    // CreateFunctionUrlConfig, which the provider calls, adds none, so the component owns both. They
+    // are added once the URL exists (`dependsOn`), so that a public statement never stands on a
+    // function whose URL is still being configured, and `pulumi destroy` removes them first.
+    const afterUrl = { parent, dependsOn: [functionUrl] };
     new aws.lambda.Permission(
       `${name}-url-public-invoke-url`,
       {
@@ -175,7 +180,7 @@ export function createSigningFunction(
         principal: "*",
         functionUrlAuthType: "NONE",
       },
-      opts,
+      afterUrl,
     );
     new aws.lambda.Permission(
       `${name}-url-public-invoke`,
@@ -186,7 +191,7 @@ export function createSigningFunction(
         principal: "*",
         invokedViaFunctionUrl: true,
       },
-      opts,
+      afterUrl,
     );
   }
   return { role, function: fn, functionUrl, signingKeyParameter };

@@ -176,13 +176,27 @@ export function signingKeyKmsPolicy(
 /**
  * For auth mode `iam`: attach this to the roles or users that call the API. Function URLs created
  * since October 2025 need both actions (Lambda Developer Guide, "Control access to Lambda function
- * URLs").
+ * URLs"). `lambda:InvokeFunction` is granted only through the URL, with the Boolean condition key
+ * `lambda:InvokedViaFunctionUrl` (same page, the cross-account example; Service Authorization
+ * Reference, "Actions, resources, and condition keys for AWS Lambda", InvokeFunction): a holder who
+ * called Invoke directly could hand the function an event of their own making, whose
+ * `requestContext.authorizer.iam` the handler would trust. Through the URL, Lambda writes that part
+ * of the event itself from the SigV4 signature it checked.
  */
 export function invokeFunctionUrlPolicy(functionArn: string): PolicyDocument {
-  return doc({
-    Sid: "InvokeSignedFileStoreApi",
-    Effect: "Allow",
-    Action: ["lambda:InvokeFunctionUrl", "lambda:InvokeFunction"],
-    Resource: functionArn,
-  });
+  return doc(
+    {
+      Sid: "InvokeSignedFileStoreApiUrl",
+      Effect: "Allow",
+      Action: "lambda:InvokeFunctionUrl",
+      Resource: functionArn,
+    },
+    {
+      Sid: "InvokeSignedFileStoreApiOnlyThroughUrl",
+      Effect: "Allow",
+      Action: "lambda:InvokeFunction",
+      Resource: functionArn,
+      Condition: { Bool: { "lambda:InvokedViaFunctionUrl": "true" } },
+    },
+  );
 }

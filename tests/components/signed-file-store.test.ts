@@ -1,4 +1,4 @@
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { SignedFileStore, type SignedFileStoreArgs } from "../../components";
 import { bundleHandler } from "../../components/bundle";
@@ -21,8 +21,19 @@ type Json = Record<string, unknown>;
 const policyOf = (r: RecordedResource, field = "policy") =>
   JSON.parse(String(r.inputs[field])) as PolicyDocument;
 
+/** The logical names each child was told to wait for (`dependsOn`), by the child's logical name. */
+const dependencies = new Map<string, string[]>();
+const recordDependencies: pulumi.ResourceTransformation = ({ name, opts }) => {
+  const dependsOn = opts.dependsOn === undefined ? [] : [opts.dependsOn].flat();
+  dependencies.set(
+    name,
+    (dependsOn as pulumi.Resource[]).map((r) => pulumi.resourceName(r)),
+  );
+  return undefined;
+};
+
 async function build(name: string, args?: SignedFileStoreArgs) {
-  const store = new SignedFileStore(name, args);
+  const store = new SignedFileStore(name, args, { transformations: [recordDependencies] });
   const outputs = {
     apiUrl: await outputValue(store.apiUrl),
     cdnDomainName: await outputValue(store.cdnDomainName),
@@ -452,10 +463,17 @@ describe("SignedFileStore with no args", () => {
         Version: "2012-10-17",
         Statement: [
           {
-            Sid: "InvokeSignedFileStoreApi",
+            Sid: "InvokeSignedFileStoreApiUrl",
             Effect: "Allow",
-            Action: ["lambda:InvokeFunctionUrl", "lambda:InvokeFunction"],
+            Action: "lambda:InvokeFunctionUrl",
             Resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:files-signer-2136c570`,
+          },
+          {
+            Sid: "InvokeSignedFileStoreApiOnlyThroughUrl",
+            Effect: "Allow",
+            Action: "lambda:InvokeFunction",
+            Resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:files-signer-2136c570`,
+            Condition: { Bool: { "lambda:InvokedViaFunctionUrl": "true" } },
           },
         ],
       }),
@@ -639,6 +657,14 @@ describe("SignedFileStore fully configured", () => {
         principal: "*",
         invokedViaFunctionUrl: true,
       },
+    ]);
+  });
+
+  it("adds the public-invoke permissions only once the function URL exists", () => {
+    const permissions = built.resources.filter((r) => r.type === "aws:lambda/permission:Permission");
+    expect(permissions.map((r) => [r.name, dependencies.get(r.name)])).to.deep.equal([
+      ["media-url-public-invoke-url", ["media-url"]],
+      ["media-url-public-invoke", ["media-url"]],
     ]);
   });
 
