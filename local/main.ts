@@ -14,6 +14,7 @@ const HELP = `signed-file-store local stack: function URL, CDN edge and S3 stora
   --storage-port N         embedded storage port, default any free port
   --example-port N         browser example page port, default 3001
   --data-dir DIR           where objects and local keys live, default .data
+  --edge-cache-bytes N     the CDN edge's cache bound in bytes, default 268435456 (256 MiB)
   --expiry-seconds N       signed URL lifetime, default 300
   --auth MODE              public (default), jwt, or iam (SigV4; the caller's keys are printed)
   --jwt-issuer URL --jwt-audience AUD --jwt-jwks-url URL
@@ -37,6 +38,7 @@ const OPTIONS = {
   "allowed-content-types": { type: "string" },
   "part-size": { type: "string" },
   "data-dir": { type: "string" },
+  "edge-cache-bytes": { type: "string" },
   "expiry-seconds": { type: "string" },
   auth: { type: "string" },
   "jwt-issuer": { type: "string" },
@@ -142,6 +144,7 @@ async function main(): Promise<void> {
       edgePort: ports["edge-port"],
       storagePort: ports["storage-port"],
       examplePort: ports["example-port"],
+      ...(opt("edge-cache-bytes") === undefined ? {} : { edgeCacheBytes: int("edge-cache-bytes") }),
       uploads,
       expirySeconds,
       auth,
