@@ -1,60 +1,30 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { Readable } from "node:stream";
 import type { WriteFault } from "./durable-write";
 import { KeyedLock } from "./keyed-lock";
 import { migrateLegacyObjects } from "./legacy-objects";
+import {
+  compareKeys,
+  type DeleteMarker,
+  type ObjectAttributes,
+  type ObjectVersion,
+  type StoredFile,
+  type VersionEntry,
+} from "./object-versions";
+import { OpenedVersion } from "./version-reader";
 
-/**
- * The object store behind the local S3 surface: one versioned bucket on disk.
- *
- * Each key has a directory holding its immutable version directories (the bytes: one `data` file,
- * or a completed multipart upload's part files in order) and `index.json`, the key's versions
- * newest first with every version's metadata. A write stages its version directory under `tmp/`,
- * renames it into the key's directory (invisible: nothing names it yet), then replaces the index
- * by writing a new file and renaming it over the old one. That rename is the one step in which the
- * new bytes and their metadata become current together; updates of one key's index are serialized
- * in this process, so with racing writers the last to install wins, whole. A crash leaves at most
- * an unreferenced version directory or index temp file, removed at the next start.
- */
-export interface ObjectAttributes {
-  readonly contentType: string;
-  readonly cacheControl?: string;
-  readonly contentDisposition?: string;
-  readonly contentEncoding?: string;
-  readonly contentLanguage?: string;
-  readonly expires?: string;
-  /** `x-amz-meta-*` headers, by lower-case name without the prefix. */
-  readonly metadata: Readonly<Record<string, string>>;
-}
-
-export interface StoredFile {
-  /** A file name inside the version's directory. */
-  readonly file: string;
-  readonly size: number;
-}
-
-export interface ObjectVersion extends ObjectAttributes {
-  readonly key: string;
-  readonly versionId: string;
-  readonly deleteMarker: false;
-  readonly size: number;
-  readonly etag: string;
-  /** ISO 8601 with milliseconds, as S3 lists it. */
-  readonly lastModified: string;
-  /** The bytes in order: one file for a single upload, one per part for a completed multipart upload. */
-  readonly files: readonly StoredFile[];
-}
-
-export interface DeleteMarker {
-  readonly key: string;
-  readonly versionId: string;
-  readonly deleteMarker: true;
-  readonly lastModified: string;
-}
-
-export type VersionEntry = ObjectVersion | DeleteMarker;
+export {
+  compareKeys,
+  type DeleteMarker,
+  isVersionId,
+  NULL_VERSION_ID,
+  type ObjectAttributes,
+  type ObjectVersion,
+  type StoredFile,
+  type VersionEntry,
+} from "./object-versions";
+export { OpenedVersion } from "./version-reader";
 
 interface KeyIndex {
   readonly key: string;
@@ -87,25 +57,8 @@ export interface ObjectStoreOptions {
   readonly fault?: WriteFault;
 }
 
-/**
- * S3 version IDs are opaque URL-safe strings of up to 1,024 characters; ours are 32 characters of
- * base64url. "null" is the ID S3 gives objects written before versioning was enabled (ours: data
- * from the unversioned layout).
- */
-export const NULL_VERSION_ID = "null";
-const VERSION_ID = /^[A-Za-z0-9_-]{32}$/;
-
-export function isVersionId(text: string): boolean {
-  return text === NULL_VERSION_ID || VERSION_ID.test(text);
-}
-
 function newVersionId(): string {
   return randomBytes(24).toString("base64url");
-}
-
-/** S3 orders keys by their UTF-8 bytes, which is code point order, not UTF-16 unit order. */
-export function compareKeys(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 }
 
 async function syncDir(dir: string): Promise<void> {
@@ -121,6 +74,18 @@ function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException).code === "ENOENT";
 }
 
+/**
+ * The object store behind the local S3 surface: one versioned bucket on disk.
+ *
+ * Each key has a directory holding its immutable version directories (the bytes: one `data` file,
+ * or a completed multipart upload's part files in order) and `index.json`, the key's versions
+ * newest first with every version's metadata. A write stages its version directory under `tmp/`,
+ * renames it into the key's directory (invisible: nothing names it yet), then replaces the index
+ * by writing a new file and renaming it over the old one. That rename is the one step in which the
+ * new bytes and their metadata become current together; updates of one key's index are serialized
+ * in this process, so with racing writers the last to install wins, whole. A crash leaves at most
+ * an unreferenced version directory or index temp file, removed at the next start.
+ */
 export class ObjectStore {
   private readonly indexes = new Map<string, KeyIndex>();
   /** Every key with at least one version (delete markers included), in S3's order. */
@@ -384,50 +349,5 @@ export class ObjectStore {
       throw error;
     }
     return new OpenedVersion(version, handles);
-  }
-}
-
-const READ_BYTES = 1024 * 1024;
-
-/** A version's files held open; `stream` reads a byte range across them and closes them after. */
-export class OpenedVersion {
-  constructor(
-    readonly version: ObjectVersion,
-    private readonly handles: readonly fs.FileHandle[],
-  ) {}
-
-  async close(): Promise<void> {
-    await Promise.all(this.handles.map((h) => h.close().catch(() => undefined)));
-  }
-
-  /** Bytes `start` to `end` inclusive, part after part; the handles close when it ends or is destroyed. */
-  stream(start: number, end: number): Readable {
-    const { files } = this.version;
-    const handles = this.handles;
-    const close = () => this.close();
-    async function* chunks(): AsyncGenerator<Buffer> {
-      try {
-        let offset = 0;
-        for (const [i, file] of files.entries()) {
-          const fileStart = offset;
-          offset += file.size;
-          const handle = handles[i];
-          if (!handle || offset <= start || fileStart > end) continue;
-          let position = Math.max(start, fileStart) - fileStart;
-          const last = Math.min(end, offset - 1) - fileStart;
-          while (position <= last) {
-            const want = Math.min(READ_BYTES, last - position + 1);
-            const buffer = Buffer.allocUnsafe(want);
-            const { bytesRead } = await handle.read(buffer, 0, want, position);
-            if (bytesRead === 0) throw new Error(`version file ended early: ${file.file}`);
-            position += bytesRead;
-            yield bytesRead === want ? buffer : buffer.subarray(0, bytesRead);
-          }
-        }
-      } finally {
-        await close();
-      }
-    }
-    return Readable.from(chunks(), { objectMode: false });
   }
 }
