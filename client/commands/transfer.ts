@@ -1,3 +1,4 @@
+import { stat } from "node:fs/promises";
 import * as path from "node:path";
 import {
   byteCount,
@@ -27,7 +28,15 @@ export const put: Command = async ({ client, args, opt, flag, bar, result, notic
   );
   const partSize = partSizeArg(opt("part-size"));
   const stateDir = opt("state-dir");
-  const uploaded = await client.put(pathArg(file), key, {
+  const source = pathArg(file);
+  const found = await stat(source).catch((error: NodeJS.ErrnoException) => error);
+  if (found instanceof Error || !found.isFile()) {
+    // Node's own message names only the absolute path; say which argument it came from.
+    const why =
+      found instanceof Error ? (found.code === "ENOENT" ? "no such file" : found.message) : "not a file";
+    throw new Error(`cannot upload ${JSON.stringify(file)}: ${why} (in ${startDirectory()})`);
+  }
+  const uploaded = await client.put(source, key, {
     contentType: opt("content-type") ?? contentTypeFor(file),
     contentDisposition: contentDisposition(opt("filename") ?? path.basename(file), flag("inline")),
     createOnly: flag("if-absent"),

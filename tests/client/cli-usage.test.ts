@@ -173,6 +173,13 @@ describe("sfs command line: keys, options and paths", function () {
     expect(stored.get("/docs/other.txt")?.toString()).to.equal("other");
   });
 
+  it("put of a file that is not there names the argument and the directory it was looked for in", async () => {
+    const result = await sfs(["put", "absent.txt", "k", "--api-url", api.url], {}, { cwd: dir });
+    expect(result.code).to.equal(1);
+    expect(result.stderr).to.equal(`sfs: cannot upload "absent.txt": no such file (in ${dir})\n`);
+    expect(api.requests).to.deep.equal([]);
+  });
+
   it("through `npm run -s sfs` from another directory: relative paths and one JSON document on stdout", async () => {
     const work = join(dir, "npm-work");
     mkdirSync(work, { recursive: true });
