@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
-import { rawPathOf } from "../../client/http";
+import { rawPathOf, send } from "../../client/http";
 import { SignedFileStoreClient } from "../../client/index";
 import { sfs } from "../support/sfs-cli";
 import { closedPort, type FakeServer, fakeServer, sendJson } from "./fake-server";
@@ -92,6 +92,11 @@ describe("sfs command line: keys, options and paths", function () {
         ),
     );
     expect(api.requests).to.have.length(2);
+    // The transport sends the path it is given, dot segments and all; only the key check stands
+    // between a key and a path that names another object.
+    const raw = await send({ method: "GET", url: `${api.url}/a/../%2e%2e/./b?x=1` });
+    raw.body.resume();
+    expect(api.requests.at(-1)?.target).to.equal("/a/../%2e%2e/./b?x=1");
     expect(rawPathOf("http://h:1/a/../%2e%2e/b?x=1#frag")).to.equal("/a/../%2e%2e/b?x=1");
     expect(rawPathOf("https://h")).to.equal("/");
   });
