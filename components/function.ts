@@ -30,7 +30,7 @@ export function createSigningFunction(
   const tags = config.tags;
   const identity = aws.getCallerIdentityOutput({}, opts);
   const region = aws.getRegionOutput({}, opts).region;
-  const partition = aws.getPartitionOutput({}, opts).partition;
+  const partition = aws.getPartitionOutput({}, opts);
   const { bucket, activeKey } = inputs;
   const functionName = names.derived("signer", 64);
 
@@ -51,9 +51,9 @@ export function createSigningFunction(
       enableKeyRotation: true,
       deletionWindowInDays: 30,
       policy: pulumi
-        .all([partition, identity.accountId, role.arn, region])
-        .apply(([p, account, roleArn, r]) =>
-          JSON.stringify(signingKeyKmsPolicy(`arn:${p}:iam::${account}:root`, roleArn, r)),
+        .all([partition.partition, partition.dnsSuffix, identity.accountId, role.arn, region])
+        .apply(([p, dnsSuffix, account, roleArn, r]) =>
+          JSON.stringify(signingKeyKmsPolicy(`arn:${p}:iam::${account}:root`, roleArn, r, dnsSuffix)),
         ),
       tags,
     },
@@ -88,10 +88,17 @@ export function createSigningFunction(
       name: names.derived("function", 128),
       role: role.id,
       policy: pulumi
-        .all([bucket.arn, logGroup.arn, signingKeyParameter.arn, kmsKey.arn, region])
-        .apply(([bucketArn, logGroupArn, signingKeyParameterArn, kmsKeyArn, r]) =>
+        .all([bucket.arn, logGroup.arn, signingKeyParameter.arn, kmsKey.arn, region, partition.dnsSuffix])
+        .apply(([bucketArn, logGroupArn, signingKeyParameterArn, kmsKeyArn, r, dnsSuffix]) =>
           JSON.stringify(
-            functionRolePolicy({ bucketArn, logGroupArn, signingKeyParameterArn, kmsKeyArn, region: r }),
+            functionRolePolicy({
+              bucketArn,
+              logGroupArn,
+              signingKeyParameterArn,
+              kmsKeyArn,
+              region: r,
+              dnsSuffix,
+            }),
           ),
         ),
     },
@@ -99,10 +106,11 @@ export function createSigningFunction(
   );
 
   const handlerConfig = pulumi
-    .all([bucket.bucket, region, inputs.cdnDomainName, activeKey.publicKey.id])
+    .all([bucket.bucket, region, partition.dnsSuffix, inputs.cdnDomainName, activeKey.publicKey.id])
     .apply(
-      ([bucketName, r, domain, keyPairId]): HandlerConfig => ({
-        s3: { bucket: bucketName, region: r },
+      ([bucketName, r, dnsSuffix, domain, keyPairId]): HandlerConfig => ({
+        // The presigner's S3 endpoint is s3.REGION.DNS_SUFFIX, with the partition's suffix.
+        s3: { bucket: bucketName, region: r, dnsSuffix },
         cdnBaseUrl: `https://${domain}`,
         keyPairId,
         hashAlgorithm: config.hashAlgorithm,

@@ -64,7 +64,17 @@ export interface FunctionPolicyInputs {
   readonly signingKeyParameterArn: string;
   readonly kmsKeyArn: string;
   readonly region: string;
+  /** The partition's DNS suffix, for service endpoint names (`amazonaws.com.cn` in China). */
+  readonly dnsSuffix: string;
 }
+
+/**
+ * `kms:ViaService` names the calling service's endpoint, `ssm.REGION.DNS_SUFFIX` (AWS KMS Developer
+ * Guide, "kms:ViaService"; the suffix differs in the China regions).
+ */
+const viaSsm = (region: string, dnsSuffix: string) => ({
+  StringEquals: { "kms:ViaService": `ssm.${region}.${dnsSuffix}` },
+});
 
 /**
  * What the function needs and nothing more. A presigned URL carries the signer's permissions, so
@@ -115,7 +125,7 @@ export function functionRolePolicy(p: FunctionPolicyInputs): PolicyDocument {
       Effect: "Allow",
       Action: "kms:Decrypt",
       Resource: p.kmsKeyArn,
-      Condition: { StringEquals: { "kms:ViaService": `ssm.${p.region}.amazonaws.com` } },
+      Condition: viaSsm(p.region, p.dnsSuffix),
     },
   );
 }
@@ -132,6 +142,7 @@ export function signingKeyKmsPolicy(
   accountRootArn: string,
   functionRoleArn: string,
   region: string,
+  dnsSuffix: string,
 ): PolicyDocument {
   return doc(
     {
@@ -168,7 +179,7 @@ export function signingKeyKmsPolicy(
       Principal: { AWS: functionRoleArn },
       Action: "kms:Decrypt",
       Resource: "*",
-      Condition: { StringEquals: { "kms:ViaService": `ssm.${region}.amazonaws.com` } },
+      Condition: viaSsm(region, dnsSuffix),
     },
   );
 }

@@ -19,6 +19,12 @@ export interface S3Target {
    * answers with a redirect for buckets outside us-east-1, which breaks a presigned PUT.
    */
   readonly endpoint?: string;
+  /**
+   * The partition's DNS suffix: `amazonaws.com`, `amazonaws.com.cn` in the China regions. S3's
+   * regional endpoints are `s3.REGION.DNS_SUFFIX` (AWS General Reference, "Amazon S3 endpoints").
+   * Default `amazonaws.com`.
+   */
+  readonly dnsSuffix?: string;
 }
 
 export interface PresignRequest {
@@ -61,7 +67,8 @@ export class S3Presigner {
       this.origin = new URL(target.endpoint);
       this.pathPrefix = `/${strictEncode(target.bucket)}/`;
     } else {
-      this.origin = new URL(`https://${target.bucket}.s3.${target.region}.amazonaws.com`);
+      const dnsSuffix = target.dnsSuffix ?? "amazonaws.com";
+      this.origin = new URL(`https://${target.bucket}.s3.${target.region}.${dnsSuffix}`);
       this.pathPrefix = "/";
     }
   }

@@ -7,6 +7,7 @@ import {
   ACCOUNT,
   countByType,
   DISTRIBUTION_ID,
+  environment,
   functionEnvironment,
   outputValue,
   REGION,
@@ -428,7 +429,7 @@ describe("SignedFileStore with no args", () => {
   it("configures the handler with the distribution, the active key and IAM auth", () => {
     const env = functionEnvironment(built.resources);
     expect(JSON.parse(env.SIGNED_FILE_STORE_CONFIG ?? "")).to.deep.equal({
-      s3: { bucket: "files-bucket-8474b17897358c162fedde8474", region: REGION },
+      s3: { bucket: "files-bucket-8474b17897358c162fedde8474", region: REGION, dnsSuffix: "amazonaws.com" },
       cdnBaseUrl: "https://d111111abcdef8.cloudfront.net",
       keyPairId: "K-files-public-key-primary",
       hashAlgorithm: "SHA256",
@@ -550,7 +551,7 @@ describe("SignedFileStore fully configured", () => {
   it("passes auth, prefixes, expiry and the custom domain to the handler", () => {
     const env = functionEnvironment(built.resources);
     expect(JSON.parse(env.SIGNED_FILE_STORE_CONFIG ?? "")).to.deep.equal({
-      s3: { bucket: "media-bucket-ecb72108c29834794d0527c0bd", region: REGION },
+      s3: { bucket: "media-bucket-ecb72108c29834794d0527c0bd", region: REGION, dnsSuffix: "amazonaws.com" },
       cdnBaseUrl: "https://files.example.com",
       keyPairId: "K-media-public-key-new",
       hashAlgorithm: "SHA1",
@@ -701,6 +702,46 @@ describe("SignedFileStore fully configured", () => {
 
   it("still has no wildcard action in any Allow statement", () => {
     expect(allowedActions(built.resources).filter(([, a]) => a.includes("*"))).to.deep.equal([]);
+  });
+});
+
+describe("SignedFileStore in the China partition", () => {
+  let built: Awaited<ReturnType<typeof build>>;
+  const find = (type: string) => single(built.resources, type);
+  before(async () => {
+    const saved = { ...environment };
+    Object.assign(environment, { region: "cn-north-1", partition: "aws-cn", dnsSuffix: "amazonaws.com.cn" });
+    try {
+      built = await build("china");
+    } finally {
+      Object.assign(environment, saved);
+    }
+  });
+
+  it("presigns S3 URLs with the partition's DNS suffix", () => {
+    const config = JSON.parse(functionEnvironment(built.resources).SIGNED_FILE_STORE_CONFIG ?? "");
+    expect(config.s3).to.deep.equal({
+      bucket: "china-bucket-ce74301d9beb4235849c90cfa0",
+      region: "cn-north-1",
+      dnsSuffix: "amazonaws.com.cn",
+    });
+  });
+
+  it("names the partition's account root and SSM endpoint in the key and role policies", () => {
+    const kms = policyOf(find("aws:kms/key:Key")).Statement;
+    expect(kms.map((s) => [s.Principal, s.Condition])).to.deep.equal([
+      [{ AWS: `arn:aws-cn:iam::${ACCOUNT}:root` }, undefined],
+      [
+        { AWS: `arn:aws:iam::${ACCOUNT}:role/china-function-d28e98cab221d146ec09c4cec3` },
+        { StringEquals: { "kms:ViaService": "ssm.cn-north-1.amazonaws.com.cn" } },
+      ],
+    ]);
+    const decrypt = policyOf(find("aws:iam/rolePolicy:RolePolicy")).Statement.find(
+      (s) => s.Sid === "DecryptSigningKeyThroughSsm",
+    );
+    expect(decrypt?.Condition).to.deep.equal({
+      StringEquals: { "kms:ViaService": "ssm.cn-north-1.amazonaws.com.cn" },
+    });
   });
 });
 

@@ -5,6 +5,9 @@ export const ACCOUNT = "111122223333";
 export const REGION = "eu-west-1";
 export const DISTRIBUTION_ID = "EDFDVBD6EXAMPLE";
 
+/** What getRegion and getPartition answer; a test may switch to another partition and back. */
+export const environment = { region: REGION, partition: "aws", dnsSuffix: "amazonaws.com" };
+
 export interface RecordedResource {
   readonly type: string;
   readonly name: string;
@@ -156,9 +159,9 @@ const mocks: pulumi.runtime.Mocks = {
       case "aws:index/getCallerIdentity:getCallerIdentity":
         return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/deployer`, userId: "AIDAEXAMPLE" };
       case "aws:index/getRegion:getRegion":
-        return { region: REGION, name: REGION };
+        return { region: environment.region, name: environment.region };
       case "aws:index/getPartition:getPartition":
-        return { partition: "aws", dnsSuffix: "amazonaws.com" };
+        return { partition: environment.partition, dnsSuffix: environment.dnsSuffix };
       default:
         throw new Error(`unmocked call ${args.token} ${JSON.stringify(args.inputs)}`);
     }
