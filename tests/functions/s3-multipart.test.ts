@@ -1,0 +1,134 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { expect } from "chai";
+import { HttpError, NotFound, ServiceUnavailable } from "../../functions/http-error";
+import { lazyS3Client, storageUnavailable } from "../../functions/s3-client";
+import { s3MultipartStore } from "../../functions/s3-multipart";
+import type { S3Target } from "../../functions/s3-presigner";
+
+const CREDENTIALS = async () => ({ accessKeyId: "AKIDFUNCTIONROLE", secretAccessKey: "role/secret" });
+const UPLOAD = { length: 0, contentType: "application/octet-stream" } as const;
+
+/** An S3 that answers every request with one status and XML error code, counting requests. */
+async function s3Answering(status: number, code: string) {
+  let count = 0;
+  const server: Server = createServer((req, res) => {
+    count += 1;
+    req.resume();
+    res
+      .writeHead(status, { "content-type": "application/xml" })
+      .end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>m</Message></Error>`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const target: S3Target = {
+    bucket: "files-bucket",
+    region: "eu-west-1",
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+  };
+  return {
+    target,
+    count: () => count,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function closedTarget(): Promise<S3Target> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return { bucket: "files-bucket", region: "eu-west-1", endpoint: `http://127.0.0.1:${port}` };
+}
+
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => expect.fail("expected a rejection"),
+    (error: unknown) => error,
+  );
+
+describe("S3 multipart store", function () {
+  this.timeout(30_000);
+
+  it("shares one lazily created client per target and credentials", async () => {
+    const target = await closedTarget();
+    const other = { ...target, bucket: "other-bucket" };
+    expect(lazyS3Client(target, CREDENTIALS)).to.equal(lazyS3Client({ ...target }, CREDENTIALS));
+    expect(lazyS3Client(other, CREDENTIALS)).to.not.equal(lazyS3Client(target, CREDENTIALS));
+    expect(lazyS3Client(target, async () => ({ accessKeyId: "A", secretAccessKey: "B" }))).to.not.equal(
+      lazyS3Client(target, CREDENTIALS),
+    );
+    const loaded = await lazyS3Client(target, CREDENTIALS)();
+    expect(await lazyS3Client(target, CREDENTIALS)()).to.equal(loaded);
+    expect(loaded.bucket).to.equal("files-bucket");
+    expect(await loaded.client.config.region()).to.equal("eu-west-1");
+  });
+
+  it("answers 503 with Retry-After when storage refuses connections", async () => {
+    const store = s3MultipartStore(await closedTarget(), CREDENTIALS);
+    for (const call of [
+      () => store.create("photos/big.bin", UPLOAD),
+      () => store.listParts("photos/big.bin", "u1"),
+      () => store.complete("photos/big.bin", "u1", [{ partNumber: 1, etag: '"e"' }], false),
+      () => store.abort("photos/big.bin", "u1"),
+    ]) {
+      const error = await failure(call());
+      expect(error).to.be.instanceOf(ServiceUnavailable);
+      expect((error as HttpError).status).to.equal(503);
+      expect((error as HttpError).headers).to.deep.equal({ "retry-after": "5" });
+    }
+  });
+
+  for (const [status, code] of [
+    [503, "SlowDown"],
+    [503, "ServiceUnavailable"],
+    [500, "InternalError"],
+  ] as const) {
+    it(`answers 503 when S3 keeps answering ${status} ${code}, after the client's three attempts`, async () => {
+      const s3 = await s3Answering(status, code);
+      const error = await failure(s3MultipartStore(s3.target, CREDENTIALS).create("photos/big.bin", UPLOAD));
+      await s3.close();
+      expect(error).to.be.instanceOf(ServiceUnavailable);
+      expect(s3.count()).to.equal(3);
+    });
+  }
+
+  it("maps a gone upload to 404 NoSuchUpload", async () => {
+    const s3 = await s3Answering(404, "NoSuchUpload");
+    const error = await failure(s3MultipartStore(s3.target, CREDENTIALS).listParts("photos/big.bin", "u1"));
+    await s3.close();
+    expect(error).to.be.instanceOf(NotFound);
+    expect((error as HttpError).code).to.equal("NoSuchUpload");
+    expect((error as HttpError).message).to.equal(
+      "no multipart upload u1 for this key: it was completed, aborted or has expired",
+    );
+  });
+
+  it("leaves a refusal that is the function's own fault as it is, for a logged 500", async () => {
+    const s3 = await s3Answering(403, "AccessDenied");
+    const error = await failure(s3MultipartStore(s3.target, CREDENTIALS).abort("photos/big.bin", "u1"));
+    await s3.close();
+    expect(error).to.not.be.instanceOf(HttpError);
+    expect((error as Error).name).to.equal("AccessDenied");
+    expect(s3.count()).to.equal(1);
+  });
+
+  it("tells outages from other failures", () => {
+    const cases: Array<[unknown, boolean]> = [
+      [Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }), true],
+      [Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }), true],
+      [Object.assign(new Error("t"), { name: "TimeoutError" }), true],
+      [Object.assign(new Error("s"), { name: "SlowDown", $metadata: { httpStatusCode: 503 } }), true],
+      [Object.assign(new Error("b"), { name: "BadGateway", $metadata: { httpStatusCode: 502 } }), true],
+      [new Error("fetch failed", { cause: Object.assign(new Error("c"), { code: "EHOSTUNREACH" }) }), true],
+      [Object.assign(new Error("d"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } }), false],
+      [Object.assign(new Error("n"), { name: "NoSuchKey", $metadata: { httpStatusCode: 404 } }), false],
+      [new Error("plain"), false],
+      ["a string", false],
+    ];
+    expect(cases.map(([error]) => storageUnavailable(error))).to.deep.equal(cases.map(([, down]) => down));
+  });
+});
