@@ -47,15 +47,20 @@ export function versionIdParam(call: S3Call): string | null | "answered" {
  * marker (with `x-amz-delete-marker: true`), NoSuchVersion for an unknown version, and 405
  * MethodNotAllowed for a version that is a delete marker (GetObject, HeadObject: "If the specified
  * version in the request is a delete marker, the response returns a 405 Method Not Allowed error
- * and the Last-Modified: timestamp response header").
+ * and the Last-Modified: timestamp response header"). A caller without s3:ListBucket gets 403
+ * AccessDenied where the key has no object, as S3 answers it.
  */
 export function readableVersion(
   ctx: StorageContext,
-  res: ServerResponse,
-  key: string,
+  call: S3Call,
   versionId: string | null,
 ): ObjectVersion | undefined {
+  const { res, key } = call;
   const entry = versionId === null ? ctx.store.current(key) : ctx.store.version(key, versionId);
+  if ((!entry || (entry.deleteMarker && versionId === null)) && !call.mayList) {
+    sendS3Error(res, "AccessDenied");
+    return undefined;
+  }
   if (!entry) {
     if (versionId === null) sendS3Error(res, "NoSuchKey", { details: { Key: key } });
     else sendS3Error(res, "NoSuchVersion", { details: { Key: key, VersionId: versionId } });
@@ -101,7 +106,7 @@ export async function getObject(ctx: StorageContext, call: S3Call): Promise<void
   if (versionId === "answered") return;
   // A version removed between the lookup and the open is looked up again.
   for (let attempt = 0; attempt < 3; attempt += 1) {
-    const version = readableVersion(ctx, res, key, versionId);
+    const version = readableVersion(ctx, call, versionId);
     if (!version) return;
     const headers: Record<string, string | number> = {
       etag: version.etag,

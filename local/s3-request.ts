@@ -22,6 +22,13 @@ export interface S3Call {
   readonly query: URLSearchParams;
   /** A header-signed request's x-amz-content-sha256 when it is a real hash the body must match. */
   readonly bodySha256?: string;
+  /**
+   * Whether the caller holds s3:ListBucket. Without it S3 answers a key that does not exist with
+   * 403 AccessDenied rather than 404, so that a reader cannot probe which keys exist (GetObject,
+   * HeadObject: "If you don't have the s3:ListBucket permission, Amazon S3 returns an HTTP status
+   * code 403 Forbidden error").
+   */
+  readonly mayList: boolean;
 }
 
 const META_PREFIX = "x-amz-meta-";

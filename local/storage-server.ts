@@ -74,7 +74,10 @@ type S3Action =
   | "s3:ListMultipartUploadParts"
   | "s3:AbortMultipartUpload";
 
-/** OAC's grant in the bucket policy: reading objects and (for version-pinned URLs) their versions. */
+/**
+ * OAC's grant in the bucket policy: reading objects and (for version-pinned URLs) their versions,
+ * and no s3:ListBucket, so a missing key is 403 to the edge as it is to CloudFront.
+ */
 const READER_ACTIONS: ReadonlySet<S3Action> = new Set(["s3:GetObject", "s3:GetObjectVersion"]);
 
 /**
@@ -169,7 +172,10 @@ export async function startStorage(options: StorageOptions): Promise<RunningStor
     }
     const query = new URLSearchParams(rawQuery);
     const payloadHash = verdict.payloadHash;
+    const mayDo = (action: S3Action) =>
+      verdict.accessKeyId === options.writer.accessKeyId || READER_ACTIONS.has(action);
     const call: S3Call = {
+      mayList: mayDo("s3:ListBucket"),
       req,
       res,
       key,
@@ -181,8 +187,6 @@ export async function startStorage(options: StorageOptions): Promise<RunningStor
       refuse("MethodNotAllowed");
       return;
     }
-    const mayDo = (action: S3Action) =>
-      verdict.accessKeyId === options.writer.accessKeyId || READER_ACTIONS.has(action);
     if (!route.actions.every(mayDo)) {
       refuse("AccessDenied");
       return;

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { READER, type StorageFixture, startStorageFixture, xmlText } from "./storage-fixture";
+import type { StorageCredentials } from "../../local/storage-server";
+import { READER, type StorageFixture, startStorageFixture, WRITER, xmlText } from "./storage-fixture";
 
 const VERSION_ID = /^[A-Za-z0-9_-]{32}$/;
 
@@ -15,8 +16,14 @@ describe("local storage: versions and delete markers", () => {
     expect(res.status).to.equal(200);
     return res.headers.get("x-amz-version-id") ?? "";
   };
-  const get = async (key: string, query: Record<string, string> = {}, method: "GET" | "HEAD" = "GET") => {
-    const res = await fetch(await s.presign(method, key, { query, as: READER }), { method });
+  /** As the function (which holds s3:ListBucket) unless `as` says otherwise. */
+  const get = async (
+    key: string,
+    query: Record<string, string> = {},
+    method: "GET" | "HEAD" = "GET",
+    as: StorageCredentials = WRITER,
+  ) => {
+    const res = await fetch(await s.presign(method, key, { query, as }), { method });
     return { res, body: await res.text() };
   };
 
@@ -119,6 +126,28 @@ describe("local storage: versions and delete markers", () => {
       expect([res.status, xmlText(body, "Code")]).to.deep.equal([status, code]);
     });
   }
+
+  it("the reader key, which has no s3:ListBucket (OAC), gets 403 AccessDenied where the writer gets 404; versions that exist are served", async () => {
+    const v1 = await put("v/reader.txt", "r1");
+    const marker =
+      (await fetch(await s.presign("DELETE", "v/reader.txt"), { method: "DELETE" })).headers.get(
+        "x-amz-version-id",
+      ) ?? "";
+    const cases: Array<[string, string, Record<string, string>, number, number]> = [
+      ["a key never written", "v/none.txt", {}, 404, 403],
+      ["a key whose current version is a delete marker", "v/reader.txt", {}, 404, 403],
+      ["an unknown version", "v/reader.txt", { versionId: "D".repeat(32) }, 404, 403],
+      ["a version that is a delete marker", "v/reader.txt", { versionId: marker }, 405, 405],
+      ["a version that exists", "v/reader.txt", { versionId: v1 }, 200, 200],
+    ];
+    const answers = [];
+    for (const [name, key, query] of cases) {
+      const writer = await get(key, query, "GET", WRITER);
+      const reader = await get(key, query, "GET", READER);
+      answers.push([name, writer.res.status, reader.res.status]);
+    }
+    expect(answers).to.deep.equal(cases.map(([name, , , writer, reader]) => [name, writer, reader]));
+  });
 
   it("response-* query parameters set the answer's headers; unknown parameters are ignored", async () => {
     await put("v/d.bin", "data");
