@@ -133,10 +133,18 @@ export function functionRolePolicy(p: FunctionPolicyInputs): PolicyDocument {
 /**
  * Key policy for the key that encrypts the signing key. The AWS managed key `aws/ssm` lets every
  * principal in the account decrypt (Systems Manager User Guide, "Restricting decryption of
- * SecureString parameter values"), so the stack owns a key whose policy grants decryption to the
- * function role and to account principals that IAM explicitly allows (the deployer, which writes
- * and refreshes the parameter). The account's administrative actions are listed one by one so that
- * no statement uses a wildcard action.
+ * SecureString parameter values"), so the stack owns a key whose policy names only the account and
+ * the function role.
+ *
+ * The account statement is the one of AWS's default key policy: the account root gets `kms:*` on
+ * the key (AWS KMS Developer Guide, "Default key policy", "Allows access to the AWS account and
+ * enables IAM policies"). It grants nothing to any principal by itself; it lets IAM policies in the
+ * account grant access to the key, which is what the deployer's policy uses to write and refresh the
+ * parameter. Listing actions one by one instead leaves out the ones not listed (grants, on-demand
+ * rotation, new actions AWS adds) for every IAM policy forever, and a key policy without the account
+ * can leave the key unmanageable (same page). This is the one documented exception to the rule that
+ * no Allow uses a wildcard action: the rule is about what the function's role may do, and the
+ * function's own statement stays one action, through SSM only.
  */
 export function signingKeyKmsPolicy(
   accountRootArn: string,
@@ -146,31 +154,10 @@ export function signingKeyKmsPolicy(
 ): PolicyDocument {
   return doc(
     {
-      Sid: "AccountAdministersKeyThroughIam",
+      Sid: "EnableIamPolicies",
       Effect: "Allow",
       Principal: { AWS: accountRootArn },
-      Action: [
-        "kms:CancelKeyDeletion",
-        "kms:CreateAlias",
-        "kms:Decrypt",
-        "kms:DeleteAlias",
-        "kms:DescribeKey",
-        "kms:DisableKey",
-        "kms:DisableKeyRotation",
-        "kms:EnableKey",
-        "kms:EnableKeyRotation",
-        "kms:Encrypt",
-        "kms:GenerateDataKey",
-        "kms:GetKeyPolicy",
-        "kms:GetKeyRotationStatus",
-        "kms:ListResourceTags",
-        "kms:PutKeyPolicy",
-        "kms:ScheduleKeyDeletion",
-        "kms:TagResource",
-        "kms:UntagResource",
-        "kms:UpdateAlias",
-        "kms:UpdateKeyDescription",
-      ],
+      Action: "kms:*",
       Resource: "*",
     },
     {

@@ -317,15 +317,28 @@ describe("SignedFileStore with no args", () => {
     expect(env.SIGNED_FILE_STORE_SIGNING_KEY_PARAMETER).to.equal("files-signing-key-2136c570");
     const kms = find("aws:kms/key:Key");
     expect(kms.inputs.enableKeyRotation).to.equal(true);
-    const decrypters = policyOf(kms).Statement.filter((s) =>
-      (Array.isArray(s.Action) ? s.Action : [s.Action]).includes("kms:Decrypt"),
-    );
-    expect(decrypters.map((s) => s.Principal)).to.deep.equal([
-      { AWS: `arn:aws:iam::${ACCOUNT}:root` },
-      { AWS: `arn:aws:iam::${ACCOUNT}:role/files-function-64c7cae3a4e6f9803c6f7a86db` },
-    ]);
-    expect(decrypters[1]?.Condition).to.deep.equal({
-      StringEquals: { "kms:ViaService": `ssm.${REGION}.amazonaws.com` },
+  });
+
+  it("lets the account's IAM policies manage the KMS key as AWS's default key policy does, and the function only decrypt through SSM", () => {
+    expect(policyOf(find("aws:kms/key:Key"))).to.deep.equal({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "EnableIamPolicies",
+          Effect: "Allow",
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+          Action: "kms:*",
+          Resource: "*",
+        },
+        {
+          Sid: "FunctionDecryptsThroughSsm",
+          Effect: "Allow",
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/files-function-64c7cae3a4e6f9803c6f7a86db` },
+          Action: "kms:Decrypt",
+          Resource: "*",
+          Condition: { StringEquals: { "kms:ViaService": `ssm.${REGION}.amazonaws.com` } },
+        },
+      ],
     });
   });
 
@@ -391,10 +404,10 @@ describe("SignedFileStore with no args", () => {
     });
   });
 
-  it("has no wildcard action in any Allow statement", () => {
+  it("has no wildcard action in any Allow statement but the key policy's account statement", () => {
     const actions = allowedActions(built.resources);
-    expect(actions.length).to.equal(36);
-    expect(actions.filter(([, a]) => a.includes("*"))).to.deep.equal([]);
+    expect(actions.length).to.equal(17);
+    expect(actions.filter(([, a]) => a.includes("*"))).to.deep.equal([["files-signing-key-kms", "kms:*"]]);
   });
 
   it("runs one deterministic bundle on arm64 with the configured runtime and logs", async () => {
@@ -700,8 +713,10 @@ describe("SignedFileStore fully configured", () => {
     ).to.deep.equal([{ noncurrentDays: 7 }, { daysAfterInitiation: 2 }]);
   });
 
-  it("still has no wildcard action in any Allow statement", () => {
-    expect(allowedActions(built.resources).filter(([, a]) => a.includes("*"))).to.deep.equal([]);
+  it("still has no wildcard action in any Allow statement but the key policy's account statement", () => {
+    expect(allowedActions(built.resources).filter(([, a]) => a.includes("*"))).to.deep.equal([
+      ["media-signing-key-kms", "kms:*"],
+    ]);
   });
 });
 
