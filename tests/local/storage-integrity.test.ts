@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import {
@@ -23,10 +23,12 @@ describe("local storage: atomic versions under races and faults", function () {
   this.timeout(120_000);
   let s: StorageFixture;
   let failWrites: NodeJS.ErrnoException | undefined;
+  /** Which files the simulated failure hits: every write by default. */
+  let failing: (file: string) => boolean = () => true;
   before(async () => {
     s = await startStorageFixture({
-      writeFault: () => {
-        if (failWrites) throw failWrites;
+      writeFault: (file) => {
+        if (failWrites && failing(file)) throw failWrites;
       },
     });
   });
@@ -142,6 +144,28 @@ describe("local storage: atomic versions under races and faults", function () {
       expect(readdirSync(join(s.dataDir, "tmp"))).to.deep.equal([]);
     });
   }
+
+  it("a failure writing the key's index after the bytes are stored is 500 and leaves no unreferenced version behind", async () => {
+    const key = "fault/index.bin";
+    const before = randomBytes(1000);
+    expect((await fetch(await s.presign("PUT", key), { method: "PUT", body: before })).status).to.equal(200);
+    const keyDir = filesUnder(join(s.dataDir, "versions", BUCKET))
+      .find((f) => f.endsWith("index.json") && readFileSync(f, "utf8").includes(`"key":"${key}"`))
+      ?.replace(/\/index\.json$/, "");
+    const entriesBefore = readdirSync(keyDir ?? "").sort();
+    failWrites = Object.assign(new Error("EIO: simulated"), { code: "EIO" });
+    failing = (file) => file.includes("index.json");
+    try {
+      const res = await fetch(await s.presign("PUT", key), { method: "PUT", body: randomBytes(2000) });
+      expect([res.status, xmlText(await res.text(), "Code")]).to.deep.equal([500, "InternalError"]);
+    } finally {
+      failWrites = undefined;
+      failing = () => true;
+    }
+    expect(readdirSync(keyDir ?? "").sort()).to.deep.equal(entriesBefore);
+    const got = await read(key);
+    expect([got.status, got.body.equals(before)]).to.deep.equal([200, true]);
+  });
 
   it("completing a 3-part upload reuses the part files (same inodes) and serves them in order, Range included", async () => {
     const client = s.client();
