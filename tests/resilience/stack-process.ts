@@ -96,7 +96,9 @@ export interface Answer {
   readonly body: Buffer;
 }
 
-export const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+export const keepAlive = new Agent({ keepAlive: true, maxSockets: 64 });
+/** One connection per request, so a request that breaks its connection breaks only its own. */
+export const oneShot = new Agent({ keepAlive: false, maxSockets: 64 });
 
 /** One raw HTTP/1.1 request: the path and headers go out exactly as given, nothing normalised. */
 export function send(
@@ -105,6 +107,7 @@ export function send(
   rawPath: string,
   headers: Record<string, string> = {},
   body?: Buffer | AsyncIterable<Buffer>,
+  agent: Agent = keepAlive,
 ): Promise<Answer> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
