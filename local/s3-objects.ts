@@ -132,7 +132,17 @@ export async function getObject(ctx: StorageContext, call: S3Call): Promise<void
     }
     for (const [param, name] of Object.entries(RESPONSE_OVERRIDES)) {
       const value = query.get(param);
-      if (value !== null) headers[name] = value;
+      if (value === null) continue;
+      // A header value can only carry visible ASCII, tab and Latin-1; anything else (a raw UTF-8
+      // file name, say: RFC 6266 wants it percent-encoded in filename*) cannot be sent back.
+      if (!/^[\t\x20-\x7e\x80-\xff]*$/.test(value)) {
+        sendS3Error(res, "InvalidArgument", {
+          message: `${param} is not a valid HTTP header value`,
+          details: { ArgumentName: param, ArgumentValue: value },
+        });
+        return;
+      }
+      headers[name] = value;
     }
     const range = parseRange(header(req, "range"), version.size);
     if (range === "unsatisfiable") {

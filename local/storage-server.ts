@@ -149,8 +149,9 @@ export async function startStorage(options: StorageOptions): Promise<RunningStor
       });
       return;
     }
-    // Node keeps only the first of repeated Content-Type headers; S3 would not guess which one the
-    // client meant, so neither may we.
+    // Node keeps only the first of repeated Content-Type headers, so the type stored could differ
+    // from the one a signature or a proxy saw. S3 documents no error for this case; a 400 that
+    // names the header refuses it before anything is stored.
     if ((req.headersDistinct["content-type"]?.length ?? 0) > 1) {
       refuse("InvalidArgument", {
         message: "The Content-Type header may only be sent once.",

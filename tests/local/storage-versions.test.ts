@@ -181,6 +181,18 @@ describe("local storage: versions and delete markers", () => {
     ]);
   });
 
+  it("a response-content-disposition that cannot be a header value (raw non-Latin-1 text) is 400 InvalidArgument", async () => {
+    await put("v/e.bin", "data");
+    const { res, body } = await get("v/e.bin", {
+      "response-content-disposition": 'attachment; filename="日本.txt"',
+    });
+    expect([res.status, xmlText(body, "Code"), xmlText(body, "ArgumentName")]).to.deep.equal([
+      400,
+      "InvalidArgument",
+      "response-content-disposition",
+    ]);
+  });
+
   it("a Range across a version is served with 206; HEAD answers the length", async () => {
     const v = await put("v/r.txt", "0123456789");
     await put("v/r.txt", "abc");
