@@ -51,6 +51,8 @@ const args: SignedFileStoreArgs = {
   allowedContentTypes: config.getObject<string[]>("allowedContentTypes"),
   partSizeBytes: config.getNumber("partSizeBytes"),
   cors: { allowedOrigins: config.getObject<string[]>("corsAllowedOrigins") ?? [] },
+  denyDirectReads: config.getBoolean("denyDirectReads"),
+  directReadPrincipalArns: config.getObject<string[]>("directReadPrincipalArns"),
 };
 
 const store = new SignedFileStore(`files-${pulumi.getStack()}`, args);

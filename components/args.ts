@@ -115,10 +115,21 @@ export interface SignedFileStoreArgs {
   /** Part size offered to multipart clients, 5 MiB to 5 GiB. Default 8 MiB. */
   readonly partSizeBytes?: number;
   /**
-   * Browser origins (`https://app.example.com`) allowed to call the API, upload to the bucket and
-   * download from the CDN. Default none: no CORS headers anywhere.
+   * Browser origins (`https://app.example.com`) allowed to call the API and upload to the bucket.
+   * Default none. Downloads from the CDN are open to any origin whatever this says: a signed URL is
+   * itself the capability.
    */
   readonly cors?: { readonly allowedOrigins: string[] };
+  /**
+   * Deny object reads in the bucket policy to every principal but the distribution and the
+   * function's role, whatever their IAM policies allow. Default true.
+   */
+  readonly denyDirectReads?: boolean;
+  /**
+   * Break-glass: IAM role or user ARNs that may still read objects directly while `denyDirectReads`
+   * is on (an incident-response role). Default none.
+   */
+  readonly directReadPrincipalArns?: string[];
 }
 
 export interface ResolvedArgs {
@@ -143,7 +154,12 @@ export interface ResolvedArgs {
   readonly tags: Readonly<Record<string, string>>;
   readonly uploads: UploadLimits;
   readonly corsOrigins: readonly string[];
+  readonly denyDirectReads: boolean;
+  readonly directReadPrincipalArns: readonly string[];
 }
+
+/** `arn:PARTITION:iam::ACCOUNT:role/NAME` or `:user/NAME`, with an optional path. */
+const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/;
 
 /** The retention periods CloudWatch Logs accepts. */
 export const LOG_RETENTION_DAYS = [
@@ -285,6 +301,19 @@ export function resolveArgs(args: SignedFileStoreArgs = {}): ResolvedArgs {
     );
   }
 
+  const denyDirectReads = args.denyDirectReads ?? true;
+  if (typeof denyDirectReads !== "boolean") fail("denyDirectReads", "must be true or false", denyDirectReads);
+  const directReadPrincipalArns = args.directReadPrincipalArns ?? [];
+  if (
+    !Array.isArray(directReadPrincipalArns) ||
+    directReadPrincipalArns.some((a) => typeof a !== "string" || !IAM_PRINCIPAL_ARN.test(a))
+  ) {
+    fail("directReadPrincipalArns", "must be a list of IAM role or user ARNs", directReadPrincipalArns);
+  }
+  if (!denyDirectReads && directReadPrincipalArns.length > 0) {
+    fail("directReadPrincipalArns", "only applies with denyDirectReads", directReadPrincipalArns);
+  }
+
   const maxReadExpirySeconds = integerIn(
     "maxReadExpirySeconds",
     args.maxReadExpirySeconds,
@@ -345,6 +374,8 @@ export function resolveArgs(args: SignedFileStoreArgs = {}): ResolvedArgs {
     tags: { ...args.tags },
     uploads: resolveUploads(args),
     corsOrigins: [...corsOrigins],
+    denyDirectReads,
+    directReadPrincipalArns: [...directReadPrincipalArns],
   };
 }
 

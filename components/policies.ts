@@ -18,6 +18,19 @@ export interface PolicyDocument {
 
 const doc = (...Statement: PolicyStatement[]): PolicyDocument => ({ Version: "2012-10-17", Statement });
 
+export interface BucketPolicyInputs {
+  readonly bucketArn: string;
+  readonly distributionArn: string;
+  /**
+   * With `denyDirectReads`: the principals that may still read objects without CloudFront, the
+   * function's role first, then any break-glass roles. Without it, undefined.
+   */
+  readonly directReaders?: readonly string[];
+}
+
+/** Object reads, denied to everyone but this distribution and `directReaders`. */
+export const DIRECT_READ_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion"];
+
 /**
  * CloudFront reads through Origin Access Control, and only this distribution (AWS:SourceArn);
  * every request without TLS is refused. Read URLs name an object version (`?versionId=`), and S3
@@ -28,8 +41,9 @@ const doc = (...Statement: PolicyStatement[]): PolicyDocument => ({ Version: "20
  * listing can be fetched through the distribution. The Deny names `s3:*` on purpose: a deny is safer
  * the wider it is, and no Allow here uses a wildcard action.
  */
-export function bucketPolicy(bucketArn: string, distributionArn: string): PolicyDocument {
-  return doc(
+export function bucketPolicy(p: BucketPolicyInputs): PolicyDocument {
+  const { bucketArn, distributionArn } = p;
+  const statements: PolicyStatement[] = [
     {
       Sid: "DenyInsecureTransport",
       Effect: "Deny",
@@ -46,7 +60,31 @@ export function bucketPolicy(bucketArn: string, distributionArn: string): Policy
       Resource: [bucketArn, `${bucketArn}/*`],
       Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
     },
-  );
+  ];
+  if (p.directReaders) {
+    // An identity policy with s3:GetObject on `*` (an administrator, a data-platform role) would
+    // otherwise read the bucket directly: within one account, an Allow in either the identity or the
+    // resource policy is enough, and only an explicit Deny overrides both (IAM User Guide, "Policy
+    // evaluation logic"). The Deny applies only when both keys differ, so one match lifts it: the
+    // distribution's requests carry its AWS:SourceArn, the role's carry aws:PrincipalArn (the role's
+    // ARN for every session of it); any other caller differs in both, a key the request lacks
+    // counting as different for a negated operator (IAM User Guide, "IAM JSON policy elements:
+    // Condition operators"; "AWS global condition context keys", aws:PrincipalArn and
+    // aws:SourceArn). It denies reads only, never s3:PutBucketPolicy or s3:DeleteBucketPolicy, so an
+    // administrator can always lift it; the README describes the break-glass readers and the
+    // `denyDirectReads: false` switch.
+    statements.push({
+      Sid: "DenyDirectReads",
+      Effect: "Deny",
+      Principal: "*",
+      Action: [...DIRECT_READ_ACTIONS],
+      Resource: `${bucketArn}/*`,
+      Condition: {
+        ArnNotEquals: { "aws:PrincipalArn": [...p.directReaders], "aws:SourceArn": distributionArn },
+      },
+    });
+  }
+  return doc(...statements);
 }
 
 export function lambdaAssumeRolePolicy(): PolicyDocument {

@@ -37,7 +37,6 @@ export class SignedFileStore extends pulumi.ComponentResource {
     const storage = createStorage(scope);
     const signing = createSigningKeys(scope);
     const delivery = createDelivery(scope, storage.bucket, signing.keyGroup);
-    createBucketPolicy(scope, storage, delivery.distribution);
     const cdnDomainName: pulumi.Output<string> = config.customDomain?.aliases[0]
       ? pulumi.output(config.customDomain.aliases[0])
       : delivery.distribution.domainName;
@@ -46,6 +45,7 @@ export class SignedFileStore extends pulumi.ComponentResource {
       activeKey: signing.active,
       cdnDomainName,
     });
+    createBucketPolicy(scope, storage, delivery.distribution, fn.role);
 
     this.apiUrl = fn.functionUrl.functionUrl;
     this.cdnDomainName = cdnDomainName;

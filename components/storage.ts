@@ -115,19 +115,29 @@ export function createStorage({ name, names, config, parent }: ChildScope): Stor
   return { bucket, publicAccessBlock };
 }
 
-/** Lets only `distribution` read the bucket, once the public access block is in place. */
+/**
+ * Lets only `distribution` read the bucket, once the public access block is in place; with
+ * `denyDirectReads`, no one else either, but the function's role and the break-glass readers.
+ */
 export function createBucketPolicy(
-  { name, parent }: ChildScope,
+  { name, config, parent }: ChildScope,
   storage: Storage,
   distribution: aws.cloudfront.Distribution,
+  functionRole: aws.iam.Role,
 ): aws.s3.BucketPolicy {
   return new aws.s3.BucketPolicy(
     `${name}-bucket-policy`,
     {
       bucket: storage.bucket.id,
-      policy: pulumi
-        .all([storage.bucket.arn, distribution.arn])
-        .apply(([b, d]) => JSON.stringify(bucketPolicy(b, d))),
+      policy: pulumi.all([storage.bucket.arn, distribution.arn, functionRole.arn]).apply(([b, d, role]) =>
+        JSON.stringify(
+          bucketPolicy({
+            bucketArn: b,
+            distributionArn: d,
+            ...(config.denyDirectReads ? { directReaders: [role, ...config.directReadPrincipalArns] } : {}),
+          }),
+        ),
+      ),
     },
     // S3 refuses a bucket policy while the public access block is being set up.
     { parent, dependsOn: [storage.publicAccessBlock] },

@@ -22,6 +22,7 @@ describe("the Pulumi program (index.ts)", () => {
       "signed-file-store:maxUploadBytes": "1073741824",
       "signed-file-store:allowedContentTypes": '["image/*"]',
       "signed-file-store:corsAllowedOrigins": '["https://app.example.com"]',
+      "signed-file-store:directReadPrincipalArns": '["arn:aws:iam::111122223333:role/incident-response"]',
     });
     // A require() so the program runs after the config above is set, as `pulumi up` would run it.
     const program = require("../index") as typeof import("../index");
@@ -66,6 +67,13 @@ describe("the Pulumi program (index.ts)", () => {
         .allowOrigins,
     ).to.deep.equal(["https://app.example.com"]);
     expect(countByType(resources)["aws:s3/bucketCorsConfiguration:BucketCorsConfiguration"]).to.equal(1);
+    const bucketPolicy = JSON.parse(
+      String(single(resources, "aws:s3/bucketPolicy:BucketPolicy").inputs.policy),
+    );
+    expect(bucketPolicy.Statement[2].Condition.ArnNotEquals["aws:PrincipalArn"]).to.deep.equal([
+      "arn:aws:iam::111122223333:role/files-test-function-adf6f10fa13db63ef72147c582",
+      "arn:aws:iam::111122223333:role/incident-response",
+    ]);
     expect(single(resources, "aws:s3/bucket:Bucket").inputs.tags).to.deep.equal({
       project: "signed-file-store",
       stack: "test",

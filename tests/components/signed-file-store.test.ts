@@ -144,7 +144,7 @@ describe("SignedFileStore with no args", () => {
     expect(find("aws:s3/bucket:Bucket").inputs.forceDestroy).to.equal(false);
   });
 
-  it("lets only this distribution read the bucket, over TLS only", () => {
+  it("lets only this distribution read the bucket, over TLS only, and denies direct reads to all but the function", () => {
     const bucketArn = "arn:aws:s3:::files-bucket-8474b17897358c162fedde8474";
     expect(policyOf(find("aws:s3/bucketPolicy:BucketPolicy"))).to.deep.equal({
       Version: "2012-10-17",
@@ -166,6 +166,19 @@ describe("SignedFileStore with no args", () => {
           Condition: {
             StringEquals: {
               "AWS:SourceArn": `arn:aws:cloudfront::${ACCOUNT}:distribution/${DISTRIBUTION_ID}`,
+            },
+          },
+        },
+        {
+          Sid: "DenyDirectReads",
+          Effect: "Deny",
+          Principal: "*",
+          Action: ["s3:GetObject", "s3:GetObjectVersion"],
+          Resource: `${bucketArn}/*`,
+          Condition: {
+            ArnNotEquals: {
+              "aws:PrincipalArn": [`arn:aws:iam::${ACCOUNT}:role/files-function-64c7cae3a4e6f9803c6f7a86db`],
+              "aws:SourceArn": `arn:aws:cloudfront::${ACCOUNT}:distribution/${DISTRIBUTION_ID}`,
             },
           },
         },
@@ -535,6 +548,22 @@ describe("SignedFileStore fully configured", () => {
       allowedContentTypes: ["image/*", "video/mp4"],
       partSizeBytes: 16 * 1024 ** 2,
       cors: { allowedOrigins: ["https://app.example.com", "http://localhost:5173"] },
+      directReadPrincipalArns: ["arn:aws:iam::111122223333:role/incident-response"],
+    });
+  });
+
+  it("lets the break-glass role read directly besides the function", () => {
+    const deny = policyOf(find("aws:s3/bucketPolicy:BucketPolicy")).Statement.find(
+      (s) => s.Sid === "DenyDirectReads",
+    );
+    expect(deny?.Condition).to.deep.equal({
+      ArnNotEquals: {
+        "aws:PrincipalArn": [
+          `arn:aws:iam::${ACCOUNT}:role/media-function-54f91b2dc369addd74934ad465`,
+          "arn:aws:iam::111122223333:role/incident-response",
+        ],
+        "aws:SourceArn": `arn:aws:cloudfront::${ACCOUNT}:distribution/${DISTRIBUTION_ID}`,
+      },
     });
   });
 
@@ -720,6 +749,15 @@ describe("SignedFileStore fully configured", () => {
   });
 });
 
+describe("SignedFileStore with denyDirectReads off", () => {
+  it("keeps only the TLS deny and the distribution's read", async () => {
+    const built = await build("open", { denyDirectReads: false });
+    expect(
+      policyOf(single(built.resources, "aws:s3/bucketPolicy:BucketPolicy")).Statement.map((s) => s.Sid),
+    ).to.deep.equal(["DenyInsecureTransport", "AllowCloudFrontOriginAccessControlRead"]);
+  });
+});
+
 describe("SignedFileStore in the China partition", () => {
   let built: Awaited<ReturnType<typeof build>>;
   const find = (type: string) => single(built.resources, type);
@@ -774,6 +812,15 @@ describe("SignedFileStore validation", () => {
     [{ maxWriteExpirySeconds: 0 }, "[maxWriteExpirySeconds] must be between 1 and 3600, got 0"],
     [{ maxWriteExpirySeconds: 3601 }, "[maxWriteExpirySeconds] must be between 1 and 3600, got 3601"],
     [{ memorySize: 64 }, "[memorySize] must be between 128 and 10240, got 64"],
+    [{ denyDirectReads: "yes" as never }, '[denyDirectReads] must be true or false, got "yes"'],
+    [
+      { directReadPrincipalArns: ["arn:aws:s3:::bucket"] },
+      '[directReadPrincipalArns] must be a list of IAM role or user ARNs, got ["arn:aws:s3:::bucket"]',
+    ],
+    [
+      { denyDirectReads: false, directReadPrincipalArns: ["arn:aws:iam::111122223333:role/x"] },
+      '[directReadPrincipalArns] only applies with denyDirectReads, got ["arn:aws:iam::111122223333:role/x"]',
+    ],
     [{ timeoutSeconds: 901 }, "[timeoutSeconds] must be between 1 and 900, got 901"],
     [{ maxUploadBytes: 0 }, "[maxUploadBytes] must be between 1 and 5497558138880, got 0"],
     [
