@@ -1,3 +1,4 @@
+import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { resolveArgs, type SignedFileStoreArgs } from "./args";
 import { createDelivery, createSigningKeys } from "./delivery";
@@ -29,6 +30,22 @@ export class SignedFileStore extends pulumi.ComponentResource {
   /** For auth mode `iam`: the identity policy callers need. */
   readonly invokePolicy: pulumi.Output<string>;
 
+  /*
+   * The children, for platform teams that attach what they need (a replication rule, a WAF, an
+   * extra policy) without forking the component, as awsx components expose theirs. Changing what
+   * the component itself sets on them is not supported: the next `pulumi up` sets it back.
+   */
+  /** The private bucket. */
+  readonly bucket: aws.s3.Bucket;
+  /** The CloudFront distribution that serves signed read URLs. */
+  readonly distribution: aws.cloudfront.Distribution;
+  /** The signing function. */
+  readonly function: aws.lambda.Function;
+  /** The function's execution role. */
+  readonly role: aws.iam.Role;
+  /** The key group every behavior trusts. */
+  readonly keyGroup: aws.cloudfront.KeyGroup;
+
   constructor(name: string, args: SignedFileStoreArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
     super("signed-file-store:index:SignedFileStore", name, {}, opts);
     const config = resolveArgs(args);
@@ -47,6 +64,11 @@ export class SignedFileStore extends pulumi.ComponentResource {
     });
     createBucketPolicy(scope, storage, delivery.distribution, fn.role);
 
+    this.bucket = storage.bucket;
+    this.distribution = delivery.distribution;
+    this.function = fn.function;
+    this.role = fn.role;
+    this.keyGroup = signing.keyGroup;
     this.apiUrl = fn.functionUrl.functionUrl;
     this.cdnDomainName = cdnDomainName;
     this.bucketName = storage.bucket.bucket;
