@@ -96,7 +96,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? "GET";
     if (req.httpVersionMajor !== 1) return badRequest(res, "The HTTP version is not supported.");
-    const hostHeaders = req.rawHeaders.filter((_v, i) => i % 2 === 0 && _v.toLowerCase() === "host");
+    const hostHeaders = req.rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === "host");
     if (hostHeaders.length > 1) return badRequest(res, "The request has more than one Host header.");
     const parsed = parseTarget(req.url, req.headers.host);
     if (!parsed.ok) return badRequest(res, parsed.message);
