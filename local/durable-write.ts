@@ -88,3 +88,24 @@ export async function writeDurably(
   await handle.close();
   return { md5: md5.digest("hex"), ...(sha256 ? { sha256: sha256.digest("hex") } : {}), size };
 }
+
+/** Writes a small new file (a record or an index) and fsyncs it, for a rename into place after. */
+export async function writeSmallFileDurably(file: string, text: string): Promise<void> {
+  const handle = await fs.open(file, "wx");
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Fsyncs a directory, so that the names just created or renamed in it survive a crash. */
+export async function syncDirectory(dir: string): Promise<void> {
+  const handle = await fs.open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

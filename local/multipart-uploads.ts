@@ -1,7 +1,13 @@
 import { createHash, randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { type DurableWriteResult, type WriteFault, writeDurably } from "./durable-write";
+import {
+  type DurableWriteResult,
+  syncDirectory,
+  type WriteFault,
+  writeDurably,
+  writeSmallFileDurably,
+} from "./durable-write";
 import { KeyedLock } from "./keyed-lock";
 import type { ObjectAttributes, StoredFile } from "./object-store";
 
@@ -56,8 +62,10 @@ export class MultipartUploads {
     const dir = this.uploadDir(uploadId);
     await fs.mkdir(dir, { recursive: true });
     const tmp = path.join(dir, "upload.json.tmp");
-    await fs.writeFile(tmp, JSON.stringify(record));
+    await writeSmallFileDurably(tmp, JSON.stringify(record));
     await fs.rename(tmp, path.join(dir, "upload.json"));
+    await syncDirectory(dir);
+    await syncDirectory(this.dir);
     return uploadId;
   }
 
@@ -121,8 +129,10 @@ export class MultipartUploads {
       const tmp = `${recordFile}.${randomBytes(6).toString("hex")}.tmp`;
       try {
         this.fault?.(tmp, 0);
-        await fs.writeFile(tmp, JSON.stringify(record), { flag: "wx" });
+        await writeSmallFileDurably(tmp, JSON.stringify(record));
         await fs.rename(tmp, recordFile);
+        // The part is acknowledged once this returns: its record's name must survive a crash.
+        await syncDirectory(dir);
       } catch (error) {
         await fs.rm(tmp, { force: true });
         if (record.file) await fs.rm(path.join(dir, record.file), { force: true });

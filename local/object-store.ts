@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import type { WriteFault } from "./durable-write";
+import { syncDirectory, type WriteFault, writeSmallFileDurably } from "./durable-write";
 import { KeyedLock } from "./keyed-lock";
 import { migrateLegacyObjects } from "./legacy-objects";
 import {
@@ -59,15 +59,6 @@ export interface ObjectStoreOptions {
 
 function newVersionId(): string {
   return randomBytes(24).toString("base64url");
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const handle = await fs.open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 function isMissing(error: unknown): boolean {
@@ -179,7 +170,7 @@ export class ObjectStore {
       }
       const dir = await this.ensureKeyDir(key);
       try {
-        await syncDir(staged.dir);
+        await syncDirectory(staged.dir);
         await fs.rename(staged.dir, path.join(dir, versionId));
       } catch (error) {
         await this.discard(staged);
@@ -256,7 +247,7 @@ export class ObjectStore {
     const dir = this.keyDir(key);
     if (this.indexes.has(key)) return dir;
     await fs.mkdir(dir, { recursive: true });
-    await syncDir(this.root);
+    await syncDirectory(this.root);
     return dir;
   }
 
@@ -267,15 +258,9 @@ export class ObjectStore {
     const text = JSON.stringify(index);
     try {
       this.fault?.(tmp, 0);
-      const handle = await fs.open(tmp, "wx");
-      try {
-        await handle.writeFile(text);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      await writeSmallFileDurably(tmp, text);
       await fs.rename(tmp, path.join(dir, "index.json"));
-      await syncDir(dir);
+      await syncDirectory(dir);
     } catch (error) {
       await fs.rm(tmp, { force: true });
       throw error;
