@@ -77,7 +77,9 @@ describe("sfs CLI against the local stack", function () {
     await new Promise((r) => child.once("exit", r));
     expect(stored).to.be.at.least(4);
 
-    const resumed = JSON.parse((await sfs(args)).stdout);
+    const again = await sfs(args);
+    expect(again.code, again.stderr).to.equal(0);
+    const resumed = JSON.parse(again.stdout);
     expect(resumed.parts).to.equal(32);
     expect(resumed.resumedParts).to.be.at.least(stored);
     expect(resumed.resumedParts).to.be.below(32);
