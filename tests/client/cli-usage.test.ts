@@ -107,6 +107,16 @@ describe("sfs command line: keys, options and paths", function () {
     expect(bad.stderr).to.equal(
       `sfs: --api-url (or SFS_API_URL) must be the API's http(s) URL, like http://127.0.0.1:3000; got "not-a-url"\n${seeHelp}`,
     );
+    const json = await sfs(["stat", "k", "--api-url", "not-a-url", "--json"]);
+    expect(json.code).to.equal(2);
+    expect(json.stdout).to.equal(
+      `${JSON.stringify({
+        error: {
+          code: "UsageError",
+          message: `--api-url (or SFS_API_URL) must be the API's http(s) URL, like http://127.0.0.1:3000; got "not-a-url"`,
+        },
+      })}\n`,
+    );
     const fromEnv = await sfs(["rm", "k"], { SFS_API_URL: "ftp://127.0.0.1/" });
     expect(fromEnv.code).to.equal(2);
     expect(fromEnv.stderr.split("\n")[0]).to.equal(
