@@ -21,8 +21,9 @@ import type { StorageCredentials } from "./storage-server";
  * origin) does for this product:
  * - answers a malformed request (bad Host, bad percent-encoding, garbage target) with 400 before
  *   anything else, never with a 5xx;
- * - verifies the signed URL before anything else and answers a bad one with 403 and CloudFront's
- *   XML AccessDenied body ("Restrict content with signed URLs and signed cookies");
+ * - then verifies the signed URL, a preflight's too, before it reads or caches anything, and
+ *   answers a bad one with 403 and CloudFront's XML AccessDenied body ("Restrict content with
+ *   signed URLs and signed cookies");
  * - strips the signing parameters and keys its cache on the path plus `versionId`, `etag` and
  *   `response-content-disposition` as sent (see edge-request.ts), so every version, and every
  *   download name, is one entry, and forwards those parameters to S3;
