@@ -21,9 +21,25 @@ export interface Principal {
 
 const REALM = 'Bearer realm="signed-file-store"';
 
+/** Where a principal may do an action: everywhere, or under these key prefixes only. */
+export interface Reach {
+  readonly principal: Principal;
+  readonly prefixes: "all" | readonly string[];
+}
+
 export interface Authorizer {
   /** Resolves with the principal when it may do `action` to `key`; rejects with 401 or 403. */
   authorize(request: AuthRequest, action: Action, key: string): Promise<Principal>;
+  /**
+   * Where the caller may do `action` at all, for requests that name many keys (a listing, a batch
+   * delete); rejects with 401 when the caller cannot be identified and has no anonymous reach.
+   */
+  reach(request: AuthRequest, action: Action): Promise<Reach>;
+}
+
+/** Whether `reach` covers `key` (already validated, so a prefix test is sound). */
+export function reaches(reach: Reach, key: string): boolean {
+  return reach.prefixes === "all" || keyHasPrefix(key, reach.prefixes);
 }
 
 export function createAuthorizer(
@@ -35,48 +51,80 @@ export function createAuthorizer(
 ): Authorizer {
   const anonymousRead = (action: Action, key: string) =>
     action === "read" && keyHasPrefix(key, publicReadPrefixes);
+  const ANONYMOUS: Principal = { kind: "anonymous", id: "anonymous" };
+  const anonymousReach = (action: Action): Reach | undefined =>
+    action === "read" && publicReadPrefixes.length > 0
+      ? { principal: ANONYMOUS, prefixes: publicReadPrefixes }
+      : undefined;
   switch (settings.mode) {
-    case "public":
-      return { authorize: async () => ({ kind: "public", id: "public" }) };
-    case "iam":
+    case "public": {
+      const principal: Principal = { kind: "public", id: "public" };
+      return { authorize: async () => principal, reach: async () => ({ principal, prefixes: "all" }) };
+    }
+    case "iam": {
+      // Only reachable when the function URL is not AWS_IAM: refuse rather than trust the caller.
+      const unsigned = () =>
+        new Unauthorized("this API requires AWS SigV4-signed requests", "AWS4-HMAC-SHA256");
       return {
         async authorize(request, action, key) {
           if (request.iamCaller) return { kind: "iam", id: request.iamCaller };
-          if (anonymousRead(action, key)) return { kind: "anonymous", id: "anonymous" };
-          // Only reachable when the function URL is not AWS_IAM: refuse rather than trust the caller.
-          throw new Unauthorized("this API requires AWS SigV4-signed requests", "AWS4-HMAC-SHA256");
+          if (anonymousRead(action, key)) return ANONYMOUS;
+          throw unsigned();
+        },
+        async reach(request, action) {
+          if (request.iamCaller)
+            return { principal: { kind: "iam", id: request.iamCaller }, prefixes: "all" };
+          const anonymous = anonymousReach(action);
+          if (anonymous) return anonymous;
+          throw unsigned();
         },
       };
+    }
     case "jwt": {
       const keySet = jwks ?? resilientJwks(new URL(settings.jwksUrl), clock, log);
       const algorithms = [...(settings.algorithms ?? DEFAULT_JWT_ALGORITHMS)];
+      const { issuer, audience, rules } = settings;
+      async function verifiedClaims(request: AuthRequest): Promise<Record<string, unknown>> {
+        const token = bearerToken(request.headers.authorization);
+        try {
+          const verified = await jwtVerify(token, keySet, {
+            issuer,
+            audience,
+            algorithms,
+            currentDate: clock(),
+          });
+          return verified.payload;
+        } catch (error) {
+          const reason = tokenProblem(error);
+          // Anything else (the issuer's JWKS unreachable: a 503 from resilientJwks) is not the caller's fault.
+          if (reason === undefined) throw error;
+          throw new Unauthorized(
+            `the bearer token was refused: ${reason}`,
+            `${REALM}, error="invalid_token", error_description="${reason}"`,
+          );
+        }
+      }
+      const principalOf = (claims: Record<string, unknown>): Principal => ({
+        kind: "jwt",
+        id: typeof claims.sub === "string" ? claims.sub : "unknown",
+      });
       return {
         async authorize(request, action, key) {
-          if (anonymousRead(action, key)) return { kind: "anonymous", id: "anonymous" };
-          const token = bearerToken(request.headers.authorization);
-          let claims: Record<string, unknown>;
-          try {
-            const verified = await jwtVerify(token, keySet, {
-              issuer: settings.issuer,
-              audience: settings.audience,
-              algorithms,
-              currentDate: clock(),
-            });
-            claims = verified.payload;
-          } catch (error) {
-            const reason = tokenProblem(error);
-            // Anything else (the issuer's JWKS unreachable: a 503 from resilientJwks) is not the caller's fault.
-            if (reason === undefined) throw error;
-            throw new Unauthorized(
-              `the bearer token was refused: ${reason}`,
-              `${REALM}, error="invalid_token", error_description="${reason}"`,
-            );
-          }
-          const allowed = expandRules(settings.rules, claims)[action];
+          if (anonymousRead(action, key)) return ANONYMOUS;
+          const claims = await verifiedClaims(request);
+          const allowed = expandRules(rules, claims)[action];
           if (!keyHasPrefix(key, allowed)) {
             throw new Forbidden(`this token may not ${action} ${JSON.stringify(key)}`);
           }
-          return { kind: "jwt", id: typeof claims.sub === "string" ? claims.sub : "unknown" };
+          return principalOf(claims);
+        },
+        async reach(request, action) {
+          const anonymous = anonymousReach(action);
+          if (anonymous && request.headers.authorization === undefined) return anonymous;
+          const claims = await verifiedClaims(request);
+          const own = expandRules(rules, claims)[action];
+          const prefixes = anonymous ? [...new Set([...own, ...publicReadPrefixes])] : own;
+          return { principal: principalOf(claims), prefixes };
         },
       };
     }

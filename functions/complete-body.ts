@@ -1,27 +1,18 @@
 import type { FunctionUrlEvent } from "./function-url";
 import { BadRequest } from "./http-error";
+import { jsonBody } from "./json-body";
 import { hasControlCharacter } from "./object-key";
 import type { CompletedPart } from "./s3-multipart";
 import { S3_LIMITS } from "./upload-rules";
 
 /** `{ "parts": [{ "partNumber": 1, "etag": "\"…\"" }, …] }`, ascending, as S3 requires. */
 export function parseCompleteBody(event: FunctionUrlEvent): CompletedPart[] {
-  const text = event.body
-    ? event.isBase64Encoded
-      ? Buffer.from(event.body, "base64").toString("utf8")
-      : event.body
-    : "";
   const invalid = (why: string) =>
     new BadRequest(
       "InvalidCompleteBody",
       `the body must be JSON { "parts": [{ "partNumber": N, "etag": "..." }] } in ascending order: ${why}`,
     );
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw invalid("it is not JSON");
-  }
+  const body = jsonBody(event, invalid);
   const parts = (body as { parts?: unknown } | null)?.parts;
   if (!Array.isArray(parts) || parts.length === 0) throw invalid("parts is missing or empty");
   if (parts.length > S3_LIMITS.maxParts) throw invalid(`more than ${S3_LIMITS.maxParts} parts`);

@@ -3,14 +3,16 @@ import { type Authorizer, createAuthorizer, type Principal } from "./auth";
 import type { CloudFrontSigningKey } from "./cloudfront-signer";
 import { parseCompleteBody } from "./complete-body";
 import type { HandlerConfig } from "./config";
+import { createFileRoutes } from "./file-routes";
 import type { FunctionUrlEvent, FunctionUrlResult } from "./function-url";
 import { BadRequest, PayloadTooLarge } from "./http-error";
 import { jsonLogger, type Logger } from "./log";
 import { keyFromRawPath } from "./object-key";
-import { actionOf, type Operation, operationOf } from "./operations";
+import { actionOf, type FileOperation, isFileOperation, type Operation, operationOf } from "./operations";
 import { redactQuery } from "./query-redaction";
 import { createReads } from "./reads";
 import { errorResponse, jsonResponse, respond, type TransferInstruction } from "./responses";
+import { type FileStore, s3FileStore } from "./s3-files";
 import { type CompletedPart, type MultipartStore, s3MultipartStore } from "./s3-multipart";
 import { type ObjectLookup, s3ObjectLookup } from "./s3-objects";
 import { type CredentialsProvider, S3Presigner } from "./s3-presigner";
@@ -38,6 +40,8 @@ export interface HandlerDeps {
   readonly multipart?: MultipartStore;
   /** Replaces the HeadObject lookup that pins reads to a version. */
   readonly objects?: ObjectLookup;
+  /** Replaces the S3 client for listing, copying and deleting in bulk. */
+  readonly files?: FileStore;
 }
 
 export { ALLOWED_METHODS } from "./operations";
@@ -56,10 +60,12 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
   const authorizer: Authorizer = createAuthorizer(config.auth, config.publicReadPrefixes, clock, deps.jwks);
   const presigner = new S3Presigner(config.s3, deps.credentials);
   const multipart = deps.multipart ?? s3MultipartStore(config.s3, deps.credentials);
-  const read = createReads({
-    config,
-    objects: deps.objects ?? s3ObjectLookup(presigner, clock),
-    signingKey: deps.signingKey,
+  const objects = deps.objects ?? s3ObjectLookup(presigner, clock);
+  const read = createReads({ config, objects, signingKey: deps.signingKey });
+  const fileRoute = createFileRoutes({
+    authorizer,
+    objects,
+    files: deps.files ?? s3FileStore(config.s3, deps.credentials),
   });
   const limits = config.uploads;
   // A write URL is signed with the role's session and dies with it, whatever X-Amz-Expires says
@@ -70,15 +76,16 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
     event: FunctionUrlEvent,
     method: string,
   ): Promise<{ result: FunctionUrlResult; key: string; principal: Principal }> {
-    const operation = operationOf(method, event.rawQueryString ?? "");
-    const key = keyFromRawPath(event.rawPath);
     const headers = event.headers ?? {};
+    const operation = operationOf(method, event.rawQueryString ?? "", {
+      listing: event.rawPath === "" || event.rawPath.endsWith("/"),
+      ...(headers["copy-source"] === undefined ? {} : { copySource: headers["copy-source"] }),
+    });
     const iamCaller = event.requestContext.authorizer?.iam?.userArn;
-    const principal = await authorizer.authorize(
-      { headers, ...(iamCaller ? { iamCaller } : {}) },
-      actionOf(operation),
-      key,
-    );
+    const auth = { headers, ...(iamCaller ? { iamCaller } : {}) };
+    if (isFileOperation(operation)) return fileRoute(operation, event, auth);
+    const key = keyFromRawPath(event.rawPath);
+    const principal = await authorizer.authorize(auth, actionOf(operation), key);
     const now = clock();
     if (operation.kind === "read") {
       return { result: await read(operation, key, headers.accept, now), key, principal };
@@ -90,7 +97,7 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
   }
 
   function perform(
-    operation: Exclude<Operation, { kind: "read" }>,
+    operation: Exclude<Operation, { kind: "read" } | FileOperation>,
     key: string,
     headers: Headers,
     event: FunctionUrlEvent,

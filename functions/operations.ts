@@ -25,7 +25,45 @@ export type Operation =
   | { readonly kind: "sign-parts"; readonly uploadId: string; readonly first: number; readonly last: number }
   | { readonly kind: "list-parts"; readonly uploadId: string }
   | { readonly kind: "complete-multipart"; readonly uploadId: string }
-  | { readonly kind: "abort-multipart"; readonly uploadId: string };
+  | { readonly kind: "abort-multipart"; readonly uploadId: string }
+  | FileOperation;
+
+/** Object management: listing, copying, moving, deleting in bulk, versions. */
+export type FileOperation =
+  | {
+      readonly kind: "list";
+      readonly recursive: boolean;
+      readonly limit: number;
+      readonly after?: string;
+    }
+  | { readonly kind: "list-versions"; readonly limit: number; readonly after?: string }
+  | { readonly kind: "copy"; readonly source: string }
+  | { readonly kind: "move" }
+  | { readonly kind: "delete-many" }
+  | { readonly kind: "restore" };
+
+const FILE_KINDS: ReadonlySet<string> = new Set([
+  "list",
+  "list-versions",
+  "copy",
+  "move",
+  "delete-many",
+  "restore",
+]);
+
+export function isFileOperation(operation: Operation): operation is FileOperation {
+  return FILE_KINDS.has(operation.kind);
+}
+
+/** What the request line and headers say beyond the method and query. */
+export interface RequestShape {
+  /** The path ends in `/` (or is `/`): a prefix, not a key. */
+  readonly listing: boolean;
+  /** The `Copy-Source` header. */
+  readonly copySource?: string;
+}
+
+export const MAX_LIST_LIMIT = 1000;
 
 export const ALLOWED_METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE"] as const;
 /** Part URLs are signed when asked for, a bounded batch at a time, so none expires unused. */
@@ -34,6 +72,8 @@ export const MAX_PARTS_PER_REQUEST = 1000;
 export function actionOf(operation: Operation): Action {
   switch (operation.kind) {
     case "read":
+    case "list":
+    case "list-versions":
       return "read";
     case "delete":
       return "delete";
@@ -83,8 +123,56 @@ function readOperation(method: "GET" | "HEAD", query: Map<string, string>): Oper
   };
 }
 
-export function operationOf(method: string, rawQuery: string): Operation {
+function paging(query: Map<string, string>): { limit: number; after?: string } {
+  const limitText = query.get("limit");
+  const limit =
+    limitText === undefined ? MAX_LIST_LIMIT : /^\d{1,4}$/.test(limitText) ? Number(limitText) : 0;
+  if (limit < 1 || limit > MAX_LIST_LIMIT) {
+    throw new BadRequest(
+      "InvalidLimit",
+      `limit must be a whole number from 1 to ${MAX_LIST_LIMIT}, got "${limitText}"`,
+    );
+  }
+  const after = query.get("after");
+  if (after === "") throw new BadRequest("InvalidToken", "after must be the next token of the previous page");
+  return { limit, ...(after === undefined ? {} : { after }) };
+}
+
+function fileOperationOf(
+  method: string,
+  query: Map<string, string>,
+  shape: RequestShape,
+): Operation | undefined {
+  if ((method === "GET" || method === "HEAD") && shape.listing) {
+    return { kind: "list", recursive: query.has("recursive"), ...paging(query) };
+  }
+  if (shape.listing && !(method === "POST" && query.has("delete"))) return undefined;
+  if (method === "GET" && query.has("versions")) return { kind: "list-versions", ...paging(query) };
+  if (method === "PUT" && shape.copySource !== undefined) return { kind: "copy", source: shape.copySource };
+  if (method !== "POST") return undefined;
+  const named = ["move", "delete", "restore"].filter((name) => query.has(name));
+  if (named.length > 1)
+    throw new BadRequest(
+      "InvalidQuery",
+      `POST takes one of ?move, ?delete or ?restore, got ${named.join(" and ")}`,
+    );
+  if (query.has("delete")) {
+    if (!shape.listing) throw new BadRequest("InvalidQuery", "a batch delete is POST /?delete, on the root");
+    return { kind: "delete-many" };
+  }
+  if (query.has("move")) return { kind: "move" };
+  if (query.has("restore")) return { kind: "restore" };
+  return undefined;
+}
+
+export function operationOf(
+  method: string,
+  rawQuery: string,
+  shape: RequestShape = { listing: false },
+): Operation {
   const query = parseQuery(rawQuery);
+  const file = fileOperationOf(method, query, shape);
+  if (file) return file;
   const uploadId = query.get("uploadId");
   if (uploadId === "") throw new BadRequest("InvalidUploadId", "uploadId must not be empty");
   switch (method) {

@@ -297,9 +297,10 @@ const errorCases: Array<[string, string, number, string, string]> = [
     "MethodNotAllowed",
     "method PATCH is not allowed here; use one of GET, HEAD, PUT, POST, DELETE",
   ],
-  ["GET", "/", 400, "InvalidKey", "the path must name an object key, for example /photos/cat.png"],
+  // GET and HEAD of a path ending in "/" list a prefix; other methods need a key.
+  ["PUT", "/", 400, "InvalidKey", "the path must name an object key, for example /photos/cat.png"],
   ["GET", "/a//b", 400, "InvalidKey", 'the key has an empty, "." or ".." segment: "" is not allowed'],
-  ["GET", "/folder/", 400, "InvalidKey", 'the key has an empty, "." or ".." segment: "" is not allowed'],
+  ["DELETE", "/folder/", 400, "InvalidKey", 'the key has an empty, "." or ".." segment: "" is not allowed'],
   ["GET", "/a/./b", 400, "InvalidKey", 'the key has an empty, "." or ".." segment: "." is not allowed'],
   ["PUT", "/a/../b", 400, "InvalidKey", 'the key has an empty, "." or ".." segment: ".." is not allowed'],
   ["PUT", "/a/%2E%2E/b", 400, "InvalidKey", 'the key has an empty, "." or ".." segment: ".." is not allowed'],
