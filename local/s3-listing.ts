@@ -48,11 +48,14 @@ function listParams(call: S3Call): ListParams | undefined {
 }
 
 /**
- * With `encoding-type=url` S3 URL-encodes keys, prefixes and delimiters in the answer so that keys
- * holding characters XML 1.0 cannot carry survive; `/` stays as it is.
+ * With `encoding-type=url` S3 URL-encodes keys, prefixes, delimiters and markers in the answer so
+ * that keys holding characters XML 1.0 cannot carry survive. As measured against S3 (reported in
+ * brekkylab/backlot#178): a space becomes `+`, a `+` becomes `%2B`, `%` becomes `%25`, non-ASCII is
+ * percent-encoded as UTF-8, and `/` stays as it is.
  */
 function encoder(params: ListParams): (text: string) => string {
-  return params.encodeUrl ? (text) => encodeURIComponent(text).replace(/%2F/g, "/") : (text) => text;
+  if (!params.encodeUrl) return (text) => text;
+  return (text) => encodeURIComponent(text).replace(/%20/g, "+").replace(/%2F/g, "/");
 }
 
 /** The common prefix a key rolls up into under the delimiter, if any. */

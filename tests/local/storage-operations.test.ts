@@ -154,6 +154,39 @@ describe("local storage: the S3 operations the function calls", function () {
       expect(top.CommonPrefixes?.map((p) => p.Prefix)).to.deep.equal(["many/", "tree/"]);
     });
 
+    it("encoding-type=url encodes keys and common prefixes as S3 does: space as +, + as %2B, % as %25, UTF-8 escaped, / kept", async () => {
+      for (const key of [
+        "enc/a b.txt",
+        "enc/a+b.txt",
+        "enc/100%.csv",
+        "enc/한글/x.txt",
+        "enc/run books/x.txt",
+      ]) {
+        await lput(key, key);
+      }
+      const flat = await lc.send(
+        new ListObjectsV2Command({ Bucket: BUCKET, Prefix: "enc/", EncodingType: "url" }),
+      );
+      expect([flat.EncodingType, flat.Prefix, flat.Contents?.map((c) => c.Key)]).to.deep.equal([
+        "url",
+        "enc/",
+        [
+          "enc/100%25.csv",
+          "enc/a+b.txt",
+          "enc/a%2Bb.txt",
+          "enc/run+books/x.txt",
+          "enc/%ED%95%9C%EA%B8%80/x.txt",
+        ],
+      ]);
+      const nested = await lc.send(
+        new ListObjectsV2Command({ Bucket: BUCKET, Prefix: "enc/", Delimiter: "/", EncodingType: "url" }),
+      );
+      expect(nested.CommonPrefixes?.map((p) => p.Prefix)).to.deep.equal([
+        "enc/run+books/",
+        "enc/%ED%95%9C%EA%B8%80/",
+      ]);
+    });
+
     it("refuses a bad continuation token and a bad max-keys with 400 InvalidArgument", async () => {
       const queries: Array<Record<string, string>> = [
         { "list-type": "2", "continuation-token": "not a token" },
