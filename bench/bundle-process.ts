@@ -11,8 +11,10 @@ import type { FunctionUrlEvent, FunctionUrlResult } from "../functions/function-
  * after each event, so a test can tell exactly which chunks were read.
  */
 export const RUNNER = "run-events.mjs";
-/** Written to stderr once the last event is answered: the moment a cold start is over. */
+/** Written to stderr once the last event is answered (the moment a cold start is over), with the CPU time used so far. */
 export const ANSWERED = "answered";
+/** The statement that writes the ANSWERED line: user and system CPU microseconds, all threads. */
+export const REPORT_ANSWER = `{ const u = process.cpuUsage(); process.stderr.write("${ANSWERED} " + (u.user + u.system) + "\\n"); }`;
 const TRACE_HOOKS = "trace-hooks.mjs";
 
 const RUNNER_SOURCE = `import { readFileSync, writeFileSync } from "node:fs";
@@ -29,7 +31,7 @@ for (const event of JSON.parse(readFileSync(eventsFile, "utf8"))) {
   results.push(await handler(event));
   loads.push(loaded());
 }
-process.stderr.write("${ANSWERED}\\n");
+${REPORT_ANSWER}
 if (reportFile) writeFileSync(reportFile, JSON.stringify({ results, loads }));
 `;
 
@@ -98,13 +100,14 @@ export async function runEvents(
 
 /**
  * `node ARGS` in `dir` with only `env` (and PATH), stdout discarded; resolves on exit, with the
- * milliseconds from the start to the runner's "answered" line (or to the exit, without one).
+ * milliseconds from the start to the runner's "answered" line (or to the exit, without one) and the
+ * CPU milliseconds the line reports.
  */
 export function runNode(
   dir: string,
   args: readonly string[],
   env: Readonly<Record<string, string>>,
-): Promise<{ code: number | null; stderr: string; millis: number }> {
+): Promise<{ code: number | null; stderr: string; millis: number; cpuMillis: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, {
       cwd: dir,
@@ -116,11 +119,18 @@ export function runNode(
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (text: string) => {
       stderr += text;
-      if (answered === undefined && stderr.includes(`${ANSWERED}\n`)) answered = process.hrtime.bigint();
+      if (answered === undefined && new RegExp(`${ANSWERED} \\d+\n`).test(stderr))
+        answered = process.hrtime.bigint();
     });
     child.on("error", reject);
-    child.on("close", (code) =>
-      resolve({ code, stderr, millis: Number((answered ?? process.hrtime.bigint()) - start) / 1e6 }),
-    );
+    child.on("close", (code) => {
+      const cpu = new RegExp(`${ANSWERED} (\\d+)\n`).exec(stderr)?.[1];
+      resolve({
+        code,
+        stderr,
+        millis: Number((answered ?? process.hrtime.bigint()) - start) / 1e6,
+        cpuMillis: cpu === undefined ? Number.NaN : Number(cpu) / 1000,
+      });
+    });
   });
 }

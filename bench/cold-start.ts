@@ -12,7 +12,7 @@ import { buildSync } from "esbuild";
 import { bundleHandler, PROJECT_ROOT } from "../components/bundle";
 import type { FunctionUrlEvent } from "../functions/function-url";
 import { functionUrlEvent } from "../tests/support/events";
-import { ANSWERED, RUNNER, runEvents, runNode, writeBundle } from "./bundle-process";
+import { REPORT_ANSWER, RUNNER, runEvents, runNode, writeBundle } from "./bundle-process";
 import { startFakeAws } from "./fake-aws";
 import { line, ratios, showSpread, spread, timings } from "./stats";
 
@@ -61,41 +61,46 @@ export async function coldStart(): Promise<void> {
     line("import-time bytes / previous bundle", (bytes(atStart) / legacy.bytes).toFixed(3));
     line("import-time bytes / 100 KB budget", (bytes(atStart) / 102400).toFixed(3));
 
+    const cpu: Record<string, number[]> = {};
     const node =
-      (cwd: string, args: string[], extra: Record<string, string> = {}) =>
+      (name: string, cwd: string, args: string[], extra: Record<string, string> = {}) =>
       async () => {
-        const { code, stderr, millis } = await runNode(cwd, args, { ...env, ...extra });
+        const { code, stderr, millis, cpuMillis } = await runNode(cwd, args, { ...env, ...extra });
         if (code !== 0) throw new Error(`node ${args.join(" ")} exited with ${code}: ${stderr}`);
+        (cpu[name] ??= []).push(cpuMillis);
         return millis;
       };
     const t = await timings(
       {
-        bare: node(fn, ["-e", "0"]),
-        importBundle: node(fn, [RUNNER, events.none]),
-        importLegacy: node(legacy.dir, ["run.cjs"]),
-        firstGet: node(fn, [RUNNER, events.get]),
-        firstPut: node(fn, [RUNNER, events.put]),
-        ssmDirect: node(ssm.dir, ["direct.mjs"], { AWS_ENDPOINT_URL_SSM: aws.url }),
-        ssmClient: node(ssm.dir, ["client.mjs"], { AWS_ENDPOINT_URL_SSM: aws.url }),
+        bare: node("bare", fn, ["-e", REPORT_ANSWER]),
+        importBundle: node("importBundle", fn, [RUNNER, events.none]),
+        importLegacy: node("importLegacy", legacy.dir, ["run.cjs"]),
+        firstGet: node("firstGet", fn, [RUNNER, events.get]),
+        firstPut: node("firstPut", fn, [RUNNER, events.put]),
+        ssmDirect: node("ssmDirect", ssm.dir, ["direct.mjs"]),
+        ssmClient: node("ssmClient", ssm.dir, ["client.mjs"]),
+        fetch: node("fetch", ssm.dir, ["fetch.mjs"]),
+        http: node("http", ssm.dir, ["http.mjs"]),
       },
       ROUNDS,
     );
+    const both = (name: keyof typeof t) =>
+      `${showSpread(spread(ratios(t[name], t.bare)))}   cpu ${showSpread(spread(ratios(cpu[name] ?? [], cpu.bare ?? [])))}`;
     console.log(
-      `Fresh processes, ${ROUNDS} rounds taking turns: time to the answer / \`node -e 0\` to its exit, same round`,
+      `Fresh processes, ${ROUNDS} rounds taking turns: time (and CPU time) to the answer / a bare node's`,
     );
-    line("`node -e 0` itself (ms)", showSpread(spread(t.bare), 1, " ms"));
-    line("import the bundle (index.mjs)", showSpread(spread(ratios(t.importBundle, t.bare))));
-    line("import the previous one-file CommonJS bundle", showSpread(spread(ratios(t.importLegacy, t.bare))));
     line(
-      "import and answer a first GET (SSM key + version lookup)",
-      showSpread(spread(ratios(t.firstGet, t.bare))),
+      "a bare node, `node -e 0` (ms)",
+      `${showSpread(spread(t.bare), 1, " ms")}   cpu ${showSpread(spread(cpu.bare ?? []), 1, " ms")}`,
     );
-    line("import and answer a first PUT", showSpread(spread(ratios(t.firstPut, t.bare))));
-    line("GetParameter signed directly with fetch", showSpread(spread(ratios(t.ssmDirect, t.bare))));
-    line(
-      "GetParameter through @aws-sdk/client-ssm (ESM build)",
-      showSpread(spread(ratios(t.ssmClient, t.bare))),
-    );
+    line("import the bundle (index.mjs)", both("importBundle"));
+    line("import the previous one-file CommonJS bundle", both("importLegacy"));
+    line("import and answer a first GET (SSM key + version lookup)", both("firstGet"));
+    line("import and answer a first PUT", both("firstPut"));
+    line("GetParameter signed directly, over node:https", both("ssmDirect"));
+    line("GetParameter through @aws-sdk/client-ssm (ESM build)", both("ssmClient"));
+    line("one HEAD request with the global fetch", both("fetch"));
+    line("one HEAD request with node:http", both("http"));
   } finally {
     await aws.close();
     rmSync(dir, { recursive: true, force: true });
@@ -148,26 +153,34 @@ function legacyBundle(dir: string): { dir: string; bytes: number } {
     outfile,
   });
   writeFileSync(path.join(dir, "package.json"), '{ "type": "commonjs" }');
-  writeFileSync(
-    path.join(dir, "run.cjs"),
-    `require("./index.js");\nprocess.stderr.write("${ANSWERED}\\n");\n`,
-  );
+  writeFileSync(path.join(dir, "run.cjs"), `require("./index.js");\n${REPORT_ANSWER}\n`);
   return { dir, bytes: statSync(outfile).size };
 }
 
-/** Two programs that read one parameter: the function's direct call, and client-ssm loaded on use. */
+/**
+ * Programs that read one parameter (the function's direct call, and client-ssm loaded on use) and
+ * that make one request (with fetch, and with node:http).
+ */
 function ssmProbes(dir: string): { dir: string } {
   const direct = `import { ssmReaderFromEnvironment } from "./functions/ssm-parameter";
 const credentials = async () => ({ accessKeyId: process.env.AWS_ACCESS_KEY_ID, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY, sessionToken: process.env.AWS_SESSION_TOKEN });
 await ssmReaderFromEnvironment(credentials)(process.env.SIGNED_FILE_STORE_SIGNING_KEY_PARAMETER);
-process.stderr.write("${ANSWERED}\\n");`;
+${REPORT_ANSWER}`;
   const client = `const { SSMClient, GetParameterCommand } = await import("@aws-sdk/client-ssm");
 const credentials = async () => ({ accessKeyId: process.env.AWS_ACCESS_KEY_ID, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY, sessionToken: process.env.AWS_SESSION_TOKEN });
 await new SSMClient({ credentials }).send(new GetParameterCommand({ Name: process.env.SIGNED_FILE_STORE_SIGNING_KEY_PARAMETER, WithDecryption: true }));
-process.stderr.write("${ANSWERED}\\n");`;
+${REPORT_ANSWER}`;
+  // One HEAD to the fake S3 (answered 403, unsigned): the first use of fetch against node:http.
+  const fetchProbe = `await (await fetch(process.env.AWS_ENDPOINT_URL_SSM + "/bucket/key", { method: "HEAD" })).arrayBuffer();
+${REPORT_ANSWER}`;
+  const httpProbe = `import { request } from "node:http";
+await new Promise((resolve, reject) => request(process.env.AWS_ENDPOINT_URL_SSM + "/bucket/key", { method: "HEAD" }, (res) => res.resume().on("end", resolve)).on("error", reject).end());
+${REPORT_ANSWER}`;
   for (const [name, contents] of [
     ["direct", direct],
     ["client", client],
+    ["fetch", fetchProbe],
+    ["http", httpProbe],
   ] as const) {
     buildSync({
       ...BUILD,

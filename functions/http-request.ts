@@ -24,9 +24,9 @@ export class Unreachable extends Error {
 
 /**
  * One request with node:http or node:https, loaded on first use, over a keep-alive agent. Not the
- * global `fetch`: Node loads its fetch implementation (undici) on first use too, and that load was
- * measured at two to three times the cost of node:https's (`npm run bench`), paid by the first
- * request of every execution environment that calls SSM or S3 this way.
+ * global `fetch`: Node loads its implementation (undici, with a WebAssembly HTTP parser) on first use,
+ * and `npm run bench` measures a fresh process's first fetch at well over the CPU time of its first
+ * node:http request; the first request of every execution environment would pay the difference.
  */
 export async function httpRequest(url: URL, request: HttpRequest): Promise<HttpAnswer> {
   const { transport, agent } = await transportFor(url.protocol);
