@@ -196,7 +196,8 @@ describe("local stack, end to end", function () {
     const res = await fetch(tampered, { method: "PUT", body: "evil" });
     expect(res.status).to.equal(403);
     expect(await res.text()).to.include("<Code>SignatureDoesNotMatch</Code>");
-    expect((await download(stack, "tamper/y.bin")).status).to.equal(404);
+    const read = await fetch(`${stack.apiUrl}/tamper/y.bin`, { headers: { accept: "application/json" } });
+    expect(read.status).to.equal(404);
   });
 
   it("create-only uploads get S3's 412 when the key exists", async () => {
@@ -230,13 +231,28 @@ describe("local stack, end to end", function () {
     ]);
   });
 
-  it("DELETE then GET is not found", async () => {
+  it("DELETE then GET is 404 NoSuchKey from the function, though the edge still holds the old version", async () => {
     await upload(stack, "gone/soon.txt", Buffer.from("bye"));
+    const before = await download(stack, "gone/soon.txt");
+    expect(await before.text()).to.equal("bye");
     const del = await instruction(stack, "DELETE", "gone/soon.txt");
     expect((await fetch(del.url, { method: "DELETE" })).status).to.equal(204);
-    const res = await download(stack, "gone/soon.txt");
+    const res = await fetch(`${stack.apiUrl}/gone/soon.txt`, { redirect: "manual" });
     expect(res.status).to.equal(404);
-    expect(await res.text()).to.include("<Code>NoSuchKey</Code>");
+    expect(res.headers.get("location")).to.equal(null);
+    expect(await res.json()).to.deep.equal({
+      error: { code: "NoSuchKey", message: "no object at gone/soon.txt" },
+    });
+    const curl = await run("curl", [
+      "-sS",
+      "-L",
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{http_code}",
+      `${stack.apiUrl}/gone/soon.txt`,
+    ]);
+    expect(curl.stdout).to.equal("404");
   });
 
   it("50 concurrent uploads of distinct keys all land intact", async () => {
