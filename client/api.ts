@@ -123,11 +123,11 @@ export class Api {
         code = parsed.error?.code ?? code;
         message = parsed.error?.message ?? parsed.Message ?? message;
       } catch {}
-      const error = statusError(res.status, message, code);
+      const refusal = new ApiError(res.status, code, message);
       // A refusal keeps the API's status and code for callers; anything retryable goes back to withRetry.
-      if (error instanceof PermanentError) throw new ApiError(res.status, code, message);
-      lastRefusal = new ApiError(res.status, code, message);
-      throw error;
+      if (statusError(res.status, message, code) instanceof PermanentError) throw refusal;
+      lastRefusal = refusal;
+      throw new TransientError(refusal.message, res.status, code);
     }, this.retry).catch((error: unknown) => {
       throw error instanceof TransientError && lastRefusal ? lastRefusal : error;
     });

@@ -44,7 +44,13 @@ async function main(argv: string[]): Promise<number> {
     auth = { kind: "bearer", token };
   }
   const attempts = wholeNumberArg("retries", opt("retries") ?? String(DEFAULT_RETRY.attempts), 1, 100);
-  const client = new SignedFileStoreClient({ apiUrl, auth, retry: { ...DEFAULT_RETRY, attempts } });
+  const notice = (message: string) => process.stderr.write(`sfs: ${message}\n`);
+  // Retries are said as they happen, so a slow failure is never a silent one.
+  const onRetry = (error: unknown, attempt: number) =>
+    notice(
+      `${error instanceof Error ? error.message : String(error)}; trying again (${attempt + 1} of ${attempts})`,
+    );
+  const client = new SignedFileStoreClient({ apiUrl, auth, retry: { ...DEFAULT_RETRY, attempts, onRetry } });
   const bar = progressBar(flag("no-progress") ? false : flag("progress") || process.stderr.isTTY === true);
   try {
     await command({
@@ -54,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
       flag,
       bar,
       result: (value, text) => process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${text}\n`),
-      notice: (message) => process.stderr.write(`sfs: ${message}\n`),
+      notice,
     });
     return 0;
   } finally {

@@ -76,7 +76,8 @@ describe("a likely cause after each error", function () {
     refusal = [503, "SlowDown"];
     const result = await run(["rm", "k/f.txt"]);
     expect(result.stderr).to.equal(
-      "sfs: 503: SlowDown from storage\n" +
+      "sfs: 503: SlowDown from storage; trying again (2 of 2)\n" +
+        "sfs: 503: SlowDown from storage\n" +
         "sfs: likely cause: S3 asked to slow down through every retry: run the command again later (an upload resumes)\n",
     );
   });
@@ -86,11 +87,17 @@ describe("a likely cause after each error", function () {
       "sfs: likely cause: a service the API depends on (S3, the token issuer's keys) is down; run the command again in a few minutes\n";
     const result = await run(["share", "down/k"]);
     expect(result.code).to.equal(1);
-    expect(result.stderr).to.equal(`sfs: 503 ServiceUnavailable: storage is unavailable\n${cause}`);
+    expect(result.stderr).to.equal(
+      "sfs: 503 ServiceUnavailable: storage is unavailable; trying again (2 of 2)\n" +
+        `sfs: 503 ServiceUnavailable: storage is unavailable\n${cause}`,
+    );
     expect(api.requests.filter((r) => r.target === "/down/k")).to.have.length(2);
     // A HEAD answer has no body: its status alone names the error.
     const head = await run(["stat", "down/k"]);
-    expect(head.stderr).to.equal(`sfs: 503 ServiceUnavailable: Service Unavailable\n${cause}`);
+    expect(head.stderr).to.equal(
+      "sfs: 503 ServiceUnavailable: Service Unavailable; trying again (2 of 2)\n" +
+        `sfs: 503 ServiceUnavailable: Service Unavailable\n${cause}`,
+    );
   });
 
   it("has a cause for each common S3, CloudFront and API error, and none for the unknown", () => {
