@@ -72,7 +72,25 @@ type S3Action =
   | "s3:ListBucket"
   | "s3:ListBucketVersions"
   | "s3:ListMultipartUploadParts"
-  | "s3:AbortMultipartUpload";
+  | "s3:AbortMultipartUpload"
+  /** Stands for the actions of object sub-resources this storage does not implement (ACLs, tags, …). */
+  | "s3:OtherObjectAction";
+
+/**
+ * Object sub-resources that name other S3 operations than GetObject, PutObject or DeleteObject
+ * (GetObjectAcl, PutObjectTagging, …). They must not be mistaken for the object itself: the reader
+ * is refused them as S3 refuses OAC, and the writer is told they are not implemented.
+ */
+const OTHER_SUBRESOURCES = [
+  "acl",
+  "tagging",
+  "attributes",
+  "legal-hold",
+  "retention",
+  "torrent",
+  "restore",
+  "select",
+];
 
 /**
  * OAC's grant in the bucket policy: reading objects and (for version-pinned URLs) their versions,
@@ -256,6 +274,15 @@ export async function startStorage(options: StorageOptions): Promise<RunningStor
           run: withUpload((c, upload) => completeUpload(ctx, c, uploadId, upload)),
         };
       return undefined;
+    }
+    if (OTHER_SUBRESOURCES.some((name) => query.has(name))) {
+      return {
+        actions: ["s3:OtherObjectAction"],
+        run: async (c) => {
+          c.req.resume();
+          sendS3Error(c.res, "NotImplemented");
+        },
+      };
     }
     const versioned = query.has("versionId");
     switch (method) {

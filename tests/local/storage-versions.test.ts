@@ -208,6 +208,24 @@ describe("local storage: versions and delete markers", () => {
     expect([head.status, head.headers.get("content-length")]).to.deep.equal([200, "3"]);
   });
 
+  it("an object sub-resource this storage does not implement (?acl, ?tagging) is 403 to the reader, 501 NotImplemented to the writer, never the object", async () => {
+    await put("v/sub.txt", "secret bytes");
+    const answers = [];
+    const queries: Array<Record<string, string>> = [{ acl: "" }, { tagging: "" }];
+    for (const query of queries) {
+      for (const as of [READER, WRITER]) {
+        const { res, body } = await get("v/sub.txt", query, "GET", as);
+        answers.push([res.status, xmlText(body, "Code")]);
+      }
+    }
+    expect(answers).to.deep.equal([
+      [403, "AccessDenied"],
+      [501, "NotImplemented"],
+      [403, "AccessDenied"],
+      [501, "NotImplemented"],
+    ]);
+  });
+
   for (const [name, method, key, query] of [
     ["PUT an object", "PUT", "v/x", {}],
     ["DELETE an object", "DELETE", "v/x", {}],
