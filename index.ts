@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
   type AuthArgs,
+  type EncryptionArgs,
   SignedFileStore,
   type SignedFileStoreArgs,
   type SigningKeyAlgorithm,
@@ -21,6 +22,13 @@ function authFromConfig(): AuthArgs {
       write: config.getObject<string[]>("jwtWritePrefixes") ?? ["{sub}/"],
     },
   };
+}
+
+function encryptionFromConfig(): EncryptionArgs {
+  const mode = config.get("encryption") ?? "sse-s3";
+  const kmsKeyArn = config.get("encryptionKmsKeyArn");
+  if (mode !== "sse-kms") return { mode } as EncryptionArgs;
+  return kmsKeyArn ? { mode, kmsKeyArn } : { mode };
 }
 
 const certificateArn = config.get("certificateArn");
@@ -53,6 +61,7 @@ const args: SignedFileStoreArgs = {
   cors: { allowedOrigins: config.getObject<string[]>("corsAllowedOrigins") ?? [] },
   denyDirectReads: config.getBoolean("denyDirectReads"),
   directReadPrincipalArns: config.getObject<string[]>("directReadPrincipalArns"),
+  encryption: encryptionFromConfig(),
 };
 
 const store = new SignedFileStore(`files-${pulumi.getStack()}`, args);

@@ -40,6 +40,21 @@ export interface JwtAuthArgs {
 
 export type AuthArgs = { readonly mode: "iam" } | { readonly mode: "public" } | JwtAuthArgs;
 
+/**
+ * How objects are encrypted at rest. `sse-s3` (the default): S3's own keys. `sse-kms`: a customer
+ * managed KMS key, the stack's own unless `kmsKeyArn` names one.
+ */
+export type EncryptionArgs =
+  | { readonly mode: "sse-s3" }
+  | {
+      readonly mode: "sse-kms";
+      /**
+       * A key you manage. Its key policy must let this distribution decrypt (see the README); the
+       * component grants the function's role what it needs in the role's own policy.
+       */
+      readonly kmsKeyArn?: string;
+    };
+
 export interface CustomDomainArgs {
   /** ACM certificate ARN; CloudFront only takes certificates from us-east-1. */
   readonly certificateArn: string;
@@ -130,6 +145,8 @@ export interface SignedFileStoreArgs {
    * is on (an incident-response role). Default none.
    */
   readonly directReadPrincipalArns?: string[];
+  /** Encryption at rest. Default `{ mode: "sse-s3" }`. */
+  readonly encryption?: EncryptionArgs;
 }
 
 export interface ResolvedArgs {
@@ -156,10 +173,35 @@ export interface ResolvedArgs {
   readonly corsOrigins: readonly string[];
   readonly denyDirectReads: boolean;
   readonly directReadPrincipalArns: readonly string[];
+  readonly encryption: EncryptionArgs;
 }
 
 /** `arn:PARTITION:iam::ACCOUNT:role/NAME` or `:user/NAME`, with an optional path. */
 const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/;
+
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+
+function resolveEncryption(encryption: EncryptionArgs | undefined): EncryptionArgs {
+  if (encryption === undefined) return { mode: "sse-s3" };
+  switch (encryption.mode) {
+    case "sse-s3":
+      return { mode: "sse-s3" };
+    case "sse-kms": {
+      const { kmsKeyArn } = encryption;
+      if (kmsKeyArn === undefined) return { mode: "sse-kms" };
+      // S3 takes an alias too, but a key policy and an IAM grant need the key's own ARN.
+      if (typeof kmsKeyArn !== "string" || !KMS_KEY_ARN.test(kmsKeyArn))
+        fail("encryption.kmsKeyArn", "must be a KMS key ARN (not an alias)", kmsKeyArn);
+      return { mode: "sse-kms", kmsKeyArn };
+    }
+    default:
+      return fail(
+        "encryption.mode",
+        "must be one of sse-s3, sse-kms",
+        (encryption as { mode: unknown }).mode,
+      );
+  }
+}
 
 /** The retention periods CloudWatch Logs accepts. */
 export const LOG_RETENTION_DAYS = [
@@ -376,6 +418,7 @@ export function resolveArgs(args: SignedFileStoreArgs = {}): ResolvedArgs {
     corsOrigins: [...corsOrigins],
     denyDirectReads,
     directReadPrincipalArns: [...directReadPrincipalArns],
+    encryption: resolveEncryption(args.encryption),
   };
 }
 

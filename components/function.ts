@@ -12,6 +12,8 @@ export interface FunctionInputs {
   readonly activeKey: SigningKey;
   /** The host name signed download URLs use. */
   readonly cdnDomainName: pulumi.Output<string>;
+  /** With SSE-KMS: the key that encrypts the objects. */
+  readonly dataKeyArn: pulumi.Output<string> | undefined;
 }
 
 export interface SigningFunction {
@@ -88,8 +90,16 @@ export function createSigningFunction(
       name: names.derived("function", 128),
       role: role.id,
       policy: pulumi
-        .all([bucket.arn, logGroup.arn, signingKeyParameter.arn, kmsKey.arn, region, partition.dnsSuffix])
-        .apply(([bucketArn, logGroupArn, signingKeyParameterArn, kmsKeyArn, r, dnsSuffix]) =>
+        .all([
+          bucket.arn,
+          logGroup.arn,
+          signingKeyParameter.arn,
+          kmsKey.arn,
+          region,
+          partition.dnsSuffix,
+          inputs.dataKeyArn ?? "",
+        ])
+        .apply(([bucketArn, logGroupArn, signingKeyParameterArn, kmsKeyArn, r, dnsSuffix, dataKeyArn]) =>
           JSON.stringify(
             functionRolePolicy({
               bucketArn,
@@ -98,6 +108,7 @@ export function createSigningFunction(
               kmsKeyArn,
               region: r,
               dnsSuffix,
+              ...(dataKeyArn ? { dataKeyArn } : {}),
             }),
           ),
         ),

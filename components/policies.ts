@@ -104,6 +104,8 @@ export interface FunctionPolicyInputs {
   readonly region: string;
   /** The partition's DNS suffix, for service endpoint names (`amazonaws.com.cn` in China). */
   readonly dnsSuffix: string;
+  /** With SSE-KMS: the key that encrypts the objects. */
+  readonly dataKeyArn?: string;
 }
 
 /**
@@ -164,6 +166,48 @@ export function functionRolePolicy(p: FunctionPolicyInputs): PolicyDocument {
       Action: "kms:Decrypt",
       Resource: p.kmsKeyArn,
       Condition: viaSsm(p.region, p.dnsSuffix),
+    },
+    ...(p.dataKeyArn
+      ? [
+          {
+            // With SSE-KMS, S3 calls KMS as the requester of each presigned URL, which is this role:
+            // a PUT needs kms:GenerateDataKey, a multipart upload kms:Decrypt as well (Amazon S3 User
+            // Guide, "Multipart upload API and permissions"; "Specifying server-side encryption with
+            // AWS KMS"), and HeadObject of such an object kms:Decrypt. Only through S3.
+            Sid: "UseDataKeyThroughS3",
+            Effect: "Allow" as const,
+            Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+            Resource: p.dataKeyArn,
+            Condition: { StringEquals: { "kms:ViaService": `s3.${p.region}.${p.dnsSuffix}` } },
+          },
+        ]
+      : []),
+  );
+}
+
+/**
+ * Key policy for the stack's own SSE-KMS key. The account statement is the default key policy's
+ * (see signingKeyKmsPolicy); the function's role is granted in its own IAM policy through it. OAC
+ * reads of SSE-KMS objects need the CloudFront service principal to decrypt, bound to this
+ * distribution by AWS:SourceArn (CloudFront Developer Guide, "Restrict access to an Amazon S3
+ * origin", SSE-KMS); reads only, so kms:Decrypt alone.
+ */
+export function dataKeyPolicy(accountRootArn: string, distributionArn: string): PolicyDocument {
+  return doc(
+    {
+      Sid: "EnableIamPolicies",
+      Effect: "Allow",
+      Principal: { AWS: accountRootArn },
+      Action: "kms:*",
+      Resource: "*",
+    },
+    {
+      Sid: "AllowCloudFrontOriginAccessControlDecrypt",
+      Effect: "Allow",
+      Principal: { Service: "cloudfront.amazonaws.com" },
+      Action: "kms:Decrypt",
+      Resource: "*",
+      Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
     },
   );
 }

@@ -2,6 +2,7 @@ import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { resolveArgs, type SignedFileStoreArgs } from "./args";
 import { createDelivery, createSigningKeys } from "./delivery";
+import { createDataKey, createDataKeyPolicy } from "./encryption";
 import { createSigningFunction } from "./function";
 import { physicalNames } from "./names";
 import { invokeFunctionUrlPolicy } from "./policies";
@@ -51,7 +52,8 @@ export class SignedFileStore extends pulumi.ComponentResource {
     const config = resolveArgs(args);
     const scope = { name, names: physicalNames(name), config, parent: this };
 
-    const storage = createStorage(scope);
+    const encryption = createDataKey(scope);
+    const storage = createStorage(scope, encryption.keyArn);
     const signing = createSigningKeys(scope);
     const delivery = createDelivery(scope, storage.bucket, signing.keyGroup);
     const cdnDomainName: pulumi.Output<string> = config.customDomain?.aliases[0]
@@ -61,8 +63,10 @@ export class SignedFileStore extends pulumi.ComponentResource {
       bucket: storage.bucket,
       activeKey: signing.active,
       cdnDomainName,
+      dataKeyArn: encryption.keyArn,
     });
     createBucketPolicy(scope, storage, delivery.distribution, fn.role);
+    createDataKeyPolicy(scope, encryption, delivery.distribution);
 
     this.bucket = storage.bucket;
     this.distribution = delivery.distribution;

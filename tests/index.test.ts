@@ -22,6 +22,7 @@ describe("the Pulumi program (index.ts)", () => {
       "signed-file-store:maxUploadBytes": "1073741824",
       "signed-file-store:allowedContentTypes": '["image/*"]',
       "signed-file-store:corsAllowedOrigins": '["https://app.example.com"]',
+      "signed-file-store:encryption": "sse-kms",
       "signed-file-store:directReadPrincipalArns": '["arn:aws:iam::111122223333:role/incident-response"]',
     });
     // A require() so the program runs after the config above is set, as `pulumi up` would run it.
@@ -67,6 +68,21 @@ describe("the Pulumi program (index.ts)", () => {
         .allowOrigins,
     ).to.deep.equal(["https://app.example.com"]);
     expect(countByType(resources)["aws:s3/bucketCorsConfiguration:BucketCorsConfiguration"]).to.equal(1);
+    expect(countByType(resources)["aws:kms/keyPolicy:KeyPolicy"]).to.equal(1);
+    expect(
+      single(
+        resources,
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+      ).inputs.rules,
+    ).to.deep.equal([
+      {
+        applyServerSideEncryptionByDefault: {
+          sseAlgorithm: "aws:kms",
+          kmsMasterKeyId: "arn:aws:kms:eu-west-1:111122223333:key/files-test-data-key",
+        },
+        bucketKeyEnabled: true,
+      },
+    ]);
     const bucketPolicy = JSON.parse(
       String(single(resources, "aws:s3/bucketPolicy:BucketPolicy").inputs.policy),
     );
