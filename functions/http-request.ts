@@ -34,28 +34,29 @@ export async function httpRequest(url: URL, request: HttpRequest): Promise<HttpA
   // A body without a length goes out chunked, which not every AWS endpoint accepts.
   if (request.body !== undefined) headers["content-length"] = String(Buffer.byteLength(request.body));
   return new Promise((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      reject(new Unreachable(`${url.host}: ${error.message}`, { cause: error }));
+    };
     const outgoing = transport.request(url, { method: request.method, headers, agent }, (incoming) => {
       const chunks: Buffer[] = [];
       incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
-      incoming.on("error", (error) =>
-        reject(new Unreachable(`${url.host}: ${error.message}`, { cause: error })),
-      );
-      incoming.on("end", () =>
+      incoming.on("error", fail);
+      incoming.on("end", () => {
+        clearTimeout(timer);
         resolve({
           status: incoming.statusCode ?? 0,
           headers: incoming.headers,
           body: Buffer.concat(chunks).toString("utf8"),
-        }),
-      );
+        });
+      });
     });
-    const timer = setTimeout(
+    timer = setTimeout(
       () => outgoing.destroy(new Error(`no answer in ${request.timeoutMs} ms`)),
       request.timeoutMs,
     );
-    outgoing.on("close", () => clearTimeout(timer));
-    outgoing.on("error", (error) =>
-      reject(new Unreachable(`${url.host}: ${error.message}`, { cause: error })),
-    );
+    outgoing.on("error", fail);
     outgoing.end(request.body);
   });
 }
