@@ -35,9 +35,10 @@ export const LAZY_PACKAGES: Readonly<Record<string, string>> = {
  * rather than on every cold start. `mainFields` prefers the packages' ES module builds (the AWS
  * SDK's `dist-es`), which esbuild can tree-shake where their CommonJS builds cannot be.
  *
- * Lambda runs `.mjs` files as ES modules, and the handler setting `index.handler` names the file
- * without its extension (Lambda Developer Guide, "Define Lambda function handler in Node.js":
- * "CommonJS and ES Modules" and "Handler naming conventions").
+ * Lambda runs `.mjs` files as ES modules ("Building Lambda functions with Node.js", "Designating a
+ * function handler as an ES module"), and the handler setting `index.handler` is the file name
+ * without its extension and the exported function, so it finds `index.mjs` ("Define Lambda function
+ * handler in Node.js", "Handler naming conventions", whose example project is an `index.mjs`).
  *
  * esbuild's output depends only on the sources and these options (the working directory is pinned,
  * chunk names are hashes of their contents, no timestamps, no absolute paths, no source map), so the
