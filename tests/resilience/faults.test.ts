@@ -44,7 +44,7 @@ describe("resilience: faults", function () {
       // Staggered starts and paces: at the kill some uploads are done, some half-sent, some not begun.
       new Promise((resolve) => setTimeout(resolve, i * 15))
         .then(() =>
-          upload(stack.api, `crash/${i}.bin`, { length: body.length, chunks: slowly(body, 2 + (i % 5)) }),
+          upload(stack.api, `crash/${i}.bin`, { length: body.length, chunks: slowly(body, 4 + 3 * (i % 5)) }),
         )
         .then(
           (answer) => {
@@ -84,6 +84,7 @@ describe("resilience: faults", function () {
           `${UPLOADS - atKill - refused} cut off; after restart ${lost.length} acknowledged lost, ` +
           `${torn.length} torn, ${present} unacknowledged present whole\n`,
       );
+      expect(UPLOADS - atKill - refused, "uploads in flight at the kill").to.be.above(0);
       expect({ lost: lost.length, torn: torn.length }).to.deep.equal({ lost: 0, torn: 0 });
       // And the restarted stack takes new uploads.
       expect((await upload(stack.api, "crash/after.bin", Buffer.from("after the crash"))).status).to.equal(
