@@ -70,8 +70,9 @@ type Listed<T> =
   | { readonly kind: "prefix"; readonly prefix: string };
 
 /**
- * Walks keys above `after`, under the prefix, rolling keys up into common prefixes, until `limit`
- * items (entries and prefixes count alike, as in S3) and one more to know whether it is truncated.
+ * Walks keys above `after`, under the prefix, rolling keys up into common prefixes (a prefix shows
+ * only if a key under it would be listed). Entries and prefixes count alike toward max-keys, as in
+ * S3; the caller stops one item past a full page, which is how it knows the page is truncated.
  */
 function* walk<T>(
   store: ObjectStore,
