@@ -67,7 +67,7 @@ export async function coldStart(): Promise<void> {
       async () => {
         const { code, stderr, millis, cpuMillis } = await runNode(cwd, args, { ...env, ...extra });
         if (code !== 0) throw new Error(`node ${args.join(" ")} exited with ${code}: ${stderr}`);
-        (cpu[name] ??= []).push(cpuMillis);
+        cpu[name] = [...(cpu[name] ?? []), cpuMillis];
         return millis;
       };
     const t = await timings(
