@@ -127,6 +127,44 @@ describe("local storage: versions and delete markers", () => {
     });
   }
 
+  it("If-None-Match: * refuses a PUT or a completion over a current object with 412, and allows it over a delete marker", async () => {
+    const key = "v/create-only.bin";
+    await put(key, "first");
+    const createOnly = { "if-none-match": "*" };
+    const refused = await fetch(await s.presign("PUT", key, { signedHeaders: createOnly }), {
+      method: "PUT",
+      headers: createOnly,
+      body: "second",
+    });
+    expect([refused.status, xmlText(await refused.text(), "Code")]).to.deep.equal([
+      412,
+      "PreconditionFailed",
+    ]);
+    const created = await fetch(await s.presign("POST", key, { query: { uploads: "" } }), { method: "POST" });
+    const uploadId = xmlText(await created.text(), "UploadId") ?? "";
+    const part = await fetch(await s.presign("PUT", key, { query: { uploadId, partNumber: "1" } }), {
+      method: "PUT",
+      body: "multipart",
+    });
+    const complete = async () => {
+      const xml = `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${part.headers.get("etag")}</ETag></Part></CompleteMultipartUpload>`;
+      const res = await fetch(
+        await s.presign("POST", key, { query: { uploadId }, signedHeaders: createOnly }),
+        {
+          method: "POST",
+          headers: createOnly,
+          body: xml,
+        },
+      );
+      return { status: res.status, code: xmlText(await res.text(), "Code") };
+    };
+    expect(await complete()).to.deep.equal({ status: 412, code: "PreconditionFailed" });
+    expect((await get(key)).body).to.equal("first");
+    await fetch(await s.presign("DELETE", key), { method: "DELETE" });
+    expect(await complete()).to.deep.equal({ status: 200, code: undefined });
+    expect((await get(key)).body).to.equal("multipart");
+  });
+
   it("the reader key, which has no s3:ListBucket (OAC), gets 403 AccessDenied where the writer gets 404; versions that exist are served", async () => {
     const v1 = await put("v/reader.txt", "r1");
     const marker =
