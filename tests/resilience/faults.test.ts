@@ -42,9 +42,12 @@ describe("resilience: faults", function () {
     let refused = 0;
     const uploads = bodies.map((body, i) =>
       // Staggered starts and paces: at the kill some uploads are done, some half-sent, some not begun.
-      new Promise((resolve) => setTimeout(resolve, i * 15))
+      new Promise((resolve) => setTimeout(resolve, i * 30))
         .then(() =>
-          upload(stack.api, `crash/${i}.bin`, { length: body.length, chunks: slowly(body, 4 + 3 * (i % 5)) }),
+          upload(stack.api, `crash/${i}.bin`, {
+            length: body.length,
+            chunks: slowly(body, 10 + 5 * (i % 5)),
+          }),
         )
         .then(
           (answer) => {
@@ -56,10 +59,10 @@ describe("resilience: faults", function () {
     );
     // Kill once a third of the uploads are acknowledged, with the rest still streaming.
     while (acknowledged.size < UPLOADS / 3) await new Promise((resolve) => setTimeout(resolve, 10));
-    const atKill = acknowledged.size;
     await stack.kill9();
     await Promise.all(uploads);
-    expect(acknowledged.size).to.equal(atKill);
+    // Every 200 that reached the client counts, including one sent just before the process died.
+    const atKill = acknowledged.size;
 
     stack = await startStackProcess(dir);
     try {
@@ -80,7 +83,7 @@ describe("resilience: faults", function () {
       );
       const present = reads.filter((r, i) => !acknowledged.has(i) && r.status === 200).length;
       process.stdout.write(
-        `      kill -9: ${UPLOADS} uploads, ${atKill} acknowledged before the kill, ${refused} refused, ` +
+        `      kill -9: ${UPLOADS} uploads, ${atKill} acknowledged, ${refused} refused, ` +
           `${UPLOADS - atKill - refused} cut off; after restart ${lost.length} acknowledged lost, ` +
           `${torn.length} torn, ${present} unacknowledged present whole\n`,
       );
