@@ -16,8 +16,8 @@ export type LazyS3 = () => Promise<LoadedS3>;
 /**
  * One S3 client per target and credentials, created on the first call that needs it. client-s3 is
  * most of what the function would otherwise load at start, and a presigned PUT or a CloudFront GET
- * never needs it: loading it here, by a dynamic import that the bundler turns into its own chunk,
- * keeps it out of every cold start that does not call S3.
+ * never needs it: loading it here, by a dynamic import that components/bundle.ts builds as a file
+ * of its own, keeps it out of every cold start that does not call S3 through the client.
  */
 export function lazyS3Client(target: S3Target, credentials: CredentialsProvider): LazyS3 {
   let byTarget = shared.get(credentials);
