@@ -147,6 +147,11 @@ export interface SignedFileStoreArgs {
   readonly directReadPrincipalArns?: string[];
   /** Encryption at rest. Default `{ mode: "sse-s3" }`. */
   readonly encryption?: EncryptionArgs;
+  /**
+   * Send the bucket's events (object created, deleted, restored...) to the account's default
+   * EventBridge bus, where any program can subscribe with a rule. Default false.
+   */
+  readonly events?: boolean;
 }
 
 export interface ResolvedArgs {
@@ -174,6 +179,7 @@ export interface ResolvedArgs {
   readonly denyDirectReads: boolean;
   readonly directReadPrincipalArns: readonly string[];
   readonly encryption: EncryptionArgs;
+  readonly events: boolean;
 }
 
 /** `arn:PARTITION:iam::ACCOUNT:role/NAME` or `:user/NAME`, with an optional path. */
@@ -221,6 +227,12 @@ function integerIn(
 ): number {
   const v = value ?? fallback;
   if (!Number.isInteger(v) || v < min || v > max) fail(arg, `must be between ${min} and ${max}`, v);
+  return v;
+}
+
+function booleanArg(arg: string, value: boolean | undefined, fallback: boolean): boolean {
+  const v = value ?? fallback;
+  if (typeof v !== "boolean") fail(arg, "must be true or false", v);
   return v;
 }
 
@@ -343,8 +355,7 @@ export function resolveArgs(args: SignedFileStoreArgs = {}): ResolvedArgs {
     );
   }
 
-  const denyDirectReads = args.denyDirectReads ?? true;
-  if (typeof denyDirectReads !== "boolean") fail("denyDirectReads", "must be true or false", denyDirectReads);
+  const denyDirectReads = booleanArg("denyDirectReads", args.denyDirectReads, true);
   const directReadPrincipalArns = args.directReadPrincipalArns ?? [];
   if (
     !Array.isArray(directReadPrincipalArns) ||
@@ -419,6 +430,7 @@ export function resolveArgs(args: SignedFileStoreArgs = {}): ResolvedArgs {
     denyDirectReads,
     directReadPrincipalArns: [...directReadPrincipalArns],
     encryption: resolveEncryption(args.encryption),
+    events: booleanArg("events", args.events, false),
   };
 }
 

@@ -125,6 +125,13 @@ export function createStorage(
     { bucket: bucket.id, corsRules: bucketCorsRules(config.corsOrigins) },
     opts,
   );
+  if (config.events) {
+    // All of the bucket's events go to the default event bus; subscribers choose with rules (Amazon
+    // S3 User Guide, "Using EventBridge"). A bucket has one notification configuration, so a
+    // consumer cannot add SNS, SQS or Lambda notifications next to this one; EventBridge rules can
+    // reach those targets instead.
+    new aws.s3.BucketNotification(`${name}-events`, { bucket: bucket.id, eventbridge: true }, opts);
+  }
   return { bucket, publicAccessBlock };
 }
 

@@ -125,6 +125,9 @@ function stateFor(
   }
 }
 
+/** Outputs of the stacks a program refers to with a StackReference, by stack name. */
+export const stackOutputs: Record<string, Record<string, unknown>> = {};
+
 function idFor(type: string, name: string): string {
   switch (type) {
     case "aws:cloudfront/distribution:Distribution":
@@ -149,6 +152,12 @@ const mocks: pulumi.runtime.Mocks = {
       ...(physicalName === undefined ? {} : { physicalName }),
       inputs,
     });
+    if (args.type === "pulumi:pulumi:StackReference") {
+      const stack = String(inputs.name);
+      const outputs = stackOutputs[stack];
+      if (!outputs) throw new Error(`no outputs mocked for stack ${stack}`);
+      return { id: stack, state: { name: stack, outputs, secretOutputNames: [] } };
+    }
     return {
       id: idFor(args.type, args.name),
       state: { ...args.inputs, ...stateFor(args.type, args.name, inputs, physicalName) },
