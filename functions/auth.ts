@@ -200,7 +200,10 @@ export function resilientJwks(
         signal: AbortSignal.timeout(timings.timeoutMs),
         headers: { accept: "application/json, application/jwk-set+json" },
       });
-      if (response.status !== 200) throw new Error(`the key set answered HTTP ${response.status}`);
+      if (response.status !== 200) {
+        await response.body?.cancel();
+        throw new Error(`the key set answered HTTP ${response.status}`);
+      }
       const resolve = createLocalJWKSet((await response.json()) as JSONWebKeySet);
       if (failedAt !== undefined) log.log("info", "issuer key set reachable again", { jwks: url.origin });
       keys = { resolve, fetchedAt: now() };

@@ -87,6 +87,28 @@ describe("auth: the issuer's JWKS goes down and comes back", () => {
     expect(jwks.requests()).to.equal(2);
   });
 
+  for (const [name, answer] of [
+    ["answers HTTP 500", { status: 500, body: "{}" }],
+    ["answers JSON that is not a key set", { status: 200, body: '{"keys":"none"}' }],
+    ["answers something that is not JSON", { status: 200, body: "<html>maintenance</html>" }],
+  ] as const) {
+    it(`an issuer that ${name} counts as down: the last good keys serve, then 503`, async () => {
+      const call = api();
+      const token = await longLived();
+      expect((await call(token)).status).to.equal(307);
+      jwks.breakWith(answer);
+      now += 10 * MINUTE;
+      expect((await call(token)).status).to.equal(307);
+      expect(jwks.requests()).to.equal(2);
+      now += 50 * MINUTE + 1;
+      expect(await call(token)).to.deep.equal({ status: 503, retryAfter: "10", body: UNAVAILABLE });
+      jwks.breakWith(undefined);
+      now += 10_000;
+      expect((await call(token)).status).to.equal(307);
+      expect(jwks.requests()).to.equal(4);
+    });
+  }
+
   it("at a cold start with the issuer down answers 503 until the key set can be fetched", async () => {
     await jwks.stop();
     const call = api();

@@ -22,6 +22,8 @@ export interface JwksFixture {
   signWithNextKey(claims: Record<string, unknown>): Promise<string>;
   /** Publishes the next key (`k2`) beside the first. */
   rotate(): void;
+  /** Answers every fetch with this instead of the key set, until called with undefined. */
+  breakWith(answer: { status: number; body: string } | undefined): void;
   readonly requests: () => number;
   /** Stops listening and drops open connections, so fetches are refused on the same port. */
   stop(): Promise<void>;
@@ -39,10 +41,11 @@ export async function startJwks(): Promise<JwksFixture> {
   const nextJwk: JWK = { ...(await exportJWK(next.publicKey)), kid: "k2", alg: "ES256", use: "sig" };
   const published = [jwk];
   let count = 0;
+  let broken: { status: number; body: string } | undefined;
   const server: Server = createServer((_req, res) => {
     count += 1;
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify({ keys: published }));
+    res.writeHead(broken?.status ?? 200, { "content-type": "application/json" });
+    res.end(broken ? broken.body : JSON.stringify({ keys: published }));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
@@ -68,6 +71,9 @@ export async function startJwks(): Promise<JwksFixture> {
     signWithNextKey: (claims) => build(claims, {}, "k2").sign(next.privateKey),
     rotate: () => {
       if (!published.includes(nextJwk)) published.push(nextJwk);
+    },
+    breakWith: (answer) => {
+      broken = answer;
     },
     requests: () => count,
     stop: () =>
