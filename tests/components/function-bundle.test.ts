@@ -1,5 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
@@ -12,6 +14,7 @@ import {
   type FunctionBundle,
   PROJECT_ROOT,
 } from "../../components/bundle";
+import type { FunctionUrlResult } from "../../functions/function-url";
 import { verifySignedUrl } from "../../local/cloudfront-verify";
 import { verifyPresigned } from "../../local/sigv4-verify";
 import { functionUrlEvent } from "../support/events";
@@ -26,6 +29,15 @@ const PARAMETER = "/signed-file-store/files/signing-key";
 const KEY = "photos/cat 1.png";
 /** Only the S3 client's own file names itself in a string. */
 const S3_CLIENT_MARK = '"S3Client"';
+
+/** A port with nothing listening: connections are refused at once. */
+async function closedPort(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return `http://127.0.0.1:${port}`;
+}
 
 /** The files `name` imports statically, and theirs: what loading it reads before any import() runs. */
 function staticClosure(
@@ -129,7 +141,36 @@ describe("function bundle", function () {
     });
     after(() => aws.close());
 
+    it("answers 503 with Retry-After when SSM or S3 cannot be reached, and still signs a PUT", async () => {
+      const closed = await closedPort();
+      const withoutSsm = await runEvents(dir, { ...env, AWS_ENDPOINT_URL_SSM: closed }, [
+        functionUrlEvent("GET", "/photos/cat%201.png"),
+      ]);
+      const config = JSON.parse(env.SIGNED_FILE_STORE_CONFIG ?? "{}") as { s3: Record<string, string> };
+      const withoutS3 = await runEvents(
+        dir,
+        {
+          ...env,
+          SIGNED_FILE_STORE_CONFIG: JSON.stringify({ ...config, s3: { ...config.s3, endpoint: closed } }),
+        },
+        [
+          functionUrlEvent("PUT", "/photos/cat%201.png", { headers: { "content-length": "5" } }),
+          functionUrlEvent("POST", "/photos/big.bin", { rawQueryString: "uploads" }),
+        ],
+      );
+      const unavailable = (result: FunctionUrlResult | undefined) => ({
+        status: result?.statusCode,
+        retryAfter: result?.headers?.["retry-after"],
+        code: (JSON.parse(result?.body ?? "{}") as { error?: { code?: string } }).error?.code,
+      });
+      const expected = { status: 503, retryAfter: "5", code: "ServiceUnavailable" };
+      expect(unavailable(withoutSsm.results[0])).to.deep.equal(expected);
+      expect(withoutS3.results[0]?.statusCode).to.equal(307);
+      expect(unavailable(withoutS3.results[1])).to.deep.equal(expected);
+    });
+
     it("imports no SDK client, answers a PUT and a GET without one, and loads client-s3 for a multipart create", async () => {
+      const before = aws.requests.length;
       const report = await runEvents(dir, env, [
         functionUrlEvent("PUT", "/photos/cat%201.png", { headers: { "content-length": "5" } }),
         functionUrlEvent("GET", "/photos/cat%201.png"),
@@ -181,7 +222,7 @@ describe("function bundle", function () {
         partSize: 8 * 1024 * 1024,
         maxParts: 10_000,
       });
-      expect(aws.requests.map((r) => `${r.service} ${r.operation} ${r.path}`)).to.deep.equal([
+      expect(aws.requests.slice(before).map((r) => `${r.service} ${r.operation} ${r.path}`)).to.deep.equal([
         `s3 HeadObject /${BUCKET}/photos/cat%201.png`,
         "ssm AmazonSSM.GetParameter /",
         `s3 CreateMultipartUpload /${BUCKET}/photos/big.bin`,
