@@ -139,7 +139,9 @@ export function functionRolePolicy(p: FunctionPolicyInputs): PolicyDocument {
     },
     {
       // HeadObject needs s3:GetObject, and s3:GetObjectVersion when it names a versionId (Amazon S3
-      // API Reference, "HeadObject", Permissions); no object bytes pass through the function.
+      // API Reference, "HeadObject", Permissions); no object bytes pass through the function. The same
+      // two let CopyObject and UploadPartCopy read a copy's source, a move's and a restore's included
+      // (API Reference, "CopyObject", Permissions); the destination is an s3:PutObject.
       Sid: "LookUpObjectVersions",
       Effect: "Allow",
       Action: ["s3:GetObject", "s3:GetObjectVersion"],
@@ -148,10 +150,11 @@ export function functionRolePolicy(p: FunctionPolicyInputs): PolicyDocument {
     {
       // Without s3:ListBucket, HeadObject of a missing key is 403 Access Denied rather than 404 Not
       // Found (Amazon S3 API Reference, "HeadObject", Permissions), and the function could not tell a
-      // missing key from a refused one. Bound to the bucket, not to a wildcard.
-      Sid: "TellMissingKeysApart",
+      // missing key from a refused one. s3:ListBucket is also ListObjectsV2 (the API's listings), and
+      // s3:ListBucketVersions is ListObjectVersions (`?versions`); both are bucket-level actions.
+      Sid: "ListAndTellMissingKeysApart",
       Effect: "Allow",
-      Action: "s3:ListBucket",
+      Action: ["s3:ListBucket", "s3:ListBucketVersions"],
       Resource: p.bucketArn,
     },
     {

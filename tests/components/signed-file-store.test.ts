@@ -384,9 +384,9 @@ describe("SignedFileStore with no args", () => {
           Resource: "arn:aws:s3:::files-bucket-8474b17897358c162fedde8474/*",
         },
         {
-          Sid: "TellMissingKeysApart",
+          Sid: "ListAndTellMissingKeysApart",
           Effect: "Allow",
-          Action: "s3:ListBucket",
+          Action: ["s3:ListBucket", "s3:ListBucketVersions"],
           Resource: "arn:aws:s3:::files-bucket-8474b17897358c162fedde8474",
         },
         {
