@@ -419,7 +419,7 @@ describe("SignedFileStore with no args", () => {
 
   it("has no wildcard action in any Allow statement but the key policy's account statement", () => {
     const actions = allowedActions(built.resources);
-    expect(actions.length).to.equal(17);
+    expect(actions.length).to.equal(18);
     expect(actions.filter(([, a]) => a.includes("*"))).to.deep.equal([["files-signing-key-kms", "kms:*"]]);
   });
 
