@@ -31,6 +31,7 @@ function encryptionFromConfig(): EncryptionArgs {
   return kmsKeyArn ? { mode, kmsKeyArn } : { mode };
 }
 
+const errorRatePercent = config.getNumber("errorRateAlarmPercent");
 const certificateArn = config.get("certificateArn");
 const aliases = config.getObject<string[]>("customDomainAliases") ?? [];
 
@@ -62,6 +63,12 @@ const args: SignedFileStoreArgs = {
   denyDirectReads: config.getBoolean("denyDirectReads"),
   directReadPrincipalArns: config.getObject<string[]>("directReadPrincipalArns"),
   encryption: encryptionFromConfig(),
+  events: config.getBoolean("events"),
+  // 0 is the schema's "not set" for both.
+  reservedConcurrency: config.getNumber("reservedConcurrency") || undefined,
+  errorRateAlarm: errorRatePercent
+    ? { threshold: errorRatePercent / 100, actions: config.getObject<string[]>("alarmActions") ?? [] }
+    : undefined,
 };
 
 const store = new SignedFileStore(`files-${pulumi.getStack()}`, args);

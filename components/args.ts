@@ -152,6 +152,25 @@ export interface SignedFileStoreArgs {
    * EventBridge bus, where any program can subscribe with a rule. Default false.
    */
   readonly events?: boolean;
+  /**
+   * The most instances of the function that run at once; requests beyond are throttled (429) rather
+   * than billed, which caps what a flood against a `public` or `jwt` URL can cost. Default none (the
+   * account's unreserved pool).
+   */
+  readonly reservedConcurrency?: number;
+  /** A CloudWatch alarm on the share of API requests answered 5xx. Default none. */
+  readonly errorRateAlarm?: ErrorRateAlarmArgs;
+}
+
+export interface ErrorRateAlarmArgs {
+  /** Alarm above this share of 5xx answers, between 0 and 1 (0.05 = 5 %). */
+  readonly threshold: number;
+  /** Length of each evaluated period, a multiple of 60 seconds. Default 300. */
+  readonly periodSeconds?: number;
+  /** Consecutive periods above the threshold before the alarm fires. Default 1. */
+  readonly evaluationPeriods?: number;
+  /** ARNs notified when the alarm fires and when it clears (SNS topics, for example). Default none. */
+  readonly actions?: string[];
 }
 
 export interface ResolvedArgs {
@@ -180,6 +199,8 @@ export interface ResolvedArgs {
   readonly directReadPrincipalArns: readonly string[];
   readonly encryption: EncryptionArgs;
   readonly events: boolean;
+  readonly reservedConcurrency: number | undefined;
+  readonly errorRateAlarm: Required<ErrorRateAlarmArgs> | undefined;
 }
 
 /** `arn:PARTITION:iam::ACCOUNT:role/NAME` or `:user/NAME`, with an optional path. */
@@ -207,6 +228,27 @@ function resolveEncryption(encryption: EncryptionArgs | undefined): EncryptionAr
         (encryption as { mode: unknown }).mode,
       );
   }
+}
+
+function resolveErrorRateAlarm(
+  alarm: ErrorRateAlarmArgs | undefined,
+): Required<ErrorRateAlarmArgs> | undefined {
+  if (alarm === undefined) return undefined;
+  const { threshold } = alarm;
+  if (typeof threshold !== "number" || !(threshold > 0 && threshold < 1))
+    fail("errorRateAlarm.threshold", "must be a share between 0 and 1, such as 0.05", threshold);
+  const periodSeconds = integerIn("errorRateAlarm.periodSeconds", alarm.periodSeconds, 300, 60, 86400);
+  if (periodSeconds % 60 !== 0)
+    fail("errorRateAlarm.periodSeconds", "must be a multiple of 60", periodSeconds);
+  const actions = alarm.actions ?? [];
+  if (!Array.isArray(actions) || actions.some((a) => typeof a !== "string" || !/^arn:aws[a-z-]*:/.test(a)))
+    fail("errorRateAlarm.actions", "must be a list of ARNs", actions);
+  return {
+    threshold,
+    periodSeconds,
+    evaluationPeriods: integerIn("errorRateAlarm.evaluationPeriods", alarm.evaluationPeriods, 1, 1, 100),
+    actions: [...actions],
+  };
 }
 
 /** The retention periods CloudWatch Logs accepts. */
@@ -431,6 +473,11 @@ export function resolveArgs(args: SignedFileStoreArgs = {}): ResolvedArgs {
     directReadPrincipalArns: [...directReadPrincipalArns],
     encryption: resolveEncryption(args.encryption),
     events: booleanArg("events", args.events, false),
+    reservedConcurrency:
+      args.reservedConcurrency === undefined
+        ? undefined
+        : integerIn("reservedConcurrency", args.reservedConcurrency, 0, 1, 1_000_000),
+    errorRateAlarm: resolveErrorRateAlarm(args.errorRateAlarm),
   };
 }
 

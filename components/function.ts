@@ -150,6 +150,11 @@ export function createSigningFunction(
       sourceCodeHash: bundle.sha256,
       memorySize: config.memorySize,
       timeout: config.timeoutSeconds,
+      // Requests beyond it are throttled with a 429 before the function runs (Lambda Developer Guide,
+      // "Configuring reserved concurrency for a function").
+      ...(config.reservedConcurrency === undefined
+        ? {}
+        : { reservedConcurrentExecutions: config.reservedConcurrency }),
       loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
       environment: {
         variables: {

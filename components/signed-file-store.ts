@@ -4,6 +4,7 @@ import { resolveArgs, type SignedFileStoreArgs } from "./args";
 import { createDelivery, createSigningKeys } from "./delivery";
 import { createDataKey, createDataKeyPolicy } from "./encryption";
 import { createSigningFunction } from "./function";
+import { createErrorRateAlarm } from "./monitoring";
 import { physicalNames } from "./names";
 import { invokeFunctionUrlPolicy } from "./policies";
 import { createBucketPolicy, createStorage } from "./storage";
@@ -67,6 +68,7 @@ export class SignedFileStore extends pulumi.ComponentResource {
     });
     createBucketPolicy(scope, storage, delivery.distribution, fn.role);
     createDataKeyPolicy(scope, encryption, delivery.distribution);
+    createErrorRateAlarm(scope, fn.function);
 
     this.bucket = storage.bucket;
     this.distribution = delivery.distribution;

@@ -23,6 +23,10 @@ describe("the Pulumi program (index.ts)", () => {
       "signed-file-store:allowedContentTypes": '["image/*"]',
       "signed-file-store:corsAllowedOrigins": '["https://app.example.com"]',
       "signed-file-store:encryption": "sse-kms",
+      "signed-file-store:events": "true",
+      "signed-file-store:reservedConcurrency": "50",
+      "signed-file-store:errorRateAlarmPercent": "5",
+      "signed-file-store:alarmActions": '["arn:aws:sns:eu-west-1:111122223333:on-call"]',
       "signed-file-store:directReadPrincipalArns": '["arn:aws:iam::111122223333:role/incident-response"]',
     });
     // A require() so the program runs after the config above is set, as `pulumi up` would run it.
@@ -69,6 +73,15 @@ describe("the Pulumi program (index.ts)", () => {
     ).to.deep.equal(["https://app.example.com"]);
     expect(countByType(resources)["aws:s3/bucketCorsConfiguration:BucketCorsConfiguration"]).to.equal(1);
     expect(countByType(resources)["aws:kms/keyPolicy:KeyPolicy"]).to.equal(1);
+    expect(countByType(resources)["aws:s3/bucketNotification:BucketNotification"]).to.equal(1);
+    expect(single(resources, "aws:lambda/function:Function").inputs.reservedConcurrentExecutions).to.equal(
+      50,
+    );
+    const alarm = single(resources, "aws:cloudwatch/metricAlarm:MetricAlarm").inputs;
+    expect([alarm.threshold, alarm.alarmActions]).to.deep.equal([
+      0.05,
+      ["arn:aws:sns:eu-west-1:111122223333:on-call"],
+    ]);
     expect(
       single(
         resources,
