@@ -1,0 +1,143 @@
+import { type Api, encodeKey, settableHeaders, storageError, type TransferInstruction } from "./api";
+import type { ObjectInfo } from "./download";
+
+export interface ListedObject {
+  readonly key: string;
+  readonly size: number;
+  readonly etag: string;
+  readonly lastModified: string;
+}
+
+export interface ListPage {
+  readonly prefix: string;
+  readonly objects: readonly ListedObject[];
+  /** The next level's prefixes, each ending in `/` (empty with `recursive`). */
+  readonly prefixes: readonly string[];
+  /** Pass as `after` for the next page; null on the last one. */
+  readonly next: string | null;
+}
+
+export interface ListOptions {
+  /** Every level below the prefix rather than one. */
+  readonly recursive?: boolean;
+  /** 1 to 1000 entries per page; default 1000. */
+  readonly limit?: number;
+  readonly after?: string;
+}
+
+export interface ObjectVersion {
+  readonly versionId: string;
+  readonly size: number;
+  readonly etag: string;
+  readonly lastModified: string;
+  readonly isLatest: boolean;
+  readonly deleteMarker: boolean;
+}
+
+export interface VersionPage {
+  readonly key: string;
+  readonly versions: readonly ObjectVersion[];
+  readonly next: string | null;
+}
+
+export interface CopyResult {
+  readonly key: string;
+  readonly etag: string;
+  readonly size: number;
+  readonly versionId?: string;
+}
+
+export interface DeleteManyResult {
+  readonly deleted: readonly string[];
+  readonly errors: ReadonlyArray<{ key: string; code: string; message: string }>;
+}
+
+function pageQuery(options: ListOptions, recursive: boolean): string {
+  const query = new URLSearchParams();
+  if (recursive) query.set("recursive", "");
+  if (options.limit !== undefined) query.set("limit", String(options.limit));
+  if (options.after !== undefined) query.set("after", options.after);
+  // `?recursive=` and `?recursive` are the same flag to the API; the bare form reads better in logs.
+  return query.toString().replace(/^recursive=(&|$)/, "recursive$1");
+}
+
+/** A prefix as the API takes it in a path: empty for the root, otherwise ending in `/`. */
+function prefixPath(prefix: string): string {
+  const trimmed = prefix.replace(/^\/+/, "");
+  return trimmed === "" || trimmed.endsWith("/") ? trimmed : `${trimmed}/`;
+}
+
+/** Listing, metadata and object management, each one API call (delete also one call to storage). */
+export function fileOperations(api: Api) {
+  return {
+    list(prefix = "", options: ListOptions = {}): Promise<ListPage> {
+      return api.call<ListPage>({
+        method: "GET",
+        path: prefixPath(prefix),
+        query: pageQuery(options, options.recursive === true),
+      });
+    },
+
+    /** Every object under the prefix, page after page. */
+    async *listAll(prefix = "", options: Omit<ListOptions, "after"> = {}): AsyncGenerator<ListedObject> {
+      let after: string | undefined;
+      do {
+        const page = await this.list(prefix, { ...options, ...(after === undefined ? {} : { after }) });
+        yield* page.objects;
+        after = page.next ?? undefined;
+      } while (after !== undefined);
+    },
+
+    /**
+     * The object's metadata. The JSON read answers it in its body; a HEAD would answer it only in
+     * `Object-*` headers, which a cross-origin script cannot read unless CORS exposes them.
+     */
+    async stat(key: string, versionId?: string): Promise<ObjectInfo> {
+      const query = versionId === undefined ? "" : `versionId=${encodeURIComponent(versionId)}`;
+      return (await api.call<{ object: ObjectInfo }>({ method: "GET", path: key, query })).object;
+    },
+
+    /** Deletes the current version (storage keeps it as a noncurrent version, so `restore` can bring it back). */
+    async delete(key: string): Promise<void> {
+      const step = await api.call<TransferInstruction>({ method: "DELETE", path: key });
+      const res = await fetch(step.url, { method: step.method, headers: settableHeaders(step.headers) });
+      if (!res.ok) throw storageError(res.status, await res.text());
+    },
+
+    /** Up to 1,000 keys in one call; keys the caller may not delete come back in `errors`. */
+    deleteMany(keys: readonly string[]): Promise<DeleteManyResult> {
+      return api.call<DeleteManyResult>({ method: "POST", path: "", query: "delete", body: { keys } });
+    },
+
+    /** A server-side copy of any size: no bytes pass through the browser. */
+    copy(source: string, destination: string, sourceVersionId?: string): Promise<CopyResult> {
+      const version =
+        sourceVersionId === undefined ? "" : `?versionId=${encodeURIComponent(sourceVersionId)}`;
+      return api.call<CopyResult>({
+        method: "PUT",
+        path: destination,
+        headers: { "copy-source": `/${encodeKey(source)}${version}` },
+      });
+    },
+
+    /** Copy, then delete the source once the copy succeeded. */
+    move(source: string, destination: string): Promise<CopyResult> {
+      return api.call<CopyResult>({ method: "POST", path: source, query: "move", body: { to: destination } });
+    },
+
+    /** Versions newest first, delete markers included; one page. */
+    versions(key: string, options: Omit<ListOptions, "recursive"> = {}): Promise<VersionPage> {
+      const query = pageQuery(options, false);
+      return api.call<VersionPage>({
+        method: "GET",
+        path: key,
+        query: query ? `versions&${query}` : "versions",
+      });
+    },
+
+    /** Makes that version current again; a deleted key comes back. */
+    restore(key: string, versionId: string): Promise<CopyResult> {
+      return api.call<CopyResult>({ method: "POST", path: key, query: "restore", body: { versionId } });
+    },
+  };
+}
