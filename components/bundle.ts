@@ -27,6 +27,8 @@ export interface FunctionBundle {
  */
 export const LAZY_PACKAGES: Readonly<Record<string, string>> = {
   "@aws-sdk/client-s3": "client-s3.mjs",
+  // Only jwt mode verifies tokens; the other modes never read it.
+  jose: "jose.mjs",
 };
 
 /**

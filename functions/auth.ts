@@ -1,4 +1,4 @@
-import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey, jwtVerify } from "jose";
+import type { JSONWebKeySet, JWTVerifyGetKey } from "jose";
 import { type Action, expandRules, keyHasPrefix } from "./access-rules";
 import { type AuthSettings, DEFAULT_JWT_ALGORITHMS, JWKS_TIMINGS, type JwksTimings } from "./auth-settings";
 import { Forbidden, ServiceUnavailable, Unauthorized } from "./http-error";
@@ -6,6 +6,20 @@ import { errorDetail, jsonLogger, type Logger } from "./log";
 
 export type { AuthMode, AuthSettings, JwtSettings } from "./auth-settings";
 export { DEFAULT_JWT_ALGORITHMS, JWKS_TIMINGS } from "./auth-settings";
+
+type Jose = typeof import("jose");
+let jose: Promise<Jose> | undefined;
+/**
+ * jose is a fifth of what the function would load at start, and only jwt mode uses it: the bundle
+ * builds it as a file of its own (components/bundle.ts), read on the first jwt request.
+ */
+const loadJose = (): Promise<Jose> => {
+  jose ??= import("jose").catch((error: unknown) => {
+    jose = undefined;
+    throw error;
+  });
+  return jose;
+};
 
 export interface AuthRequest {
   readonly headers: Readonly<Record<string, string | undefined>>;
@@ -86,6 +100,7 @@ export function createAuthorizer(
       const { issuer, audience, rules } = settings;
       async function verifiedClaims(request: AuthRequest): Promise<Record<string, unknown>> {
         const token = bearerToken(request.headers.authorization);
+        const { jwtVerify, errors } = await loadJose();
         try {
           const verified = await jwtVerify(token, keySet, {
             issuer,
@@ -95,7 +110,7 @@ export function createAuthorizer(
           });
           return verified.payload;
         } catch (error) {
-          const reason = tokenProblem(error);
+          const reason = tokenProblem(error, errors);
           // Anything else (the issuer's JWKS unreachable: a 503 from resilientJwks) is not the caller's fault.
           if (reason === undefined) throw error;
           throw new Unauthorized(
@@ -146,7 +161,7 @@ function bearerToken(header: string | undefined): string {
  * A fixed description per class of bad token, or undefined when the failure is not the token's
  * fault. Never echoes the token or jose's message text.
  */
-function tokenProblem(error: unknown): string | undefined {
+function tokenProblem(error: unknown, errors: Jose["errors"]): string | undefined {
   if (error instanceof errors.JWTExpired) return "the token has expired";
   if (error instanceof errors.JWTClaimValidationFailed) {
     switch (error.claim) {
@@ -204,6 +219,7 @@ export function resilientJwks(
         await response.body?.cancel();
         throw new Error(`the key set answered HTTP ${response.status}`);
       }
+      const { createLocalJWKSet } = await loadJose();
       const resolve = createLocalJWKSet((await response.json()) as JSONWebKeySet);
       if (failedAt !== undefined) log.log("info", "issuer key set reachable again", { jwks: url.origin });
       keys = { resolve, fetchedAt: now() };
@@ -244,7 +260,7 @@ export function resilientJwks(
     try {
       return await current.resolve(header, token);
     } catch (error) {
-      if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
+      if (!(error instanceof (await loadJose()).errors.JWKSNoMatchingKey)) throw error;
       if (failedAt === undefined && now() - current.fetchedAt < timings.cooldownMs) throw error;
       if (mayRetry() && (await refresh()) && keys) return keys.resolve(header, token);
       throw unavailable();

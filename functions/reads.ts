@@ -48,6 +48,9 @@ export function createReads(deps: ReadDeps) {
         ? config.expirySeconds
         : parseExpires(operation.expires, config.maxReadExpirySeconds);
     const downloadName = operation.download === undefined ? undefined : parseDownloadName(operation.download);
+    // The key is read while S3 looks the object up: on a cold start both are a round trip.
+    const signingKey = deps.signingKey();
+    signingKey.catch(() => {});
     const object = await lookup(key, operation.versionId);
     if (operation.method === "HEAD" && wantsJson(accept)) {
       // A HEAD answer has no body on the wire (RFC 9110, 9.3.2), so the metadata also travels in
@@ -57,9 +60,9 @@ export function createReads(deps: ReadDeps) {
     const nowSeconds = Math.floor(now.getTime() / 1000);
     const expires = alignedExpiry(nowSeconds, expirySeconds);
     const resource = readResource(config.cdnBaseUrl, object, downloadName);
-    const signingKey = await deps.signingKey();
-    const url = signed.get(resource, expires, signingKey.keyPairId, nowSeconds, () =>
-      signCloudFrontUrl(resource, signingKey, expires, config.hashAlgorithm),
+    const signer = await signingKey;
+    const url = signed.get(resource, expires, signer.keyPairId, nowSeconds, () =>
+      signCloudFrontUrl(resource, signer, expires, config.hashAlgorithm),
     );
     const instruction = {
       method: operation.method,

@@ -1,4 +1,5 @@
 import { BadRequest, ServiceUnavailable } from "./http-error";
+import { type HttpAnswer, httpRequest } from "./http-request";
 import type { S3Presigner } from "./s3-presigner";
 
 /** What a read learns about an object before it signs; fields S3 did not send are absent. */
@@ -22,21 +23,21 @@ export interface ObjectLookup {
   head(key: string, versionId?: string): Promise<ObjectInfo | undefined>;
 }
 
-type Fetch = (url: string, init: { method: string; signal?: AbortSignal }) => Promise<Response>;
+type Head = (url: URL) => Promise<HttpAnswer>;
 
 const LOOKUP_TIMEOUT_MS = 5_000;
 
 /**
- * HeadObject as one presigned HEAD sent with the runtime's `fetch`, rather than through the S3
- * client: every read makes this call, and the presigner is already loaded, so the first GET of a
- * cold start does not pay for loading the S3 client. HeadObject needs `s3:GetObject` (and
+ * HeadObject as one presigned HEAD over node:http (functions/http-request.ts says why not `fetch`),
+ * rather than through the S3 client: every read makes this call, and the presigner is already
+ * loaded, so the first GET of a cold start does not pay for loading the S3 client. HeadObject needs `s3:GetObject` (and
  * `s3:GetObjectVersion` with a versionId); without `s3:ListBucket` S3 answers a missing key with 403
  * rather than 404 (Amazon S3 API Reference, "HeadObject").
  */
 export function s3ObjectLookup(
   presigner: S3Presigner,
   clock: () => Date,
-  fetchImpl: Fetch = (url, init) => fetch(url, init),
+  head: Head = (url) => httpRequest(url, { method: "HEAD", timeoutMs: LOOKUP_TIMEOUT_MS }),
 ): ObjectLookup {
   return {
     async head(key, versionId) {
@@ -47,9 +48,9 @@ export function s3ObjectLookup(
         expiresInSeconds: 60,
         now: clock(),
       });
-      let response: Response;
+      let response: HttpAnswer;
       try {
-        response = await fetchImpl(url, { method: "HEAD", signal: AbortSignal.timeout(LOOKUP_TIMEOUT_MS) });
+        response = await head(new URL(url));
       } catch (error) {
         throw new ServiceUnavailable("the object store could not be reached; try again shortly", 1, error);
       }
@@ -61,7 +62,7 @@ export function s3ObjectLookup(
 function objectInfoFrom(
   key: string,
   versionId: string | undefined,
-  response: Response,
+  response: HttpAnswer,
 ): ObjectInfo | undefined {
   const status = response.status;
   // A delete marker is 404 when it is current, and 405 when it is named by versionId (Amazon S3 API
@@ -76,7 +77,10 @@ function objectInfoFrom(
     throw new ServiceUnavailable("the object store is unavailable; try again shortly", 1);
   }
   if (status !== 200) throw new Error(`HeadObject answered ${status} for a read lookup`);
-  const header = (name: string) => response.headers.get(name) ?? undefined;
+  const header = (name: string): string | undefined => {
+    const value = response.headers[name];
+    return Array.isArray(value) ? value.join(", ") : value;
+  };
   const version = header("x-amz-version-id");
   const modified = header("last-modified");
   const info: ObjectInfo = {
