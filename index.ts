@@ -4,7 +4,7 @@ import {
   type EncryptionArgs,
   SignedFileStore,
   type SignedFileStoreArgs,
-  type SigningKeyAlgorithm,
+  signingKeysFromConfig,
 } from "./components";
 
 const config = new pulumi.Config();
@@ -41,12 +41,13 @@ const args: SignedFileStoreArgs = {
   maxWriteExpirySeconds: config.getNumber("maxWriteExpirySeconds"),
   auth: authFromConfig(),
   publicReadPrefixes: config.getObject<string[]>("publicReadPrefixes"),
-  signingKeys: [
-    {
-      name: "primary",
-      algorithm: (config.get("signingKeyAlgorithm") ?? "ecdsa-p256") as SigningKeyAlgorithm,
-    },
-  ],
+  // Rotation without a broken URL: add a key, deploy; make it active, deploy; remove the old one
+  // once every URL it signed has expired (maxReadExpirySeconds), deploy.
+  signingKeys: signingKeysFromConfig(
+    config.getObject<string[]>("signingKeys") ?? ["primary"],
+    config.get("signingKeyAlgorithm") ?? "ecdsa-p256",
+  ),
+  activeSigningKey: config.get("activeSigningKey") || undefined,
   priceClass: config.get("priceClass") as SignedFileStoreArgs["priceClass"],
   customDomain: certificateArn ? { certificateArn, aliases } : undefined,
   noncurrentVersionExpirationDays: config.getNumber("noncurrentVersionExpirationDays"),

@@ -332,6 +332,21 @@ function resolveAuth(auth: AuthArgs | undefined): AuthSettings {
   }
 }
 
+/**
+ * The program's `signingKeys` config: `NAME` or `NAME:ALGORITHM` entries (typed config holds no
+ * objects), `fallbackAlgorithm` for entries without one. The component validates the result.
+ */
+export function signingKeysFromConfig(
+  entries: readonly string[],
+  fallbackAlgorithm: string,
+): SigningKeyArgs[] {
+  return entries.map((entry, i) => {
+    const match = /^([^:]+)(?::([^:]+))?$/.exec(typeof entry === "string" ? entry : "");
+    if (!match?.[1]) fail(`signingKeys[${i}]`, "must be NAME or NAME:ALGORITHM", entry);
+    return { name: match[1], algorithm: (match[2] ?? fallbackAlgorithm) as SigningKeyAlgorithm };
+  });
+}
+
 /** Resolves every default once and validates early, naming the arg and the bad value. */
 export function resolveArgs(args: SignedFileStoreArgs = {}): ResolvedArgs {
   const auth = resolveAuth(args.auth);

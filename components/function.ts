@@ -66,8 +66,15 @@ export function createSigningFunction(
     {
       name: names.derived("signing-key", 512),
       type: "SecureString",
-      description: `${name}: PEM of CloudFront signing key "${activeKey.name}"`,
-      value: activeKey.privateKey.privateKeyPemPkcs8,
+      description: `${name}: CloudFront signing key "${activeKey.name}", its public key ID and PEM`,
+      // The public key's ID and the private key in one value, so they change in one write: with the
+      // ID in the function's environment instead, a cold start between the parameter's update and
+      // the function's would pair the new key with the old ID (functions/signing-key.ts reads both).
+      value: pulumi.secret(
+        pulumi
+          .all([activeKey.publicKey.id, activeKey.privateKey.privateKeyPemPkcs8])
+          .apply(([keyPairId, privateKeyPem]) => JSON.stringify({ keyPairId, privateKeyPem })),
+      ),
       keyId: kmsKey.arn,
       tags,
     },

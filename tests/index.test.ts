@@ -18,6 +18,8 @@ describe("the Pulumi program (index.ts)", () => {
       "signed-file-store:maxWriteExpirySeconds": "1800",
       "signed-file-store:publicReadPrefixes": '["public/"]',
       "signed-file-store:signingKeyAlgorithm": "rsa-2048",
+      "signed-file-store:signingKeys": '["primary:ecdsa-p256", "next"]',
+      "signed-file-store:activeSigningKey": "next",
       "signed-file-store:logRetentionDays": "7",
       "signed-file-store:maxUploadBytes": "1073741824",
       "signed-file-store:allowedContentTypes": '["image/*"]',
@@ -50,10 +52,19 @@ describe("the Pulumi program (index.ts)", () => {
     });
     const resources = resourcesOf("files-test");
     expect(countByType(resources)["aws:lambda/permission:Permission"]).to.equal(2);
-    expect(single(resources, "tls:index/privateKey:PrivateKey").inputs).to.deep.equal({
-      algorithm: "RSA",
-      rsaBits: 2048,
-    });
+    expect(
+      resources.filter((r) => r.type === "tls:index/privateKey:PrivateKey").map((r) => [r.name, r.inputs]),
+    ).to.deep.equal([
+      ["files-test-signing-key-primary", { algorithm: "ECDSA", ecdsaCurve: "P256" }],
+      ["files-test-signing-key-next", { algorithm: "RSA", rsaBits: 2048 }],
+    ]);
+    expect(single(resources, "aws:cloudfront/keyGroup:KeyGroup").inputs.items).to.deep.equal([
+      "K-files-test-public-key-primary",
+      "K-files-test-public-key-next",
+    ]);
+    expect(
+      JSON.parse(String(single(resources, "aws:ssm/parameter:Parameter").inputs.value)).keyPairId,
+    ).to.equal("K-files-test-public-key-next");
     expect(single(resources, "aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays).to.equal(7);
     const env = functionEnvironment(resources);
     const handlerConfig = JSON.parse(env.SIGNED_FILE_STORE_CONFIG ?? "");

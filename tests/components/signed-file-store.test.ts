@@ -310,12 +310,16 @@ describe("SignedFileStore with no args", () => {
     );
   });
 
-  it("keeps the private key in an SSM SecureString under the stack's own KMS key, never in the environment", () => {
+  it("keeps the private key with its key pair ID in an SSM SecureString under the stack's own KMS key, never in the environment", () => {
     const parameter = find("aws:ssm/parameter:Parameter").inputs;
     expect(parameter).to.include({
       type: "SecureString",
       keyId: `arn:aws:kms:${REGION}:${ACCOUNT}:key/files-signing-key-kms`,
-      value: "-----BEGIN PRIVATE KEY-----\nSECRET-files-signing-key-primary\n-----END PRIVATE KEY-----\n",
+    });
+    expect(JSON.parse(String(parameter.value))).to.deep.equal({
+      keyPairId: "K-files-public-key-primary",
+      privateKeyPem:
+        "-----BEGIN PRIVATE KEY-----\nSECRET-files-signing-key-primary\n-----END PRIVATE KEY-----\n",
     });
     expect(secretFields.has("files-signing-key.value")).to.equal(true);
     const env = functionEnvironment(built.resources);
@@ -581,9 +585,10 @@ describe("SignedFileStore fully configured", () => {
       "K-media-public-key-old",
       "K-media-public-key-new",
     ]);
-    expect(find("aws:ssm/parameter:Parameter").inputs.value).to.equal(
-      "-----BEGIN PRIVATE KEY-----\nSECRET-media-signing-key-new\n-----END PRIVATE KEY-----\n",
-    );
+    expect(JSON.parse(String(find("aws:ssm/parameter:Parameter").inputs.value))).to.deep.equal({
+      keyPairId: "K-media-public-key-new",
+      privateKeyPem: "-----BEGIN PRIVATE KEY-----\nSECRET-media-signing-key-new\n-----END PRIVATE KEY-----\n",
+    });
     expect(built.outputs.publicKeyIds).to.deep.equal({
       old: "K-media-public-key-old",
       new: "K-media-public-key-new",
