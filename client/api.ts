@@ -2,7 +2,7 @@ import { STATUS_CODES } from "node:http";
 import { encodeKeyPath } from "../functions/object-key";
 import { type ApiAuth, authorize } from "./auth";
 import { type HttpResponse, NetworkError, readText, send } from "./http";
-import { checkKey } from "./keys";
+import { checkKey, checkPrefix } from "./keys";
 import { type ObjectInfo, objectInfoFromHeaders, type ShareLink } from "./object-info";
 import { PermanentError, type RetryOptions, statusError, TransientError, withRetry } from "./retry";
 
@@ -79,8 +79,8 @@ export class Api {
     private readonly retry: RetryOptions,
   ) {}
 
-  /** One API request, retried on network errors and 5xx; a refusal becomes an ApiError. */
-  private async request(
+  /** One API request on a key, checked before anything is sent. */
+  private request(
     method: string,
     key: string,
     query: string,
@@ -88,7 +88,22 @@ export class Api {
     body?: unknown,
   ): Promise<Answer> {
     checkKey(key);
-    const target = `${this.baseUrl.replace(/\/+$/, "")}/${encodeKeyPath(key)}${query ? `?${query}` : ""}`;
+    return this.requestPath(method, encodeKeyPath(key), key, query, headers, body);
+  }
+
+  /**
+   * One API request on an encoded path (no leading slash), retried on network errors and 5xx; a
+   * refusal becomes an ApiError. `name` is the key or prefix the path stands for, for messages.
+   */
+  private async requestPath(
+    method: string,
+    path: string,
+    name: string,
+    query: string,
+    headers: Record<string, string>,
+    body?: unknown,
+  ): Promise<Answer> {
+    const target = `${this.baseUrl.replace(/\/+$/, "")}/${path}${query ? `?${query}` : ""}`;
     // Safe to parse for signing: checkKey has refused the dot segments a URL parser would resolve.
     const url = new URL(target);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
@@ -116,7 +131,7 @@ export class Api {
       const headMissing = method === "HEAD" && res.status === 404;
       let code = headMissing ? "NoSuchKey" : res.status === 503 ? "ServiceUnavailable" : "HttpError";
       let message = headMissing
-        ? `no object has the key ${JSON.stringify(key)}`
+        ? `no object has the key ${JSON.stringify(name)}`
         : text.slice(0, 300) || (STATUS_CODES[res.status] ?? "");
       try {
         const parsed = JSON.parse(text) as { error?: { code?: string; message?: string }; Message?: string };
@@ -133,7 +148,8 @@ export class Api {
     });
   }
 
-  private async call<T>(
+  /** A JSON call on a key: `GET /{key}?versions`, `POST /{key}?move`, … */
+  async call<T>(
     method: string,
     key: string,
     query: string,
@@ -141,6 +157,14 @@ export class Api {
     body?: unknown,
   ): Promise<T> {
     const { text } = await this.request(method, key, query, headers, body);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** A JSON call on a prefix (`photos/`, or "" for the root): a listing, or the batch delete. */
+  async callPrefix<T>(method: string, prefix: string, query: string, body?: unknown): Promise<T> {
+    checkPrefix(prefix);
+    const path = prefix === "" ? "" : `${encodeKeyPath(prefix.slice(0, -1))}/`;
+    const { text } = await this.requestPath(method, path, prefix, query, {}, body);
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
@@ -158,9 +182,18 @@ export class Api {
     return objectInfoFromHeaders((await this.request("HEAD", key, "", {})).headers);
   }
 
-  /** GET, HEAD, PUT or DELETE of a whole object: where to send it and with which headers. */
-  instruct(method: "GET" | "HEAD" | "PUT" | "DELETE", key: string, headers: Record<string, string> = {}) {
-    return this.call<Instruction>(method, key, "", headers);
+  /**
+   * GET, HEAD, PUT or DELETE of a whole object: where to send it and with which headers. A read
+   * may name an earlier version.
+   */
+  instruct(
+    method: "GET" | "HEAD" | "PUT" | "DELETE",
+    key: string,
+    headers: Record<string, string> = {},
+    versionId?: string,
+  ) {
+    const query = versionId === undefined ? "" : `versionId=${encodeURIComponent(versionId)}`;
+    return this.call<Instruction>(method, key, query, headers);
   }
 
   createUpload(key: string, headers: Record<string, string>) {

@@ -1,41 +1,6 @@
 import * as path from "node:path";
 import { S3_LIMITS } from "../functions/upload-rules";
-import { DEFAULTS } from "./index";
 import { checkKey } from "./keys";
-import { DEFAULT_RETRY } from "./retry";
-import { defaultStateDir } from "./upload";
-
-export const HELP = `sfs: put, get, share and remove files in a signed-file-store
-
-  sfs put FILE KEY     upload FILE as KEY (in parallel parts above --multipart-threshold; resumable)
-  sfs get KEY [FILE]   download KEY to FILE (default: the key's last segment), checking its SHA-256
-  sfs share KEY        print a read URL for KEY that anyone holding it can open until it expires
-  sfs stat KEY         print KEY's size, ETag, version, type, date and SHA-256, without a download
-  sfs rm KEY           delete KEY
-
-Options (each also read from SFS_<NAME>, e.g. SFS_API_URL):
-  --api-url URL              the API (function URL); default http://127.0.0.1:3000 (the local stack)
-  --token JWT                send a bearer token (auth mode jwt)
-  --iam                      sign with AWS SigV4 (auth mode iam); credentials from the AWS default chain
-  --region REGION            for --iam when the URL does not name it (default AWS_REGION)
-  --content-type TYPE        put: the object's Content-Type (default from the file extension)
-  --filename NAME            put: file name downloads are saved as (default FILE's name)
-  --inline                   put: let browsers show the file rather than save it
-  --if-absent                put: fail with 412 rather than replace an existing object
-  --multipart-threshold N    put: bytes from which parts are used (default ${DEFAULTS.multipartThreshold})
-  --part-size N              put: bytes per part, 5MiB to 5GiB (default: what the API offers)
-  --concurrency N            put: parts in flight (default ${DEFAULTS.concurrency})
-  --retries N                tries per request on network errors and 5xx (default ${DEFAULT_RETRY.attempts})
-  --state-dir DIR            put: where interrupted uploads are remembered (default ${defaultStateDir()})
-  --expires TIME             share: how long the URL works, in seconds or as 90s, 15m, 12h, 1d, 7d
-                             (default and limit: the deployment's)
-  --download NAME            share: the file name the download is saved as
-  --progress / --no-progress show a progress bar (default: when stderr is a terminal)
-  --json                     print the result, or the error, as one JSON document on stdout
-
-Paths are relative to the directory sfs was started from (with \`npm run sfs\`, the one npm ran in).
-Exit codes: 0 done, 1 refused or failed (the reason on stderr), 2 bad command line.
-`;
 
 export const OPTIONS = {
   "api-url": { type: "string" },
@@ -53,6 +18,10 @@ export const OPTIONS = {
   "state-dir": { type: "string" },
   expires: { type: "string" },
   download: { type: "string" },
+  version: { type: "string" },
+  recursive: { type: "boolean", short: "r" },
+  long: { type: "boolean", short: "l" },
+  yes: { type: "boolean", short: "y" },
   progress: { type: "boolean" },
   "no-progress": { type: "boolean" },
   json: { type: "boolean" },
@@ -135,6 +104,21 @@ export function keyArg(key: string): string {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
   return key;
+}
+
+/**
+ * A listing's prefix on the command line: "" or "/" for the root, otherwise a key, with or without
+ * its trailing "/", checked like one (so `ls a/../b` is refused rather than listing `b/`).
+ */
+export function prefixArg(text: string | undefined): string {
+  if (text === undefined || text === "" || text === "/") return "";
+  return `${keyArg(text.endsWith("/") ? text.slice(0, -1) : text)}/`;
+}
+
+/** `--version V`: the version ID as `sfs versions` prints it. */
+export function versionArg(value: string | undefined): string | undefined {
+  if (value === "") throw new UsageError("--version must be a version ID (sfs versions KEY lists them)");
+  return value;
 }
 
 /**

@@ -1,17 +1,64 @@
+import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { type ApiAuth, regionFromFunctionUrl } from "./auth";
-import { apiUrlArg, HELP, OPTIONS, type OptionName, UsageError, wholeNumberArg } from "./cli-args";
+import { apiUrlArg, OPTIONS, type OptionName, UsageError, wholeNumberArg } from "./cli-args";
+import { HELP } from "./cli-help";
 import { progressBar } from "./cli-output";
 import type { Command } from "./commands/context";
+import { cp, ls, mv, restore, versions } from "./commands/files";
 import { share, stat } from "./commands/inspect";
-import { get, put, rm } from "./commands/transfer";
+import { rm } from "./commands/remove";
+import { get, put } from "./commands/transfer";
 import { envOptionReader } from "./env-options";
 import { hintFor } from "./error-hints";
 import { SignedFileStoreClient } from "./index";
 import { DEFAULT_RETRY } from "./retry";
 
-const COMMANDS: Readonly<Record<string, Command>> = { put, get, share, stat, rm };
+const COMMANDS: Readonly<Record<string, Command>> = {
+  put,
+  get,
+  share,
+  stat,
+  ls,
+  cp,
+  mv,
+  rm,
+  versions,
+  restore,
+};
+
+/**
+ * Options that change what a command does to many keys are taken from the command line only: an
+ * SFS_YES or SFS_RECURSIVE left in the environment must never turn an `rm` into an `rm -r --yes`.
+ */
+const COMMAND_LINE_ONLY: ReadonlySet<OptionName> = new Set(["recursive", "long", "yes", "version"]);
+
+/** Reads one answer from the terminal; end of input or Ctrl-C count as no. */
+function confirm(question: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    let answered = false;
+    rl.on("SIGINT", () => rl.close());
+    rl.on("close", () => {
+      if (!answered) {
+        process.stderr.write("\n");
+        resolve(false);
+      }
+    });
+    rl.question(question, (answer) => {
+      answered = true;
+      rl.close();
+      resolve(/^y(es)?$/i.test(answer.trim()));
+    });
+  });
+}
+
+// `sfs ls -r | head` closes the pipe early: that ends the listing, it is not a failure.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+  process.exit(0);
+});
 
 /** Whether results and errors go out as JSON; known before parsing succeeds, for its own errors. */
 let json = process.argv.includes("--json") || envOptionReader<OptionName>({}).flag("json");
@@ -23,7 +70,14 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     strict: true,
   });
-  const { opt, flag } = envOptionReader<OptionName>(values);
+  const fromEnv = envOptionReader<OptionName>(values);
+  const opt = (name: OptionName): string | undefined => {
+    if (!COMMAND_LINE_ONLY.has(name)) return fromEnv.opt(name);
+    const value = values[name];
+    return typeof value === "string" ? value : undefined;
+  };
+  const flag = (name: OptionName) =>
+    COMMAND_LINE_ONLY.has(name) ? values[name] === true : fromEnv.flag(name);
   json = flag("json");
   const [name, ...args] = positionals;
   if (values.help || !name) {
@@ -31,7 +85,12 @@ async function main(argv: string[]): Promise<number> {
     return name || values.help ? 0 : 2;
   }
   const command = COMMANDS[name];
-  if (!command) throw new UsageError(`unknown command "${name}"; use put, get, share, stat or rm`, true);
+  if (!command) {
+    throw new UsageError(
+      `unknown command "${name}"; use put, get, share, stat, ls, cp, mv, rm, versions or restore`,
+      true,
+    );
+  }
   const apiUrl = apiUrlArg(opt("api-url") ?? "http://127.0.0.1:3000");
   let auth: ApiAuth = { kind: "none" };
   const token = opt("token");
@@ -53,16 +112,22 @@ async function main(argv: string[]): Promise<number> {
   const client = new SignedFileStoreClient({ apiUrl, auth, retry: { ...DEFAULT_RETRY, attempts, onRetry } });
   const bar = progressBar(flag("no-progress") ? false : flag("progress") || process.stderr.isTTY === true);
   try {
-    await command({
+    const code = await command({
       client,
       args,
       opt,
       flag,
       bar,
       result: (value, text) => process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${text}\n`),
+      json,
+      lines: (lines) => {
+        if (lines.length > 0) process.stdout.write(`${lines.join("\n")}\n`);
+      },
+      interactive: process.stdin.isTTY === true,
+      confirm,
       notice,
     });
-    return 0;
+    return code ?? 0;
   } finally {
     bar.stop();
   }

@@ -7,6 +7,8 @@ import { PermanentError, type RetryOptions, statusError, withRetry } from "./ret
 export interface DownloadOptions {
   readonly retry: RetryOptions;
   readonly onProgress?: (bytes: number, total: number) => void;
+  /** An earlier version rather than the current one. */
+  readonly versionId?: string;
 }
 
 export interface DownloadResult {
@@ -39,7 +41,7 @@ export async function downloadFile(
   await fs.rm(partial, { force: true });
   try {
     await withRetry(async () => {
-      const instruction = await api.instruct("GET", key);
+      const instruction = await api.instruct("GET", key, {}, options.versionId);
       const res = await send({
         method: "GET",
         url: instruction.url,

@@ -31,6 +31,20 @@ const API_HINTS: Record<string, string> = {
     "a service the API depends on (S3, the token issuer's keys) is down; run the command again in a few minutes",
   InternalError:
     "the API failed on its side; the function's log (or the local stack's output) has the detail",
+  NoSuchVersion:
+    "no version with that ID is stored for this key (a version ID belongs to one key): sfs versions KEY lists them",
+  InvalidVersionId: "a version ID is one that sfs versions KEY prints: copy it from there whole",
+  InvalidLimit: "a listing page holds 1 to 1000 entries: ask for a pageSize within that",
+  InvalidToken:
+    "a listing continues only from the next token of its own previous page: list again from the start",
+  InvalidCopySource:
+    "the copy's source must be a key's path, optionally with ?versionId=V: check SRC and --version",
+  InvalidCopy: "a copy sends no body: the source is named in Copy-Source only",
+  InvalidMove: "a move needs a destination other than its source: name another DEST",
+  InvalidBody:
+    "the API did not understand the request's JSON body: sfs and the deployment may be of different releases",
+  InvalidQuery:
+    "the API did not understand the request's query: sfs and the deployment may be of different releases",
 };
 
 const STORAGE_HINTS: Record<string, string> = {
@@ -89,4 +103,9 @@ export function hintFor(error: unknown): string | undefined {
     case "storage":
       return / from storage$/.test(error.message) ? STORAGE_HINTS[code] : undefined;
   }
+}
+
+/** The likely cause of an API error code met without an error object: one key of a batch delete. */
+export function apiHint(code: string): string | undefined {
+  return Object.hasOwn(API_HINTS, code) ? API_HINTS[code] : undefined;
 }

@@ -1,6 +1,20 @@
 import { Api, type ShareOptions } from "./api";
 import type { ApiAuth } from "./auth";
 import { type DownloadResult, downloadFile, removeObject } from "./download";
+import {
+  type CopyResult,
+  copyObject,
+  type DeleteResult,
+  deleteKeys,
+  type ListedObject,
+  type ListOptions,
+  type ListPage,
+  listPages,
+  listVersions,
+  moveObject,
+  type ObjectVersion,
+  restoreVersion,
+} from "./files";
 import type { ObjectInfo, ShareLink } from "./object-info";
 import { DEFAULT_RETRY, type RetryOptions } from "./retry";
 import { defaultStateDir, type UploadOptions, type UploadResult, uploadFile } from "./upload";
@@ -8,6 +22,15 @@ import { defaultStateDir, type UploadOptions, type UploadResult, uploadFile } fr
 export { Api, ApiError, ApiUnreachable, type ShareOptions } from "./api";
 export { type ApiAuth, regionFromFunctionUrl } from "./auth";
 export { ChecksumMismatch, type DownloadResult } from "./download";
+export type {
+  CopyResult,
+  DeleteError,
+  DeleteResult,
+  ListedObject,
+  ListOptions,
+  ListPage,
+  ObjectVersion,
+} from "./files";
 export { InvalidKeyError } from "./keys";
 export type { ObjectInfo, ShareLink } from "./object-info";
 export { DEFAULT_RETRY, PermanentError, type RetryOptions } from "./retry";
@@ -21,6 +44,11 @@ export interface ClientOptions {
 }
 
 export type PutOptions = Partial<Omit<UploadOptions, "retry">>;
+
+export interface GetOptions {
+  /** An earlier version of the key rather than the current one. */
+  readonly versionId?: string;
+}
 
 export const DEFAULTS = {
   multipartThreshold: 16 * 1024 * 1024,
@@ -54,8 +82,13 @@ export class SignedFileStoreClient {
     key: string,
     dest: string,
     onProgress?: (bytes: number, total: number) => void,
+    options: GetOptions = {},
   ): Promise<DownloadResult> {
-    return downloadFile(this.api, key, dest, { retry: this.retry, ...(onProgress ? { onProgress } : {}) });
+    return downloadFile(this.api, key, dest, {
+      retry: this.retry,
+      ...(onProgress ? { onProgress } : {}),
+      ...(options.versionId === undefined ? {} : { versionId: options.versionId }),
+    });
   }
 
   remove(key: string): Promise<void> {
@@ -70,5 +103,47 @@ export class SignedFileStoreClient {
   /** The object's size, ETag, version, type, date, SHA-256 and disposition, without a transfer. */
   stat(key: string): Promise<ObjectInfo> {
     return this.api.stat(key);
+  }
+
+  /**
+   * The listing of `prefix` ("" for the root, otherwise ending in `/`) page by page, every page
+   * fetched as the previous one is consumed: one level, or every level with `recursive`.
+   */
+  list(prefix: string, options: ListOptions = {}): AsyncGenerator<ListPage> {
+    return listPages(this.api, prefix, options);
+  }
+
+  /** Every object under `prefix`, at every level, in key order. */
+  async *listObjects(prefix: string): AsyncGenerator<ListedObject> {
+    for await (const page of listPages(this.api, prefix, { recursive: true })) yield* page.objects;
+  }
+
+  /** Server-side copy; no bytes pass through this process or the API. */
+  copy(
+    source: string,
+    destination: string,
+    options: { readonly versionId?: string } = {},
+  ): Promise<CopyResult> {
+    return copyObject(this.api, source, destination, options.versionId);
+  }
+
+  /** Copy, then delete the source; a failed copy leaves the source where it was. */
+  move(source: string, destination: string): Promise<CopyResult> {
+    return moveObject(this.api, source, destination);
+  }
+
+  /** Deletes any number of keys, 1000 to a request; keys the API refused are in `errors`. */
+  deleteMany(keys: readonly string[]): Promise<DeleteResult> {
+    return deleteKeys(this.api, keys);
+  }
+
+  /** The key's versions and delete markers, newest first. */
+  versions(key: string): AsyncGenerator<ObjectVersion> {
+    return listVersions(this.api, key);
+  }
+
+  /** Makes an earlier version current again (a deleted key included), as a new version. */
+  restore(key: string, versionId: string): Promise<CopyResult> {
+    return restoreVersion(this.api, key, versionId);
   }
 }

@@ -26,3 +26,15 @@ export function checkKey(key: string): void {
     throw new InvalidKeyError(key, error instanceof Error ? error.message : String(error));
   }
 }
+
+/**
+ * A listing's prefix: "" for the root, or a key followed by `/`, checked as that key (the API
+ * reads `/photos/2024/` as the key `photos/2024` with one more, empty, segment).
+ */
+export function checkPrefix(prefix: string): void {
+  if (prefix === "") return;
+  if (!prefix.endsWith("/")) {
+    throw new InvalidKeyError(prefix, 'a prefix is "" (the root) or ends with "/"');
+  }
+  checkKey(prefix.slice(0, -1));
+}

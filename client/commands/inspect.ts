@@ -15,6 +15,7 @@ export const share: Command = async ({ client, args, opt, result }) => {
     ...(download === undefined ? {} : { download }),
   });
   result(link, link.url);
+  return undefined;
 };
 
 const LABELS: ReadonlyArray<readonly [keyof ObjectInfo, string]> = [
@@ -41,4 +42,5 @@ export const stat: Command = async ({ client, args, result }) => {
   keyArg(key);
   const info = await client.stat(key);
   result(info, describeObject(info));
+  return undefined;
 };

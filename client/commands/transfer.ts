@@ -7,6 +7,7 @@ import {
   pathArg,
   startDirectory,
   UsageError,
+  versionArg,
   wholeNumberArg,
 } from "../cli-args";
 import { contentDisposition, contentTypeFor } from "../cli-output";
@@ -14,7 +15,7 @@ import { DEFAULTS } from "../index";
 import { defaultStateDir } from "../upload";
 import type { Command } from "./context";
 
-const maxRssBytes = () => process.resourceUsage().maxRSS * 1024;
+export const maxRssBytes = () => process.resourceUsage().maxRSS * 1024;
 
 export const put: Command = async ({ client, args, opt, flag, bar, result, notice }) => {
   const [file, key] = args;
@@ -57,29 +58,36 @@ export const put: Command = async ({ client, args, opt, flag, bar, result, notic
     `uploaded ${file} to ${key}: ${uploaded.size} bytes in ${uploaded.parts} part(s)` +
       `${uploaded.resumedParts ? `, ${uploaded.resumedParts} resumed` : ""}, sha256 ${uploaded.sha256}`,
   );
+  return undefined;
 };
 
-export const get: Command = async ({ client, args, bar, result }) => {
+export const get: Command = async ({ client, args, opt, bar, result }) => {
   const [key, file] = args;
-  if (!key || args.length > 2) throw new UsageError("usage: sfs get KEY [FILE]", true);
+  if (!key || args.length > 2) throw new UsageError("usage: sfs get KEY [FILE] [--version V]", true);
   keyArg(key);
+  const versionId = versionArg(opt("version"));
   const dest = file ?? path.basename(key);
   let total = 0;
-  const got = await client.get(key, path.resolve(startDirectory(), dest), (bytes, size) => {
-    total = size;
-    bar.update({ phase: "download", bytes, total: Math.max(total, bytes) });
-  });
-  bar.stop();
-  result(
-    { command: "get", file: dest, ...got, maxRssBytes: maxRssBytes() },
-    `downloaded ${key} to ${dest}: ${got.size} bytes, sha256 ${got.sha256}${got.verified ? " (matches the upload)" : ""}`,
+  const got = await client.get(
+    key,
+    path.resolve(startDirectory(), dest),
+    (bytes, size) => {
+      total = size;
+      bar.update({ phase: "download", bytes, total: Math.max(total, bytes) });
+    },
+    versionId === undefined ? {} : { versionId },
   );
-};
-
-export const rm: Command = async ({ client, args, result }) => {
-  const [key] = args;
-  if (!key || args.length > 1) throw new UsageError("usage: sfs rm KEY", true);
-  keyArg(key);
-  await client.remove(key);
-  result({ command: "rm", key, maxRssBytes: maxRssBytes() }, `removed ${key}`);
+  bar.stop();
+  const which = versionId === undefined ? key : `${key} (version ${versionId})`;
+  result(
+    {
+      command: "get",
+      file: dest,
+      ...got,
+      ...(versionId === undefined ? {} : { versionId }),
+      maxRssBytes: maxRssBytes(),
+    },
+    `downloaded ${which} to ${dest}: ${got.size} bytes, sha256 ${got.sha256}${got.verified ? " (matches the upload)" : ""}`,
+  );
+  return undefined;
 };

@@ -1,0 +1,128 @@
+import { encodeKeyPath } from "../functions/object-key";
+import type { Api } from "./api";
+import { checkKey } from "./keys";
+
+/** One object in a listing. */
+export interface ListedObject {
+  readonly key: string;
+  readonly size: number;
+  readonly etag: string;
+  /** ISO 8601. */
+  readonly lastModified: string;
+}
+
+/** One page of `GET /{prefix}/`: objects, and the prefixes one level down (none when recursive). */
+export interface ListPage {
+  readonly prefix: string;
+  readonly objects: readonly ListedObject[];
+  readonly prefixes: readonly string[];
+  /** The token of the next page, or null on the last. */
+  readonly next: string | null;
+}
+
+export interface ListOptions {
+  /** Every level below the prefix, rather than one. */
+  readonly recursive?: boolean;
+  /** Entries per request, 1 to 1000 (the API's default and limit: 1000). */
+  readonly pageSize?: number;
+}
+
+/** What a copy, a move or a restore made: the object now at `key`. */
+export interface CopyResult {
+  readonly key: string;
+  readonly etag: string;
+  readonly size: number;
+  readonly versionId?: string;
+}
+
+export interface DeleteError {
+  readonly key: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface DeleteResult {
+  readonly deleted: readonly string[];
+  readonly errors: readonly DeleteError[];
+}
+
+/** One version of a key, or a delete marker (which has no size or ETag). */
+export interface ObjectVersion {
+  readonly versionId: string;
+  readonly size?: number;
+  readonly etag?: string;
+  readonly lastModified: string;
+  readonly isLatest: boolean;
+  readonly deleteMarker: boolean;
+}
+
+/** The API takes at most this many keys in one batch delete, as S3's DeleteObjects does. */
+export const MAX_DELETE_BATCH = 1000;
+
+/** Pages of a listing of `prefix` ("" for the root, else ending in `/`), following `next` to the end. */
+export async function* listPages(
+  api: Api,
+  prefix: string,
+  options: ListOptions = {},
+): AsyncGenerator<ListPage> {
+  const base = [
+    ...(options.recursive ? ["recursive"] : []),
+    ...(options.pageSize === undefined ? [] : [`limit=${options.pageSize}`]),
+  ];
+  let after: string | null = null;
+  do {
+    const query = [...base, ...(after === null ? [] : [`after=${encodeURIComponent(after)}`])].join("&");
+    const page: ListPage = await api.callPrefix<ListPage>("GET", prefix, query);
+    yield page;
+    after = page.next;
+  } while (after !== null);
+}
+
+/** Server-side copy of `source` (or its version `versionId`) to `destination`. */
+export function copyObject(
+  api: Api,
+  source: string,
+  destination: string,
+  versionId?: string,
+): Promise<CopyResult> {
+  checkKey(source);
+  const version = versionId === undefined ? "" : `?versionId=${encodeURIComponent(versionId)}`;
+  return api.call<CopyResult>("PUT", destination, "", {
+    "copy-source": `/${encodeKeyPath(source)}${version}`,
+  });
+}
+
+/** Copy, then delete the source once the copy has succeeded (the API does both). */
+export function moveObject(api: Api, source: string, destination: string): Promise<CopyResult> {
+  checkKey(destination);
+  return api.call<CopyResult>("POST", source, "move", {}, { to: destination });
+}
+
+/** Deletes `keys` in batches of up to 1000; what was refused is in `errors`, key by key. */
+export async function deleteKeys(api: Api, keys: readonly string[]): Promise<DeleteResult> {
+  const deleted: string[] = [];
+  const errors: DeleteError[] = [];
+  for (let i = 0; i < keys.length; i += MAX_DELETE_BATCH) {
+    const batch = keys.slice(i, i + MAX_DELETE_BATCH);
+    const out = await api.callPrefix<DeleteResult>("POST", "", "delete", { keys: batch });
+    deleted.push(...out.deleted);
+    errors.push(...out.errors);
+  }
+  return { deleted, errors };
+}
+
+/** Every version of `key`, newest first, delete markers included. */
+export async function* listVersions(api: Api, key: string): AsyncGenerator<ObjectVersion> {
+  let after: string | null = null;
+  do {
+    const query = `versions${after === null ? "" : `&after=${encodeURIComponent(after)}`}`;
+    const page: { versions: ObjectVersion[]; next?: string | null } = await api.call("GET", key, query, {});
+    yield* page.versions;
+    after = page.next ?? null;
+  } while (after !== null);
+}
+
+/** Makes `versionId` the current version of `key` again, a deleted key included. */
+export function restoreVersion(api: Api, key: string, versionId: string): Promise<CopyResult> {
+  return api.call<CopyResult>("POST", key, "restore", {}, { versionId });
+}
