@@ -57,7 +57,13 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
   const { config } = deps;
   const clock = deps.clock ?? (() => new Date());
   const log = deps.log ?? jsonLogger();
-  const authorizer: Authorizer = createAuthorizer(config.auth, config.publicReadPrefixes, clock, deps.jwks);
+  const authorizer: Authorizer = createAuthorizer(
+    config.auth,
+    config.publicReadPrefixes,
+    clock,
+    deps.jwks,
+    log,
+  );
   const presigner = new S3Presigner(config.s3, deps.credentials);
   const multipart = deps.multipart ?? s3MultipartStore(config.s3, deps.credentials);
   const objects = deps.objects ?? s3ObjectLookup(presigner, clock);
