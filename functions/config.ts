@@ -199,6 +199,8 @@ export function parseHandlerConfig(value: unknown): HandlerConfig {
       bucket: requireString(s3, "s3.", "bucket"),
       region: requireString(s3, "s3.", "region"),
       ...(s3.endpoint === undefined ? {} : { endpoint: requireString(s3, "s3.", "endpoint") }),
+      // The partition's DNS suffix (amazonaws.com.cn in China), from the stack.
+      ...(s3.dnsSuffix === undefined ? {} : { dnsSuffix: requireString(s3, "s3.", "dnsSuffix") }),
     },
     cdnBaseUrl,
     keyPairId: requireString(config, "", "keyPairId"),

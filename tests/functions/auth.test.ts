@@ -262,8 +262,25 @@ describe("config parsing", () => {
       uploads: { maxUploadBytes: 5 * 1024 ** 4, allowedContentTypes: [], partSizeBytes: 8 * 1024 ** 2 },
     });
   });
+  it("keeps the partition's DNS suffix and the expiry limits it is given", () => {
+    const parsed = parseHandlerConfig({
+      ...valid,
+      s3: { bucket: "b", region: "cn-north-1", dnsSuffix: "amazonaws.com.cn" },
+      maxReadExpirySeconds: 604_800,
+      maxWriteExpirySeconds: 900,
+    });
+    expect(parsed.s3).to.deep.equal({ bucket: "b", region: "cn-north-1", dnsSuffix: "amazonaws.com.cn" });
+    expect([parsed.maxReadExpirySeconds, parsed.maxWriteExpirySeconds]).to.deep.equal([604_800, 900]);
+  });
   const bad: Array<[Record<string, unknown>, string]> = [
     [{ expirySeconds: 0 }, "[expirySeconds] must be between 1 and 604800, got 0"],
+    [{ maxWriteExpirySeconds: 3601 }, "[maxWriteExpirySeconds] must be between 1 and 3600, got 3601"],
+    [{ maxReadExpirySeconds: 0 }, "[maxReadExpirySeconds] must be between 1 and 604800, got 0"],
+    [{ maxReadExpirySeconds: 60 }, "[expirySeconds] must not exceed maxReadExpirySeconds (60), got 300"],
+    [
+      { s3: { bucket: "b", region: "r", dnsSuffix: "" } },
+      '[s3.dnsSuffix] must be a non-empty string, got ""',
+    ],
     [{ expirySeconds: 604801 }, "[expirySeconds] must be between 1 and 604800, got 604801"],
     [{ expirySeconds: 1.5 }, "[expirySeconds] must be between 1 and 604800, got 1.5"],
     [{ hashAlgorithm: "MD5" }, '[hashAlgorithm] must be SHA1 or SHA256, got "MD5"'],
