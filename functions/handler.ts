@@ -7,6 +7,7 @@ import { createFileRoutes } from "./file-routes";
 import type { FunctionUrlEvent, FunctionUrlResult } from "./function-url";
 import { BadRequest, PayloadTooLarge } from "./http-error";
 import { jsonLogger, type Logger } from "./log";
+import { requestMetrics } from "./metrics";
 import { keyFromRawPath } from "./object-key";
 import { actionOf, type FileOperation, isFileOperation, type Operation, operationOf } from "./operations";
 import { redactQuery } from "./query-redaction";
@@ -81,12 +82,14 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
   async function route(
     event: FunctionUrlEvent,
     method: string,
+    trace: { operation: string },
   ): Promise<{ result: FunctionUrlResult; key: string; principal: Principal }> {
     const headers = event.headers ?? {};
     const operation = operationOf(method, event.rawQueryString ?? "", {
       listing: event.rawPath === "" || event.rawPath.endsWith("/"),
       ...(headers["copy-source"] === undefined ? {} : { copySource: headers["copy-source"] }),
     });
+    trace.operation = operation.kind;
     const iamCaller = event.requestContext.authorizer?.iam?.userArn;
     const auth = { headers, ...(iamCaller ? { iamCaller } : {}) };
     if (isFileOperation(operation)) return fileRoute(operation, event, auth);
@@ -247,11 +250,13 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
     let result: FunctionUrlResult;
     let key: string | undefined;
     let principal: Principal | undefined;
+    const trace = { operation: "invalid" };
     try {
-      ({ result, key, principal } = await route(event, method));
+      ({ result, key, principal } = await route(event, method, trace));
     } catch (error) {
       result = errorResponse(error, log, requestId);
     }
+    const durationMs = Date.now() - started;
     log.log("info", "request", {
       requestId,
       method,
@@ -261,7 +266,8 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
       ...(principal === undefined ? {} : { principal: `${principal.kind}:${principal.id}` }),
       status: result.statusCode,
       sourceIp: event.requestContext.http.sourceIp,
-      durationMs: Date.now() - started,
+      durationMs,
+      ...requestMetrics(trace.operation, result.statusCode, durationMs, clock().getTime()),
     });
     return result;
   };

@@ -1,0 +1,48 @@
+import { expect } from "chai";
+import { ServiceUnavailable } from "../../functions/http-error";
+import { functionUrlEvent } from "../support/events";
+import { baseConfig, harness, NOW } from "../support/handler-harness";
+
+/** The `_aws` block CloudWatch reads a line's metrics from. */
+const EMF = {
+  Timestamp: NOW.getTime(),
+  CloudWatchMetrics: [
+    {
+      Namespace: "SignedFileStore",
+      Dimensions: [["Operation", "Status"], ["Operation"]],
+      Metrics: [
+        { Name: "Requests", Unit: "Count" },
+        { Name: "Latency", Unit: "Milliseconds" },
+      ],
+    },
+  ],
+};
+
+describe("metrics in embedded metric format", () => {
+  const cases: Array<[string, string, string, string, string]> = [
+    ["GET", "/a.txt", "", "read", "307"],
+    ["PUT", "/a.txt", "", "put", "307"],
+    ["GET", "/docs/", "limit=0", "invalid", "400"],
+    ["PATCH", "/a.txt", "", "invalid", "405"],
+    ["POST", "/a.txt", "uploads&uploadId=x", "invalid", "400"],
+    ["GET", "/down.txt", "", "read", "503"],
+  ];
+  for (const [method, path, query, operation, status] of cases) {
+    it(`${method} ${path}?${query} counts one request of ${operation} answered ${status}`, async () => {
+      const down = {
+        head: async (key: string) => {
+          if (key === "down.txt")
+            throw new ServiceUnavailable("the object store is unavailable; try again shortly", 1);
+          return { key, size: 1, etag: '"e"' };
+        },
+      };
+      const { handle, lines } = harness(baseConfig(), undefined, { objects: down });
+      await handle(functionUrlEvent(method, path, { rawQueryString: query }));
+      const line = lines.at(-1) ?? {};
+      expect(line._aws).to.deep.equal(EMF);
+      expect([line.Operation, line.Status, line.Requests]).to.deep.equal([operation, status, 1]);
+      expect(line.Latency).to.equal(line.durationMs);
+      expect(line.Latency).to.be.a("number");
+    });
+  }
+});
