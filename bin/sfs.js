@@ -1,7 +1,17 @@
 #!/usr/bin/env node
-// The CLI is TypeScript; tsx compiles it on the fly, so the package needs no build step. tsx would
-// otherwise read the tsconfig.json of whatever directory sfs is run from.
+// An installed package runs the compiled CLI (dist/client/cli.js, built by `npm run build` before
+// `npm pack`) with plain node. A checkout of the repository has the TypeScript sources and may have
+// no build, or an older one, so there the sources run through tsx, a devDependency, with the
+// package's own tsconfig whatever directory sfs is run from.
+const { existsSync } = require("node:fs");
 const path = require("node:path");
-process.env.TSX_TSCONFIG_PATH ??= path.join(__dirname, "..", "tsconfig.json");
-require("tsx/cjs");
-require("../client/cli.ts");
+
+const root = path.join(__dirname, "..");
+const source = path.join(root, "client", "cli.ts");
+if (existsSync(source)) {
+  process.env.TSX_TSCONFIG_PATH ??= path.join(root, "tsconfig.json");
+  require("tsx/cjs");
+  require(source);
+} else {
+  require(path.join(root, "dist", "client", "cli.js"));
+}

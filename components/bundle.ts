@@ -1,9 +1,17 @@
 import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { buildSync } from "esbuild";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
 export const HANDLER_ENTRY = path.join(PROJECT_ROOT, "functions", "index.ts");
+/**
+ * The function's files as `npm run build` writes them. An installed package has its compiled
+ * component under `dist/components/`, so its root is two levels up from here rather than one.
+ */
+export const PREBUILT_DIR = existsSync(path.join(PROJECT_ROOT, "package.json"))
+  ? path.join(PROJECT_ROOT, "dist", "function")
+  : path.join(PROJECT_ROOT, "..", "dist", "function");
 /** The file Lambda loads: with the handler setting `index.handler` it finds `index.mjs` as well as `index.js`. */
 export const ENTRY_FILE = "index.mjs";
 
@@ -47,6 +55,7 @@ export const LAZY_PACKAGES: Readonly<Record<string, string>> = {
  * same source gives the same bytes and `pulumi up` shows no diff when nothing changed.
  */
 export function bundleHandler(entry: string = HANDLER_ENTRY): FunctionBundle {
+  if (entry === HANDLER_ENTRY && !existsSync(HANDLER_ENTRY)) return readPrebuiltBundle();
   const files: Record<string, string> = {
     ...build({ index: entry }, "[name]-[hash]", true),
   };
@@ -60,6 +69,25 @@ export function bundleHandler(entry: string = HANDLER_ENTRY): FunctionBundle {
   if (code === undefined) throw new Error(`esbuild produced no ${ENTRY_FILE} for ${entry}`);
   const sorted = Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1)));
   return { files: sorted, entry: ENTRY_FILE, code, sha256: bundleHash(sorted) };
+}
+
+/**
+ * The npm package ships the bundle its build made (`dist/function/`) rather than the handler's
+ * sources: a program that installs the package deploys the very bytes that were tested and hashed
+ * here, whatever versions of the AWS SDK and jose its own lockfile resolves, and needs no
+ * TypeScript sources or esbuild run at deploy time.
+ */
+export function readPrebuiltBundle(dir: string = PREBUILT_DIR): FunctionBundle {
+  if (!existsSync(path.join(dir, ENTRY_FILE))) {
+    throw new Error(`neither ${HANDLER_ENTRY} nor a built ${path.join(dir, ENTRY_FILE)}: run npm run build`);
+  }
+  const names = readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join("/"))
+    .sort();
+  const files = Object.fromEntries(names.map((name) => [name, readFileSync(path.join(dir, name), "utf8")]));
+  const code = files[ENTRY_FILE] ?? "";
+  return { files, entry: ENTRY_FILE, code, sha256: bundleHash(files) };
 }
 
 function build(
