@@ -27,8 +27,9 @@ export interface ListOptions {
 
 export interface ObjectVersion {
   readonly versionId: string;
-  readonly size: number;
-  readonly etag: string;
+  /** Absent on a delete marker, which has no bytes. */
+  readonly size?: number;
+  readonly etag?: string;
   readonly lastModified: string;
   readonly isLatest: boolean;
   readonly deleteMarker: boolean;

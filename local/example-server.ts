@@ -31,7 +31,7 @@ export async function startExamplePage(options: {
     modules.set(`/${name}`, Buffer.from(await bundleBrowserModule(name)));
   }
   const server = createServer((req, res) => {
-    const pathname = new URL(req.url ?? "/", "http://127.0.0.1").pathname;
+    const pathname = pathOf(req.url);
     const name = files.get(pathname === "/" ? "/index.html" : pathname);
     const bundled = modules.get(pathname);
     if ((!name && !bundled) || (req.method !== "GET" && req.method !== "HEAD")) {
@@ -55,4 +55,13 @@ export async function startExamplePage(options: {
   });
   const url = await listen(server, options.port);
   return { url, close: () => closeServer(server) };
+}
+
+/** The request's path; a target that is no path (`//x` is a scheme-relative URL, `*`) serves nothing. */
+function pathOf(target: string | undefined): string {
+  try {
+    return new URL(`http://127.0.0.1${target ?? "/"}`).pathname;
+  } catch {
+    return "";
+  }
 }
