@@ -16,9 +16,11 @@ export type EdgeWorkerMessage =
   | { readonly type: "log"; readonly fields: Record<string, unknown> }
   | { readonly type: "closed" };
 
-// The worker loads the TypeScript entry through tsx, as the rest of the local stack is run.
-const BOOT = `require(require("node:worker_threads").workerData.tsx);
-require(require("node:worker_threads").workerData.entry);`;
+// Run from TypeScript sources (as the local stack is), the worker loads its entry through tsx;
+// compiled, it loads the JavaScript directly.
+const BOOT = `const { workerData } = require("node:worker_threads");
+if (workerData.tsx) require(workerData.tsx);
+require(workerData.entry);`;
 
 /**
  * Starts the edge in its own worker thread, so that its data path (origin reads, cache copies,
@@ -26,7 +28,8 @@ require(require("node:worker_threads").workerData.entry);`;
  * options and result as startEdge, except that the clock cannot cross threads.
  */
 export function startEdgeWorker(options: EdgeOptions): Promise<RunningEdge> {
-  if (options.clock) throw new Error("[clock] cannot be given to an edge in a worker thread");
+  if (options.clock)
+    return Promise.reject(new Error("[clock] cannot be given to an edge in a worker thread"));
   const { publicKeys, clock: _clock, log, statsBuffer: _stats, ...plain } = options;
   const statsBuffer = new SharedArrayBuffer(STATS_BYTES);
   const data: EdgeWorkerData = {
@@ -38,9 +41,10 @@ export function startEdgeWorker(options: EdgeOptions): Promise<RunningEdge> {
     logs: log !== undefined,
     statsBuffer,
   };
+  const entry = require.resolve("./edge-worker-main");
   const worker = new Worker(BOOT, {
     eval: true,
-    workerData: { ...data, tsx: require.resolve("tsx/cjs"), entry: require.resolve("./edge-worker-main") },
+    workerData: { ...data, entry, tsx: entry.endsWith(".ts") ? require.resolve("tsx/cjs") : undefined },
   });
   let closed: (() => void) | undefined;
   return new Promise((resolve, reject) => {
