@@ -18,7 +18,9 @@ describe("sfs ls, cp, mv, rm, versions and restore against the local stack", fun
       dataDir: join(dir, "data"),
       apiPort: 0,
       log: (fields) => {
-        if (fields.component === "function" && fields.message === "request") requests.push(fields as (typeof requests)[number]);
+        if (fields.component === "function" && fields.message === "request") {
+          requests.push(fields as (typeof requests)[number]);
+        }
       },
     });
   });
