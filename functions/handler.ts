@@ -163,8 +163,13 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
       expiresInSeconds: writeExpirySeconds,
       now,
     });
+    // Content-Length stays signed, so storage refuses any other size, but is not in the headers to
+    // send: browsers set it from the body and refuse it from a script (Fetch standard, "forbidden
+    // request-header"), as do curl -T and fetch in Node.
     const clientHeaders = Object.fromEntries(
-      Object.entries(signedHeaders).map(([name, value]) => [canonicalHeaderName(name), value]),
+      Object.entries(signedHeaders)
+        .filter(([name]) => name !== "content-length")
+        .map(([name, value]) => [canonicalHeaderName(name), value]),
     );
     return {
       method,
