@@ -1,0 +1,106 @@
+/**
+ * The program a fresh project writes against the installed package, as text: the pack test writes it
+ * to `consumer.mts` there, type-checks it with the project's TypeScript and runs what it compiles to.
+ * It uses every entry of the package, and the component under mocks, where the function's code can
+ * only come from the bundle built into the package (an installed package has no handler sources).
+ */
+export const CONSUMER_SOURCE = `import * as pulumi from "@pulumi/pulumi";
+import { SignedFileStore, type SignedFileStoreArgs } from "signed-file-store";
+import { InvalidKeyError, regionFromFunctionUrl, SignedFileStoreClient } from "signed-file-store/client";
+import { SignedFileStore as BrowserStore, encodeKey } from "signed-file-store/browser";
+
+interface Registered {
+  readonly type: string;
+  readonly inputs: Record<string, unknown>;
+}
+const registered: Registered[] = [];
+const API_URL = "https://abcdefghijklmnop.lambda-url.eu-west-1.on.aws/";
+
+pulumi.runtime.setMocks(
+  {
+    newResource(args) {
+      registered.push({ type: args.type, inputs: args.inputs });
+      const url = args.type === "aws:lambda/functionUrl:FunctionUrl" ? { functionUrl: API_URL } : {};
+      return { id: \`\${args.name}-id\`, state: { ...args.inputs, arn: \`arn:aws:test:::\${args.name}\`, ...url } };
+    },
+    call(args) {
+      switch (args.token) {
+        case "aws:index/getCallerIdentity:getCallerIdentity":
+          return { accountId: "111122223333", arn: "arn:aws:iam::111122223333:user/deployer", userId: "AIDA" };
+        case "aws:index/getRegion:getRegion":
+          return { region: "eu-west-1", name: "eu-west-1" };
+        case "aws:index/getPartition:getPartition":
+          return { partition: "aws", dnsSuffix: "amazonaws.com" };
+        default:
+          throw new Error(\`unmocked call \${args.token}\`);
+      }
+    },
+  },
+  "consumer",
+  "test",
+  false,
+);
+
+const args: SignedFileStoreArgs = { auth: { mode: "public" }, expirySeconds: 120 };
+const store = new SignedFileStore("files", args);
+const apiUrl = await new Promise<string>((resolve) => store.apiUrl.apply(resolve));
+let quiet = 0;
+let last = -1;
+while (quiet < 20) {
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  quiet = registered.length === last ? quiet + 1 : 0;
+  last = registered.length;
+}
+const count = (type: string): number => registered.filter((r) => r.type === type).length;
+const lambda = registered.find((r) => r.type === "aws:lambda/function:Function");
+
+const client = new SignedFileStoreClient({ apiUrl: "http://127.0.0.1:9/" });
+const refused = await client.stat("a/../b").then(
+  () => "accepted",
+  (error: unknown) => (error instanceof InvalidKeyError ? "InvalidKeyError" : String(error)),
+);
+
+const browser = new BrowserStore({ apiUrl: "https://files.example.com/" });
+
+process.stdout.write(
+  \`\${JSON.stringify({
+    component: {
+      apiUrl,
+      components: count("signed-file-store:index:SignedFileStore"),
+      functions: count("aws:lambda/function:Function"),
+      buckets: count("aws:s3/bucket:Bucket"),
+      distributions: count("aws:cloudfront/distribution:Distribution"),
+      sourceCodeHash: lambda?.inputs.sourceCodeHash,
+    },
+    client: { region: regionFromFunctionUrl("https://abc.lambda-url.eu-west-1.on.aws/"), refused },
+    browser: { store: browser instanceof BrowserStore, key: encodeKey("photos/a b+c%.png") },
+  })}\\n\`,
+);
+`;
+
+/** What the consumer prints, but for the hash, which the test reads from the built bundle. */
+export const CONSUMER_OUTPUT = {
+  component: {
+    apiUrl: "https://abcdefghijklmnop.lambda-url.eu-west-1.on.aws/",
+    components: 1,
+    functions: 1,
+    buckets: 1,
+    distributions: 1,
+  },
+  client: { region: "eu-west-1", refused: "InvalidKeyError" },
+  browser: { store: true, key: "photos/a%20b%2Bc%25.png" },
+} as const;
+
+export const CONSUMER_TSCONFIG = {
+  compilerOptions: {
+    target: "ES2022",
+    module: "nodenext",
+    moduleResolution: "nodenext",
+    lib: ["ES2022", "DOM"],
+    types: ["node"],
+    strict: true,
+    skipLibCheck: false,
+    outDir: "out",
+  },
+  files: ["consumer.mts"],
+};
