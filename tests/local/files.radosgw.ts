@@ -6,31 +6,18 @@ import { S3Presigner } from "../../functions/s3-presigner";
 import { DEFAULT_UPLOAD_LIMITS } from "../../functions/upload-rules";
 import { functionUrlEvent } from "../support/events";
 import { ecdsaKey } from "../support/keys";
-import { createBucket, credentials, endpoint, region } from "../support/radosgw";
+import { createBucket, credentials, endpoint, radosgwHandler, region } from "../support/radosgw";
 
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
 /** The handler's file-store calls (ListObjectsV2, CopyObject, UploadPartCopy, DeleteObjects, ListObjectVersions) on a real S3. */
 function apiFor(bucket: string, copyLimits?: { singleCopyBytes: number; copyPartBytes: number }) {
   const s3 = { bucket, region, endpoint };
-  const handle = createHandler({
-    config: {
-      s3,
-      cdnBaseUrl: "https://cdn.invalid",
-      keyPairId: "K1",
-      hashAlgorithm: "SHA256",
-      expirySeconds: 300,
-      maxReadExpirySeconds: 86_400,
-      maxWriteExpirySeconds: 3_600,
-      auth: { mode: "public" },
-      publicReadPrefixes: [],
-      uploads: DEFAULT_UPLOAD_LIMITS,
-    },
-    signingKey: async () => ({ keyPairId: "K1", privateKey: ecdsaKey.privateKey }),
-    credentials: async () => credentials,
-    ...(copyLimits ? { files: s3FileStore(s3, async () => credentials, copyLimits) } : {}),
-    log: { log: (level, message, fields) => level === "error" && console.error(message, fields) },
-  });
+  const handle = radosgwHandler(
+    bucket,
+    300,
+    copyLimits ? { files: s3FileStore(s3, async () => credentials, copyLimits) } : {},
+  );
   const call = async (
     method: string,
     path: string,

@@ -11,7 +11,7 @@ import { DEFAULT_UPLOAD_LIMITS } from "../../functions/upload-rules";
 import { type LocalStack, startLocalStack } from "../../local/stack";
 import { functionUrlEvent } from "../support/events";
 import { ecdsaKey } from "../support/keys";
-import { createBucket, credentials, endpoint, region } from "../support/radosgw";
+import { createBucket, credentials, endpoint, radosgwHandler, region } from "../support/radosgw";
 import { cliOptions, sfs } from "../support/sfs-cli";
 
 const bucket = `sfs-${Date.now()}`;
@@ -20,25 +20,7 @@ const run = promisify(execFile);
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 const quiet = () => {};
 
-function handlerWith(expirySeconds: number) {
-  return createHandler({
-    config: {
-      s3,
-      cdnBaseUrl: "https://cdn.invalid",
-      keyPairId: "K1",
-      hashAlgorithm: "SHA256",
-      expirySeconds,
-      maxReadExpirySeconds: 86_400,
-      maxWriteExpirySeconds: 3_600,
-      auth: { mode: "public" },
-      publicReadPrefixes: [],
-      uploads: DEFAULT_UPLOAD_LIMITS,
-    },
-    signingKey: async () => ({ keyPairId: "K1", privateKey: ecdsaKey.privateKey }),
-    credentials: async () => credentials,
-    log: { log: (level, message, fields) => level === "error" && console.error(message, fields) },
-  });
-}
+const handlerWith = (expirySeconds: number) => radosgwHandler(bucket, expirySeconds);
 
 /** One request through the handler, with its S3 client pointed at radosgw. */
 async function callApi(

@@ -5,7 +5,7 @@ import { S3Presigner } from "../../functions/s3-presigner";
 import { DEFAULT_UPLOAD_LIMITS } from "../../functions/upload-rules";
 import { functionUrlEvent } from "../support/events";
 import { ecdsaKey } from "../support/keys";
-import { createBucket, credentials, endpoint, region } from "../support/radosgw";
+import { createBucket, credentials, endpoint, radosgwHandler, region } from "../support/radosgw";
 
 const sha256 = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
 const md5 = (b: Buffer | string) => createHash("md5").update(b).digest("hex");
@@ -13,23 +13,7 @@ const md5 = (b: Buffer | string) => createHash("md5").update(b).digest("hex");
 /** The handler with its version lookup pointed at a real S3 (radosgw). */
 function apiFor(bucket: string) {
   const s3 = { bucket, region, endpoint };
-  const handle = createHandler({
-    config: {
-      s3,
-      cdnBaseUrl: "https://cdn.invalid",
-      keyPairId: "K1",
-      hashAlgorithm: "SHA256",
-      expirySeconds: 300,
-      maxReadExpirySeconds: 86_400,
-      maxWriteExpirySeconds: 3_600,
-      auth: { mode: "public" },
-      publicReadPrefixes: [],
-      uploads: DEFAULT_UPLOAD_LIMITS,
-    },
-    signingKey: async () => ({ keyPairId: "K1", privateKey: ecdsaKey.privateKey }),
-    credentials: async () => credentials,
-    log: { log: (level, message, fields) => level === "error" && console.error(message, fields) },
-  });
+  const handle = radosgwHandler(bucket);
   const call = async (method: string, key: string, query = "") => {
     const result = await handle(
       functionUrlEvent(method, `/${key}`, { rawQueryString: query, headers: { accept: "application/json" } }),

@@ -2,6 +2,9 @@ import { createHash } from "node:crypto";
 import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { expect } from "chai";
+import { createHandler, type HandlerDeps } from "../../functions/handler";
+import { DEFAULT_UPLOAD_LIMITS } from "../../functions/upload-rules";
+import { ecdsaKey } from "./keys";
 
 // Set by scripts/with-radosgw.sh, which starts a real S3 implementation (Ceph radosgw) on 127.0.0.1.
 export const endpoint = process.env.RGW_ENDPOINT ?? "";
@@ -53,4 +56,26 @@ export async function createBucket(bucket: string, versioned = false): Promise<v
     '<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>Enabled</Status></VersioningConfiguration>',
   );
   expect(enabled.status, await enabled.text()).to.equal(200);
+}
+
+/** The handler with its S3 calls (lookups, multipart, file store) pointed at radosgw's `bucket`. */
+export function radosgwHandler(bucket: string, expirySeconds = 300, extra: Partial<HandlerDeps> = {}) {
+  return createHandler({
+    config: {
+      s3: { bucket, region, endpoint },
+      cdnBaseUrl: "https://cdn.invalid",
+      keyPairId: "K1",
+      hashAlgorithm: "SHA256",
+      expirySeconds,
+      maxReadExpirySeconds: 86_400,
+      maxWriteExpirySeconds: 3_600,
+      auth: { mode: "public" },
+      publicReadPrefixes: [],
+      uploads: DEFAULT_UPLOAD_LIMITS,
+    },
+    signingKey: async () => ({ keyPairId: "K1", privateKey: ecdsaKey.privateKey }),
+    credentials: async () => credentials,
+    log: { log: (level, message, fields) => level === "error" && console.error(message, fields) },
+    ...extra,
+  });
 }
