@@ -74,7 +74,7 @@ function badRequest(res: ServerResponse, message: string): void {
  * A request Node's parser refuses never reaches the handler; it still gets an XML 400 (or 431 for
  * oversized headers) rather than a bare status line, and the connection is closed.
  */
-function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+function answerClientError(error: Error & { code?: string; rawPacket?: Buffer }, socket: Socket): void {
   if (!socket.writable || error.code === "ECONNRESET") {
     socket.destroy();
     return;
@@ -82,8 +82,11 @@ function answerClientError(error: Error & { code?: string }, socket: Socket): vo
   const [status, reason] =
     error.code === "HPE_HEADER_OVERFLOW" ? [431, "Request Header Fields Too Large"] : [400, "Bad Request"];
   const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>BadRequest</Code><Message>${escapeXml("The request could not be parsed.")}</Message></Error>`;
+  // An answer to HEAD has no body (RFC 9110, 9.3.2): a client reading one would take the body for
+  // the start of the next response.
+  const head = error.rawPacket?.subarray(0, 5).toString("latin1") === "HEAD ";
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${head ? "" : body}`,
   );
 }
 

@@ -136,6 +136,12 @@ describe("local CloudFront edge: hostile requests on raw sockets are 400s, never
     });
   }
 
+  it("a HEAD the parser refuses gets the 400 without a body", async () => {
+    const answer = await exchange(port, "HEAD /k.txt HTTP/1.1\r\nHost 127.0.0.1\r\n\r\n");
+    expect(statusOf(answer)).to.equal("HTTP/1.1 400 Bad Request");
+    expect(bodyOf(answer)).to.equal("");
+  });
+
   it("a well-formed request on the same socket path still works: 200 for the signed URL", async () => {
     const answer = await exchange(
       port,
