@@ -80,7 +80,7 @@ export class Api {
   ) {}
 
   /** One API request on a key, checked before anything is sent. */
-  private request(
+  private async request(
     method: string,
     key: string,
     query: string,

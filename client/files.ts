@@ -79,7 +79,7 @@ export async function* listPages(
 }
 
 /** Server-side copy of `source` (or its version `versionId`) to `destination`. */
-export function copyObject(
+export async function copyObject(
   api: Api,
   source: string,
   destination: string,
@@ -93,7 +93,7 @@ export function copyObject(
 }
 
 /** Copy, then delete the source once the copy has succeeded (the API does both). */
-export function moveObject(api: Api, source: string, destination: string): Promise<CopyResult> {
+export async function moveObject(api: Api, source: string, destination: string): Promise<CopyResult> {
   checkKey(destination);
   return api.call<CopyResult>("POST", source, "move", {}, { to: destination });
 }
@@ -123,6 +123,6 @@ export async function* listVersions(api: Api, key: string): AsyncGenerator<Objec
 }
 
 /** Makes `versionId` the current version of `key` again, a deleted key included. */
-export function restoreVersion(api: Api, key: string, versionId: string): Promise<CopyResult> {
+export async function restoreVersion(api: Api, key: string, versionId: string): Promise<CopyResult> {
   return api.call<CopyResult>("POST", key, "restore", {}, { versionId });
 }

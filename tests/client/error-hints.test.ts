@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { ApiError } from "../../client/api";
-import { hintFor } from "../../client/error-hints";
+import { apiHint, hintFor } from "../../client/error-hints";
 import { PermanentError, statusError } from "../../client/retry";
 import { sfs } from "../support/sfs-cli";
 import { type FakeServer, fakeServer, sendJson } from "./fake-server";
@@ -137,9 +137,25 @@ describe("a likely cause after each error", function () {
       "PayloadTooLarge",
       "UnsupportedMediaType",
       "PreconditionFailed",
+      "NoSuchVersion",
+      "InvalidVersionId",
+      "InvalidLimit",
+      "InvalidToken",
+      "InvalidCopySource",
+      "InvalidCopy",
+      "InvalidMove",
+      "InvalidBody",
+      "InvalidQuery",
     ]) {
       expect(hintFor(new ApiError(400, code, "m")), code).to.be.a("string");
+      expect(apiHint(code), code).to.equal(hintFor(new ApiError(400, code, "m")));
     }
+    expect(hintFor(new ApiError(404, "NoSuchVersion", "m"))).to.equal(
+      "no version with that ID is stored for this key (a version ID belongs to one key): sfs versions KEY lists them",
+    );
+    // A batch delete's per-key codes are looked up by name: nothing inherited from Object counts.
+    expect(apiHint("constructor")).to.equal(undefined);
+    expect(apiHint("SomethingNew")).to.equal(undefined);
     expect(hintFor(new ApiError(403, "HttpError", "Forbidden"))).to.equal(
       "the function URL refused the request before the function ran: with auth iam, sign with --iam and credentials allowed lambda:InvokeFunctionUrl and lambda:InvokeFunction",
     );
