@@ -1,6 +1,7 @@
 import { keyArg, prefixArg, UsageError } from "../cli-args";
 import { apiHint } from "../error-hints";
 import { type DeleteError, MAX_DELETE_BATCH } from "../files";
+import { PermanentError } from "../retry";
 import type { CommandContext } from "./context";
 import { maxRssBytes } from "./transfer";
 
@@ -58,8 +59,7 @@ async function removePrefix(context: CommandContext): Promise<number> {
   }
   const count = `${keys.length} ${keys.length === 1 ? "key" : "keys"}`;
   if (!yes && !(await confirm(`sfs: remove ${count} under ${where(prefix)}? [y/N] `))) {
-    notice("nothing removed");
-    return 1;
+    throw new PermanentError("not confirmed; nothing removed", undefined, "NotConfirmed");
   }
   return removeKeys(context, keys, { prefix });
 }

@@ -84,8 +84,19 @@ describe("sfs rm -r: asks on a terminal, refuses without one", function () {
 
   it("on a terminal, asks how many keys it will delete; no deletes nothing, y deletes just them", async () => {
     const declined = await onTerminal(["rm", "-r", "confirm", ...api()], "n");
-    expect(declined.output).to.equal("sfs: remove 2 keys under confirm/? [y/N] n\nsfs: nothing removed\n");
+    expect(declined.output).to.equal(
+      "sfs: remove 2 keys under confirm/? [y/N] n\nsfs: not confirmed; nothing removed\n",
+    );
     expect(declined.code).to.equal(1);
+    expect(await everything()).to.equal("confirm/a\nconfirm/b/c\nconfirmed\n");
+
+    // Enter alone is no; under --json the refusal is the one document on stdout.
+    const enter = await onTerminal(["rm", "-r", "confirm", "--json", ...api()], "");
+    expect(enter.output).to.equal(
+      "sfs: remove 2 keys under confirm/? [y/N] \nsfs: not confirmed; nothing removed\n" +
+        '{"error":{"code":"NotConfirmed","message":"not confirmed; nothing removed"}}\n',
+    );
+    expect(enter.code).to.equal(1);
     expect(await everything()).to.equal("confirm/a\nconfirm/b/c\nconfirmed\n");
 
     const accepted = await onTerminal(["rm", "-r", "confirm", ...api()], "y");
