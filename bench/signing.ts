@@ -14,6 +14,7 @@ import { getSignedUrl as sdkPresign } from "@aws-sdk/s3-request-presigner";
 import { signCloudFrontUrl } from "../functions/cloudfront-signer";
 import { S3Presigner } from "../functions/s3-presigner";
 import { coldStart } from "./cold-start";
+import { dataPath } from "./data-path";
 import { line, rates, ratios, showSpread, spread } from "./stats";
 import { warmHandler } from "./warm-handler";
 
@@ -91,6 +92,7 @@ async function main(): Promise<void> {
   await signing();
   await warmHandler();
   await coldStart();
+  if (process.env.SFS_BENCH_DATA_MIB !== "0") await dataPath();
 }
 
 main().catch((error: unknown) => {
