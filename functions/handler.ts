@@ -8,6 +8,7 @@ import type { FunctionUrlEvent, FunctionUrlResult } from "./function-url";
 import { BadRequest, PayloadTooLarge } from "./http-error";
 import { jsonLogger, type Logger } from "./log";
 import { requestMetrics } from "./metrics";
+import { completionAsJson, multipartXml, objectLocation, wantsXml } from "./multipart-xml";
 import { keyFromRawPath } from "./object-key";
 import { actionOf, type FileOperation, isFileOperation, type Operation, operationOf } from "./operations";
 import { redactQuery } from "./query-redaction";
@@ -20,6 +21,7 @@ import { type CredentialsProvider, S3Presigner } from "./s3-presigner";
 import {
   checkSinglePut,
   describeUpload,
+  headersToSend,
   partSizeFor,
   S3_LIMITS,
   signedUploadHeaders,
@@ -101,7 +103,10 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
     }
     const outcome = await perform(operation, key, headers, event, now);
     const result =
-      "url" in outcome ? respond(outcome, headers.accept) : jsonResponse(outcome.status, outcome.body);
+      "url" in outcome
+        ? respond(outcome, headers.accept)
+        : (wantsXml(headers.accept) && multipartXml(operation.kind, outcome.status, outcome.body)) ||
+          jsonResponse(outcome.status, outcome.body);
     return { result, key, principal };
   }
 
@@ -138,7 +143,13 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
       case "list-parts":
         return listParts(key, operation.uploadId);
       case "complete-multipart":
-        return completeMultipart(key, operation.uploadId, parseCompleteBody(event), createOnly(headers));
+        return completeMultipart(
+          key,
+          operation.uploadId,
+          parseCompleteBody(completionAsJson(event)),
+          createOnly(headers),
+          objectLocation(event, key),
+        );
       case "abort-multipart":
         return multipart.abort(key, operation.uploadId).then(() => ({ status: 204 }));
     }
@@ -163,18 +174,10 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
       expiresInSeconds: writeExpirySeconds,
       now,
     });
-    // Content-Length stays signed, so storage refuses any other size, but is not in the headers to
-    // send: browsers set it from the body and refuse it from a script (Fetch standard, "forbidden
-    // request-header"), as do curl -T and fetch in Node.
-    const clientHeaders = Object.fromEntries(
-      Object.entries(signedHeaders)
-        .filter(([name]) => name !== "content-length")
-        .map(([name, value]) => [canonicalHeaderName(name), value]),
-    );
     return {
       method,
       url,
-      headers: clientHeaders,
+      headers: headersToSend(signedHeaders),
       expiresAt: new Date(expiresAtFor(now) * 1000).toISOString(),
     };
   }
@@ -233,6 +236,7 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
     uploadId: string,
     parts: readonly CompletedPart[],
     createOnlyUpload: boolean,
+    location: string,
   ): Promise<JsonResult> {
     // S3 cannot cap a multipart upload's total size in advance, so the sum is checked here, before
     // the object exists; an oversized upload is aborted so its parts stop costing storage.
@@ -245,7 +249,7 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
       );
     }
     const { etag } = await multipart.complete(key, uploadId, parts, createOnlyUpload);
-    return { status: 200, body: { key, etag, size } };
+    return { status: 200, body: { key, etag, size, location } };
   }
 
   return async (event) => {
@@ -302,8 +306,4 @@ function withoutPartNumber(parts: ReadonlyArray<TransferInstruction & { partNumb
   const [part] = parts;
   if (!part) throw new Error("no part URL was signed");
   return { method: part.method, url: part.url, headers: part.headers, expiresAt: part.expiresAt };
-}
-
-function canonicalHeaderName(name: string): string {
-  return name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
 }

@@ -156,3 +156,21 @@ export function signedUploadHeaders(upload: UploadDescription): Record<string, s
     ...(upload.length === undefined ? {} : { "content-length": String(upload.length) }),
   };
 }
+
+/**
+ * The signed headers a client must send, in canonical case. Content-Length stays signed, so storage
+ * refuses any other size, but is not listed: browsers set it from the body and refuse it from a
+ * script (Fetch standard, "forbidden request-header"); curl -T and the Node client also take it
+ * from the body.
+ */
+export function headersToSend(signed: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(signed)
+      .filter(([name]) => name !== "content-length")
+      .map(([name, value]) => [canonicalHeaderName(name), value]),
+  );
+}
+
+function canonicalHeaderName(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+}

@@ -282,7 +282,7 @@ describe("multipart routes", () => {
     expect(new Map(parseQuery(location.search.slice(1))).get("partNumber")).to.equal("2");
   });
 
-  it("POST ?uploadId completes, reporting the size of the listed parts", async () => {
+  it("POST ?uploadId completes, reporting the size of the listed parts and the object's location in the API", async () => {
     const store = recordingStore([
       { partNumber: 1, etag: '"e1"', size: 8388608 },
       { partNumber: 2, etag: '"e2"', size: 100 },
@@ -296,7 +296,12 @@ describe("multipart routes", () => {
       store,
     );
     expect(out.status).to.equal(200);
-    expect(out.body).to.deep.equal({ key: "a.bin", etag: '"abc-2"', size: 8388708 });
+    expect(out.body).to.deep.equal({
+      key: "a.bin",
+      etag: '"abc-2"',
+      size: 8388708,
+      location: "https://abc123.lambda-url.eu-west-1.on.aws/a.bin",
+    });
     expect(store.calls).to.deep.equal([
       "list a.bin U1",
       'complete a.bin U1 [{"partNumber":1,"etag":"\\"e1\\""},{"partNumber":2,"etag":"\\"e2\\""}] true',

@@ -1,0 +1,166 @@
+import { expect } from "chai";
+import type { MultipartStore } from "../../functions/s3-multipart";
+import { functionUrlEvent } from "../support/events";
+import { baseConfig, harness } from "../support/handler-harness";
+
+/** Records what the handler asks of S3, with two stored parts. */
+function recordingStore() {
+  const calls: string[] = [];
+  const store: MultipartStore = {
+    create: async (key, upload) => {
+      calls.push(`create ${key} ${JSON.stringify(upload)}`);
+      return "UPLOAD&1";
+    },
+    listParts: async (key, uploadId) => {
+      calls.push(`list ${key} ${uploadId}`);
+      return [
+        { partNumber: 1, etag: '"e1"', size: 8388608 },
+        { partNumber: 2, etag: '"e2"', size: 100 },
+      ];
+    },
+    complete: async (key, uploadId, done, createOnly) => {
+      calls.push(`complete ${key} ${uploadId} ${JSON.stringify(done)} ${createOnly}`);
+      return { etag: '"abc-2"' };
+    },
+    abort: async (key, uploadId) => {
+      calls.push(`abort ${key} ${uploadId}`);
+    },
+  };
+  return { store, calls };
+}
+
+async function call(
+  method: string,
+  path: string,
+  query: string,
+  headers: Record<string, string>,
+  body?: string,
+) {
+  const recorded = recordingStore();
+  const { handle } = harness(baseConfig(), undefined, { multipart: recorded.store });
+  const result = await handle(
+    functionUrlEvent(method, path, {
+      rawQueryString: query,
+      headers,
+      ...(body === undefined ? {} : { body }),
+    }),
+  );
+  return { status: result.statusCode, headers: result.headers, body: result.body, calls: recorded.calls };
+}
+
+const XML = { "content-type": "application/xml", "cache-control": "no-store" };
+const PROLOG = '<?xml version="1.0" encoding="UTF-8"?>\n';
+const NS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"';
+const COMPLETE_XML =
+  "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>e1</ETag></Part>" +
+  "<Part><ETag>&quot;e2&quot;</ETag><PartNumber>2</PartNumber></Part></CompleteMultipartUpload>";
+
+describe("multipart calls in S3's XML (Accept: application/xml), as S3 clients such as Uppy send them", () => {
+  it("POST ?uploads answers InitiateMultipartUploadResult, after the same checks and with the same metadata", async () => {
+    const out = await call("POST", "/up/cat ü.png", "uploads", {
+      accept: "application/xml",
+      "content-type": "image/png",
+      "x-amz-meta-sha256": "b".repeat(64),
+    });
+    expect(out.status).to.equal(200);
+    expect(out.headers).to.deep.equal(XML);
+    expect(out.body).to.equal(
+      `${PROLOG}<InitiateMultipartUploadResult ${NS}><Key>up/cat ü.png</Key><UploadId>UPLOAD&amp;1</UploadId></InitiateMultipartUploadResult>`,
+    );
+    expect(out.calls).to.deep.equal([
+      `create up/cat ü.png {"contentType":"image/png","sha256":"${"b".repeat(64)}"}`,
+    ]);
+  });
+
+  it("GET ?uploadId answers ListPartsResult with each part's number, ETag and size", async () => {
+    const out = await call("GET", "/a.bin", "uploadId=U1", { accept: "application/xml" });
+    expect(out.status).to.equal(200);
+    expect(out.headers).to.deep.equal(XML);
+    expect(out.body).to.equal(
+      `${PROLOG}<ListPartsResult ${NS}><Key>a.bin</Key><UploadId>U1</UploadId><IsTruncated>false</IsTruncated>` +
+        "<Part><PartNumber>1</PartNumber><ETag>&quot;e1&quot;</ETag><Size>8388608</Size></Part>" +
+        "<Part><PartNumber>2</PartNumber><ETag>&quot;e2&quot;</ETag><Size>100</Size></Part></ListPartsResult>",
+    );
+  });
+
+  it("POST ?uploadId takes S3's CompleteMultipartUpload body (any element order, entities decoded) and answers its result with the Location", async () => {
+    const out = await call(
+      "POST",
+      "/a b.bin",
+      "uploadId=U1",
+      { accept: "application/xml", "content-type": "application/xml" },
+      COMPLETE_XML,
+    );
+    expect(out.status).to.equal(200);
+    expect(out.headers).to.deep.equal(XML);
+    expect(out.body).to.equal(
+      `${PROLOG}<CompleteMultipartUploadResult ${NS}><Location>https://abc123.lambda-url.eu-west-1.on.aws/a%20b.bin</Location>` +
+        "<Key>a b.bin</Key><ETag>&quot;abc-2&quot;</ETag></CompleteMultipartUploadResult>",
+    );
+    expect(out.calls).to.deep.equal([
+      "list a b.bin U1",
+      'complete a b.bin U1 [{"partNumber":1,"etag":"e1"},{"partNumber":2,"etag":"\\"e2\\""}] false',
+    ]);
+  });
+
+  it("the Location keeps plain HTTP when the function URL adapter says so in X-Forwarded-Proto", async () => {
+    const out = await call(
+      "POST",
+      "/a.bin",
+      "uploadId=U1",
+      { "content-type": "application/xml", "x-forwarded-proto": "http", host: "127.0.0.1:3000" },
+      COMPLETE_XML,
+    );
+    expect(out.status).to.equal(200);
+    expect(JSON.parse(out.body ?? "")).to.deep.equal({
+      key: "a.bin",
+      etag: '"abc-2"',
+      size: 8388708,
+      location: "http://127.0.0.1:3000/a.bin",
+    });
+  });
+
+  const refused: Array<[string, string]> = [
+    [
+      "a body that is not S3's document",
+      "<Complete><Part><PartNumber>1</PartNumber><ETag>e</ETag></Part></Complete>",
+    ],
+    ["no parts", "<CompleteMultipartUpload></CompleteMultipartUpload>"],
+  ];
+  for (const [what, body] of refused) {
+    it(`refuses ${what} as the JSON body would be refused: 400 InvalidCompleteBody, nothing completed`, async () => {
+      const out = await call("POST", "/a.bin", "uploadId=U1", { "content-type": "application/xml" }, body);
+      expect(out.status).to.equal(400);
+      expect(JSON.parse(out.body ?? "")).to.deep.equal({
+        error: {
+          code: "InvalidCompleteBody",
+          message:
+            'the body must be JSON { "parts": [{ "partNumber": N, "etag": "..." }] } in ascending order: parts is missing or empty',
+        },
+      });
+      expect(out.calls).to.deep.equal([]);
+    });
+  }
+
+  it("a part number that is not a number is named", async () => {
+    const body =
+      "<CompleteMultipartUpload><Part><PartNumber>one</PartNumber><ETag>e1</ETag></Part></CompleteMultipartUpload>";
+    const out = await call("POST", "/a.bin", "uploadId=U1", { "content-type": "text/xml" }, body);
+    expect(out.status).to.equal(400);
+    expect(JSON.parse(out.body ?? "").error.message).to.match(/parts\[0\]\.partNumber must be 1 to 10000$/);
+  });
+
+  it("JSON stays the answer when the caller accepts JSON too, and for calls S3 answers otherwise", async () => {
+    const both = await call("POST", "/a.bin", "uploads", { accept: "application/xml, application/json" });
+    expect(both.headers?.["content-type"]).to.equal("application/json");
+    expect(JSON.parse(both.body ?? "")).to.deep.equal({
+      uploadId: "UPLOAD&1",
+      key: "a.bin",
+      partSize: 8388608,
+      maxParts: 10000,
+    });
+    const aborted = await call("DELETE", "/a.bin", "uploadId=U1", { accept: "application/xml" });
+    expect(aborted.status).to.equal(204);
+    expect(aborted.body).to.equal("");
+  });
+});
