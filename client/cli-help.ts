@@ -12,12 +12,12 @@ export const HELP = `sfs: put, get, list, copy, move and remove files in a signe
                             prefixes one level down; -r for every level, -l for size and date too
   sfs cp SRC DEST           copy SRC to DEST inside the store (no bytes pass through this machine)
   sfs mv SRC DEST           copy SRC to DEST, then delete SRC
-  sfs rm KEY...             delete the keys (several in one request; exit 1 if any was refused)
+  sfs rm KEY...             delete the keys (many at once, 1000 to a request; exit 1 if any was refused)
   sfs rm -r PREFIX          delete every key under PREFIX, after asking (--yes to skip the question)
   sfs versions KEY          list KEY's versions, newest first, delete markers as "deleted"
   sfs restore KEY VERSION   make VERSION the current version of KEY again (also after a delete)
 
-Options (each also read from SFS_<NAME>, e.g. SFS_API_URL; -r, -l and -y only from the command line):
+Options (each also read from SFS_<NAME>, e.g. SFS_API_URL, but for --version, -r, -l and -y):
   --api-url URL              the API (function URL); default http://127.0.0.1:3000 (the local stack)
   --token JWT                send a bearer token (auth mode jwt)
   --iam                      sign with AWS SigV4 (auth mode iam); credentials from the AWS default chain
