@@ -29,8 +29,9 @@ const COMMANDS: Readonly<Record<string, Command>> = {
 };
 
 /**
- * Options that change what a command does to many keys are taken from the command line only: an
- * SFS_YES or SFS_RECURSIVE left in the environment must never turn an `rm` into an `rm -r --yes`.
+ * Options that choose what a command acts on, or skip its question, are taken from the command line
+ * only: an SFS_YES or SFS_RECURSIVE left in the environment must never turn an `rm` into an
+ * `rm -r --yes`, nor an SFS_VERSION make `get` read an old version.
  */
 const COMMAND_LINE_ONLY: ReadonlySet<OptionName> = new Set(["recursive", "long", "yes", "version"]);
 
