@@ -1,0 +1,135 @@
+/*
+ * The component's args as programs in Python, Go, .NET and YAML see them (`pulumi package add`).
+ * Pulumi's schema analyzer (@pulumi/pulumi/provider/experimental/analyzer.js) turns these interfaces
+ * into the package schema; it reads plain interfaces, arrays, string maps and the primitive types,
+ * and throws on every union it cannot name (a tagged union such as `AuthArgs`, or a union of string
+ * literals declared as a type alias), so modes and enumerations are plain strings here, checked by
+ * `resolveArgs` with errors that name the arg. The doc comments are the schema's descriptions.
+ */
+
+/** Who may call the API. */
+export interface Auth {
+  /**
+   * `iam` (the default): the function URL's auth type is AWS_IAM and callers sign with SigV4. `jwt`:
+   * bearer tokens verified against an issuer's key set. `public`: anyone may read and write (demos only).
+   */
+  readonly mode: string;
+  /** jwt: the expected `iss` claim. */
+  readonly issuer?: string;
+  /** jwt: the expected `aud` claim. */
+  readonly audience?: string;
+  /** jwt: the issuer's JSON Web Key Set URL (https). */
+  readonly jwksUrl?: string;
+  /** jwt: key-prefix templates over token claims, each ending in `/`, that a caller may read. Default `{sub}/`. */
+  readonly readPrefixes?: string[];
+  /** jwt: key-prefix templates a caller may write. Default `{sub}/`. */
+  readonly writePrefixes?: string[];
+  /** jwt: key-prefix templates a caller may delete. Default the write prefixes. */
+  readonly deletePrefixes?: string[];
+  /** jwt: accepted JWS algorithms. Default every asymmetric one; `none` and HMAC are never accepted. */
+  readonly algorithms?: string[];
+}
+
+/** One CloudFront key pair of the stack. */
+export interface SigningKey {
+  /** Stable name of this key pair in the stack (letters, digits, `-`). */
+  readonly name: string;
+  /** `ecdsa-p256` (the default: shorter URLs, faster signing) or `rsa-2048`. */
+  readonly algorithm?: string;
+}
+
+/** Downloads from your own domain. */
+export interface CustomDomain {
+  /** ACM certificate ARN; CloudFront only takes certificates from us-east-1. */
+  readonly certificateArn: string;
+  /** Host names the distribution answers to; the first one is used in signed URLs. */
+  readonly aliases: string[];
+}
+
+/** Browser access to the API and the bucket. */
+export interface Cors {
+  /** Browser origins (`https://app.example.com`) allowed to call the API and upload to the bucket. */
+  readonly allowedOrigins: string[];
+}
+
+/** Encryption at rest. */
+export interface Encryption {
+  /** `sse-s3` (the default): S3's own keys. `sse-kms`: a customer managed KMS key. */
+  readonly mode: string;
+  /** sse-kms: a key you manage, by its ARN; default a key the stack creates. */
+  readonly kmsKeyArn?: string;
+}
+
+/** A CloudWatch alarm on the share of API requests answered 5xx. */
+export interface ErrorRateAlarm {
+  /** Alarm above this share of 5xx answers, between 0 and 1 (0.05 = 5 %). */
+  readonly threshold: number;
+  /** Length of each evaluated period, a multiple of 60 seconds. Default 300. */
+  readonly periodSeconds?: number;
+  /** Consecutive periods above the threshold before the alarm fires. Default 1. */
+  readonly evaluationPeriods?: number;
+  /** ARNs notified when the alarm fires and when it clears (SNS topics, for example). Default none. */
+  readonly actions?: string[];
+}
+
+/** Every arg is optional; the defaults are the safe choice. */
+export interface SignedFileStoreComponentArgs {
+  /** Default lifetime of signed URLs in seconds, at most maxReadExpirySeconds. Default 300. */
+  readonly expirySeconds?: number;
+  /** The longest read URL a caller may ask for with `?expires=` (share links), 1 to 604800. Default 86400. */
+  readonly maxReadExpirySeconds?: number;
+  /** The longest a write URL lives; it is signed with the function role's temporary credentials. Default and maximum 3600. */
+  readonly maxWriteExpirySeconds?: number;
+  /** Who may call the API. Default auth mode `iam`. */
+  readonly auth?: Auth;
+  /** Key prefixes (each ending in `/`) anyone may read without credentials; needs auth mode `jwt` or `public`. Default none. */
+  readonly publicReadPrefixes?: string[];
+  /** The stack's CloudFront key pairs, all in the key group, so keys can be rotated. Default one ECDSA P-256 key named `primary`. */
+  readonly signingKeys?: SigningKey[];
+  /** Name of the key that signs. Default the first of signingKeys. */
+  readonly activeSigningKey?: string;
+  /** Digest for CloudFront signatures, `SHA1` or `SHA256`. Default `SHA256`. */
+  readonly hashAlgorithm?: string;
+  /** Keep overwritten and deleted objects as noncurrent versions. Default true. */
+  readonly versioning?: boolean;
+  /** Days before noncurrent versions expire. Default 30. */
+  readonly noncurrentVersionExpirationDays?: number;
+  /** Days before incomplete multipart uploads are aborted; until then they can be resumed. Default 7. */
+  readonly abortIncompleteMultipartUploadDays?: number;
+  /** Let `pulumi destroy` delete a bucket that still holds objects. Default false. */
+  readonly forceDestroy?: boolean;
+  /** CloudFront price class: `PriceClass_100`, `PriceClass_200` or `PriceClass_All`. Default `PriceClass_100`. */
+  readonly priceClass?: string;
+  /** Serve downloads from your own domain. Default the `*.cloudfront.net` name. */
+  readonly customDomain?: CustomDomain;
+  /** Function memory in MB, 128 to 10240. Default 256. */
+  readonly memorySize?: number;
+  /** Function timeout in seconds, 1 to 900. Default 60. */
+  readonly timeoutSeconds?: number;
+  /** Days the function's logs are kept, one of the periods CloudWatch Logs accepts. Default 30. */
+  readonly logRetentionDays?: number;
+  /** Lambda runtime, `nodejs22.x` or `nodejs24.x`. Default `nodejs24.x`. */
+  readonly runtime?: string;
+  /** Tags for every taggable resource. */
+  readonly tags?: Record<string, string>;
+  /** Largest upload in bytes, single or multipart. Default S3's own limit, 5 TiB. */
+  readonly maxUploadBytes?: number;
+  /** Content types uploads may declare, `type/subtype` or `type/*`. Default any. */
+  readonly allowedContentTypes?: string[];
+  /** Part size offered to multipart clients, 5 MiB to 5 GiB. Default 8 MiB. */
+  readonly partSizeBytes?: number;
+  /** Browser origins allowed to call the API and upload to the bucket. Default none. */
+  readonly cors?: Cors;
+  /** Deny object reads in the bucket policy to every principal but the distribution and the function's role. Default true. */
+  readonly denyDirectReads?: boolean;
+  /** IAM role or user ARNs that may still read objects directly while denyDirectReads is on. Default none. */
+  readonly directReadPrincipalArns?: string[];
+  /** Encryption at rest. Default mode `sse-s3`. */
+  readonly encryption?: Encryption;
+  /** Send the bucket's events to the account's default EventBridge bus. Default false. */
+  readonly events?: boolean;
+  /** The most instances of the function that run at once; requests beyond are throttled (429). Default none. */
+  readonly reservedConcurrency?: number;
+  /** A CloudWatch alarm on the share of API requests answered 5xx. Default none. */
+  readonly errorRateAlarm?: ErrorRateAlarm;
+}
