@@ -5,6 +5,7 @@ import { build } from "esbuild";
 /** The browser modules, each bundled into one ES module file with no imports left. */
 export const BROWSER_ENTRIES = {
   "signed-file-store.mjs": path.join(__dirname, "index.ts"),
+  "signed-file-store-uppy.mjs": path.join(__dirname, "uppy.ts"),
 } as const;
 
 export type BrowserModuleName = keyof typeof BROWSER_ENTRIES;
