@@ -30,6 +30,25 @@ window.uploadWithUppy = async (apiUrl, files) => {
   return { successful: result.successful.length, failed: result.failed.map((f) => String(f.error)), successes };
 };
 
+window.pauseAndResume = async (apiUrl, size, seed) => {
+  const uppy = new Uppy().use(AwsS3, signedFileStore({ apiUrl, prefix: "uppy/" }));
+  const id = uppy.addFile({ name: "paused.bin", type: "application/octet-stream", data: pseudoRandomFile(size, seed) });
+  const events = [];
+  uppy.on("s3-multipart:part-uploaded", (file, part) => {
+    events.push("part " + part.PartNumber);
+    if (part.PartNumber === 1) {
+      uppy.pauseResume(id);
+      events.push("paused");
+      // Resumed a moment later: @uppy/aws-s3 lists the stored parts (GET ?uploadId, in S3's XML) and sends the rest.
+      setTimeout(() => { events.push("resumed"); uppy.pauseResume(id); }, 200);
+    }
+  });
+  const done = new Promise((resolve) => uppy.on("complete", resolve));
+  uppy.upload();
+  const result = await done;
+  return { successful: result.successful.length, failed: result.failed.length, events };
+};
+
 window.readBack = async (apiUrl, key) => {
   const res = await fetch(apiUrl + "/" + key.split("/").map(encodeURIComponent).join("/"));
   const bytes = await res.arrayBuffer();
@@ -172,6 +191,38 @@ describe("Uppy (@uppy/core and @uppy/aws-s3 6) through the adapter, in headless 
         contentDisposition: `attachment; filename*=UTF-8''${encodeURIComponent(file.name)}`,
       });
     }
+    expect(problems).to.deep.equal([]);
+  });
+
+  it("pauses a multipart upload after its first part and resumes it from the parts the API lists", async () => {
+    const size = 20 * 1000 * 1000;
+    const urls: string[] = [];
+    page.on("request", (r) => urls.push(`${r.method()} ${r.url()}`));
+    const out = (await page.evaluate(
+      `window.pauseAndResume(${JSON.stringify(stack.apiUrl)}, ${size}, 13)`,
+    )) as {
+      successful: number;
+      failed: number;
+      events: string[];
+    };
+    expect(out.successful).to.equal(1);
+    expect(out.failed).to.equal(0);
+    expect(out.events.slice(0, 3)).to.deep.equal(["part 1", "paused", "resumed"]);
+    // A part cut off by the pause is sent again; part 1 never is.
+    expect(out.events.filter((e) => e === "part 1")).to.have.length(1);
+    expect(out.events.filter((e) => e.startsWith("part ")).sort()).to.deep.equal([
+      "part 1",
+      "part 2",
+      "part 3",
+    ]);
+    // One listing of the stored parts, at the resume; every other API call signs a part or completes.
+    const listings = urls.filter((u) => /^GET [^?]+\/uppy\/paused\.bin\?uploadId=[^&]+$/.test(u));
+    expect(listings).to.have.length(1);
+    const back = (await page.evaluate(
+      `window.readBack(${JSON.stringify(stack.apiUrl)}, "uppy/paused.bin")`,
+    )) as { length: number; sha256: string };
+    expect(back.length).to.equal(size);
+    expect(back.sha256).to.equal(sha256(pseudoRandomBytes(size, 13)));
     expect(problems).to.deep.equal([]);
   });
 });
