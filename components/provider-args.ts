@@ -88,6 +88,14 @@ export interface SignedFileStoreComponentArgs {
   readonly signingKeys?: SigningKey[];
   /** Name of the key that signs. Default the first of signingKeys. */
   readonly activeSigningKey?: string;
+  /**
+   * Rotate the signing key every this many days, instead of naming keys in signingKeys: at each
+   * `pulumi up` the current period's key signs and the two before it stay trusted. Run `pulumi up` at
+   * least once a period; the period must be at least maxReadExpirySeconds long. Default none.
+   */
+  readonly signingKeyRotationDays?: number;
+  /** Algorithm of the scheduled keys, `ecdsa-p256` or `rsa-2048`. Default `ecdsa-p256`. */
+  readonly signingKeyAlgorithm?: string;
   /** Digest for CloudFront signatures, `SHA1` or `SHA256`. Default `SHA256`. */
   readonly hashAlgorithm?: string;
   /** Keep overwritten and deleted objects as noncurrent versions. Default true. */

@@ -146,6 +146,8 @@ export function toStoreArgs(input: SignedFileStoreComponentArgs): SignedFileStor
       algorithm: k.algorithm as SigningKeyAlgorithm | undefined,
     })),
     activeSigningKey: args.activeSigningKey,
+    signingKeyRotationDays: args.signingKeyRotationDays,
+    signingKeyAlgorithm: args.signingKeyAlgorithm as SigningKeyAlgorithm | undefined,
     hashAlgorithm: args.hashAlgorithm as SignedFileStoreArgs["hashAlgorithm"],
     versioning: args.versioning,
     noncurrentVersionExpirationDays: args.noncurrentVersionExpirationDays,

@@ -44,6 +44,16 @@ export const INPUTS: Record<string, Prop> = {
     "The stack's CloudFront key pairs, all in the key group, so keys can be rotated. Default one ECDSA P-256 key named `primary`.",
   ),
   activeSigningKey: opt("string", "Name of the key that signs. Default the first of signingKeys."),
+  signingKeyRotationDays: opt(
+    "number",
+    "Rotate the signing key every this many days, instead of naming keys in signingKeys: at each\n" +
+      "`pulumi up` the current period's key signs and the two before it stay trusted. Run `pulumi up` at\n" +
+      "least once a period; the period must be at least maxReadExpirySeconds long. Default none.",
+  ),
+  signingKeyAlgorithm: opt(
+    "string",
+    "Algorithm of the scheduled keys, `ecdsa-p256` or `rsa-2048`. Default `ecdsa-p256`.",
+  ),
   hashAlgorithm: opt("string", "Digest for CloudFront signatures, `SHA1` or `SHA256`. Default `SHA256`."),
   versioning: opt("boolean", "Keep overwritten and deleted objects as noncurrent versions. Default true."),
   noncurrentVersionExpirationDays: opt("number", "Days before noncurrent versions expire. Default 30."),

@@ -140,6 +140,10 @@ describe("Pulumi component package", function () {
   it("maps its plain args onto the TypeScript component's", () => {
     expect(toStoreArgs(FULL_INPUTS)).to.deep.equal(TYPESCRIPT_ARGS);
     expect(toStoreArgs({})).to.deep.equal({});
+    expect(toStoreArgs({ signingKeyRotationDays: 30, signingKeyAlgorithm: "rsa-2048" })).to.deep.equal({
+      signingKeyRotationDays: 30,
+      signingKeyAlgorithm: "rsa-2048",
+    });
     expect(toStoreArgs({ auth: { mode: "public" }, encryption: { mode: "sse-s3" } })).to.deep.equal({
       auth: { mode: "public" },
       encryption: { mode: "sse-s3" },
