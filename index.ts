@@ -33,6 +33,7 @@ function encryptionFromConfig(): EncryptionArgs {
 
 const errorRatePercent = config.getNumber("errorRateAlarmPercent");
 const certificateArn = config.get("certificateArn");
+const rotationDays = config.getNumber("signingKeyRotationDays") || undefined;
 const aliases = config.getObject<string[]>("customDomainAliases") ?? [];
 
 const args: SignedFileStoreArgs = {
@@ -43,11 +44,19 @@ const args: SignedFileStoreArgs = {
   publicReadPrefixes: config.getObject<string[]>("publicReadPrefixes"),
   // Rotation without a broken URL: add a key, deploy; make it active, deploy; remove the old one
   // once every URL it signed has expired (maxReadExpirySeconds), deploy.
-  signingKeys: signingKeysFromConfig(
-    config.getObject<string[]>("signingKeys") ?? ["primary"],
-    config.get("signingKeyAlgorithm") ?? "ecdsa-p256",
-  ),
-  activeSigningKey: config.get("activeSigningKey") || undefined,
+  // Or on a schedule: signingKeyRotationDays names its own keys.
+  ...(rotationDays
+    ? {
+        signingKeyRotationDays: rotationDays,
+        signingKeyAlgorithm: config.get("signingKeyAlgorithm") as SignedFileStoreArgs["signingKeyAlgorithm"],
+      }
+    : {
+        signingKeys: signingKeysFromConfig(
+          config.getObject<string[]>("signingKeys") ?? ["primary"],
+          config.get("signingKeyAlgorithm") ?? "ecdsa-p256",
+        ),
+        activeSigningKey: config.get("activeSigningKey") || undefined,
+      }),
   priceClass: config.get("priceClass") as SignedFileStoreArgs["priceClass"],
   customDomain: certificateArn ? { certificateArn, aliases } : undefined,
   noncurrentVersionExpirationDays: config.getNumber("noncurrentVersionExpirationDays"),

@@ -9,6 +9,7 @@ import {
 } from "../functions/config";
 import type { UploadLimits } from "../functions/upload-rules";
 import { ORIGIN_PATTERN } from "./cors-rules";
+import { type ScheduledKeys, scheduledSigningKeys } from "./key-schedule";
 
 export type SigningKeyAlgorithm = "ecdsa-p256" | "rsa-2048";
 export type PriceClass = "PriceClass_100" | "PriceClass_200" | "PriceClass_All";
@@ -96,6 +97,15 @@ export interface SignedFileStoreArgs {
   readonly signingKeys?: SigningKeyArgs[];
   /** Name of the key that signs. Default the first of `signingKeys`. */
   readonly activeSigningKey?: string;
+  /**
+   * Rotate the signing key every this many days, with no key named in `signingKeys` (it cannot be
+   * combined with them): at each `pulumi up` the current period's key signs and the two before it
+   * stay trusted. Run `pulumi up` at least once a period (a scheduled deploy); the period must be at
+   * least `maxReadExpirySeconds` long. Default none.
+   */
+  readonly signingKeyRotationDays?: number;
+  /** Algorithm of the scheduled keys. Default `ecdsa-p256`. */
+  readonly signingKeyAlgorithm?: SigningKeyAlgorithm;
   /** Digest for CloudFront signatures. Default `SHA256` (sent as `Hash-Algorithm=SHA256`). */
   readonly hashAlgorithm?: "SHA1" | "SHA256";
   /** Keep overwritten and deleted objects as noncurrent versions. Default true. */
@@ -348,6 +358,30 @@ export function signingKeysFromConfig(
 }
 
 /** Resolves every default once and validates early, naming the arg and the bad value. */
+/** Scheduled keys when `signingKeyRotationDays` is set, from the deploy's clock. */
+function scheduleOf(args: SignedFileStoreArgs, maxReadExpirySeconds: number): ScheduledKeys | undefined {
+  if (args.signingKeyRotationDays === undefined) return undefined;
+  const days = args.signingKeyRotationDays;
+  if (typeof days !== "number" || !Number.isInteger(days) || days < 1 || days > 3650) {
+    fail("signingKeyRotationDays", "must be a whole number of days from 1 to 3650", days);
+  }
+  if (days * 86_400 < maxReadExpirySeconds) {
+    fail(
+      "signingKeyRotationDays",
+      `must be at least maxReadExpirySeconds (${maxReadExpirySeconds} s) long, so no key leaves the key group while a URL it signed is valid`,
+      days,
+    );
+  }
+  if (args.signingKeys !== undefined || args.activeSigningKey !== undefined) {
+    fail("signingKeyRotationDays", "names its own keys: leave signingKeys and activeSigningKey unset", days);
+  }
+  const algorithm = oneOf("signingKeyAlgorithm", args.signingKeyAlgorithm, "ecdsa-p256", [
+    "ecdsa-p256",
+    "rsa-2048",
+  ]);
+  return scheduledSigningKeys(days, algorithm, Date.now());
+}
+
 export function resolveArgs(args: SignedFileStoreArgs = {}): ResolvedArgs {
   const auth = resolveAuth(args.auth);
   const publicReadPrefixes = templates("publicReadPrefixes", args.publicReadPrefixes, []);
@@ -360,7 +394,15 @@ export function resolveArgs(args: SignedFileStoreArgs = {}): ResolvedArgs {
       publicReadPrefixes,
     );
   }
-  const signingKeys = (args.signingKeys ?? [{ name: "primary" }]).map((k, i) => {
+  const maxReadExpirySeconds = integerIn(
+    "maxReadExpirySeconds",
+    args.maxReadExpirySeconds,
+    DEFAULT_MAX_READ_EXPIRY_SECONDS,
+    1,
+    MAX_EXPIRY_SECONDS,
+  );
+  const schedule = scheduleOf(args, maxReadExpirySeconds);
+  const signingKeys = (schedule?.signingKeys ?? args.signingKeys ?? [{ name: "primary" }]).map((k, i) => {
     if (typeof k.name !== "string" || !/^[A-Za-z0-9-]{1,40}$/.test(k.name)) {
       fail(`signingKeys[${i}].name`, "must be 1 to 40 letters, digits or -", k.name);
     }
@@ -373,7 +415,7 @@ export function resolveArgs(args: SignedFileStoreArgs = {}): ResolvedArgs {
     fail("signingKeys", "must hold 1 to 5 keys (a key group holds at most 5)", args.signingKeys);
   const names = signingKeys.map((k) => k.name);
   if (new Set(names).size !== names.length) fail("signingKeys", "must have unique names", names);
-  const activeSigningKey = args.activeSigningKey ?? names[0] ?? "";
+  const activeSigningKey = schedule?.activeSigningKey ?? args.activeSigningKey ?? names[0] ?? "";
   if (!names.includes(activeSigningKey))
     fail("activeSigningKey", `must be one of ${names.join(", ")}`, activeSigningKey);
 
@@ -424,13 +466,6 @@ export function resolveArgs(args: SignedFileStoreArgs = {}): ResolvedArgs {
     fail("directReadPrincipalArns", "only applies with denyDirectReads", directReadPrincipalArns);
   }
 
-  const maxReadExpirySeconds = integerIn(
-    "maxReadExpirySeconds",
-    args.maxReadExpirySeconds,
-    DEFAULT_MAX_READ_EXPIRY_SECONDS,
-    1,
-    MAX_EXPIRY_SECONDS,
-  );
   const expirySeconds = integerIn("expirySeconds", args.expirySeconds, 300, 1, MAX_EXPIRY_SECONDS);
   if (expirySeconds > maxReadExpirySeconds) {
     fail("expirySeconds", `must not exceed maxReadExpirySeconds (${maxReadExpirySeconds})`, expirySeconds);

@@ -1,5 +1,7 @@
 import { expect } from "chai";
 import { SignedFileStore, type SignedFileStoreArgs, signingKeysFromConfig } from "../../components";
+import { resolveArgs } from "../../components/args";
+import { scheduledSigningKeys } from "../../components/key-schedule";
 import { type RecordedResource, resourcesOf, settled, single, useStack } from "../support/pulumi-mocks";
 
 interface Deployed {
@@ -80,4 +82,88 @@ describe("signing key rotation from the stack's config", () => {
       '[signingKeys[0]] must be NAME or NAME:ALGORITHM, got "a:b:c"',
     );
   });
+});
+
+describe("signing key rotation on a schedule", () => {
+  const DAY_MS = 86_400_000;
+  /** Deploys with the deploy's clock at `nowMs`: the schedule reads Date.now once, when args resolve. */
+  async function deployAt(step: number, nowMs: number, args: SignedFileStoreArgs): Promise<Deployed> {
+    const realNow = Date.now;
+    Date.now = () => nowMs;
+    try {
+      return await deploy(100 + step, args);
+    } finally {
+      Date.now = realNow;
+    }
+  }
+
+  it("names the period's key and the two before it, the period's signing", () => {
+    // 2026-11-23T12:00:00Z is day 20780.5 since the epoch: period 2968 of 7 days.
+    expect(scheduledSigningKeys(7, "ecdsa-p256", Date.UTC(2026, 10, 23, 12))).to.deep.equal({
+      signingKeys: [
+        { name: "r2966", algorithm: "ecdsa-p256" },
+        { name: "r2967", algorithm: "ecdsa-p256" },
+        { name: "r2968", algorithm: "ecdsa-p256" },
+      ],
+      activeSigningKey: "r2968",
+    });
+    expect(scheduledSigningKeys(7, "rsa-2048", 2917 * 7 * DAY_MS).activeSigningKey).to.equal("r2917");
+    expect(scheduledSigningKeys(7, "rsa-2048", 2917 * 7 * DAY_MS - 1).activeSigningKey).to.equal("r2916");
+  });
+
+  it("deployed once a period, a URL signed at any step verifies at the next two, however the deploys fall", async () => {
+    const period = 2 * DAY_MS;
+    const start = 10_000 * period;
+    // One deploy per period, at its very end, its very start, its middle: the closest two deploys can be.
+    const times = [
+      start + period - 1,
+      start + period,
+      start + 2 * period + period / 2,
+      start + 4 * period - 1,
+      start + 4 * period,
+      start + 5 * period + 1,
+    ];
+    const deployed: Deployed[] = [];
+    for (const [i, at] of times.entries()) {
+      deployed.push(await deployAt(i, at, { signingKeyRotationDays: 2, maxReadExpirySeconds: 2 * 86_400 }));
+    }
+    expect(deployed.map((d) => d.signer.keyPairId)).to.deep.equal([
+      "K-rotating-public-key-r10000",
+      "K-rotating-public-key-r10001",
+      "K-rotating-public-key-r10002",
+      "K-rotating-public-key-r10003",
+      "K-rotating-public-key-r10004",
+      "K-rotating-public-key-r10005",
+    ]);
+    for (let i = 0; i < deployed.length; i++) {
+      const { signer } = deployed[i] as Deployed;
+      expect((deployed[i] as Deployed).trusted.size).to.equal(3);
+      for (const later of deployed.slice(i + 1, i + 3)) {
+        expect(later.trusted.get(signer.keyPairId), `step ${i}`).to.equal(publicHalfOf(signer.privateKeyPem));
+      }
+    }
+    // Three deploys later the key is gone, at least a whole period after it last signed.
+    expect(deployed[3]?.trusted.has(deployed[0]?.signer.keyPairId ?? "")).to.equal(false);
+    expect((times[3] ?? 0) - (times[1] ?? 0)).to.be.at.least(period);
+  });
+
+  const refused: Array<[SignedFileStoreArgs, string]> = [
+    [
+      { signingKeyRotationDays: 0 },
+      "[signingKeyRotationDays] must be a whole number of days from 1 to 3650, got 0",
+    ],
+    [
+      { signingKeyRotationDays: 1, maxReadExpirySeconds: 90_000 },
+      "[signingKeyRotationDays] must be at least maxReadExpirySeconds (90000 s) long, so no key leaves the key group while a URL it signed is valid, got 1",
+    ],
+    [
+      { signingKeyRotationDays: 7, signingKeys: [{ name: "a" }] },
+      "[signingKeyRotationDays] names its own keys: leave signingKeys and activeSigningKey unset, got 7",
+    ],
+  ];
+  for (const [args, message] of refused) {
+    it(`refuses ${JSON.stringify(args)}`, () => {
+      expect(() => resolveArgs(args)).to.throw(Error, message);
+    });
+  }
 });
