@@ -174,4 +174,6 @@ $("pause").addEventListener("click", () => running?.pause());
 $("abort").addEventListener("click", () => running?.abort());
 $("up").addEventListener("click", () => navigate(prefix.replace(/[^/]*\/$/, "")));
 $("refresh").addEventListener("click", () => refresh().catch(fail));
-refresh().catch(fail);
+// Listed at once only when the link names its API (the local stack's start banner does): a page
+// opened bare should not call a guessed address before the user has said which API to use.
+if (params.has("api")) refresh().catch(fail);
