@@ -170,6 +170,11 @@ $("upload").addEventListener("click", async () => {
   }
 });
 
+// A file picked goes into the folder on show, under its own name, unless the key is changed after.
+$("file").addEventListener("change", () => {
+  const file = $("file").files[0];
+  if (file) $("key").value = `${prefix}${file.name}`;
+});
 $("pause").addEventListener("click", () => running?.pause());
 $("abort").addEventListener("click", () => running?.abort());
 $("up").addEventListener("click", () => navigate(prefix.replace(/[^/]*\/$/, "")));

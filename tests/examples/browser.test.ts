@@ -63,12 +63,14 @@ describe("browser example page in headless Chromium", function () {
   it("uploads 30 MB in parts from another origin, lists it, and downloads it back byte-identical", async () => {
     expect(new URL(stack.exampleUrl).origin).to.not.equal(new URL(stack.apiUrl).origin);
     await page.goto(`${stack.exampleUrl}?api=${encodeURIComponent(stack.apiUrl)}`);
-    await page.fill("#key", KEY);
     await page.setInputFiles("#file", {
       name: "clip ü.bin",
       mimeType: "application/octet-stream",
       buffer: bytes,
     });
+    // Picked at the root, the file is named after itself; the key can then be changed.
+    expect(await page.inputValue("#key")).to.equal("clip ü.bin");
+    await page.fill("#key", KEY);
     await page.click("#upload");
     await page.waitForFunction(
       "/^(uploaded|failed)/.test(document.getElementById('status').textContent)",
