@@ -121,8 +121,12 @@ const SLICE_BYTES = 4 * 1024 ** 2;
 const toHex = (bytes: ArrayBuffer) =>
   Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
 
-/** The SHA-256 of a file or blob, reporting bytes hashed so far. */
-export async function sha256OfBlob(blob: Blob, onProgress?: (bytes: number) => void): Promise<string> {
+/** The SHA-256 of a file or blob, reporting bytes hashed so far; `signal` stops it between slices. */
+export async function sha256OfBlob(
+  blob: Blob,
+  onProgress?: (bytes: number) => void,
+  signal?: AbortSignal,
+): Promise<string> {
   if (blob.size <= SUBTLE_LIMIT_BYTES && globalThis.crypto?.subtle) {
     const hex = toHex(await crypto.subtle.digest("SHA-256", await blob.arrayBuffer()));
     onProgress?.(blob.size);
@@ -130,6 +134,7 @@ export async function sha256OfBlob(blob: Blob, onProgress?: (bytes: number) => v
   }
   const hash = new Sha256();
   for (let offset = 0; offset < blob.size; offset += SLICE_BYTES) {
+    signal?.throwIfAborted();
     hash.update(new Uint8Array(await blob.slice(offset, offset + SLICE_BYTES).arrayBuffer()));
     onProgress?.(Math.min(offset + SLICE_BYTES, blob.size));
   }

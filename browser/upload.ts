@@ -86,7 +86,12 @@ export class Upload {
       return await this.multipart(storage, stateId);
     } catch (error) {
       if (this.dropParts) {
-        if (this.uploadId) await this.call("DELETE", `uploadId=${encodeURIComponent(this.uploadId)}`, false);
+        // Best effort: storage also drops incomplete uploads by lifecycle rule, and the caller asked to stop.
+        if (this.uploadId) {
+          await this.call("DELETE", `uploadId=${encodeURIComponent(this.uploadId)}`, false).catch(
+            () => undefined,
+          );
+        }
         forgetUpload(storage, stateId);
       }
       throw error;
@@ -116,7 +121,11 @@ export class Upload {
 
   private async checksum(): Promise<string | undefined> {
     if (this.options.checksum === false) return undefined;
-    const hex = await sha256OfBlob(this.file, (bytes) => this.progress("hashing", bytes));
+    const hex = await sha256OfBlob(
+      this.file,
+      (bytes) => this.progress("hashing", bytes),
+      this.controller.signal,
+    );
     this.throwIfAborted();
     return hex;
   }

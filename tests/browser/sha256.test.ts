@@ -40,6 +40,25 @@ describe("browser SDK: incremental SHA-256", () => {
     expect(seen.at(-1)).to.equal(SUBTLE_LIMIT_BYTES + 5);
   });
 
+  it("stops between slices once its signal is aborted", async () => {
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const hashing = sha256OfBlob(
+      new Blob([new Uint8Array(SUBTLE_LIMIT_BYTES + 1)]),
+      (bytes) => {
+        seen.push(bytes);
+        if (seen.length === 2) controller.abort(new Error("paused"));
+      },
+      controller.signal,
+    );
+    let failure: unknown;
+    await hashing.catch((error: unknown) => {
+      failure = error;
+    });
+    expect(String(failure)).to.equal("Error: paused");
+    expect(seen).to.deep.equal([4 * 1024 ** 2, 8 * 1024 ** 2]);
+  });
+
   it("hashes a small blob with Web Crypto in one report", async () => {
     const data = randomBytes(1000);
     const seen: number[] = [];
