@@ -7,7 +7,10 @@
 export const CONSUMER_SOURCE = `import * as pulumi from "@pulumi/pulumi";
 import { SignedFileStore, type SignedFileStoreArgs } from "signed-file-store";
 import { InvalidKeyError, regionFromFunctionUrl, SignedFileStoreClient } from "signed-file-store/client";
+import type AwsS3 from "@uppy/aws-s3";
+import type Uppy from "@uppy/core";
 import { SignedFileStore as BrowserStore, encodeKey } from "signed-file-store/browser";
+import { signedFileStore } from "signed-file-store/uppy";
 
 interface Registered {
   readonly type: string;
@@ -61,6 +64,12 @@ const refused = await client.stat("a/../b").then(
 );
 
 const browser = new BrowserStore({ apiUrl: "https://files.example.com/" });
+// The one line of Uppy config, type-checked against the real @uppy/core and @uppy/aws-s3; Uppy
+// itself runs in a browser, so only the adapter's options are built here.
+export function withStore(uppy: Uppy, plugin: typeof AwsS3): Uppy {
+  return uppy.use(plugin, signedFileStore({ apiUrl: "https://files.example.com/" }));
+}
+const uppyOptions = signedFileStore({ apiUrl: "https://files.example.com/", prefix: "uploads/" });
 
 process.stdout.write(
   \`\${JSON.stringify({
@@ -74,6 +83,7 @@ process.stdout.write(
     },
     client: { region: regionFromFunctionUrl("https://abc.lambda-url.eu-west-1.on.aws/"), refused },
     browser: { store: browser instanceof BrowserStore, key: encodeKey("photos/a b+c%.png") },
+    uppy: Object.entries(uppyOptions).map(([name, value]) => \`\${name}: \${typeof value}\`).sort(),
   })}\\n\`,
 );
 `;
@@ -89,6 +99,12 @@ export const CONSUMER_OUTPUT = {
   },
   client: { region: "eu-west-1", refused: "InvalidKeyError" },
   browser: { store: true, key: "photos/a%20b%2Bc%25.png" },
+  uppy: [
+    "generateObjectKey: function",
+    "getChunkSize: function",
+    "shouldUseMultipart: function",
+    "signRequest: function",
+  ],
 } as const;
 
 export const CONSUMER_TSCONFIG = {
