@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { buildSync } from "esbuild";
+import type * as esbuild from "esbuild";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
 export const HANDLER_ENTRY = path.join(PROJECT_ROOT, "functions", "index.ts");
@@ -103,6 +103,9 @@ function build(
       }
     : {};
   const outdir = path.join(PROJECT_ROOT, "dist", "function");
+  // Loaded here rather than imported: esbuild is a devDependency, and a program that installs the
+  // package deploys the pre-built bundle without ever building one.
+  const { buildSync } = require("esbuild") as typeof esbuild;
   const result = buildSync({
     entryPoints,
     absWorkingDir: PROJECT_ROOT,
