@@ -8,7 +8,7 @@ import type { FunctionUrlEvent, FunctionUrlResult } from "./function-url";
 import { BadRequest, PayloadTooLarge } from "./http-error";
 import { jsonLogger, type Logger } from "./log";
 import { requestMetrics } from "./metrics";
-import { completionAsJson, multipartXml, objectLocation, wantsXml } from "./multipart-xml";
+import { asXmlError, completionAsJson, multipartXml, objectLocation, wantsXml } from "./multipart-xml";
 import { keyFromRawPath } from "./object-key";
 import { actionOf, type FileOperation, isFileOperation, type Operation, operationOf } from "./operations";
 import { redactQuery } from "./query-redaction";
@@ -264,6 +264,7 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
       ({ result, key, principal } = await route(event, method, trace));
     } catch (error) {
       result = errorResponse(error, log, requestId);
+      if (wantsXml(event.headers?.accept)) result = asXmlError(result);
     }
     const durationMs = Date.now() - started;
     log.log("info", "request", {

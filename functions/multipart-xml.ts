@@ -1,4 +1,5 @@
 import type { FunctionUrlEvent, FunctionUrlResult } from "./function-url";
+import type { ErrorBody } from "./http-error";
 import { bodyText } from "./json-body";
 import { encodeKeyPath } from "./object-key";
 import { NO_STORE } from "./responses";
@@ -144,4 +145,22 @@ export function multipartXml(kind: string, status: number, body: unknown): Funct
     default:
       return undefined;
   }
+}
+
+/**
+ * An error answer in S3's shape (`<Error><Code>…</Code><Message>…</Message></Error>`, Amazon S3 API
+ * Reference, "Error responses") for a caller that asked for XML, so that an S3 client reports the
+ * API's code rather than a bare status; the status and headers stay as they are.
+ */
+export function asXmlError(result: FunctionUrlResult): FunctionUrlResult {
+  if (result.statusCode < 400 || !result.body) return result;
+  const { error } = JSON.parse(result.body) as ErrorBody;
+  return {
+    ...result,
+    headers: { ...result.headers, "content-type": "application/xml" },
+    body: xmlDocument("Error", [
+      ["Code", error.code],
+      ["Message", error.message],
+    ]).replace(` xmlns="${NAMESPACE}"`, ""),
+  };
 }

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { NotFound } from "../../functions/http-error";
 import type { MultipartStore } from "../../functions/s3-multipart";
 import { functionUrlEvent } from "../support/events";
 import { baseConfig, harness } from "../support/handler-harness";
@@ -162,5 +163,37 @@ describe("multipart calls in S3's XML (Accept: application/xml), as S3 clients s
     const aborted = await call("DELETE", "/a.bin", "uploadId=U1", { accept: "application/xml" });
     expect(aborted.status).to.equal(204);
     expect(aborted.body).to.equal("");
+  });
+});
+
+describe("errors for callers that asked for XML", () => {
+  it("come in S3's <Error> shape with the same status, code and message, so S3 clients report the code", async () => {
+    const { handle } = harness(baseConfig(), undefined, {
+      multipart: {
+        ...recordingStore().store,
+        listParts: async () => {
+          throw new NotFound(
+            "NoSuchUpload",
+            "no multipart upload U1 for this key: it was completed, aborted or has expired",
+          );
+        },
+      },
+    });
+    const result = await handle(
+      functionUrlEvent("GET", "/a.bin", {
+        rawQueryString: "uploadId=U1",
+        headers: { accept: "application/xml" },
+      }),
+    );
+    expect(result.statusCode).to.equal(404);
+    expect(result.headers).to.deep.equal({ "content-type": "application/xml", "cache-control": "no-store" });
+    expect(result.body).to.equal(
+      `${PROLOG}<Error><Code>NoSuchUpload</Code><Message>no multipart upload U1 for this key: it was completed, aborted or has expired</Message></Error>`,
+    );
+  });
+
+  it("stay JSON for everyone else", async () => {
+    const out = await call("POST", "/a.bin", "uploadId=U1", { "content-type": "application/xml" }, "<x/>");
+    expect(out.headers?.["content-type"]).to.equal("application/json");
   });
 });
