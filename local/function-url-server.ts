@@ -33,6 +33,11 @@ export function toFunctionUrlEvent(req: IncomingMessage, body: Buffer, now: Date
     if (name === "cookie") continue;
     headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
   }
+  // A function URL sits behind AWS's own front end, which tells the function how it was reached.
+  const sourceIp = req.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "127.0.0.1";
+  headers["x-forwarded-proto"] = "http";
+  headers["x-forwarded-port"] = String(req.socket.localPort ?? "");
+  headers["x-forwarded-for"] = sourceIp;
   const cookies = req.headers.cookie?.split(/;\s*/).filter(Boolean);
   const queryStringParameters: Record<string, string> = {};
   for (const [name, value] of new URLSearchParams(rawQueryString)) {
@@ -65,7 +70,7 @@ export function toFunctionUrlEvent(req: IncomingMessage, body: Buffer, now: Date
         method: req.method ?? "GET",
         path: rawPath,
         protocol: `HTTP/${req.httpVersion}`,
-        sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "127.0.0.1",
+        sourceIp,
         userAgent: req.headers["user-agent"] ?? "",
       },
     },

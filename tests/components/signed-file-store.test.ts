@@ -647,11 +647,22 @@ describe("SignedFileStore fully configured", () => {
         "if-none-match",
         "x-amz-meta-sha256",
         "upload-length",
+        "copy-source",
         "x-amz-content-sha256",
         "x-amz-date",
         "x-amz-security-token",
       ],
-      exposeHeaders: ["location"],
+      exposeHeaders: [
+        "location",
+        "object-key",
+        "object-size",
+        "object-etag",
+        "object-version-id",
+        "object-content-type",
+        "object-last-modified",
+        "object-sha256",
+        "object-content-disposition",
+      ],
       maxAge: 600,
     });
     expect(find("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration").inputs).to.deep.equal({
