@@ -1,11 +1,56 @@
 /*
  * The component's args as programs in Python, Go, .NET and YAML see them (`pulumi package add`).
  * Pulumi's schema analyzer (@pulumi/pulumi/provider/experimental/analyzer.js) turns these interfaces
- * into the package schema; it reads plain interfaces, arrays, string maps and the primitive types,
- * and throws on every union it cannot name (a tagged union such as `AuthArgs`, or a union of string
- * literals declared as a type alias), so modes and enumerations are plain strings here, checked by
- * `resolveArgs` with errors that name the arg. The doc comments are the schema's descriptions.
+ * into the package schema; it reads plain interfaces, arrays, string maps, the primitive types and
+ * `enum`s, and throws on every other union (a tagged union such as `AuthArgs`, or a union of string
+ * literals declared as a type alias), so the modes are one interface each with the mode an `enum`.
+ * The doc comments are the schema's descriptions.
  */
+
+/** How callers authenticate. */
+export enum AuthMode {
+  /** The function URL's auth type is AWS_IAM: callers sign with SigV4. */
+  Iam = "iam",
+  /** Bearer tokens verified against an issuer's key set. */
+  Jwt = "jwt",
+  /** Anyone may read and write (demos only). */
+  Public = "public",
+}
+
+/** A CloudFront key pair's algorithm. */
+export enum KeyAlgorithm {
+  /** ECDSA P-256: shorter URLs, faster signing. */
+  EcdsaP256 = "ecdsa-p256",
+  /** RSA 2048-bit. */
+  Rsa2048 = "rsa-2048",
+}
+
+/** How objects are encrypted at rest. */
+export enum EncryptionMode {
+  /** S3's own keys. */
+  SseS3 = "sse-s3",
+  /** A customer managed KMS key. */
+  SseKms = "sse-kms",
+}
+
+/** Digest for CloudFront signatures. */
+export enum HashAlgorithm {
+  Sha1 = "SHA1",
+  Sha256 = "SHA256",
+}
+
+/** CloudFront price class: the edge locations that serve downloads. */
+export enum PriceClass {
+  PriceClass100 = "PriceClass_100",
+  PriceClass200 = "PriceClass_200",
+  PriceClassAll = "PriceClass_All",
+}
+
+/** The function's Lambda runtime. */
+export enum LambdaRuntime {
+  Nodejs22 = "nodejs22.x",
+  Nodejs24 = "nodejs24.x",
+}
 
 /** Who may call the API. */
 export interface Auth {
@@ -13,7 +58,7 @@ export interface Auth {
    * `iam` (the default): the function URL's auth type is AWS_IAM and callers sign with SigV4. `jwt`:
    * bearer tokens verified against an issuer's key set. `public`: anyone may read and write (demos only).
    */
-  readonly mode: string;
+  readonly mode: AuthMode;
   /** jwt: the expected `iss` claim. */
   readonly issuer?: string;
   /** jwt: the expected `aud` claim. */
@@ -35,7 +80,7 @@ export interface SigningKey {
   /** Stable name of this key pair in the stack (letters, digits, `-`). */
   readonly name: string;
   /** `ecdsa-p256` (the default: shorter URLs, faster signing) or `rsa-2048`. */
-  readonly algorithm?: string;
+  readonly algorithm?: KeyAlgorithm;
 }
 
 /** Downloads from your own domain. */
@@ -55,7 +100,7 @@ export interface Cors {
 /** Encryption at rest. */
 export interface Encryption {
   /** `sse-s3` (the default): S3's own keys. `sse-kms`: a customer managed KMS key. */
-  readonly mode: string;
+  readonly mode: EncryptionMode;
   /** sse-kms: a key you manage, by its ARN; default a key the stack creates. */
   readonly kmsKeyArn?: string;
 }
@@ -95,9 +140,9 @@ export interface SignedFileStoreComponentArgs {
    */
   readonly signingKeyRotationDays?: number;
   /** Algorithm of the scheduled keys, `ecdsa-p256` or `rsa-2048`. Default `ecdsa-p256`. */
-  readonly signingKeyAlgorithm?: string;
+  readonly signingKeyAlgorithm?: KeyAlgorithm;
   /** Digest for CloudFront signatures, `SHA1` or `SHA256`. Default `SHA256`. */
-  readonly hashAlgorithm?: string;
+  readonly hashAlgorithm?: HashAlgorithm;
   /** Keep overwritten and deleted objects as noncurrent versions. Default true. */
   readonly versioning?: boolean;
   /** Days before noncurrent versions expire. Default 30. */
@@ -107,7 +152,7 @@ export interface SignedFileStoreComponentArgs {
   /** Let `pulumi destroy` delete a bucket that still holds objects. Default false. */
   readonly forceDestroy?: boolean;
   /** CloudFront price class: `PriceClass_100`, `PriceClass_200` or `PriceClass_All`. Default `PriceClass_100`. */
-  readonly priceClass?: string;
+  readonly priceClass?: PriceClass;
   /** Serve downloads from your own domain. Default the `*.cloudfront.net` name. */
   readonly customDomain?: CustomDomain;
   /** Function memory in MB, 128 to 10240. Default 256. */
@@ -117,7 +162,7 @@ export interface SignedFileStoreComponentArgs {
   /** Days the function's logs are kept, one of the periods CloudWatch Logs accepts. Default 30. */
   readonly logRetentionDays?: number;
   /** Lambda runtime, `nodejs22.x` or `nodejs24.x`. Default `nodejs24.x`. */
-  readonly runtime?: string;
+  readonly runtime?: LambdaRuntime;
   /** Tags for every taggable resource. */
   readonly tags?: Record<string, string>;
   /** Largest upload in bytes, single or multipart. Default S3's own limit, 5 TiB. */

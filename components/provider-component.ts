@@ -7,10 +7,16 @@ import type {
   SignedFileStoreArgs,
   SigningKeyAlgorithm,
 } from "./args";
-import type { Auth, Encryption, SignedFileStoreComponentArgs } from "./provider-args";
+import {
+  type Auth,
+  AuthMode,
+  type Encryption,
+  EncryptionMode,
+  type SignedFileStoreComponentArgs,
+} from "./provider-args";
 import { SignedFileStore as Store } from "./signed-file-store";
 
-export type * from "./provider-args";
+export * from "./provider-args";
 
 /**
  * A private bucket, a CloudFront distribution that only serves signed URLs, and a Lambda function
@@ -102,10 +108,10 @@ function plainArgs(args: SignedFileStoreComponentArgs): SignedFileStoreComponent
 function toAuth(auth: Auth | undefined): AuthArgs | undefined {
   if (auth === undefined) return undefined;
   const { mode, issuer, audience, jwksUrl, readPrefixes, writePrefixes, deletePrefixes, algorithms } = auth;
-  if (mode === "jwt") {
+  if (mode === AuthMode.Jwt) {
     // resolveArgs names a missing issuer, audience or jwksUrl in its own words.
     return {
-      mode,
+      mode: "jwt",
       issuer: issuer as string,
       audience: audience as string,
       jwksUrl: jwksUrl as string,
@@ -117,21 +123,25 @@ function toAuth(auth: Auth | undefined): AuthArgs | undefined {
   for (const [field, value] of Object.entries(jwtOnly)) {
     if (value !== undefined) fail(`auth.${field}`, 'only applies with auth mode "jwt"', value);
   }
-  // Any other mode reaches resolveArgs, which accepts iam and public and names the arg otherwise.
+  // Any other mode reaches resolveArgs, which accepts iam and public and names the arg otherwise:
+  // languages other than TypeScript may send any string.
   return { mode } as AuthArgs;
 }
 
 function toEncryption(encryption: Encryption | undefined): EncryptionArgs | undefined {
   if (encryption === undefined) return undefined;
   const { mode, kmsKeyArn } = encryption;
-  if (mode === "sse-kms") return kmsKeyArn === undefined ? { mode } : { mode, kmsKeyArn };
+  if (mode === EncryptionMode.SseKms) {
+    return kmsKeyArn === undefined ? { mode: "sse-kms" } : { mode: "sse-kms", kmsKeyArn };
+  }
   if (kmsKeyArn !== undefined) fail("encryption.kmsKeyArn", 'only applies with mode "sse-kms"', kmsKeyArn);
   return { mode } as EncryptionArgs;
 }
 
 /**
  * Every key of `SignedFileStoreArgs` is listed, so an arg added there fails to compile here until
- * the schema carries it too. String enumerations are cast unchecked: `resolveArgs` checks them.
+ * the schema carries it too. Enums are cast unchecked: `resolveArgs` checks every value, as other
+ * languages may send any string.
  */
 export function toStoreArgs(input: SignedFileStoreComponentArgs): SignedFileStoreArgs {
   const args = plainArgs(input);

@@ -19,6 +19,17 @@ const optRef = (name: string, description: string): Prop => ({
   plain: true,
   description,
 });
+const reqRef = (name: string, description: string): Prop => ({
+  $ref: `#/types/signed-file-store:index:${name}`,
+  plain: true,
+  description,
+});
+const enumOf = (...members: Array<[string, string, string?]>): Prop => ({
+  type: "string",
+  enum: members.map(([name, value, description]) =>
+    description ? { name, value, description } : { name, value },
+  ),
+});
 const out = (type: string, description: string): Prop => ({ type, description });
 
 export const INPUTS: Record<string, Prop> = {
@@ -50,11 +61,14 @@ export const INPUTS: Record<string, Prop> = {
       "`pulumi up` the current period's key signs and the two before it stay trusted. Run `pulumi up` at\n" +
       "least once a period; the period must be at least maxReadExpirySeconds long. Default none.",
   ),
-  signingKeyAlgorithm: opt(
-    "string",
+  signingKeyAlgorithm: optRef(
+    "KeyAlgorithm",
     "Algorithm of the scheduled keys, `ecdsa-p256` or `rsa-2048`. Default `ecdsa-p256`.",
   ),
-  hashAlgorithm: opt("string", "Digest for CloudFront signatures, `SHA1` or `SHA256`. Default `SHA256`."),
+  hashAlgorithm: optRef(
+    "HashAlgorithm",
+    "Digest for CloudFront signatures, `SHA1` or `SHA256`. Default `SHA256`.",
+  ),
   versioning: opt("boolean", "Keep overwritten and deleted objects as noncurrent versions. Default true."),
   noncurrentVersionExpirationDays: opt("number", "Days before noncurrent versions expire. Default 30."),
   abortIncompleteMultipartUploadDays: opt(
@@ -65,8 +79,8 @@ export const INPUTS: Record<string, Prop> = {
     "boolean",
     "Let `pulumi destroy` delete a bucket that still holds objects. Default false.",
   ),
-  priceClass: opt(
-    "string",
+  priceClass: optRef(
+    "PriceClass",
     "CloudFront price class: `PriceClass_100`, `PriceClass_200` or `PriceClass_All`. Default `PriceClass_100`.",
   ),
   customDomain: optRef(
@@ -79,7 +93,7 @@ export const INPUTS: Record<string, Prop> = {
     "number",
     "Days the function's logs are kept, one of the periods CloudWatch Logs accepts. Default 30.",
   ),
-  runtime: opt("string", "Lambda runtime, `nodejs22.x` or `nodejs24.x`. Default `nodejs24.x`."),
+  runtime: optRef("LambdaRuntime", "Lambda runtime, `nodejs22.x` or `nodejs24.x`. Default `nodejs24.x`."),
   tags: {
     type: "object",
     additionalProperties: { type: "string", plain: true },
@@ -147,8 +161,8 @@ export const TYPES: Record<string, Prop> = {
   "signed-file-store:index:Auth": {
     type: "object",
     properties: {
-      mode: req(
-        "string",
+      mode: reqRef(
+        "AuthMode",
         "`iam` (the default): the function URL's auth type is AWS_IAM and callers sign with SigV4. `jwt`:\n" +
           "bearer tokens verified against an issuer's key set. `public`: anyone may read and write (demos only).",
       ),
@@ -171,11 +185,34 @@ export const TYPES: Record<string, Prop> = {
     },
     required: ["mode"],
   },
+  "signed-file-store:index:AuthMode": enumOf(
+    ["Iam", "iam", "The function URL's auth type is AWS_IAM: callers sign with SigV4."],
+    ["Jwt", "jwt", "Bearer tokens verified against an issuer's key set."],
+    ["Public", "public", "Anyone may read and write (demos only)."],
+  ),
+  "signed-file-store:index:KeyAlgorithm": enumOf(
+    ["EcdsaP256", "ecdsa-p256", "ECDSA P-256: shorter URLs, faster signing."],
+    ["Rsa2048", "rsa-2048", "RSA 2048-bit."],
+  ),
+  "signed-file-store:index:HashAlgorithm": enumOf(["Sha1", "SHA1"], ["Sha256", "SHA256"]),
+  "signed-file-store:index:PriceClass": enumOf(
+    ["PriceClass100", "PriceClass_100"],
+    ["PriceClass200", "PriceClass_200"],
+    ["PriceClassAll", "PriceClass_All"],
+  ),
+  "signed-file-store:index:LambdaRuntime": enumOf(["Nodejs22", "nodejs22.x"], ["Nodejs24", "nodejs24.x"]),
+  "signed-file-store:index:EncryptionMode": enumOf(
+    ["SseS3", "sse-s3", "S3's own keys."],
+    ["SseKms", "sse-kms", "A customer managed KMS key."],
+  ),
   "signed-file-store:index:SigningKey": {
     type: "object",
     properties: {
       name: req("string", "Stable name of this key pair in the stack (letters, digits, `-`)."),
-      algorithm: opt("string", "`ecdsa-p256` (the default: shorter URLs, faster signing) or `rsa-2048`."),
+      algorithm: optRef(
+        "KeyAlgorithm",
+        "`ecdsa-p256` (the default: shorter URLs, faster signing) or `rsa-2048`.",
+      ),
     },
     required: ["name"],
   },
@@ -211,7 +248,10 @@ export const TYPES: Record<string, Prop> = {
   "signed-file-store:index:Encryption": {
     type: "object",
     properties: {
-      mode: req("string", "`sse-s3` (the default): S3's own keys. `sse-kms`: a customer managed KMS key."),
+      mode: reqRef(
+        "EncryptionMode",
+        "`sse-s3` (the default): S3's own keys. `sse-kms`: a customer managed KMS key.",
+      ),
       kmsKeyArn: opt("string", "sse-kms: a key you manage, by its ARN; default a key the stack creates."),
     },
     required: ["mode"],

@@ -5,7 +5,17 @@ import { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
 import { expect } from "chai";
 import { type SignedFileStoreArgs, SignedFileStore as TypeScriptStore } from "../../components";
 import { PROJECT_ROOT } from "../../components/bundle";
-import { SignedFileStore, toStoreArgs } from "../../components/provider-component";
+import {
+  AuthMode,
+  EncryptionMode,
+  HashAlgorithm,
+  KeyAlgorithm,
+  LambdaRuntime,
+  PriceClass,
+  SignedFileStore,
+  type SignedFileStoreComponentArgs,
+  toStoreArgs,
+} from "../../components/provider-component";
 import { CONFIG_ENV } from "../../functions/config";
 import {
   countByType,
@@ -29,12 +39,12 @@ const manifest = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json")
 const STACK = "component-package";
 
 /** Every arg, as a Python, Go, .NET or YAML program sends it. */
-const FULL_INPUTS = {
+const FULL_INPUTS: SignedFileStoreComponentArgs = {
   expirySeconds: 120,
   maxReadExpirySeconds: 604800,
   maxWriteExpirySeconds: 900,
   auth: {
-    mode: "jwt",
+    mode: AuthMode.Jwt,
     issuer: "https://id.example.com/",
     audience: "media-api",
     jwksUrl: "https://id.example.com/.well-known/jwks.json",
@@ -43,14 +53,14 @@ const FULL_INPUTS = {
     algorithms: ["RS256", "ES256"],
   },
   publicReadPrefixes: ["public/"],
-  signingKeys: [{ name: "old" }, { name: "new", algorithm: "rsa-2048" }],
+  signingKeys: [{ name: "old" }, { name: "new", algorithm: KeyAlgorithm.Rsa2048 }],
   activeSigningKey: "new",
-  hashAlgorithm: "SHA1",
+  hashAlgorithm: HashAlgorithm.Sha1,
   versioning: false,
   noncurrentVersionExpirationDays: 7,
   abortIncompleteMultipartUploadDays: 2,
   forceDestroy: true,
-  priceClass: "PriceClass_All",
+  priceClass: PriceClass.PriceClassAll,
   customDomain: {
     certificateArn: "arn:aws:acm:us-east-1:111122223333:certificate/abcd-1234",
     aliases: ["files.example.com"],
@@ -58,14 +68,14 @@ const FULL_INPUTS = {
   memorySize: 512,
   timeoutSeconds: 20,
   logRetentionDays: 90,
-  runtime: "nodejs22.x",
+  runtime: LambdaRuntime.Nodejs22,
   tags: { team: "media" },
   maxUploadBytes: 100 * 1024 ** 3,
   allowedContentTypes: ["image/*", "video/mp4"],
   partSizeBytes: 16 * 1024 ** 2,
   cors: { allowedOrigins: ["https://app.example.com"] },
   directReadPrincipalArns: ["arn:aws:iam::111122223333:role/incident-response"],
-  encryption: { mode: "sse-kms" },
+  encryption: { mode: EncryptionMode.SseKms },
   events: true,
   reservedConcurrency: 10,
   errorRateAlarm: { threshold: 0.05, actions: ["arn:aws:sns:eu-west-1:111122223333:alerts"] },
@@ -140,11 +150,15 @@ describe("Pulumi component package", function () {
   it("maps its plain args onto the TypeScript component's", () => {
     expect(toStoreArgs(FULL_INPUTS)).to.deep.equal(TYPESCRIPT_ARGS);
     expect(toStoreArgs({})).to.deep.equal({});
-    expect(toStoreArgs({ signingKeyRotationDays: 30, signingKeyAlgorithm: "rsa-2048" })).to.deep.equal({
+    expect(
+      toStoreArgs({ signingKeyRotationDays: 30, signingKeyAlgorithm: KeyAlgorithm.Rsa2048 }),
+    ).to.deep.equal({
       signingKeyRotationDays: 30,
       signingKeyAlgorithm: "rsa-2048",
     });
-    expect(toStoreArgs({ auth: { mode: "public" }, encryption: { mode: "sse-s3" } })).to.deep.equal({
+    expect(
+      toStoreArgs({ auth: { mode: AuthMode.Public }, encryption: { mode: EncryptionMode.SseS3 } }),
+    ).to.deep.equal({
       auth: { mode: "public" },
       encryption: { mode: "sse-s3" },
     });
