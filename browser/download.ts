@@ -1,18 +1,8 @@
+import type { ObjectInfo } from "../functions/api-shapes";
 import { type Api, SignedFileStoreError, type TransferInstruction } from "./api";
 import { Sha256, sha256OfBlob } from "./sha256";
 
-/** What the API knows of an object; fields are absent when storage does not know them. */
-export interface ObjectInfo {
-  readonly key: string;
-  readonly size: number;
-  readonly etag: string;
-  readonly versionId?: string;
-  readonly contentType?: string;
-  readonly lastModified?: string;
-  /** The SHA-256 the uploader sent, as 64 hex digits. */
-  readonly sha256?: string;
-  readonly contentDisposition?: string;
-}
+export type { ObjectInfo } from "../functions/api-shapes";
 
 export interface ReadUrlOptions {
   /** A version from `versions()`: that version rather than the current one. */

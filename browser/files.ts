@@ -1,21 +1,7 @@
+import type { ListedObject, ListPage, ObjectInfo, ObjectVersion } from "../functions/api-shapes";
 import { type Api, encodeKey, settableHeaders, storageError, type TransferInstruction } from "./api";
-import type { ObjectInfo } from "./download";
 
-export interface ListedObject {
-  readonly key: string;
-  readonly size: number;
-  readonly etag: string;
-  readonly lastModified: string;
-}
-
-export interface ListPage {
-  readonly prefix: string;
-  readonly objects: readonly ListedObject[];
-  /** The next level's prefixes, each ending in `/` (empty with `recursive`). */
-  readonly prefixes: readonly string[];
-  /** Pass as `after` for the next page; null on the last one. */
-  readonly next: string | null;
-}
+export type { ListedObject, ListPage, ObjectVersion } from "../functions/api-shapes";
 
 export interface ListOptions {
   /** Every level below the prefix rather than one. */
@@ -23,16 +9,6 @@ export interface ListOptions {
   /** 1 to 1000 entries per page; default 1000. */
   readonly limit?: number;
   readonly after?: string;
-}
-
-export interface ObjectVersion {
-  readonly versionId: string;
-  /** Absent on a delete marker, which has no bytes. */
-  readonly size?: number;
-  readonly etag?: string;
-  readonly lastModified: string;
-  readonly isLatest: boolean;
-  readonly deleteMarker: boolean;
 }
 
 export interface VersionPage {

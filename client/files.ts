@@ -1,24 +1,9 @@
+import type { ListPage, ObjectVersion } from "../functions/api-shapes";
 import { encodeKeyPath } from "../functions/object-key";
 import type { Api } from "./api";
 import { checkKey } from "./keys";
 
-/** One object in a listing. */
-export interface ListedObject {
-  readonly key: string;
-  readonly size: number;
-  readonly etag: string;
-  /** ISO 8601. */
-  readonly lastModified: string;
-}
-
-/** One page of `GET /{prefix}/`: objects, and the prefixes one level down (none when recursive). */
-export interface ListPage {
-  readonly prefix: string;
-  readonly objects: readonly ListedObject[];
-  readonly prefixes: readonly string[];
-  /** The token of the next page, or null on the last. */
-  readonly next: string | null;
-}
+export type { ListedObject, ListPage, ObjectVersion } from "../functions/api-shapes";
 
 export interface ListOptions {
   /** Every level below the prefix, rather than one. */
@@ -47,14 +32,6 @@ export interface DeleteResult {
 }
 
 /** One version of a key, or a delete marker (which has no size or ETag). */
-export interface ObjectVersion {
-  readonly versionId: string;
-  readonly size?: number;
-  readonly etag?: string;
-  readonly lastModified: string;
-  readonly isLatest: boolean;
-  readonly deleteMarker: boolean;
-}
 
 /** The API takes at most this many keys in one batch delete, as S3's DeleteObjects does. */
 export const MAX_DELETE_BATCH = 1000;

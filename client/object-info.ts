@@ -1,18 +1,8 @@
 import type { IncomingHttpHeaders } from "node:http";
+import type { ObjectInfo } from "../functions/api-shapes";
 import { PermanentError } from "./retry";
 
-/** What the API knows of a stored object; fields are absent when the store does not know them. */
-export interface ObjectInfo {
-  readonly key: string;
-  readonly size: number;
-  readonly etag: string;
-  readonly versionId?: string;
-  readonly contentType?: string;
-  /** ISO 8601. */
-  readonly lastModified?: string;
-  readonly sha256?: string;
-  readonly contentDisposition?: string;
-}
+export type { ObjectInfo } from "../functions/api-shapes";
 
 /** A read URL for sharing: the API's JSON answer to `GET /{key}?expires=…&download=…`. */
 export interface ShareLink {

@@ -1,15 +1,11 @@
+import type { ListedObject, ObjectInfo, ObjectVersion } from "./api-shapes";
 import { NotFound, PreconditionFailed } from "./http-error";
 import { lazyS3Client, rethrowUnavailable } from "./s3-client";
-import type { ObjectInfo } from "./s3-objects";
+
+export type { ListedObject, ObjectVersion } from "./api-shapes";
+
 import type { CredentialsProvider, S3Target } from "./s3-presigner";
 import { S3_LIMITS } from "./upload-rules";
-
-export interface ListedObject {
-  readonly key: string;
-  readonly size: number;
-  readonly etag: string;
-  readonly lastModified: string;
-}
 
 export interface ListPage {
   readonly objects: ListedObject[];
@@ -18,17 +14,8 @@ export interface ListPage {
   readonly next?: string;
 }
 
-export interface ListedVersion {
-  readonly versionId: string;
-  readonly size?: number;
-  readonly etag?: string;
-  readonly lastModified: string;
-  readonly isLatest: boolean;
-  readonly deleteMarker: boolean;
-}
-
 export interface VersionPage {
-  readonly versions: ListedVersion[];
+  readonly versions: ObjectVersion[];
   /** The version to continue after, when there is more. */
   readonly next?: string;
 }
@@ -182,7 +169,7 @@ export function s3FileStore(
             ...(afterVersionId ? { KeyMarker: key, VersionIdMarker: afterVersionId } : {}),
           }),
         );
-        const versions: Array<ListedVersion & { order: number }> = [];
+        const versions: Array<ObjectVersion & { order: number }> = [];
         (out.Versions ?? []).forEach((v, order) => {
           if (v.Key !== key) return;
           versions.push({

@@ -1,22 +1,9 @@
+import type { ObjectInfo } from "./api-shapes";
 import { BadRequest, ServiceUnavailable } from "./http-error";
 import { type HttpAnswer, httpRequest } from "./http-request";
 import type { S3Presigner } from "./s3-presigner";
 
-/** What a read learns about an object before it signs; fields S3 did not send are absent. */
-export interface ObjectInfo {
-  readonly key: string;
-  readonly size: number;
-  /** With its quotes, as S3 sends it. */
-  readonly etag: string;
-  /** Absent for a bucket without versioning (S3 sends no header, or `null`). */
-  readonly versionId?: string;
-  readonly contentType?: string;
-  /** ISO 8601. */
-  readonly lastModified?: string;
-  /** Hex SHA-256 of the whole object, stored as `x-amz-meta-sha256` by the uploader. */
-  readonly sha256?: string;
-  readonly contentDisposition?: string;
-}
+export type { ObjectInfo } from "./api-shapes";
 
 /** The current version of a key, or one named version; `undefined` when there is none to read. */
 export interface ObjectLookup {

@@ -1,0 +1,51 @@
+/**
+ * The shapes of the API's JSON answers, as types only: the handler builds them, and the Node client
+ * and the browser SDK read them with `import type`, so the three never drift apart and the browser
+ * bundle takes no code from here.
+ */
+
+/** What the store knows of an object; fields it does not know are absent. */
+export interface ObjectInfo {
+  readonly key: string;
+  readonly size: number;
+  /** With its quotes, as S3 sends it. */
+  readonly etag: string;
+  /** Absent for a bucket without versioning. */
+  readonly versionId?: string;
+  readonly contentType?: string;
+  /** ISO 8601. */
+  readonly lastModified?: string;
+  /** Hex SHA-256 of the whole object, stored as `x-amz-meta-sha256` by the uploader. */
+  readonly sha256?: string;
+  readonly contentDisposition?: string;
+}
+
+/** One object in a listing. */
+export interface ListedObject {
+  readonly key: string;
+  readonly size: number;
+  readonly etag: string;
+  /** ISO 8601. */
+  readonly lastModified: string;
+}
+
+/** One version of a key in `GET /{key}?versions`, newest first. */
+export interface ObjectVersion {
+  readonly versionId: string;
+  /** Absent on a delete marker, which has no bytes. */
+  readonly size?: number;
+  readonly etag?: string;
+  readonly lastModified: string;
+  readonly isLatest: boolean;
+  readonly deleteMarker: boolean;
+}
+
+/** One page of `GET /{prefix}/`: objects, and the prefixes one level down (none when recursive). */
+export interface ListPage {
+  readonly prefix: string;
+  readonly objects: readonly ListedObject[];
+  /** Each ends in `/`. */
+  readonly prefixes: readonly string[];
+  /** Pass as `after` for the next page; null on the last one. */
+  readonly next: string | null;
+}
