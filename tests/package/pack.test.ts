@@ -52,6 +52,16 @@ async function installedVersion(name: string): Promise<string> {
   return (JSON.parse(manifest) as { version: string }).version;
 }
 
+interface Manifest {
+  readonly version: string;
+  readonly scripts: Record<string, string>;
+  readonly exports: Record<string, string | Record<string, string>>;
+}
+
+async function ownManifest(): Promise<Manifest> {
+  return JSON.parse(await readFile(path.join(PROJECT_ROOT, "package.json"), "utf8")) as Manifest;
+}
+
 describe("npm package", function () {
   this.timeout(300_000);
   let dir: string;
@@ -106,17 +116,18 @@ describe("npm package", function () {
     expect(packed.filter((p) => p.endsWith(".ts") && !p.endsWith(".d.ts"))).to.deep.equal([
       "components/provider.ts",
     ]);
-    for (const file of [
-      "dist/components/index.js",
-      "dist/components/index.d.ts",
-      "dist/client/index.js",
-      "dist/client/index.d.ts",
-      "dist/client/cli.js",
-      "dist/browser/signed-file-store.mjs",
-      "dist/browser/types/index.d.ts",
-      "dist/browser/signed-file-store-uppy.mjs",
-      "dist/browser/types/uppy.d.ts",
-    ]) {
+    const own = await ownManifest();
+    expect(Object.keys(own.exports)).to.deep.equal([
+      ".",
+      "./client",
+      "./browser",
+      "./uppy",
+      "./package.json",
+    ]);
+    const targets = Object.values(own.exports).flatMap((t) =>
+      typeof t === "string" ? [t] : Object.values(t),
+    );
+    for (const file of [...targets.map((t) => t.replace(/^\.\//, "")), "dist/client/cli.js"]) {
       expect(packed, file).to.include(file);
     }
     const bundle = readPrebuiltBundle();
@@ -126,11 +137,10 @@ describe("npm package", function () {
     const manifest = JSON.parse(
       await readFile(path.join(consumer, "node_modules", "signed-file-store", "package.json"), "utf8"),
     ) as Record<string, unknown>;
-    const own = JSON.parse(await readFile(path.join(PROJECT_ROOT, "package.json"), "utf8")) as {
-      version: string;
-    };
     expect(manifest.private).to.equal(undefined);
     expect(manifest.version).to.equal(own.version);
+    // npm pack and npm publish build first, as this test does.
+    expect(own.scripts.prepack).to.equal("npm run build");
   });
 
   it("type-checks a consumer of every entry in a fresh project", async () => {
