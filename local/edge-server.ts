@@ -66,7 +66,11 @@ export const DEFAULT_MAX_CACHE_BYTES = 256 * 1024 * 1024;
 const HIT = "Hit from cloudfront";
 const MISS = "Miss from cloudfront";
 
+/** Connections already answered with a 400 and `Connection: close`. */
+const closing = new WeakSet<Socket>();
+
 function badRequest(res: ServerResponse, message: string): void {
+  closing.add(res.socket as Socket);
   sendXmlError(res, 400, "BadRequest", message, { connection: "close" });
 }
 
@@ -75,7 +79,9 @@ function badRequest(res: ServerResponse, message: string): void {
  * oversized headers) rather than a bare status line, and the connection is closed.
  */
 function answerClientError(error: Error & { code?: string; rawPacket?: Buffer }, socket: Socket): void {
-  if (!socket.writable || error.code === "ECONNRESET") {
+  // Bytes after a request already refused (an unread body that does not parse as the next request)
+  // get no second answer: the first one said the connection closes.
+  if (!socket.writable || error.code === "ECONNRESET" || closing.has(socket)) {
     socket.destroy();
     return;
   }

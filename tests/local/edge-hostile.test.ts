@@ -136,6 +136,12 @@ describe("local CloudFront edge: hostile requests on raw sockets are 400s, never
     });
   }
 
+  it("bytes after a refused request get no second answer on the closing connection", async () => {
+    const answer = await exchange(port, "GET /%ff HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGARBAGE\r\n\r\n");
+    expect(answer.match(/HTTP\/1\.1 /g)).to.have.length(1);
+    expect(bodyOf(answer)).to.equal(xmlError("The path is not validly percent-encoded."));
+  });
+
   it("a HEAD the parser refuses gets the 400 without a body", async () => {
     const answer = await exchange(port, "HEAD /k.txt HTTP/1.1\r\nHost 127.0.0.1\r\n\r\n");
     expect(statusOf(answer)).to.equal("HTTP/1.1 400 Bad Request");
