@@ -7,7 +7,7 @@ import { createFileRoutes } from "./file-routes";
 import type { FunctionUrlEvent, FunctionUrlResult } from "./function-url";
 import { BadRequest, PayloadTooLarge } from "./http-error";
 import { jsonLogger, type Logger } from "./log";
-import { requestMetrics } from "./metrics";
+import { requestMetrics, type Trace } from "./metrics";
 import { asXmlError, completionAsJson, multipartXml, objectLocation, wantsXml } from "./multipart-xml";
 import { keyFromRawPath } from "./object-key";
 import { actionOf, type FileOperation, isFileOperation, type Operation, operationOf } from "./operations";
@@ -84,7 +84,7 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
   async function route(
     event: FunctionUrlEvent,
     method: string,
-    trace: { operation: string },
+    trace: Trace,
   ): Promise<{ result: FunctionUrlResult; key: string; principal: Principal }> {
     const headers = event.headers ?? {};
     const operation = operationOf(method, event.rawQueryString ?? "", {
@@ -99,9 +99,9 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
     const principal = await authorizer.authorize(auth, actionOf(operation), key);
     const now = clock();
     if (operation.kind === "read") {
-      return { result: await read(operation, key, headers.accept, now), key, principal };
+      return { result: await read(operation, key, headers.accept, now, trace), key, principal };
     }
-    const outcome = await perform(operation, key, headers, event, now);
+    const outcome = await perform(operation, key, headers, event, now, trace);
     const result =
       "url" in outcome
         ? respond(outcome, headers.accept)
@@ -116,6 +116,7 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
     headers: Headers,
     event: FunctionUrlEvent,
     now: Date,
+    trace: Trace,
   ): Promise<TransferInstruction | JsonResult> {
     switch (operation.kind) {
       case "put": {
@@ -124,10 +125,10 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
         const signed = signedUploadHeaders(upload);
         const ifNoneMatch = createOnly(headers);
         if (ifNoneMatch) signed["if-none-match"] = "*";
-        return presign("PUT", key, signed, {}, now);
+        return presign("PUT", key, signed, {}, now, trace);
       }
       case "delete":
-        return presign("DELETE", key, {}, {}, now);
+        return presign("DELETE", key, {}, {}, now, trace);
       case "create-multipart":
         return createMultipart(key, describeUpload(headers, limits, 0));
       case "sign-part":
@@ -137,9 +138,10 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
           operation.partNumber,
           operation.partNumber,
           now,
+          trace,
         ).then(withoutPartNumber);
       case "sign-parts":
-        return signParts(key, operation.uploadId, operation.first, operation.last, now);
+        return signParts(key, operation.uploadId, operation.first, operation.last, now, trace);
       case "list-parts":
         return listParts(key, operation.uploadId);
       case "complete-multipart":
@@ -165,7 +167,9 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
     signedHeaders: Record<string, string>,
     query: Record<string, string>,
     now: Date,
+    trace: Trace,
   ): Promise<TransferInstruction> {
+    const started = performance.now();
     const url = await presigner.presign({
       method,
       key,
@@ -174,6 +178,7 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
       expiresInSeconds: writeExpirySeconds,
       now,
     });
+    trace.signingMs += performance.now() - started;
     return {
       method,
       url,
@@ -200,12 +205,13 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
     first: number,
     last: number,
     now: Date,
+    trace: Trace,
   ): Promise<Array<TransferInstruction & { partNumber: number }>> {
     await multipart.listParts(key, uploadId);
     const parts = [];
     for (let partNumber = first; partNumber <= last; partNumber++) {
       const query = { partNumber: String(partNumber), uploadId };
-      parts.push({ partNumber, ...(await presign("PUT", key, {}, query, now)) });
+      parts.push({ partNumber, ...(await presign("PUT", key, {}, query, now, trace)) });
     }
     return parts;
   }
@@ -216,8 +222,9 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
     first: number,
     last: number,
     now: Date,
+    trace: Trace,
   ): Promise<JsonResult> {
-    const parts = (await partInstructions(key, uploadId, first, last, now)).map(
+    const parts = (await partInstructions(key, uploadId, first, last, now, trace)).map(
       ({ partNumber, url, headers }) => ({ partNumber, url, headers }),
     );
     return {
@@ -259,7 +266,7 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
     let result: FunctionUrlResult;
     let key: string | undefined;
     let principal: Principal | undefined;
-    const trace = { operation: "invalid" };
+    const trace: Trace = { operation: "invalid", signingMs: 0 };
     try {
       ({ result, key, principal } = await route(event, method, trace));
     } catch (error) {
@@ -277,7 +284,7 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
       status: result.statusCode,
       sourceIp: event.requestContext.http.sourceIp,
       durationMs,
-      ...requestMetrics(trace.operation, result.statusCode, durationMs, clock().getTime()),
+      ...requestMetrics(trace, result.statusCode, durationMs, clock().getTime()),
     });
     return result;
   };

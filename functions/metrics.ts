@@ -3,18 +3,34 @@ export const METRICS_NAMESPACE = "SignedFileStore";
 
 /**
  * Fields that make the request's log line a CloudWatch embedded-metric-format record, so that
- * CloudWatch extracts `Requests` (count) and `Latency` (the function's own time, signing included)
- * by operation and status from the logs with no agent and no API call ("Specification: Embedded
+ * CloudWatch extracts `Requests` (count), `Latency` (the function's own time) and `SigningLatency`
+ * (the time spent computing signatures) by operation and status from the logs with no agent and no API call ("Specification: Embedded
  * metric format", CloudWatch User Guide). Written by hand rather than with aws-embedded-metrics:
  * the format is one object on the line the handler already writes, and the library would add its
  * own writer and flush to every cold start.
  */
+/** What the handler notes about a request as it runs, for the request's metrics. */
+export interface Trace {
+  operation: string;
+  /** Time spent computing signatures (CloudFront and SigV4), not waiting on S3 or SSM. */
+  signingMs: number;
+}
+
+const METRICS = [
+  { Name: "Requests", Unit: "Count" },
+  { Name: "Latency", Unit: "Milliseconds" },
+];
+const WITH_SIGNING = [...METRICS, { Name: "SigningLatency", Unit: "Milliseconds" }];
+
 export function requestMetrics(
-  operation: string,
+  trace: Trace,
   status: number,
   durationMs: number,
   timestamp: number,
 ): Record<string, unknown> {
+  // A request that signed nothing (a refusal, a listing) has no signing latency to report, and EMF
+  // wants a value for every metric it declares.
+  const signed = trace.signingMs > 0;
   return {
     _aws: {
       Timestamp: timestamp,
@@ -22,16 +38,14 @@ export function requestMetrics(
         {
           Namespace: METRICS_NAMESPACE,
           Dimensions: [["Operation", "Status"], ["Operation"]],
-          Metrics: [
-            { Name: "Requests", Unit: "Count" },
-            { Name: "Latency", Unit: "Milliseconds" },
-          ],
+          Metrics: signed ? WITH_SIGNING : METRICS,
         },
       ],
     },
-    Operation: operation,
+    Operation: trace.operation,
     Status: String(status),
     Requests: 1,
     Latency: durationMs,
+    ...(signed ? { SigningLatency: Math.round(trace.signingMs * 1000) / 1000 } : {}),
   };
 }

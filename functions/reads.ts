@@ -2,6 +2,7 @@ import { type CloudFrontSigningKey, signCloudFrontUrl } from "./cloudfront-signe
 import type { HandlerConfig } from "./config";
 import type { FunctionUrlResult } from "./function-url";
 import { NotFound } from "./http-error";
+import type { Trace } from "./metrics";
 import type { Operation } from "./operations";
 import { alignedExpiry, parseDownloadName, parseExpires, readResource, redirectMaxAge } from "./read-url";
 import { jsonResponse, respond, wantsJson } from "./responses";
@@ -41,6 +42,7 @@ export function createReads(deps: ReadDeps) {
     key: string,
     accept: string | undefined,
     now: Date,
+    trace: Trace,
   ): Promise<FunctionUrlResult> {
     // Both are checked before the lookup, so a bad request costs no call to S3.
     const expirySeconds =
@@ -61,9 +63,11 @@ export function createReads(deps: ReadDeps) {
     const expires = alignedExpiry(nowSeconds, expirySeconds);
     const resource = readResource(config.cdnBaseUrl, object, downloadName);
     const signer = await signingKey;
+    const started = performance.now();
     const url = signed.get(resource, expires, signer.keyPairId, nowSeconds, () =>
       signCloudFrontUrl(resource, signer, expires, config.hashAlgorithm),
     );
+    trace.signingMs += performance.now() - started;
     const instruction = {
       method: operation.method,
       url,

@@ -3,8 +3,8 @@ import { ServiceUnavailable } from "../../functions/http-error";
 import { functionUrlEvent } from "../support/events";
 import { baseConfig, harness, NOW } from "../support/handler-harness";
 
-/** The `_aws` block CloudWatch reads a line's metrics from. */
-const EMF = {
+/** The `_aws` block CloudWatch reads a line's metrics from; `SigningLatency` only when something was signed. */
+const emf = (signed: boolean) => ({
   Timestamp: NOW.getTime(),
   CloudWatchMetrics: [
     {
@@ -13,10 +13,11 @@ const EMF = {
       Metrics: [
         { Name: "Requests", Unit: "Count" },
         { Name: "Latency", Unit: "Milliseconds" },
+        ...(signed ? [{ Name: "SigningLatency", Unit: "Milliseconds" }] : []),
       ],
     },
   ],
-};
+});
 
 describe("metrics in embedded metric format", () => {
   const cases: Array<[string, string, string, string, string]> = [
@@ -39,7 +40,13 @@ describe("metrics in embedded metric format", () => {
       const { handle, lines } = harness(baseConfig(), undefined, { objects: down });
       await handle(functionUrlEvent(method, path, { rawQueryString: query }));
       const line = lines.at(-1) ?? {};
-      expect(line._aws).to.deep.equal(EMF);
+      const signed = status === "307";
+      expect(line._aws).to.deep.equal(emf(signed));
+      expect(typeof line.SigningLatency).to.equal(signed ? "number" : "undefined");
+      if (signed)
+        expect(line.SigningLatency)
+          .to.be.above(0)
+          .and.below(Number(line.Latency) + 1);
       expect([line.Operation, line.Status, line.Requests]).to.deep.equal([operation, status, 1]);
       expect(line.Latency).to.equal(line.durationMs);
       expect(line.Latency).to.be.a("number");
