@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import type { Browser, Page } from "playwright-core";
 import { type LocalStack, startLocalStack } from "../../local/stack";
-import { inPage, launchChromium, watchedPage } from "./chromium";
+import { inPage, launchChromium, watchedPage } from "../support/chromium";
 
 const MIB = 1024 ** 2;
 const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");

@@ -8,7 +8,7 @@ import { build } from "esbuild";
 import type { Browser, Page } from "playwright-core";
 import { closeServer, listen } from "../../local/http-listen";
 import { type LocalStack, startLocalStack } from "../../local/stack";
-import { launchChromium, watchedPage } from "./chromium";
+import { launchChromium, watchedPage } from "../support/chromium";
 
 const ROOT = join(__dirname, "..", "..");
 

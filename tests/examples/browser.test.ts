@@ -3,11 +3,10 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { type LocalStack, startLocalStack } from "../../local/stack";
+import { launchChromium } from "../support/chromium";
 
-/** Debian's chromium; playwright-core drives it and downloads no browser of its own. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 const KEY = "browser/clip ü.bin";
 
@@ -28,16 +27,7 @@ describe("browser example page in headless Chromium", function () {
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), "sfs-browser-"));
     stack = await startLocalStack({ dataDir, apiPort: 0, log: () => {} });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ acceptDownloads: true });
     page.on("console", (m) => m.type() === "error" && problems.push(m.text()));
     page.on("pageerror", (e) => problems.push(String(e)));

@@ -4,10 +4,10 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { type LocalStack, startLocalStack } from "../../local/stack";
+import { launchChromium } from "../support/chromium";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const IMAGES = 100;
 /** A 1×1 transparent PNG. */
 const PNG = Buffer.from(
@@ -60,16 +60,7 @@ describe("a page of 100 images reloaded in the same browser", function () {
     page = createServer((_req, res) => res.writeHead(200, { "content-type": "text/html" }).end(html));
     await new Promise<void>((resolve) => page.listen(0, "127.0.0.1", resolve));
     pageUrl = `http://127.0.0.1:${(page.address() as AddressInfo).port}/`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-      ],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

@@ -3,11 +3,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { type LocalStack, startLocalStack } from "../../local/stack";
+import { launchChromium } from "../support/chromium";
 
-/** Debian's chromium; playwright-core drives it and downloads no browser of its own. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const KEY = "browser/reads ü.bin";
 const encodedKey = KEY.split("/").map(encodeURIComponent).join("/");
 /** Read with Range in the second case; ASCII, so the edge logs its path as written here. */
@@ -70,16 +69,7 @@ describe("reads from another origin in headless Chromium", function () {
       const stored = await fetch(step.url, { method: "PUT", headers: step.headers, body: bytes });
       expect(stored.status).to.equal(200);
     }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-      ],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

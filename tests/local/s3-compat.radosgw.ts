@@ -5,12 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
-import { createHandler } from "../../functions/handler";
 import { S3Presigner } from "../../functions/s3-presigner";
-import { DEFAULT_UPLOAD_LIMITS } from "../../functions/upload-rules";
 import { type LocalStack, startLocalStack } from "../../local/stack";
 import { functionUrlEvent } from "../support/events";
-import { ecdsaKey } from "../support/keys";
 import { createBucket, credentials, endpoint, radosgwHandler, region } from "../support/radosgw";
 import { cliOptions, sfs } from "../support/sfs-cli";
 

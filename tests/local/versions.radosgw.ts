@@ -1,10 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { expect } from "chai";
-import { createHandler } from "../../functions/handler";
 import { S3Presigner } from "../../functions/s3-presigner";
-import { DEFAULT_UPLOAD_LIMITS } from "../../functions/upload-rules";
 import { functionUrlEvent } from "../support/events";
-import { ecdsaKey } from "../support/keys";
 import { createBucket, credentials, endpoint, radosgwHandler, region } from "../support/radosgw";
 
 const sha256 = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
