@@ -196,8 +196,8 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
   }
 
   /**
-   * The upload is checked first (ListParts answers NoSuchUpload for one that is gone), so a batch
-   * of up to 1,000 URLs is never signed for an upload that cannot take them.
+   * The upload is checked first (one ListParts page, which answers NoSuchUpload for an upload that is
+   * gone), so a batch of up to 1,000 URLs is never signed for an upload that cannot take them.
    */
   async function partInstructions(
     key: string,
@@ -207,7 +207,7 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
     now: Date,
     trace: Trace,
   ): Promise<Array<TransferInstruction & { partNumber: number }>> {
-    await multipart.listParts(key, uploadId);
+    await multipart.checkUpload(key, uploadId);
     const parts = [];
     for (let partNumber = first; partNumber <= last; partNumber++) {
       const query = { partNumber: String(partNumber), uploadId };

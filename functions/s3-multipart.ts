@@ -18,6 +18,8 @@ export interface CompletedPart {
 export interface MultipartStore {
   create(key: string, upload: UploadDescription): Promise<string>;
   listParts(key: string, uploadId: string): Promise<UploadedPart[]>;
+  /** Resolves when the upload exists; rejects with 404 NoSuchUpload when it is gone. One request. */
+  checkUpload(key: string, uploadId: string): Promise<void>;
   complete(
     key: string,
     uploadId: string,
@@ -108,6 +110,14 @@ export function s3MultipartStore(target: S3Target, credentials: CredentialsProvi
         clientError(error, uploadId);
       }
       return parts;
+    },
+    async checkUpload(key, uploadId) {
+      try {
+        const { client, sdk } = await s3();
+        await client.send(new sdk.ListPartsCommand({ Bucket, Key: key, UploadId: uploadId, MaxParts: 1 }));
+      } catch (error) {
+        clientError(error, uploadId);
+      }
     },
     async complete(key, uploadId, parts, createOnly) {
       try {

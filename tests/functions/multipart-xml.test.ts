@@ -1,34 +1,18 @@
 import { expect } from "chai";
 import { NotFound } from "../../functions/http-error";
-import type { MultipartStore } from "../../functions/s3-multipart";
 import { functionUrlEvent } from "../support/events";
 import { baseConfig, harness } from "../support/handler-harness";
+import { recordingStore as sharedRecordingStore } from "../support/multipart-store";
 
 /** Records what the handler asks of S3, with two stored parts. */
-function recordingStore() {
-  const calls: string[] = [];
-  const store: MultipartStore = {
-    create: async (key, upload) => {
-      calls.push(`create ${key} ${JSON.stringify(upload)}`);
-      return "UPLOAD&1";
-    },
-    listParts: async (key, uploadId) => {
-      calls.push(`list ${key} ${uploadId}`);
-      return [
-        { partNumber: 1, etag: '"e1"', size: 8388608 },
-        { partNumber: 2, etag: '"e2"', size: 100 },
-      ];
-    },
-    complete: async (key, uploadId, done, createOnly) => {
-      calls.push(`complete ${key} ${uploadId} ${JSON.stringify(done)} ${createOnly}`);
-      return { etag: '"abc-2"' };
-    },
-    abort: async (key, uploadId) => {
-      calls.push(`abort ${key} ${uploadId}`);
-    },
-  };
-  return { store, calls };
-}
+const recordingStore = () =>
+  sharedRecordingStore(
+    [
+      { partNumber: 1, etag: '"e1"', size: 8388608 },
+      { partNumber: 2, etag: '"e2"', size: 100 },
+    ],
+    "UPLOAD&1",
+  );
 
 async function call(
   method: string,

@@ -1,8 +1,9 @@
 import { expect } from "chai";
-import type { MultipartStore } from "../../functions/s3-multipart";
+import { NotFound } from "../../functions/http-error";
 import { parseQuery, verifyPresigned } from "../../local/sigv4-verify";
 import { functionUrlEvent } from "../support/events";
 import { BUCKET, baseConfig, CREDENTIALS, harness, NOW, REGION } from "../support/handler-harness";
+import { recordingStore } from "../support/multipart-store";
 
 const LIMITED = baseConfig({
   uploads: {
@@ -11,29 +12,6 @@ const LIMITED = baseConfig({
     partSizeBytes: 8 * 1024 * 1024,
   },
 });
-
-/** Records what the handler asks of S3; refusals must happen before any call. */
-function recordingStore(parts: Array<{ partNumber: number; etag: string; size: number }> = []) {
-  const calls: string[] = [];
-  const store: MultipartStore = {
-    create: async (key, upload) => {
-      calls.push(`create ${key} ${JSON.stringify(upload)}`);
-      return "UPLOAD-1";
-    },
-    listParts: async (key, uploadId) => {
-      calls.push(`list ${key} ${uploadId}`);
-      return parts;
-    },
-    complete: async (key, uploadId, done, createOnly) => {
-      calls.push(`complete ${key} ${uploadId} ${JSON.stringify(done)} ${createOnly}`);
-      return { etag: '"abc-2"' };
-    },
-    abort: async (key, uploadId) => {
-      calls.push(`abort ${key} ${uploadId}`);
-    },
-  };
-  return { store, calls };
-}
 
 async function call(
   config: ReturnType<typeof baseConfig>,
@@ -257,6 +235,7 @@ describe("multipart routes", () => {
   it("GET ?uploadId&parts=3-5 signs exactly those parts, with partNumber and uploadId in each signature", async () => {
     const out = await call(baseConfig(), "GET", "/a.bin", { query: "uploadId=U%2B1&parts=3-5" });
     expect(out.status).to.equal(200);
+    expect(out.calls).to.deep.equal(["check a.bin U+1"]);
     expect(out.body.parts.map((p: { partNumber: number }) => p.partNumber)).to.deep.equal([3, 4, 5]);
     for (const part of out.body.parts as Array<{ partNumber: number; url: string }>) {
       const url = new URL(part.url);
@@ -270,6 +249,32 @@ describe("multipart routes", () => {
       );
       expect(verdict.ok).to.equal(true);
     }
+  });
+
+  it("GET ?uploadId&parts=1-1000 of an upload that is gone is 404 NoSuchUpload, with nothing signed", async () => {
+    const gone = recordingStore();
+    const store = {
+      ...gone.store,
+      checkUpload: async (key: string, uploadId: string) => {
+        gone.calls.push(`check ${key} ${uploadId}`);
+        throw new NotFound("NoSuchUpload", `no multipart upload ${uploadId} for this key`);
+      },
+    };
+    const out = await call(
+      baseConfig(),
+      "GET",
+      "/a.bin",
+      { query: "uploadId=U9&parts=1-1000" },
+      {
+        store,
+        calls: gone.calls,
+      },
+    );
+    expect(out).to.deep.equal({
+      status: 404,
+      body: error("NoSuchUpload", "no multipart upload U9 for this key"),
+      calls: ["check a.bin U9"],
+    });
   });
 
   it("PUT ?partNumber&uploadId answers 307 to the presigned part", async () => {
