@@ -5,9 +5,10 @@ import { parseCompleteBody } from "./complete-body";
 import type { HandlerConfig } from "./config";
 import { createFileRoutes } from "./file-routes";
 import type { FunctionUrlEvent, FunctionUrlResult } from "./function-url";
-import { BadRequest, PayloadTooLarge } from "./http-error";
+import { BadRequest } from "./http-error";
 import { jsonLogger, type Logger } from "./log";
 import { requestMetrics, type Trace } from "./metrics";
+import { createMultipartRoutes, type JsonResult } from "./multipart-routes";
 import { asXmlError, completionAsJson, multipartXml, objectLocation, wantsXml } from "./multipart-xml";
 import { keyFromRawPath } from "./object-key";
 import { actionOf, type FileOperation, isFileOperation, type Operation, operationOf } from "./operations";
@@ -15,18 +16,10 @@ import { redactQuery } from "./query-redaction";
 import { createReads } from "./reads";
 import { errorResponse, jsonResponse, respond, type TransferInstruction } from "./responses";
 import { type FileStore, s3FileStore } from "./s3-files";
-import { type CompletedPart, type MultipartStore, s3MultipartStore } from "./s3-multipart";
+import { type MultipartStore, s3MultipartStore } from "./s3-multipart";
 import { type ObjectLookup, s3ObjectLookup } from "./s3-objects";
 import { type CredentialsProvider, S3Presigner } from "./s3-presigner";
-import {
-  checkSinglePut,
-  describeUpload,
-  headersToSend,
-  partSizeFor,
-  S3_LIMITS,
-  signedUploadHeaders,
-  type UploadDescription,
-} from "./upload-rules";
+import { checkSinglePut, describeUpload, headersToSend, signedUploadHeaders } from "./upload-rules";
 
 export type FunctionUrlHandler = (event: FunctionUrlEvent) => Promise<FunctionUrlResult>;
 
@@ -50,12 +43,6 @@ export interface HandlerDeps {
 export { ALLOWED_METHODS } from "./operations";
 export type { TransferInstruction } from "./responses";
 
-/** A JSON answer that is the result itself rather than a transfer to make. */
-interface JsonResult {
-  readonly status: number;
-  readonly body?: unknown;
-}
-
 export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
   const { config } = deps;
   const clock = deps.clock ?? (() => new Date());
@@ -77,6 +64,7 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
     files: deps.files ?? s3FileStore(config.s3, deps.credentials),
   });
   const limits = config.uploads;
+  const uploads = createMultipartRoutes(multipart, limits);
   // A write URL is signed with the role's session and dies with it, whatever X-Amz-Expires says
   // (Amazon S3 User Guide, "Sharing objects with presigned URLs"), so writes have their own limit.
   const writeExpirySeconds = Math.min(config.expirySeconds, config.maxWriteExpirySeconds);
@@ -130,7 +118,7 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
       case "delete":
         return presign("DELETE", key, {}, {}, now, trace);
       case "create-multipart":
-        return createMultipart(key, describeUpload(headers, limits, 0));
+        return uploads.create(key, describeUpload(headers, limits, 0));
       case "sign-part":
         return partInstructions(
           key,
@@ -143,9 +131,9 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
       case "sign-parts":
         return signParts(key, operation.uploadId, operation.first, operation.last, now, trace);
       case "list-parts":
-        return listParts(key, operation.uploadId);
+        return uploads.listParts(key, operation.uploadId);
       case "complete-multipart":
-        return completeMultipart(
+        return uploads.complete(
           key,
           operation.uploadId,
           parseCompleteBody(completionAsJson(event)),
@@ -187,14 +175,6 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
     };
   }
 
-  async function createMultipart(key: string, upload: UploadDescription): Promise<JsonResult> {
-    const uploadId = await multipart.create(key, upload);
-    return {
-      status: 200,
-      body: { uploadId, key, partSize: partSizeFor(upload.length, limits), maxParts: S3_LIMITS.maxParts },
-    };
-  }
-
   /**
    * The upload is checked first (one ListParts page, which answers NoSuchUpload for an upload that is
    * gone), so a batch of up to 1,000 URLs is never signed for an upload that cannot take them.
@@ -231,32 +211,6 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
       status: 200,
       body: { uploadId, key, parts, expiresAt: new Date(expiresAtFor(now) * 1000).toISOString() },
     };
-  }
-
-  async function listParts(key: string, uploadId: string): Promise<JsonResult> {
-    const parts = await multipart.listParts(key, uploadId);
-    return { status: 200, body: { uploadId, key, parts } };
-  }
-
-  async function completeMultipart(
-    key: string,
-    uploadId: string,
-    parts: readonly CompletedPart[],
-    createOnlyUpload: boolean,
-    location: string,
-  ): Promise<JsonResult> {
-    // S3 cannot cap a multipart upload's total size in advance, so the sum is checked here, before
-    // the object exists; an oversized upload is aborted so its parts stop costing storage.
-    const uploaded = new Map((await multipart.listParts(key, uploadId)).map((p) => [p.partNumber, p]));
-    const size = parts.reduce((sum, p) => sum + (uploaded.get(p.partNumber)?.size ?? 0), 0);
-    if (size > limits.maxUploadBytes) {
-      await multipart.abort(key, uploadId);
-      throw new PayloadTooLarge(
-        `the upload is ${size} bytes; this store accepts at most ${limits.maxUploadBytes} bytes, so it was aborted`,
-      );
-    }
-    const { etag } = await multipart.complete(key, uploadId, parts, createOnlyUpload);
-    return { status: 200, body: { key, etag, size, location } };
   }
 
   return async (event) => {
