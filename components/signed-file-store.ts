@@ -1,12 +1,13 @@
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { resolveArgs, type SignedFileStoreArgs } from "./args";
+import type { SignedFileStoreArgs } from "./args";
 import { createDelivery, createSigningKeys } from "./delivery";
 import { createDataKey, createDataKeyPolicy } from "./encryption";
 import { createSigningFunction } from "./function";
 import { createErrorRateAlarm } from "./monitoring";
 import { physicalNames } from "./names";
 import { invokeFunctionUrlPolicy } from "./policies";
+import { resolveArgs } from "./resolve-args";
 import { createBucketPolicy, createStorage } from "./storage";
 
 export type { SignedFileStoreArgs } from "./args";
