@@ -4,14 +4,14 @@ import * as path from "node:path";
 import { syncDirectory, type WriteFault, writeSmallFileDurably } from "./durable-write";
 import { KeyedLock } from "./keyed-lock";
 import { migrateLegacyObjects } from "./legacy-objects";
-import {
-  compareKeys,
-  type DeleteMarker,
-  type ObjectAttributes,
-  type ObjectVersion,
-  type StoredFile,
-  type VersionEntry,
+import type {
+  DeleteMarker,
+  ObjectAttributes,
+  ObjectVersion,
+  StoredFile,
+  VersionEntry,
 } from "./object-versions";
+import { SortedKeys } from "./sorted-keys";
 import { OpenedVersion } from "./version-reader";
 
 export {
@@ -80,7 +80,7 @@ function isMissing(error: unknown): boolean {
 export class ObjectStore {
   private readonly indexes = new Map<string, KeyIndex>();
   /** Every key with at least one version (delete markers included), in S3's order. */
-  private keys: string[] = [];
+  private keys = new SortedKeys();
   private readonly lock = new KeyedLock();
   private readonly clock: () => Date;
 
@@ -137,7 +137,7 @@ export class ObjectStore {
       }
       this.indexes.set(index.key, index);
     }
-    this.keys = [...this.indexes.keys()].sort(compareKeys);
+    this.keys = new SortedKeys(this.indexes.keys());
   }
 
   /** A new, empty directory under `tmp/` for a version's files. */
@@ -265,29 +265,13 @@ export class ObjectStore {
       await fs.rm(tmp, { force: true });
       throw error;
     }
-    if (!this.indexes.has(key)) this.insertKey(key);
+    if (!this.indexes.has(key)) this.keys.add(key);
     this.indexes.set(key, index);
-  }
-
-  private position(key: string): number {
-    let lo = 0;
-    let hi = this.keys.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareKeys(this.keys[mid] ?? "", key) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  private insertKey(key: string): void {
-    this.keys.splice(this.position(key), 0, key);
   }
 
   private forget(key: string): void {
     this.indexes.delete(key);
-    const at = this.position(key);
-    if (this.keys[at] === key) this.keys.splice(at, 1);
+    this.keys.delete(key);
   }
 
   /** The key's newest entry: its current version, or the delete marker that hides it. */
@@ -305,14 +289,8 @@ export class ObjectStore {
   }
 
   /** Keys with any version, in order, starting at the first key above `after` ("" for all). */
-  *keysAfter(after: string): Generator<string> {
-    const keys = this.keys;
-    let at = after === "" ? 0 : this.position(after);
-    if (keys[at] === after) at += 1;
-    for (; at < keys.length; at += 1) {
-      const key = keys[at];
-      if (key !== undefined) yield key;
-    }
+  keysAfter(after: string): Generator<string> {
+    return this.keys.after(after);
   }
 
   /** Where a version's file lives, for hard links that reuse its bytes. */
