@@ -35,14 +35,23 @@ export function signCloudFrontUrl(
   return `${resourceUrl}${separator}Expires=${expiresEpochSeconds}&Signature=${toCloudFrontBase64(signature)}&Key-Pair-Id=${key.keyPairId}${hashParam}`;
 }
 
+/**
+ * The policy as `JSON.stringify` writes it for `{ Statement: [{ Resource, Condition: { DateLessThan:
+ * { "AWS:EpochTime" } } }] }`; only the URL can need escaping, so only it goes through JSON.stringify
+ * (every read signs one of these).
+ */
 export function cannedPolicy(resourceUrl: string, expiresEpochSeconds: number): string {
-  return JSON.stringify({
-    Statement: [
-      { Resource: resourceUrl, Condition: { DateLessThan: { "AWS:EpochTime": expiresEpochSeconds } } },
-    ],
-  });
+  return `{"Statement":[{"Resource":${JSON.stringify(resourceUrl)},"Condition":{"DateLessThan":{"AWS:EpochTime":${expiresEpochSeconds}}}}]}`;
 }
 
+/** `=` padding as CloudFront writes it, by the unpadded length modulo 4. */
+const PADDING = ["", "___", "__", "_"];
+
+/**
+ * Base64 with `+`, `=` and `/` as `-`, `_` and `~`: Node's base64url already writes `-` for `+`
+ * and leaves the padding out, so only `/` (written `_` there) is left to replace.
+ */
 export function toCloudFrontBase64(bytes: Buffer): string {
-  return bytes.toString("base64").replace(/\+/g, "-").replace(/=/g, "_").replace(/\//g, "~");
+  const text = bytes.toString("base64url").replace(/_/g, "~");
+  return text + PADDING[text.length % 4];
 }

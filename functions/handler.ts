@@ -7,7 +7,7 @@ import { createFileRoutes } from "./file-routes";
 import type { FunctionUrlEvent, FunctionUrlResult } from "./function-url";
 import { BadRequest } from "./http-error";
 import { jsonLogger, type Logger } from "./log";
-import { requestMetrics, type Trace } from "./metrics";
+import { addRequestMetrics, type Trace } from "./metrics";
 import { createMultipartRoutes, type JsonResult } from "./multipart-routes";
 import { asXmlError, completionAsJson, multipartXml, objectLocation, wantsXml } from "./multipart-xml";
 import { keyFromRawPath } from "./object-key";
@@ -228,18 +228,17 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
       if (wantsXml(event.headers?.accept)) result = asXmlError(result);
     }
     const durationMs = Date.now() - started;
-    log.log("info", "request", {
-      requestId,
-      method,
-      ...(key === undefined ? {} : { key }),
-      // Callers paste tokens and signatures into query strings: only our own parameters keep values.
-      ...(event.rawQueryString ? { query: redactQuery(event.rawQueryString) } : {}),
-      ...(principal === undefined ? {} : { principal: `${principal.kind}:${principal.id}` }),
-      status: result.statusCode,
-      sourceIp: event.requestContext.http.sourceIp,
-      durationMs,
-      ...requestMetrics(trace, result.statusCode, durationMs, clock().getTime()),
-    });
+    // Every request writes this line, so it is filled in place rather than spread together.
+    const fields: Record<string, unknown> = { requestId, method };
+    if (key !== undefined) fields.key = key;
+    // Callers paste tokens and signatures into query strings: only our own parameters keep values.
+    if (event.rawQueryString) fields.query = redactQuery(event.rawQueryString);
+    if (principal !== undefined) fields.principal = `${principal.kind}:${principal.id}`;
+    fields.status = result.statusCode;
+    fields.sourceIp = event.requestContext.http.sourceIp;
+    fields.durationMs = durationMs;
+    addRequestMetrics(fields, trace, result.statusCode, durationMs, clock().getTime());
+    log.log("info", "request", fields);
     return result;
   };
 }

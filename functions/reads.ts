@@ -5,8 +5,9 @@ import { NotFound } from "./http-error";
 import type { Trace } from "./metrics";
 import type { Operation } from "./operations";
 import { alignedExpiry, parseDownloadName, parseExpires, readResource, redirectMaxAge } from "./read-url";
-import { jsonResponse, respond, wantsJson } from "./responses";
+import { jsonResponse, NO_STORE, redirect, respond, wantsJson } from "./responses";
 import type { ObjectInfo, ObjectLookup } from "./s3-objects";
+import { SignedUrlMemo } from "./signed-url-memo";
 
 type ReadOperation = Extract<Operation, { kind: "read" }>;
 
@@ -68,42 +69,16 @@ export function createReads(deps: ReadDeps) {
       signCloudFrontUrl(resource, signer, expires, config.hashAlgorithm),
     );
     trace.signingMs += performance.now() - started;
+    // The JSON answer is built only when asked for: most reads are a browser following the 307.
+    if (!wantsJson(accept)) return redirect(url, `private, max-age=${redirectMaxAge(nowSeconds, expires)}`);
     const instruction = {
       method: operation.method,
       url,
       headers: {},
       expiresAt: new Date(expires * 1000).toISOString(),
     };
-    return respond(instruction, accept, `private, max-age=${redirectMaxAge(nowSeconds, expires)}`, {
-      object: describe(object),
-    });
+    return respond(instruction, accept, NO_STORE, { object: describe(object) });
   };
-}
-
-const MEMO_ENTRIES = 10_000;
-
-/**
- * Signed read URLs by resource, expiry and key. ECDSA signatures are randomised, so without this
- * two reads of one version in one window would get different URLs and a browser could not reuse
- * the bytes it already downloaded; with RSA every instance signs the same URL anyway. Map keeps
- * insertion order, so the oldest entry is dropped first once the memo is full.
- */
-class SignedUrlMemo {
-  private readonly urls = new Map<string, { url: string; expires: number }>();
-
-  get(resource: string, expires: number, keyPairId: string, nowSeconds: number, sign: () => string): string {
-    const id = `${keyPairId} ${expires} ${resource}`;
-    const hit = this.urls.get(id);
-    if (hit && hit.expires > nowSeconds) return hit.url;
-    const url = sign();
-    this.urls.delete(id);
-    this.urls.set(id, { url, expires });
-    if (this.urls.size > MEMO_ENTRIES) {
-      const oldest = this.urls.keys().next().value;
-      if (oldest !== undefined) this.urls.delete(oldest);
-    }
-    return url;
-  }
 }
 
 /** The JSON shape of an object: fields in a fixed order, absent when unknown. */

@@ -47,11 +47,11 @@ export function respond(
   extra: Readonly<Record<string, unknown>> = {},
 ): FunctionUrlResult {
   if (wantsJson(accept)) return jsonResponse(200, { ...instruction, ...extra });
-  return {
-    statusCode: 307,
-    headers: { location: instruction.url, "cache-control": cacheControl },
-    body: "",
-  };
+  return redirect(instruction.url, cacheControl);
+}
+
+export function redirect(url: string, cacheControl: string): FunctionUrlResult {
+  return { statusCode: 307, headers: { location: url, "cache-control": cacheControl }, body: "" };
 }
 
 /** The one place errors become responses: 4xx say what is wrong, 5xx say nothing and log it all. */

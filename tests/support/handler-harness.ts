@@ -1,6 +1,6 @@
 import type { HandlerConfig } from "../../functions/config";
 import { createHandler, type FunctionUrlHandler, type HandlerDeps } from "../../functions/handler";
-import type { Logger } from "../../functions/log";
+import { jsonLogger } from "../../functions/log";
 import { DEFAULT_UPLOAD_LIMITS } from "../../functions/upload-rules";
 import { ecdsaKey, type TestKeyPair } from "./keys";
 import { everyKeyExists } from "./objects";
@@ -42,7 +42,8 @@ export function harness(
   extra: Partial<HandlerDeps> = {},
 ): Harness {
   const lines: Array<Record<string, unknown>> = [];
-  const log: Logger = { log: (level, message, fields) => lines.push({ level, message, ...fields }) };
+  // The lines as the function writes them, parsed back: what CloudWatch and its metric filters read.
+  const log = jsonLogger((line) => lines.push(JSON.parse(line) as Record<string, unknown>));
   const handle = createHandler({
     config,
     signingKey: async () => ({ keyPairId: config.keyPairId, privateKey: key.privateKey }),
