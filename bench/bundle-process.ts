@@ -6,33 +6,39 @@ import type { FunctionUrlEvent, FunctionUrlResult } from "../functions/function-
 
 /**
  * Runs the built function bundle in a fresh `node` process, as Lambda does on a cold start: the
- * bundle's files are written to a directory, a small runner imports `index.mjs` and hands it events.
- * With `trace`, a module loader hook records every file the process loads, after the import and
- * after each event, so a test can tell exactly which chunks were read.
+ * bundle's files are written to a directory, a small CommonJS runner requires `index.js` and hands
+ * it events. The runner adds nothing to the timing but reading the events: it is CommonJS, as the
+ * entry is, so it starts no ES module loader of its own. With `trace`, it records every file of the
+ * bundle the process has loaded, after the require and after each event, so a test can tell exactly
+ * which files were read: CommonJS files from `require.cache`, ES modules (the lazily imported
+ * packages) through a module loader hook, registered only then.
  */
-export const RUNNER = "run-events.mjs";
+export const RUNNER = "run-events.cjs";
 /** Written to stderr once the last event is answered (the moment a cold start is over), with the CPU time used so far. */
 export const ANSWERED = "answered";
 /** The statement that writes the ANSWERED line: user and system CPU microseconds, all threads. */
 export const REPORT_ANSWER = `{ const u = process.cpuUsage(); process.stderr.write("${ANSWERED} " + (u.user + u.system) + "\\n"); }`;
 const TRACE_HOOKS = "trace-hooks.mjs";
 
-const RUNNER_SOURCE = `import { readFileSync, writeFileSync } from "node:fs";
+const RUNNER_SOURCE = `const { readFileSync, writeFileSync } = require("node:fs");
+const { pathToFileURL } = require("node:url");
 const [eventsFile, reportFile, traceFile] = process.argv.slice(2);
-if (traceFile) {
-  const { register } = await import("node:module");
-  register("./${TRACE_HOOKS}", import.meta.url, { data: { file: traceFile } });
-}
-const loaded = () => (traceFile ? readFileSync(traceFile, "utf8").split("\\n").filter(Boolean) : []);
-const { handler } = await import("./index.mjs");
-const loads = [loaded()];
-const results = [];
-for (const event of JSON.parse(readFileSync(eventsFile, "utf8"))) {
-  results.push(await handler(event));
-  loads.push(loaded());
-}
-${REPORT_ANSWER}
-if (reportFile) writeFileSync(reportFile, JSON.stringify({ results, loads }));
+if (traceFile) require("node:module").register("./${TRACE_HOOKS}", pathToFileURL(__filename), { data: { file: traceFile } });
+const loaded = () =>
+  traceFile
+    ? [...Object.keys(require.cache).map((f) => pathToFileURL(f).href), ...readFileSync(traceFile, "utf8").split("\\n").filter(Boolean)]
+    : [];
+const { handler } = require("./index.js");
+(async () => {
+  const loads = [loaded()];
+  const results = [];
+  for (const event of JSON.parse(readFileSync(eventsFile, "utf8"))) {
+    results.push(await handler(event));
+    loads.push(loaded());
+  }
+  ${REPORT_ANSWER}
+  if (reportFile) writeFileSync(reportFile, JSON.stringify({ results, loads }));
+})();
 `;
 
 // The hook runs before a module is evaluated and writes synchronously, so by the time an import
@@ -93,7 +99,10 @@ export async function runEvents(
   return {
     results: report.results,
     loads: report.loads.map((urls) =>
-      urls.filter((u) => u.startsWith(prefix)).map((u) => u.slice(prefix.length)),
+      urls
+        .filter((u) => u.startsWith(prefix))
+        .map((u) => u.slice(prefix.length))
+        .filter((name) => name !== RUNNER),
     ),
   };
 }

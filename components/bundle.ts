@@ -12,13 +12,13 @@ export const HANDLER_ENTRY = path.join(PROJECT_ROOT, "functions", "index.ts");
 export const PREBUILT_DIR = existsSync(path.join(PROJECT_ROOT, "package.json"))
   ? path.join(PROJECT_ROOT, "dist", "function")
   : path.join(PROJECT_ROOT, "..", "dist", "function");
-/** The file Lambda loads: with the handler setting `index.handler` it finds `index.mjs` as well as `index.js`. */
-export const ENTRY_FILE = "index.mjs";
+/** The file Lambda loads for the handler setting `index.handler`: a CommonJS module. */
+export const ENTRY_FILE = "index.js";
 
 export interface FunctionBundle {
   /** Every file of the function's zip, by its path in the zip: the entry and its chunks. */
   readonly files: Readonly<Record<string, string>>;
-  /** The entry's path in the zip, `index.mjs`. */
+  /** The entry's path in the zip, `index.js`. */
   readonly entry: string;
   /** The entry's text: what Lambda loads at start, before any chunk a dynamic import brings in. */
   readonly code: string;
@@ -40,15 +40,19 @@ export const LAZY_PACKAGES: Readonly<Record<string, string>> = {
 };
 
 /**
- * Bundles `functions/` as ES modules: a small `index.mjs` and, per lazily loaded package, a file
- * only a dynamic `import()` reads, so the S3 client is loaded on the first request that calls S3
- * rather than on every cold start. `mainFields` prefers the packages' ES module builds (the AWS
- * SDK's `dist-es`), which esbuild can tree-shake where their CommonJS builds cannot be.
+ * Bundles `functions/` as one small CommonJS file, `index.js`, and, per lazily loaded package, ES
+ * modules only a dynamic `import()` reads, so the S3 client is loaded on the first request that
+ * calls S3 rather than on every cold start. `mainFields` prefers the packages' ES module builds (the
+ * AWS SDK's `dist-es`), which esbuild can tree-shake where their CommonJS builds cannot be.
  *
- * Lambda runs `.mjs` files as ES modules ("Building Lambda functions with Node.js", "Designating a
- * function handler as an ES module"), and the handler setting `index.handler` is the file name
- * without its extension and the exported function, so it finds `index.mjs` ("Define Lambda function
- * handler in Node.js", "Handler naming conventions", whose example project is an `index.mjs`).
+ * The entry is CommonJS because a fresh process reaches its first answer sooner that way: importing
+ * an ES module starts Node's ES module loader and wraps every built-in it imports (node:crypto,
+ * node:http) in a module facade, which `npm run bench` measures at about a fifth of a bare `node`'s
+ * start, while `require` takes the built-ins as they are. Lambda treats a `.js` file as CommonJS and
+ * an `.mjs` file as an ES module, and a function may mix the two ("Building Lambda functions with
+ * Node.js", "Designating a function handler as an ES module"); the handler setting `index.handler`
+ * is the file name without its extension and the exported function ("Define Lambda function handler
+ * in Node.js", "Handler naming conventions").
  *
  * esbuild's output depends only on the sources and these options (the working directory is pinned,
  * chunk names are hashes of their contents, no timestamps, no absolute paths, no source map), so the
@@ -56,14 +60,9 @@ export const LAZY_PACKAGES: Readonly<Record<string, string>> = {
  */
 export function bundleHandler(entry: string = HANDLER_ENTRY): FunctionBundle {
   if (entry === HANDLER_ENTRY && !existsSync(HANDLER_ENTRY)) return readPrebuiltBundle();
-  const files: Record<string, string> = {
-    ...build({ index: entry }, "[name]-[hash]", true),
-  };
+  const files: Record<string, string> = { ...build({ index: entry }, "cjs") };
   for (const [pkg, file] of Object.entries(LAZY_PACKAGES)) {
-    Object.assign(
-      files,
-      build({ [file.replace(/\.mjs$/, "")]: pkg }, `${file.replace(/\.mjs$/, "")}-[hash]`, false),
-    );
+    Object.assign(files, build({ [file.replace(/\.mjs$/, "")]: pkg }, "esm"));
   }
   const code = files[ENTRY_FILE];
   if (code === undefined) throw new Error(`esbuild produced no ${ENTRY_FILE} for ${entry}`);
@@ -90,18 +89,22 @@ export function readPrebuiltBundle(dir: string = PREBUILT_DIR): FunctionBundle {
   return { files, entry: ENTRY_FILE, code, sha256: bundleHash(files) };
 }
 
-function build(
-  entryPoints: Record<string, string>,
-  chunkNames: string,
-  lazyPackagesExternal: boolean,
-): Record<string, string> {
-  // `import("@aws-sdk/client-s3")` becomes `import("./client-s3.mjs")`, the file built beside the entry.
-  const lazy = lazyPackagesExternal
-    ? {
-        alias: Object.fromEntries(Object.entries(LAZY_PACKAGES).map(([pkg, file]) => [pkg, `./${file}`])),
-        external: Object.values(LAZY_PACKAGES).map((file) => `./${file}`),
-      }
-    : {};
+function build(entryPoints: Record<string, string>, format: "cjs" | "esm"): Record<string, string> {
+  // In the entry, `import("@aws-sdk/client-s3")` becomes `import("./client-s3.mjs")`, the file built
+  // beside it; esbuild keeps an external `import()` as it is in CommonJS output for this target.
+  const lazy =
+    format === "cjs"
+      ? {
+          alias: Object.fromEntries(Object.entries(LAZY_PACKAGES).map(([pkg, file]) => [pkg, `./${file}`])),
+          external: Object.values(LAZY_PACKAGES).map((file) => `./${file}`),
+        }
+      : {
+          // A lazy package is an ES module, split at its own dynamic imports (the SDK's credential
+          // providers) so that only what a call needs is read.
+          splitting: true,
+          outExtension: { ".js": ".mjs" },
+          chunkNames: `${Object.keys(entryPoints)[0]}-[hash]`,
+        };
   const outdir = path.join(PROJECT_ROOT, "dist", "function");
   // Loaded here rather than imported: esbuild is a devDependency, and a program that installs the
   // package deploys the pre-built bundle without ever building one.
@@ -111,10 +114,7 @@ function build(
     absWorkingDir: PROJECT_ROOT,
     outdir,
     bundle: true,
-    splitting: true,
-    format: "esm",
-    outExtension: { ".js": ".mjs" },
-    chunkNames,
+    format,
     platform: "node",
     mainFields: ["module", "main"],
     // The oldest runtime the component allows.

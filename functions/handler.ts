@@ -3,6 +3,7 @@ import { type Authorizer, createAuthorizer, type Principal } from "./auth";
 import type { CloudFrontSigningKey } from "./cloudfront-signer";
 import { parseCompleteBody } from "./complete-body";
 import type { HandlerConfig } from "./config";
+import { millisSince } from "./elapsed";
 import { createFileRoutes } from "./file-routes";
 import type { FunctionUrlEvent, FunctionUrlResult } from "./function-url";
 import { BadRequest } from "./http-error";
@@ -157,7 +158,7 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
     now: Date,
     trace: Trace,
   ): Promise<TransferInstruction> {
-    const started = performance.now();
+    const started = process.hrtime.bigint();
     const url = await presigner.presign({
       method,
       key,
@@ -166,7 +167,7 @@ export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
       expiresInSeconds: writeExpirySeconds,
       now,
     });
-    trace.signingMs += performance.now() - started;
+    trace.signingMs += millisSince(started);
     return {
       method,
       url,

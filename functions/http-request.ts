@@ -29,7 +29,7 @@ export class Unreachable extends Error {
  * node:http request; the first request of every execution environment would pay the difference.
  */
 export async function httpRequest(url: URL, request: HttpRequest): Promise<HttpAnswer> {
-  const { transport, agent } = await transportFor(url.protocol);
+  const { transport, agent } = transportFor(url.protocol);
   const headers: Record<string, string> = { ...request.headers };
   // A body without a length goes out chunked, which not every AWS endpoint accepts.
   if (request.body !== undefined) headers["content-length"] = String(Buffer.byteLength(request.body));
@@ -63,16 +63,19 @@ export async function httpRequest(url: URL, request: HttpRequest): Promise<HttpA
 
 type Transport = typeof import("node:https");
 
-const transports = new Map<string, Promise<{ transport: Pick<Transport, "request">; agent: HttpAgent }>>();
+const transports = new Map<string, { transport: Pick<Transport, "request">; agent: HttpAgent }>();
 
+/**
+ * node:http or node:https, required on first use: most cold starts need one of them (a GET's lookup,
+ * the signing key), a PUT needs neither. `require` rather than `import()`, because in the CommonJS
+ * bundle a dynamic import would start Node's ES module loader just to wrap a built-in.
+ */
 function transportFor(protocol: string) {
   let loaded = transports.get(protocol);
   if (!loaded) {
     if (protocol !== "https:" && protocol !== "http:") throw new Error(`unsupported protocol ${protocol}`);
-    loaded = (protocol === "https:" ? import("node:https") : import("node:http")).then((transport) => ({
-      transport,
-      agent: new transport.Agent({ keepAlive: true }),
-    }));
+    const transport = (protocol === "https:" ? require("node:https") : require("node:http")) as Transport;
+    loaded = { transport, agent: new transport.Agent({ keepAlive: true }) };
     transports.set(protocol, loaded);
   }
   return loaded;

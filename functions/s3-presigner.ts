@@ -1,12 +1,7 @@
-import { Hash } from "@smithy/hash-node";
-import { SignatureV4 } from "@smithy/signature-v4";
 import { encodeKeyPath, strictEncode } from "./object-key";
+import { type AwsCredentials, SigV4Signer } from "./sigv4";
 
-export interface AwsCredentials {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-  readonly sessionToken?: string;
-}
+export type { AwsCredentials } from "./sigv4";
 
 export type CredentialsProvider = () => Promise<AwsCredentials>;
 
@@ -38,31 +33,24 @@ export interface PresignRequest {
   readonly now: Date;
 }
 
-const UNSIGNED_PAYLOAD_HEADER = "x-amz-content-sha256";
-
 /**
  * Presigns S3 requests with SigV4 directly rather than through the S3 client, so that no
  * `x-amz-checksum-crc32` of an empty body and no `x-amz-sdk-checksum-algorithm` are baked into the
  * URL (the SDK adds them since its flexible-checksums default changed to WHEN_SUPPORTED, and a
- * client uploading real bytes then fails with BadDigest).
+ * client uploading real bytes then fails with BadDigest). The payload is UNSIGNED-PAYLOAD; the
+ * signed headers are `host` and the request's own, which stay headers (the SDK's presigner would
+ * move x-amz-* ones such as x-amz-meta-sha256 into the query string), so every signed value is one
+ * the client visibly sends.
  */
 export class S3Presigner {
-  private readonly signer: SignatureV4;
+  private readonly signer = new SigV4Signer();
   private readonly origin: URL;
   private readonly pathPrefix: string;
 
-  constructor(target: S3Target, credentials: CredentialsProvider) {
-    this.signer = new SignatureV4({
-      service: "s3",
-      region: target.region,
-      credentials,
-      // Node's native SHA-256 and HMAC: several times faster than the pure-JS default for the four
-      // HMACs and two hashes every presign needs.
-      sha256: Hash.bind(null, "sha256"),
-      // S3's canonical URI is the path as sent, encoded once; other services encode it twice.
-      uriEscapePath: false,
-      applyChecksum: false,
-    });
+  constructor(
+    private readonly target: S3Target,
+    private readonly credentials: CredentialsProvider,
+  ) {
     if (target.endpoint) {
       this.origin = new URL(target.endpoint);
       this.pathPrefix = `/${strictEncode(target.bucket)}/`;
@@ -74,39 +62,23 @@ export class S3Presigner {
   }
 
   async presign(request: PresignRequest): Promise<string> {
+    // S3's canonical URI is the path as sent, encoded once; other services encode it twice.
     const path = this.pathPrefix + encodeKeyPath(request.key);
-    const signed = await this.signer.presign(
+    const query = this.signer.presignQuery(
       {
         method: request.method,
-        protocol: this.origin.protocol,
-        hostname: this.origin.hostname,
-        ...(this.origin.port ? { port: Number(this.origin.port) } : {}),
         path,
-        query: { ...request.query },
-        headers: {
-          host: this.origin.host,
-          ...request.signedHeaders,
-          // Read by the signer as the payload hash; neither signed nor hoisted into the URL, so the
-          // client does not have to send it.
-          [UNSIGNED_PAYLOAD_HEADER]: "UNSIGNED-PAYLOAD",
-        },
+        query: request.query ?? {},
+        headers: { ...request.signedHeaders, host: this.origin.host },
       },
       {
-        signingDate: request.now,
-        expiresIn: request.expiresInSeconds,
-        unsignableHeaders: new Set([UNSIGNED_PAYLOAD_HEADER]),
-        // The signer would move x-amz-* headers (x-amz-meta-sha256) into the query string; kept as
-        // headers, every signed value is one the client visibly sends.
-        unhoistableHeaders: new Set([UNSIGNED_PAYLOAD_HEADER, ...Object.keys(request.signedHeaders ?? {})]),
+        region: this.target.region,
+        service: "s3",
+        credentials: await this.credentials(),
+        now: request.now,
       },
+      request.expiresInSeconds,
     );
-    const query = Object.entries(signed.query ?? {})
-      .flatMap(([name, value]) =>
-        (Array.isArray(value) ? value : [value]).map((v) =>
-          v === null ? strictEncode(name) : `${strictEncode(name)}=${strictEncode(String(v))}`,
-        ),
-      )
-      .join("&");
     return `${this.origin.origin}${path}?${query}`;
   }
 }

@@ -1,8 +1,7 @@
-import { Hash } from "@smithy/hash-node";
-import { SignatureV4 } from "@smithy/signature-v4";
 import { ServiceUnavailable } from "./http-error";
 import { type HttpAnswer, type HttpRequest, httpRequest } from "./http-request";
 import type { CredentialsProvider } from "./s3-presigner";
+import { SigV4Signer } from "./sigv4";
 
 /** Reads one SecureString parameter's decrypted value. */
 export type ParameterReader = (name: string) => Promise<string>;
@@ -47,33 +46,27 @@ class Retryable extends Error {}
  */
 export function ssmParameterReader(options: SsmReaderOptions): ParameterReader {
   const endpoint = new URL(options.endpoint ?? `https://ssm.${options.region}.${dnsSuffix(options.region)}`);
-  const signer = new SignatureV4({
-    service: "ssm",
-    region: options.region,
-    credentials: options.credentials,
-    sha256: Hash.bind(null, "sha256"),
-  });
+  const signer = new SigV4Signer();
   const send = options.send ?? httpRequest;
   const timeoutMs = options.timeoutMs ?? 3000;
   const maxAttempts = options.maxAttempts ?? 3;
 
   async function attempt(name: string): Promise<string> {
     const body = JSON.stringify({ Name: name, WithDecryption: true });
-    const signed = await signer.sign({
-      method: "POST",
-      protocol: endpoint.protocol,
-      hostname: endpoint.hostname,
-      ...(endpoint.port ? { port: Number(endpoint.port) } : {}),
-      path: endpoint.pathname,
-      query: {},
-      headers: {
-        host: endpoint.host,
-        "content-type": "application/x-amz-json-1.1",
-        "x-amz-target": "AmazonSSM.GetParameter",
+    const headers = signer.signHeaders(
+      {
+        method: "POST",
+        path: endpoint.pathname,
+        headers: {
+          host: endpoint.host,
+          "content-type": "application/x-amz-json-1.1",
+          "x-amz-target": "AmazonSSM.GetParameter",
+        },
       },
       body,
-    });
-    const response = await send(endpoint, { method: "POST", headers: signed.headers, body, timeoutMs });
+      { region: options.region, service: "ssm", credentials: await options.credentials(), now: new Date() },
+    );
+    const response = await send(endpoint, { method: "POST", headers, body, timeoutMs });
     const text = response.body;
     if (response.status === 200) {
       const value = (JSON.parse(text) as { Parameter?: { Value?: unknown } }).Parameter?.Value;

@@ -432,7 +432,7 @@ describe("SignedFileStore with no args", () => {
     const bundle = bundleHandler();
     const assets = await (fn.code as pulumi.asset.AssetArchive).assets;
     expect(Object.keys(assets)).to.deep.equal(Object.keys(bundle.files));
-    expect(Object.keys(assets)).to.include("index.mjs");
+    expect(Object.keys(assets)).to.include("index.js");
     for (const [file, asset] of Object.entries(assets)) {
       expect(await (asset as pulumi.asset.StringAsset).text).to.equal(bundle.files[file]);
     }
