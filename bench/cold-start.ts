@@ -82,6 +82,7 @@ export async function coldStart(): Promise<void> {
         ssmClient: node("ssmClient", ssm.dir, ["client.cjs"]),
         fetch: node("fetch", ssm.dir, ["fetch.cjs"]),
         http: node("http", ssm.dir, ["http.cjs"]),
+        two: node("two", ssm.dir, ["two.cjs"]),
       },
       ROUNDS,
     );
@@ -99,9 +100,10 @@ export async function coldStart(): Promise<void> {
     line("import and answer a first GET (SSM key + version lookup)", both("firstGet"));
     line("import and answer a first PUT", both("firstPut"));
     line("GetParameter signed directly, over node:https", both("ssmDirect"));
-    line("GetParameter through @aws-sdk/client-ssm (ESM build)", both("ssmClient"));
+    line("GetParameter through @aws-sdk/client-ssm (bundled, loaded on use)", both("ssmClient"));
     line("one HEAD request with the global fetch", both("fetch"));
     line("one HEAD request with node:http", both("http"));
+    line("two HEAD requests at once with node:http (a first GET's floor)", both("two"));
   } finally {
     await aws.close();
     rmSync(dir, { recursive: true, force: true });
@@ -160,7 +162,8 @@ function legacyBundle(dir: string): { dir: string; bytes: number } {
 
 /**
  * Programs that read one parameter (the function's direct call, and client-ssm loaded on use) and
- * that make one request (with fetch, and with node:http), each one CommonJS file as the function is.
+ * that make one request (with fetch, and with node:http) or two at once, each one CommonJS file as
+ * the function is.
  */
 function ssmProbes(dir: string): { dir: string } {
   const credentials = `const credentials = async () => ({ accessKeyId: process.env.AWS_ACCESS_KEY_ID, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY, sessionToken: process.env.AWS_SESSION_TOKEN });`;
@@ -175,11 +178,17 @@ import("@aws-sdk/client-ssm").then(({ SSMClient, GetParameterCommand }) =>
   const fetchProbe = `fetch(process.env.AWS_ENDPOINT_URL_SSM + "/bucket/key", { method: "HEAD" }).then((res) => res.arrayBuffer()).then(() => ${REPORT_ANSWER});`;
   const httpProbe = `const { request } = require("node:http");
 request(process.env.AWS_ENDPOINT_URL_SSM + "/bucket/key", { method: "HEAD" }, (res) => res.resume().on("end", () => ${REPORT_ANSWER})).end();`;
+  // A first GET's two round trips at once (the key and the lookup), with nothing signed: its floor.
+  const twoProbe = `const { request } = require("node:http");
+let answered = 0;
+for (const path of ["/bucket/key", "/"])
+  request(process.env.AWS_ENDPOINT_URL_SSM + path, { method: "HEAD" }, (res) => res.resume().on("end", () => { if (++answered === 2) ${REPORT_ANSWER} })).end();`;
   for (const [name, contents] of [
     ["direct", direct],
     ["client", client],
     ["fetch", fetchProbe],
     ["http", httpProbe],
+    ["two", twoProbe],
   ] as const) {
     buildSync({
       ...BUILD,

@@ -106,6 +106,7 @@ export async function dataPath(): Promise<void> {
       showSpread(spread(ratios(origin, edge))),
     );
     line("sfs put / curl -T of one presigned PUT", showSpread(spread(ratios(curlPut, put))));
+    line("seconds: curl -T, sfs put", `${showSpread(spread(curlPut), 2, " s")}, ${showSpread(spread(put), 2, " s")}`);
   } finally {
     plain.close();
     await stack.stop();
