@@ -106,7 +106,10 @@ export async function dataPath(): Promise<void> {
       showSpread(spread(ratios(origin, edge))),
     );
     line("sfs put / curl -T of one presigned PUT", showSpread(spread(ratios(curlPut, put))));
-    line("seconds: curl -T, sfs put", `${showSpread(spread(curlPut), 2, " s")}, ${showSpread(spread(put), 2, " s")}`);
+    line(
+      "seconds: curl -T, sfs put",
+      `${showSpread(spread(curlPut), 2, " s")}, ${showSpread(spread(put), 2, " s")}`,
+    );
   } finally {
     plain.close();
     await stack.stop();
