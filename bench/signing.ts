@@ -89,6 +89,8 @@ async function signing(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  // As in the local stack: the SDK's Node.js 20 notice would only interleave with the figures.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   await signing();
   await warmHandler();
   await coldStart();
