@@ -10,14 +10,17 @@ export { DEFAULT_JWT_ALGORITHMS, JWKS_TIMINGS } from "./auth-settings";
 type Jose = typeof import("jose");
 let jose: Promise<Jose> | undefined;
 /**
- * jose is a fifth of what the function would load at start, and only jwt mode uses it: the bundle
- * builds it as a file of its own (components/bundle.ts), read on the first jwt request.
+ * jose is as large as the rest of the function, and only jwt mode uses it: the bundle builds it as a
+ * CommonJS file of its own (components/bundle.ts), required on the first jwt request. `require`
+ * rather than `import()`, which would start Node's ES module loader on that request as well.
  */
 const loadJose = (): Promise<Jose> => {
-  jose ??= import("jose").catch((error: unknown) => {
-    jose = undefined;
-    throw error;
-  });
+  jose ??= Promise.resolve()
+    .then(() => require("jose") as Jose)
+    .catch((error: unknown) => {
+      jose = undefined;
+      throw error;
+    });
   return jose;
 };
 

@@ -18,6 +18,7 @@ import type { FunctionUrlResult } from "../../functions/function-url";
 import { verifySignedUrl } from "../../local/cloudfront-verify";
 import { verifyPresigned } from "../../local/sigv4-verify";
 import { functionUrlEvent } from "../support/events";
+import { startJwks } from "../support/jwks-server";
 
 const CREDENTIALS = {
   accessKeyId: "AKIDFUNCTIONROLE",
@@ -39,17 +40,20 @@ async function closedPort(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
-/** The files `name` imports statically, and theirs: what loading it reads before any import() runs. */
+/**
+ * The files `name` imports statically, and theirs: what loading it reads before any import() runs.
+ * The CommonJS entry has every module but the lazy packages inside it, and requires those only
+ * inside the functions that need them, which the tests below prove by tracing a real process.
+ */
 function staticClosure(
   files: Readonly<Record<string, string>>,
   name: string,
   seen = new Set<string>(),
 ): Set<string> {
   seen.add(name);
-  for (const [, imported, required] of (files[name] ?? "").matchAll(
-    /(?:^|[;}\n])\s*(?:import|export)\s*(?:[^"'();]*?from\s*)?"\.\/([^"]+)"|\brequire\("\.\/([^"]+)"\)/g,
+  for (const [, target] of (files[name] ?? "").matchAll(
+    /(?:^|[;}\n])\s*(?:import|export)\s*(?:[^"'();]*?from\s*)?"\.\/([^"]+)"/g,
   )) {
-    const target = imported ?? required;
     if (target && !seen.has(target)) staticClosure(files, target, seen);
   }
   return seen;
@@ -230,6 +234,41 @@ describe("function bundle", function () {
         "ssm AmazonSSM.GetParameter /",
       ]);
       expect(calls.slice(2)).to.deep.equal([`s3 CreateMultipartUpload /${BUCKET}/photos/big.bin`]);
+    });
+
+    it("in jwt mode loads jose only for the first token, and verifies it", async () => {
+      const jwks = await startJwks();
+      try {
+        const config = JSON.parse(env.SIGNED_FILE_STORE_CONFIG ?? "{}") as Record<string, unknown>;
+        const jwtEnv = {
+          ...env,
+          SIGNED_FILE_STORE_CONFIG: JSON.stringify({
+            ...config,
+            auth: {
+              mode: "jwt",
+              issuer: jwks.issuer,
+              audience: jwks.audience,
+              jwksUrl: jwks.url,
+              rules: { write: ["{sub}/"] },
+            },
+          }),
+        };
+        const token = await jwks.sign({ sub: "alice" });
+        const put = (key: string, headers: Record<string, string> = {}) =>
+          functionUrlEvent("PUT", `/${key}`, { headers: { "content-length": "5", ...headers } });
+        const report = await runEvents(dir, jwtEnv, [
+          put("alice/a.txt"),
+          put("alice/a.txt", { authorization: `Bearer ${token}` }),
+          put("bob/b.txt", { authorization: `Bearer ${token}` }),
+        ]);
+        expect(report.results.map((r) => r.statusCode)).to.deep.equal([401, 307, 403]);
+        const [afterImport, afterRefused, afterToken] = report.loads;
+        expect(afterImport).to.deep.equal(["index.js"]);
+        expect(afterRefused).to.deep.equal(["index.js"]);
+        expect([...(afterToken ?? [])].sort()).to.deep.equal(["index.js", "jose.js"]);
+      } finally {
+        await jwks.close();
+      }
     });
   });
 });
