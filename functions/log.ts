@@ -43,6 +43,11 @@ export function jsonLogger(write: (line: string, level: LogLevel) => void = stdo
  */
 export class JsonText {
   constructor(readonly text: string) {}
+
+  /** For a logger of the caller's own that writes its fields with JSON.stringify. */
+  toJSON(): unknown {
+    return JSON.parse(this.text);
+  }
 }
 
 const FLUSH_BYTES = 64 * 1024;

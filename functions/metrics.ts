@@ -43,7 +43,7 @@ export function addRequestMetrics(
   // wants a value for every metric it declares.
   const signed = trace.signingMs > 0;
   fields._aws = new JsonText(
-    `{"Timestamp":${timestamp},"CloudWatchMetrics":${signed ? SIGNED_DIRECTIVE : UNSIGNED_DIRECTIVE}}`,
+    `{"Timestamp":${Number.isFinite(timestamp) ? timestamp : null},"CloudWatchMetrics":${signed ? SIGNED_DIRECTIVE : UNSIGNED_DIRECTIVE}}`,
   );
   fields.Operation = trace.operation;
   fields.Status = String(status);

@@ -15,7 +15,10 @@ export class SignedUrlMemo {
   private readonly generation: number;
 
   constructor(capacity = 10_000) {
-    this.generation = Math.max(1, Math.floor(capacity / 2));
+    if (!Number.isInteger(capacity) || capacity < 2) {
+      throw new RangeError(`capacity must be a whole number of at least 2, got ${capacity}`);
+    }
+    this.generation = Math.floor(capacity / 2);
   }
 
   /** Entries held: never more than the capacity. */

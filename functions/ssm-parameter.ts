@@ -1,5 +1,6 @@
 import { ServiceUnavailable } from "./http-error";
 import { type HttpAnswer, type HttpRequest, httpRequest } from "./http-request";
+import { strictEncode } from "./object-key";
 import type { CredentialsProvider } from "./s3-presigner";
 import { SigV4Signer } from "./sigv4";
 
@@ -56,7 +57,12 @@ export function ssmParameterReader(options: SsmReaderOptions): ParameterReader {
     const headers = signer.signHeaders(
       {
         method: "POST",
-        path: endpoint.pathname,
+        // Services other than S3 sign each path segment encoded twice ("Create a canonical request",
+        // IAM User Guide); the URL's pathname is encoded once already. SSM's own path is "/".
+        path: endpoint.pathname
+          .split("/")
+          .map((segment) => strictEncode(segment))
+          .join("/"),
         headers: {
           host: endpoint.host,
           "content-type": "application/x-amz-json-1.1",

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { deferredWriter, jsonLogger, type LogLevel } from "../../functions/log";
+import { deferredWriter, JsonText, jsonLogger, type LogLevel } from "../../functions/log";
 
 function capture() {
   const lines: Array<[string, LogLevel]> = [];
@@ -94,5 +94,16 @@ describe("deferred log writer", () => {
     expect(writes).to.deep.equal([]);
     write(line, "info");
     expect(writes).to.deep.equal([line.repeat(64)]);
+  });
+});
+
+describe("JSON text inside a line", () => {
+  it("goes into our line as it is, and into a JSON.stringify line as the same value", () => {
+    const { lines, logger } = capture();
+    const emf = '{"Timestamp":1,"CloudWatchMetrics":[{"Namespace":"N","Metrics":[]}]}';
+    logger.log("info", "request", { _aws: new JsonText(emf), status: 200 });
+    const ours = JSON.parse(lines[0]?.[0] ?? "") as Record<string, unknown>;
+    expect(ours._aws).to.deep.equal(JSON.parse(emf));
+    expect(JSON.stringify({ _aws: new JsonText(emf), status: 200 })).to.equal(`{"_aws":${emf},"status":200}`);
   });
 });

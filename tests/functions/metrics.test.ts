@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { ServiceUnavailable } from "../../functions/http-error";
+import { addRequestMetrics } from "../../functions/metrics";
 import { functionUrlEvent } from "../support/events";
 import { baseConfig, harness, NOW } from "../support/handler-harness";
 
@@ -52,4 +53,19 @@ describe("metrics in embedded metric format", () => {
       expect(line.Latency).to.be.a("number");
     });
   }
+});
+
+describe("the metrics fields", () => {
+  it("write a clock that gives no time as a null Timestamp, still valid JSON", () => {
+    const fields: Record<string, unknown> = {};
+    addRequestMetrics(fields, { operation: "read", signingMs: 0 }, 200, 3, Number.NaN);
+    const aws = JSON.parse(JSON.stringify(fields._aws)) as { Timestamp: unknown };
+    expect(aws.Timestamp).to.equal(null);
+    expect([fields.Operation, fields.Status, fields.Requests, fields.Latency]).to.deep.equal([
+      "read",
+      "200",
+      1,
+      3,
+    ]);
+  });
 });

@@ -39,4 +39,16 @@ describe("the memo of signed read URLs", () => {
       expect(store.size).to.be.at.most(4);
     }
   });
+
+  it("refuses a capacity that cannot hold two generations", () => {
+    for (const capacity of [0, 1, 2.5]) {
+      expect(() => new SignedUrlMemo(capacity)).to.throw(
+        RangeError,
+        `capacity must be a whole number of at least 2, got ${capacity}`,
+      );
+    }
+    const { store, get } = memo(2);
+    for (const resource of ["a", "b", "c"]) get(resource);
+    expect(store.size).to.equal(2);
+  });
 });

@@ -122,6 +122,28 @@ describe("local stack, end to end", function () {
     expect(got.digest("hex")).to.equal(expected);
   });
 
+  it("the function's request line keeps its metrics as an object through the stack's JSON log", async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logDir = mkdtempSync(join(tmpdir(), "sfs-local-log-"));
+    // As the stack writes its log by default: each line through JSON.stringify.
+    const logged = await startLocalStack({
+      dataDir: logDir,
+      apiPort: 0,
+      log: (fields) => lines.push(JSON.parse(JSON.stringify(fields)) as Record<string, unknown>),
+    });
+    try {
+      expect((await instruction(logged, "PUT", "metrics/a.txt")).method).to.equal("PUT");
+      const request = lines.find((l) => l.component === "function" && l.message === "request");
+      const emf = request?._aws as { Timestamp?: unknown; CloudWatchMetrics?: Array<{ Namespace?: string }> };
+      expect(typeof emf.Timestamp).to.equal("number");
+      expect(emf.CloudWatchMetrics?.map((m) => m.Namespace)).to.deep.equal(["SignedFileStore"]);
+      expect([request?.Operation, request?.Status, request?.Requests]).to.deep.equal(["put", "200", 1]);
+    } finally {
+      await logged.stop();
+      rmSync(logDir, { recursive: true, force: true });
+    }
+  });
+
   it("a body over 6 MB sent to the function URL is refused with 413", async () => {
     const res = await fetch(`${stack.apiUrl}/too/big.bin`, {
       method: "PUT",
