@@ -27,19 +27,53 @@ export class Unreachable extends Error {
  * global `fetch`: Node loads its implementation (undici, with a WebAssembly HTTP parser) on first use,
  * and `npm run bench` measures a fresh process's first fetch at well over the CPU time of its first
  * node:http request; the first request of every execution environment would pay the difference.
+ *
+ * A request sent on a kept-alive connection that the server closed meanwhile fails with ECONNRESET
+ * before any answer (Node.js docs, `request.reusedSocket`). Lambda freezes an environment between
+ * invocations, so its pooled connections to S3 and SSM are often closed by the time it thaws; such
+ * a failure is retried on another connection. Every caller's request is a read (HeadObject,
+ * GetParameter), so sending it again is safe. A failure on a new connection is final.
  */
 export async function httpRequest(url: URL, request: HttpRequest): Promise<HttpAnswer> {
   const { transport, agent } = transportFor(url.protocol);
   const headers: Record<string, string> = { ...request.headers };
   // A body without a length goes out chunked, which not every AWS endpoint accepts.
   if (request.body !== undefined) headers["content-length"] = String(Buffer.byteLength(request.body));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await exchange(transport, agent, url, request, headers);
+    } catch (error) {
+      if (!(error instanceof StaleConnection) || attempt >= MAX_STALE_RETRIES + 1) {
+        throw new Unreachable(`${url.host}: ${(error as Error).message}`, { cause: error });
+      }
+    }
+  }
+}
+
+/** The agent may hold several closed connections; each retry drops one. */
+const MAX_STALE_RETRIES = 3;
+
+/** The request was sent on a reused connection that broke before any answer came back. */
+class StaleConnection extends Error {}
+
+function exchange(
+  transport: Pick<Transport, "request">,
+  agent: HttpAgent,
+  url: URL,
+  request: HttpRequest,
+  headers: Record<string, string>,
+): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
+    let answered = false;
     const fail = (error: Error) => {
       clearTimeout(timer);
-      reject(new Unreachable(`${url.host}: ${error.message}`, { cause: error }));
+      const code = (error as NodeJS.ErrnoException).code;
+      const stale = outgoing.reusedSocket && !answered && (code === "ECONNRESET" || code === "EPIPE");
+      reject(stale ? new StaleConnection(error.message, { cause: error }) : error);
     };
     const outgoing = transport.request(url, { method: request.method, headers, agent }, (incoming) => {
+      answered = true;
       const chunks: Buffer[] = [];
       incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
       incoming.on("error", fail);
