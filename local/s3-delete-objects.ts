@@ -1,8 +1,7 @@
-import { createHash } from "node:crypto";
 import { isVersionId } from "./object-store";
 import { checkBodyIntegrity } from "./s3-checksums";
 import { sendS3Error } from "./s3-errors";
-import { readSmallBody, type S3Call, type StorageContext } from "./s3-request";
+import { readXmlBody, type S3Call, type StorageContext } from "./s3-request";
 import { childTexts, element, sendXml } from "./s3-xml";
 
 /** "The request can contain a list of up to 1,000 keys" (DeleteObjects). */
@@ -22,15 +21,8 @@ const CHECKSUM_NAMES: Record<string, string> = {
  */
 export async function deleteObjects(ctx: StorageContext, call: S3Call): Promise<void> {
   const { req, res } = call;
-  const body = await readSmallBody(req, 8 * 1024 * 1024);
-  if (body === undefined) {
-    sendS3Error(res, "MalformedXML");
-    return;
-  }
-  if (call.bodySha256 !== undefined && createHash("sha256").update(body).digest("hex") !== call.bodySha256) {
-    sendS3Error(res, "XAmzContentSHA256Mismatch");
-    return;
-  }
+  const body = await readXmlBody(call, 8 * 1024 * 1024);
+  if (body === undefined) return;
   const integrity = checkBodyIntegrity(req.headers, body);
   if (!integrity.ok) {
     if (integrity.reason === "missing") {

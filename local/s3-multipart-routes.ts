@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { IncompleteBodyError } from "./durable-write";
 import type { UploadRecord } from "./multipart-uploads";
 import { sendS3Error } from "./s3-errors";
@@ -8,7 +7,7 @@ import {
   attributesFrom,
   contentMd5Problem,
   declaredLength,
-  readSmallBody,
+  readXmlBody,
   refuseWithoutLength,
   type S3Call,
   type StorageContext,
@@ -141,16 +140,9 @@ export async function completeUpload(
   uploadId: string,
   upload: UploadRecord,
 ): Promise<void> {
-  const { req, res, key } = call;
-  const body = await readSmallBody(req, 4 * 1024 * 1024);
-  if (body === undefined) {
-    sendS3Error(res, "MalformedXML");
-    return;
-  }
-  if (call.bodySha256 !== undefined && createHash("sha256").update(body).digest("hex") !== call.bodySha256) {
-    sendS3Error(res, "XAmzContentSHA256Mismatch");
-    return;
-  }
+  const { res, key } = call;
+  const body = await readXmlBody(call, 4 * 1024 * 1024);
+  if (body === undefined) return;
   const xml = body.toString("utf8");
   if (!xml.includes("<CompleteMultipartUpload")) {
     sendS3Error(res, "MalformedXML");

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { IncompleteBodyError } from "./durable-write";
 import type { LogSink } from "./http-listen";
@@ -145,6 +146,23 @@ export async function readSmallBody(req: IncomingMessage, limit: number): Promis
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
+}
+
+/**
+ * A request's small XML body, or undefined once the refusal is sent: MalformedXML above `limit`
+ * bytes, XAmzContentSHA256Mismatch when a header-signed body is not the one that was signed.
+ */
+export async function readXmlBody(call: S3Call, limit: number): Promise<Buffer | undefined> {
+  const body = await readSmallBody(call.req, limit);
+  if (body === undefined) {
+    sendS3Error(call.res, "MalformedXML");
+    return undefined;
+  }
+  if (call.bodySha256 !== undefined && createHash("sha256").update(body).digest("hex") !== call.bodySha256) {
+    sendS3Error(call.res, "XAmzContentSHA256Mismatch");
+    return undefined;
+  }
+  return body;
 }
 
 export function httpDate(iso: string): string {
