@@ -189,6 +189,19 @@ export function functionRolePolicy(p: FunctionPolicyInputs): PolicyDocument {
 }
 
 /**
+ * The account statement of AWS's default key policy, in both of the stack's key policies: the
+ * account root gets `kms:*` on the key, which lets IAM policies in the account grant access to it
+ * (AWS KMS Developer Guide, "Default key policy"); signingKeyKmsPolicy says why it stays whole.
+ */
+const accountKeyStatement = (accountRootArn: string): PolicyStatement => ({
+  Sid: "EnableIamPolicies",
+  Effect: "Allow",
+  Principal: { AWS: accountRootArn },
+  Action: "kms:*",
+  Resource: "*",
+});
+
+/**
  * Key policy for the stack's own SSE-KMS key. The account statement is the default key policy's
  * (see signingKeyKmsPolicy); the function's role is granted in its own IAM policy through it. OAC
  * reads of SSE-KMS objects need the CloudFront service principal to decrypt, bound to this
@@ -196,23 +209,14 @@ export function functionRolePolicy(p: FunctionPolicyInputs): PolicyDocument {
  * origin", SSE-KMS); reads only, so kms:Decrypt alone.
  */
 export function dataKeyPolicy(accountRootArn: string, distributionArn: string): PolicyDocument {
-  return doc(
-    {
-      Sid: "EnableIamPolicies",
-      Effect: "Allow",
-      Principal: { AWS: accountRootArn },
-      Action: "kms:*",
-      Resource: "*",
-    },
-    {
-      Sid: "AllowCloudFrontOriginAccessControlDecrypt",
-      Effect: "Allow",
-      Principal: { Service: "cloudfront.amazonaws.com" },
-      Action: "kms:Decrypt",
-      Resource: "*",
-      Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
-    },
-  );
+  return doc(accountKeyStatement(accountRootArn), {
+    Sid: "AllowCloudFrontOriginAccessControlDecrypt",
+    Effect: "Allow",
+    Principal: { Service: "cloudfront.amazonaws.com" },
+    Action: "kms:Decrypt",
+    Resource: "*",
+    Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
+  });
 }
 
 /**
@@ -237,23 +241,14 @@ export function signingKeyKmsPolicy(
   region: string,
   dnsSuffix: string,
 ): PolicyDocument {
-  return doc(
-    {
-      Sid: "EnableIamPolicies",
-      Effect: "Allow",
-      Principal: { AWS: accountRootArn },
-      Action: "kms:*",
-      Resource: "*",
-    },
-    {
-      Sid: "FunctionDecryptsThroughSsm",
-      Effect: "Allow",
-      Principal: { AWS: functionRoleArn },
-      Action: "kms:Decrypt",
-      Resource: "*",
-      Condition: viaSsm(region, dnsSuffix),
-    },
-  );
+  return doc(accountKeyStatement(accountRootArn), {
+    Sid: "FunctionDecryptsThroughSsm",
+    Effect: "Allow",
+    Principal: { AWS: functionRoleArn },
+    Action: "kms:Decrypt",
+    Resource: "*",
+    Condition: viaSsm(region, dnsSuffix),
+  });
 }
 
 /**
