@@ -6,7 +6,7 @@ import { NotFound } from "./http-error";
 import type { Trace } from "./metrics";
 import type { Operation } from "./operations";
 import { alignedExpiry, parseDownloadName, parseExpires, readResource, redirectMaxAge } from "./read-url";
-import { jsonResponse, NO_STORE, redirect, respond, wantsJson } from "./responses";
+import { jsonResponse, redirect, wantsJson } from "./responses";
 import type { ObjectInfo, ObjectLookup } from "./s3-objects";
 import { SignedUrlMemo } from "./signed-url-memo";
 
@@ -72,13 +72,13 @@ export function createReads(deps: ReadDeps) {
     trace.signingMs += millisSince(started);
     // The JSON answer is built only when asked for: most reads are a browser following the 307.
     if (!wantsJson(accept)) return redirect(url, `private, max-age=${redirectMaxAge(nowSeconds, expires)}`);
-    const instruction = {
+    return jsonResponse(200, {
       method: operation.method,
       url,
       headers: {},
       expiresAt: new Date(expires * 1000).toISOString(),
-    };
-    return respond(instruction, accept, NO_STORE, { object: describe(object) });
+      object: describe(object),
+    });
   };
 }
 
