@@ -1,10 +1,6 @@
-import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { isMainThread, parentPort, workerData } from "node:worker_threads";
+import { moduleWorker } from "../local/module-worker";
 import { type FakeAwsOptions, startFakeAws } from "./fake-aws";
-
-// The thread runs this TypeScript file through tsx, as the bench itself runs.
-const BOOT = `const { workerData } = require("node:worker_threads");
-require(workerData.tsx);
-require(workerData.entry);`;
 
 /**
  * The fake AWS services on a thread of their own, for timing: on the timing thread they would answer
@@ -14,10 +10,7 @@ require(workerData.entry);`;
 export async function startFakeAwsThread(
   options: Omit<FakeAwsOptions, "clock">,
 ): Promise<{ url: string; close(): Promise<void> }> {
-  const worker = new Worker(BOOT, {
-    eval: true,
-    workerData: { options, entry: __filename, tsx: require.resolve("tsx/cjs") },
-  });
+  const worker = moduleWorker(__filename, { options });
   const url = await new Promise<string>((resolve, reject) => {
     worker.once("message", resolve);
     worker.once("error", reject);

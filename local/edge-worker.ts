@@ -1,6 +1,6 @@
-import { Worker } from "node:worker_threads";
 import { readCacheStats, STATS_BYTES } from "./edge-cache";
 import type { EdgeOptions, RunningEdge } from "./edge-server";
+import { moduleWorker } from "./module-worker";
 
 /** What crosses to the edge's thread: the options as plain data, the key group as PEM. */
 export interface EdgeWorkerData {
@@ -15,12 +15,6 @@ export type EdgeWorkerMessage =
   | { readonly type: "failed"; readonly message: string; readonly code?: string }
   | { readonly type: "log"; readonly fields: Record<string, unknown> }
   | { readonly type: "closed" };
-
-// Run from TypeScript sources (as the local stack is), the worker loads its entry through tsx;
-// compiled, it loads the JavaScript directly.
-const BOOT = `const { workerData } = require("node:worker_threads");
-if (workerData.tsx) require(workerData.tsx);
-require(workerData.entry);`;
 
 /**
  * Starts the edge in its own worker thread, so that its data path (origin reads, cache copies,
@@ -41,11 +35,7 @@ export function startEdgeWorker(options: EdgeOptions): Promise<RunningEdge> {
     logs: log !== undefined,
     statsBuffer,
   };
-  const entry = require.resolve("./edge-worker-main");
-  const worker = new Worker(BOOT, {
-    eval: true,
-    workerData: { ...data, entry, tsx: entry.endsWith(".ts") ? require.resolve("tsx/cjs") : undefined },
-  });
+  const worker = moduleWorker(require.resolve("./edge-worker-main"), data);
   let closed: (() => void) | undefined;
   return new Promise((resolve, reject) => {
     worker.once("error", reject);
