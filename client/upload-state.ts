@@ -73,9 +73,16 @@ export function staleReason(
   return partSizeProblem(state.partSize, state.size);
 }
 
+/**
+ * Written beside the state file, then renamed over it: a reader (another sfs resuming the same
+ * upload) or a kill mid-write never leaves a half-written state, which would read as unreadable and
+ * orphan the upload it names.
+ */
 export async function writeState(file: string, state: UploadState): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
-  await fs.writeFile(file, JSON.stringify(state));
+  const partial = `${file}.${process.pid}.partial`;
+  await fs.writeFile(partial, JSON.stringify(state));
+  await fs.rename(partial, file);
 }
 
 export async function removeState(file: string): Promise<void> {
