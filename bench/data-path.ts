@@ -2,7 +2,8 @@
  * The local stack's data path, side by side in one run: a download through the local CDN edge
  * against a plain Node server streaming the same file, and `sfs put` against `curl -T` of one
  * presigned PUT. Both are measured with the real curl and the real CLI, in rounds that take turns,
- * and printed as ratios (never asserted). `SFS_BENCH_DATA_MIB` sets the size (default 1024).
+ * and printed as ratios (never asserted), with the time a multipart completion takes for the whole
+ * file against one of the smallest parts. `SFS_BENCH_DATA_MIB` sets the size (default 1024).
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -13,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { startLocalStack } from "../local/stack";
+import { COMPLETION_MIN_BYTES, type Completion, completionRound } from "./completion";
 import { line, ratios, showSpread, spread } from "./stats";
 
 const run = promisify(execFile);
@@ -86,6 +88,7 @@ export async function dataPath(): Promise<void> {
     const origin: number[] = [];
     const put: number[] = [];
     const curlPut: number[] = [];
+    const completions: Array<{ large: Completion; small: Completion }> = [];
     for (let round = 0; round < ROUNDS; round++) {
       origin.push(await curlSeconds([plainUrl], size, "size_download"));
       const read = await api("bench/stored.bin", {});
@@ -97,6 +100,8 @@ export async function dataPath(): Promise<void> {
       const headers = Object.entries(write.headers).flatMap(([name, value]) => ["-H", `${name}: ${value}`]);
       curlPut.push(await curlSeconds(["-T", file, ...headers, write.url], size, "size_upload"));
       put.push(await timed(() => sfs(`bench/sfs-${round}.bin`)));
+      if (size >= COMPLETION_MIN_BYTES)
+        completions.push(await completionRound(stack.apiUrl, file, size, round));
     }
     console.log(
       `Local data path, ${size / MIB} MiB, ${ROUNDS} rounds taking turns (ratio of speeds, median (min .. max))`,
@@ -109,6 +114,18 @@ export async function dataPath(): Promise<void> {
     line(
       "seconds: curl -T, sfs put",
       `${showSpread(spread(curlPut), 2, " s")}, ${showSpread(spread(put), 2, " s")}`,
+    );
+    if (completions.length === 0) return;
+    const large = completions.map((c) => c.large.seconds);
+    const small = completions.map((c) => c.small.seconds);
+    const mib = (c: Completion | undefined) => (c?.bytes ?? 0) / MIB;
+    line(
+      `completion time, ${mib(completions[0]?.large)} MiB / ${mib(completions[0]?.small)} MiB (two parts each)`,
+      showSpread(spread(ratios(large, small))),
+    );
+    line(
+      "milliseconds: those two completions",
+      `${showSpread(spread(large.map((s) => s * 1000)), 1, " ms")}, ${showSpread(spread(small.map((s) => s * 1000)), 1, " ms")}`,
     );
   } finally {
     plain.close();
