@@ -66,7 +66,7 @@ export const get: Command = async ({ client, args, opt, bar, result }) => {
   if (!key || args.length > 2) throw new UsageError("usage: sfs get KEY [FILE] [--version V]", true);
   keyArg(key);
   const versionId = versionArg(opt("version"));
-  const dest = file ?? path.basename(key);
+  const dest = await downloadTarget(key, file);
   let total = 0;
   const got = await client.get(
     key,
@@ -91,3 +91,26 @@ export const get: Command = async ({ client, args, opt, bar, result }) => {
   );
   return undefined;
 };
+
+/**
+ * Where `sfs get` writes, checked before a byte is fetched: FILE, or the key's last segment inside
+ * FILE when FILE is a directory (or names one with a trailing slash), as `cp` does; the key's last
+ * segment in the current directory without FILE.
+ */
+async function downloadTarget(key: string, file: string | undefined): Promise<string> {
+  const name = path.basename(key);
+  const given = file ?? name;
+  const isDirectory = (p: string) =>
+    stat(path.resolve(startDirectory(), p)).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
+  if (await isDirectory(given)) return path.join(given, name);
+  const where = /[\\/]$/.test(given) ? given : path.dirname(given);
+  if (!(await isDirectory(where))) {
+    throw new Error(
+      `cannot download to ${JSON.stringify(given)}: no such directory ${JSON.stringify(where)} (in ${startDirectory()})`,
+    );
+  }
+  return given;
+}

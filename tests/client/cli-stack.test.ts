@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { stateFileFor, type UploadState } from "../../client/upload-state";
 import { type LocalStack, startLocalStack } from "../../local/stack";
-import { cliOptions, fileSha256, MiB, makeFile, sfs } from "../support/sfs-cli";
+import { cliOptions, fileSha256, MiB, makeFile, sfs, sha256Of } from "../support/sfs-cli";
 
 describe("sfs share, stat, keys and saved uploads against the local stack", function () {
   this.timeout(120_000);
@@ -113,6 +113,51 @@ describe("sfs share, stat, keys and saved uploads against the local stack", func
     expect((await sfs(["get", "victim", back, ...options()])).code).to.equal(0);
     expect(readFileSync(back, "utf8")).to.equal("still here");
     expect((await sfs(["stat", "b", ...options()])).code).to.equal(1);
+  });
+
+  it("get into a directory writes the key's last segment there; a missing directory is refused before the key is looked up", async () => {
+    writeFileSync(join(dir, "photo.bin"), "photo bytes");
+    expect((await sfs(["put", join(dir, "photo.bin"), "albums/2026/photo.bin", ...options()])).code).to.equal(
+      0,
+    );
+    const text = ["--api-url", stack.apiUrl, "--no-progress"];
+    const sha = sha256Of("photo bytes");
+    mkdirSync(join(dir, "into"));
+    for (const [target, written] of [
+      ["into", "into/photo.bin"],
+      ["into/", "into/photo.bin"],
+      [join(dir, "into"), join(dir, "into", "photo.bin")],
+    ] as const) {
+      rmSync(join(dir, "into", "photo.bin"), { force: true });
+      expect(await sfs(["get", "albums/2026/photo.bin", target, ...text], {}, { cwd: dir })).to.deep.equal({
+        code: 0,
+        stdout: `downloaded albums/2026/photo.bin to ${written}: 11 bytes, sha256 ${sha} (matches the upload)\n`,
+        stderr: "",
+      });
+      expect(readFileSync(join(dir, "into", "photo.bin"), "utf8")).to.equal("photo bytes");
+    }
+    // Without FILE, a directory named like the key's last segment is written into, not over.
+    rmSync(join(dir, "into", "photo.bin"));
+    mkdirSync(join(dir, "into", "photo.bin"));
+    const inside = await sfs(["get", "albums/2026/photo.bin", ...text], {}, { cwd: join(dir, "into") });
+    expect(inside.stdout).to.equal(
+      `downloaded albums/2026/photo.bin to photo.bin/photo.bin: 11 bytes, sha256 ${sha} (matches the upload)\n`,
+    );
+    expect(readFileSync(join(dir, "into", "photo.bin", "photo.bin"), "utf8")).to.equal("photo bytes");
+
+    // A key that does not exist: the answer is about the directory, so nothing was asked of the API.
+    for (const [target, missing] of [
+      ["nowhere/x.bin", "nowhere"],
+      ["nowhere/", "nowhere/"],
+    ]) {
+      const refused = await sfs(["get", "albums/none.bin", target as string, ...text], {}, { cwd: dir });
+      expect(refused).to.deep.equal({
+        code: 1,
+        stdout: "",
+        stderr: `sfs: cannot download to "${target}": no such directory "${missing}" (in ${dir})\n`,
+      });
+    }
+    expect(readdirSync(dir).filter((name) => name.startsWith("nowhere"))).to.deep.equal([]);
   });
 
   it("a saved upload an older sfs left with 1 MiB parts is replaced, and the upload completes", async () => {
