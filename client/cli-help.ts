@@ -5,7 +5,8 @@ import { defaultStateDir } from "./upload";
 export const HELP = `sfs: put, get, list, copy, move and remove files in a signed-file-store
 
   sfs put FILE KEY          upload FILE as KEY (in parallel parts above --multipart-threshold; resumable)
-  sfs get KEY [FILE]        download KEY to FILE (default: the key's last segment), checking its SHA-256
+  sfs get KEY [FILE]        download KEY to FILE (default: the key's last segment; into FILE when it is
+                            a directory), checking its SHA-256
   sfs share KEY             print a read URL for KEY that anyone holding it can open until it expires
   sfs stat KEY              print KEY's size, ETag, version, type, date and SHA-256, without a download
   sfs ls [PREFIX]           list the keys under PREFIX (default: the root), and as PRE lines the

@@ -158,9 +158,14 @@ function secondsIn(config: Json, name: string, fallback: number, max: number): n
   return value;
 }
 
-export function parseHandlerConfig(value: unknown): HandlerConfig {
-  const config = requireObject(value, "config");
-  const s3 = requireObject(config.s3, "s3");
+export interface ExpiryLimits {
+  readonly expirySeconds: number;
+  readonly maxReadExpirySeconds: number;
+  readonly maxWriteExpirySeconds: number;
+}
+
+/** The URL lifetimes: the default one, at most the longest a read may ask for, and the write limit. */
+export function parseExpiryLimits(config: Readonly<Record<string, unknown>>): ExpiryLimits {
   const expirySeconds = config.expirySeconds;
   if (
     typeof expirySeconds !== "number" ||
@@ -189,6 +194,13 @@ export function parseHandlerConfig(value: unknown): HandlerConfig {
       `[expirySeconds] must not exceed maxReadExpirySeconds (${maxReadExpirySeconds}), got ${expirySeconds}`,
     );
   }
+  return { expirySeconds, maxReadExpirySeconds, maxWriteExpirySeconds };
+}
+
+export function parseHandlerConfig(value: unknown): HandlerConfig {
+  const config = requireObject(value, "config");
+  const s3 = requireObject(config.s3, "s3");
+  const { expirySeconds, maxReadExpirySeconds, maxWriteExpirySeconds } = parseExpiryLimits(config);
   const hashAlgorithm = config.hashAlgorithm ?? "SHA256";
   if (hashAlgorithm !== "SHA1" && hashAlgorithm !== "SHA256") {
     throw new ConfigError(`[hashAlgorithm] must be SHA1 or SHA256, got ${JSON.stringify(hashAlgorithm)}`);

@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { envOptionReader } from "../client/env-options";
-import { parseAuthSettings, parseUploadLimits } from "../functions/config";
+import { parseAuthSettings, parseExpiryLimits, parseUploadLimits } from "../functions/config";
 import { type LocalStack, startLocalStack } from "./stack";
 import { listenProblem, startBanner } from "./start-banner";
 
@@ -16,6 +16,7 @@ const HELP = `signed-file-store local stack: function URL, CDN edge and S3 stora
   --data-dir DIR           where objects and local keys live, default .data
   --edge-cache-bytes N     the CDN edge's cache bound in bytes, default 268435456 (256 MiB)
   --expiry-seconds N       signed URL lifetime, default 300
+  --max-read-expiry-seconds N  longest lifetime a read may ask for (?expires=), default 86400
   --auth MODE              public (default), jwt, or iam (SigV4; the caller's keys are printed)
   --jwt-issuer URL --jwt-audience AUD --jwt-jwks-url URL
   --jwt-read LIST          comma-separated prefix templates, default {sub}/
@@ -40,6 +41,7 @@ const OPTIONS = {
   "data-dir": { type: "string" },
   "edge-cache-bytes": { type: "string" },
   "expiry-seconds": { type: "string" },
+  "max-read-expiry-seconds": { type: "string" },
   auth: { type: "string" },
   "jwt-issuer": { type: "string" },
   "jwt-audience": { type: "string" },
@@ -112,8 +114,18 @@ async function main(): Promise<void> {
       }
     : undefined;
   const expirySeconds = int("expiry-seconds", 300) ?? 300;
-  if (expirySeconds < 1 || expirySeconds > 604800)
-    fail(`--expiry-seconds must be between 1 and 604800, got ${expirySeconds}`);
+  const maxReadExpirySeconds = int("max-read-expiry-seconds");
+  try {
+    parseExpiryLimits({ expirySeconds, maxReadExpirySeconds });
+  } catch (error) {
+    // The config's names in brackets, as the options are spelled on the command line.
+    fail(
+      (error as Error).message
+        .replace("[expirySeconds]", "--expiry-seconds")
+        .replace("[maxReadExpirySeconds]", "--max-read-expiry-seconds")
+        .replace("maxReadExpirySeconds (", "--max-read-expiry-seconds ("),
+    );
+  }
   const dataDir = path.resolve(opt("data-dir") ?? ".data");
   let uploads: ReturnType<typeof parseUploadLimits>;
   try {
@@ -147,6 +159,7 @@ async function main(): Promise<void> {
       ...(opt("edge-cache-bytes") === undefined ? {} : { edgeCacheBytes: int("edge-cache-bytes") }),
       uploads,
       expirySeconds,
+      ...(maxReadExpirySeconds === undefined ? {} : { maxReadExpirySeconds }),
       auth,
       publicReadPrefixes: list("public-read") ?? [],
       corsOrigins: list("cors-origins") ?? [],

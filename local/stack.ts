@@ -3,7 +3,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { corsRules } from "../components/cors-rules";
 import type { AuthSettings } from "../functions/auth-settings";
-import { DEFAULT_MAX_READ_EXPIRY_SECONDS, DEFAULT_MAX_WRITE_EXPIRY_SECONDS } from "../functions/config";
+import { parseExpiryLimits } from "../functions/config";
 import { createHandler } from "../functions/handler";
 import type { Logger } from "../functions/log";
 import { DEFAULT_UPLOAD_LIMITS, type UploadLimits } from "../functions/upload-rules";
@@ -26,7 +26,10 @@ export interface LocalStackOptions {
   readonly apiPort?: number;
   readonly edgePort?: number;
   readonly storagePort?: number;
+  /** The default lifetime of signed URLs, at most `maxReadExpirySeconds` (default 300). */
   readonly expirySeconds?: number;
+  /** The longest lifetime a read may ask for with `expires`, as the component's arg (default 86400). */
+  readonly maxReadExpirySeconds?: number;
   readonly auth?: AuthSettings;
   readonly publicReadPrefixes?: readonly string[];
   /** Origins allowed besides the example page's own, which is always allowed. */
@@ -82,6 +85,11 @@ async function loadSecrets(dataDir: string): Promise<LocalSecrets> {
 
 /** Function URL, CDN edge and storage on 127.0.0.1, running the handler that deploys. */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  // The deployed function's own check, so the local stack refuses the lifetimes the component would.
+  const expiry = parseExpiryLimits({
+    expirySeconds: options.expirySeconds ?? 300,
+    maxReadExpirySeconds: options.maxReadExpirySeconds,
+  });
   const log =
     options.log ??
     ((fields) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...fields })}\n`));
@@ -140,9 +148,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         cdnBaseUrl: edge.url,
         keyPairId: LOCAL_KEY_PAIR_ID,
         hashAlgorithm: "SHA256",
-        expirySeconds: options.expirySeconds ?? 300,
-        maxReadExpirySeconds: DEFAULT_MAX_READ_EXPIRY_SECONDS,
-        maxWriteExpirySeconds: DEFAULT_MAX_WRITE_EXPIRY_SECONDS,
+        ...expiry,
         auth,
         publicReadPrefixes: options.publicReadPrefixes ?? [],
         uploads: { ...DEFAULT_UPLOAD_LIMITS, ...options.uploads },

@@ -196,6 +196,63 @@ Ctrl-C stops; uploads in flight finish first.
     );
   });
 
+  for (const [args, message] of [
+    [
+      ["--expiry-seconds", "100000"],
+      "--expiry-seconds must not exceed --max-read-expiry-seconds (86400), got 100000",
+    ],
+    [
+      ["--max-read-expiry-seconds", "60"],
+      "--expiry-seconds must not exceed --max-read-expiry-seconds (60), got 300",
+    ],
+    [
+      ["--max-read-expiry-seconds", "700000"],
+      "--max-read-expiry-seconds must be between 1 and 604800, got 700000",
+    ],
+  ] as const) {
+    it(`${args.join(" ")}: refused as the deployed function refuses it, exit 2`, async () => {
+      const { exited, stderr } = startMain([
+        ...args,
+        "--port",
+        "0",
+        "--example-port",
+        "0",
+        "--data-dir",
+        dir,
+      ]);
+      expect(await exited).to.equal(2);
+      expect(stderr().split("\n")[0]).to.equal(message);
+    });
+  }
+
+  it("--max-read-expiry-seconds 604800 lets a read ask for a week-long URL", async () => {
+    const { started } = startMain([
+      "--max-read-expiry-seconds",
+      "604800",
+      "--port",
+      "0",
+      "--example-port",
+      "0",
+      "--data-dir",
+      dir,
+    ]);
+    const stack = await started;
+    try {
+      const res = await fetch(`${stack.url("API \\(function URL\\)")}/cat.png?expires=604800`, {
+        headers: { accept: "application/json" },
+      });
+      // The lifetime is checked before the key is looked up, so a missing key shows it was accepted.
+      expect(res.status).to.equal(404);
+      const refused = await fetch(`${stack.url("API \\(function URL\\)")}/cat.png?expires=604801`, {
+        headers: { accept: "application/json" },
+      });
+      expect(refused.status).to.equal(400);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).to.equal("InvalidExpires");
+    } finally {
+      await stack.stop();
+    }
+  });
+
   describe("a port in use", () => {
     let busy: Server;
     let port: number;

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createReadStream, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -195,6 +195,29 @@ describe("local stack, end to end", function () {
     it("changed expiry", () =>
       denied(good.replace(/Expires=(\d+)/, (_m, e: string) => `Expires=${Number(e) + 1000}`)));
     it("no signature at all", () => denied(good.split("?")[0] ?? ""));
+  });
+
+  it("a default lifetime over maxReadExpirySeconds is refused before anything starts, as the function's config is", async () => {
+    const refusedDir = mkdtempSync(join(tmpdir(), "sfs-expiry-"));
+    try {
+      const started = await startLocalStack({
+        dataDir: refusedDir,
+        apiPort: 0,
+        expirySeconds: 7200,
+        maxReadExpirySeconds: 3600,
+        log: quiet,
+      }).then(
+        async (stack) => {
+          await stack.stop();
+          return "started";
+        },
+        (error: Error) => error.message,
+      );
+      expect(started).to.equal("[expirySeconds] must not exceed maxReadExpirySeconds (3600), got 7200");
+      expect(readdirSync(refusedDir)).to.deep.equal([]);
+    } finally {
+      rmSync(refusedDir, { recursive: true, force: true });
+    }
   });
 
   it("an expired signed URL is refused at the edge", async () => {
