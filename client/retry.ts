@@ -60,5 +60,5 @@ export function statusError(status: number, message: string, code?: string): Err
   if (status >= 500 || status === 429 || status === 408) {
     return new TransientError(`${status}: ${message}`, status, code);
   }
-  return new PermanentError(message, status, code);
+  return new PermanentError(`${status} ${message}`, status, code);
 }

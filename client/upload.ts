@@ -115,6 +115,23 @@ const DOOMED = new Set([
 const isDoomed = (error: unknown): error is ApiError =>
   error instanceof ApiError && DOOMED.has(error.code ?? "");
 
+/** A create-only completion refused because the key was written after the upload began. */
+const isOverwritten = (error: unknown): error is ApiError =>
+  error instanceof ApiError && error.code === "PreconditionFailed";
+
+async function refuseExisting(api: Api, key: string): Promise<void> {
+  const found = await api.stat(key).then(
+    () => true,
+    (error: unknown) => {
+      if (error instanceof ApiError && error.status === 404) return false;
+      throw error;
+    },
+  );
+  if (found) {
+    throw new ApiError(412, "PreconditionFailed", `${key} already holds an object; nothing was sent`);
+  }
+}
+
 async function uploadParts(
   api: Api,
   file: string,
@@ -133,6 +150,9 @@ async function uploadParts(
         "InvalidPartSize",
       );
   }
+  // S3 checks If-None-Match only when the upload completes, after every part has been sent; asking
+  // first spares sending a large file for nothing. The check at completion still settles a race.
+  if (options.createOnly) await refuseExisting(api, key);
   const absolute = path.resolve(file);
   const stateFile = stateFileFor(options.stateDir, api.baseUrl, key, absolute);
   const notice = (message: string) => options.onNotice?.(message);
@@ -166,6 +186,10 @@ async function uploadParts(
           stateFile,
         );
       } catch (error) {
+        if (isOverwritten(error)) {
+          await discard(state, true);
+          notice(`discarded the upload of ${key}: the key was written meanwhile and --if-absent was given`);
+        }
         // Resuming again would fail the same way for ever: a fresh upload replaces the saved one.
         if (!isDoomed(error)) throw error;
         await discard(state, error.code !== "NoSuchUpload");
@@ -191,6 +215,10 @@ async function uploadParts(
   try {
     return await sendParts(api, file, state, new Map(), options, report, stateFile);
   } catch (error) {
+    if (isOverwritten(error)) {
+      await discard(state, true);
+      notice(`discarded the upload of ${key}: the key was written meanwhile and --if-absent was given`);
+    }
     if (isDoomed(error)) {
       await discard(state, error.code !== "NoSuchUpload");
       notice(

@@ -4,9 +4,12 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
+import { Api } from "../../client/api";
+import { DEFAULT_RETRY } from "../../client/retry";
+import { uploadFile } from "../../client/upload";
 import { type LocalStack, startLocalStack } from "../../local/stack";
 import { startJwks } from "../support/jwks-server";
-import { CLI, cliOptions, fileSha256, MiB, makeFile, sfs } from "../support/sfs-cli";
+import { CLI, cliOptions, fileSha256, MiB, makeFile, sfs, storeObjects } from "../support/sfs-cli";
 
 describe("sfs CLI against the local stack", function () {
   this.timeout(300_000);
@@ -112,16 +115,67 @@ describe("sfs CLI against the local stack", function () {
     expect(again.code).to.equal(1);
     const cause =
       "sfs: likely cause: the key already holds an object and --if-absent was given: pick another key, or drop --if-absent to replace it\n";
-    expect(again.stderr).to.equal(`sfs: PreconditionFailed from storage\n${cause}`);
+    expect(again.stderr).to.equal(`sfs: 412 PreconditionFailed from storage\n${cause}`);
 
     const large = join(dir, "large.bin");
     await makeFile(large, 20 * MiB);
     expect((await sfs(["put", large, "once/large.bin", ...common()])).code).to.equal(0);
+    const uploads = () => {
+      const held = join(dir, "data", "multipart", "local-files");
+      return existsSync(held) ? readdirSync(held).sort() : [];
+    };
+    const uploadsBefore = uploads();
     const twice = await sfs(["put", large, "once/large.bin", ...common(), "--if-absent"]);
     expect(twice.code).to.equal(1);
     expect(twice.stderr).to.equal(
-      `sfs: 412 PreconditionFailed: the object already exists and If-None-Match: * was given\n${cause}`,
+      `sfs: 412 PreconditionFailed: once/large.bin already holds an object; nothing was sent\n${cause}`,
     );
+    // Refused before an upload was created: no parts stored, no saved state to resume.
+    expect(uploads()).to.deep.equal(uploadsBefore);
+    expect(existsSync(join(dir, "state")) ? readdirSync(join(dir, "state")) : []).to.deep.equal([]);
+  });
+
+  it("put --if-absent: a key written while the parts were sent fails the completion with 412, and the upload is aborted", async () => {
+    const file = join(dir, "raced.bin");
+    await makeFile(file, 11 * MiB);
+    const held = join(dir, "data", "multipart", "local-files");
+    const uploads = () => (existsSync(held) ? readdirSync(held).sort() : []);
+    const before = uploads();
+    // Another writer gets there between the check before the upload and its completion.
+    class RacedApi extends Api {
+      override async complete(...args: Parameters<Api["complete"]>) {
+        await storeObjects(stack.apiUrl, [["race/k.bin", "the other writer's"]]);
+        return super.complete(...args);
+      }
+    }
+    const notices: string[] = [];
+    const stateDir = join(dir, "state-raced");
+    const outcome = await uploadFile(
+      new RacedApi(stack.apiUrl, { kind: "none" }, DEFAULT_RETRY),
+      file,
+      "race/k.bin",
+      {
+        createOnly: true,
+        multipartThreshold: 1,
+        concurrency: 2,
+        stateDir,
+        retry: DEFAULT_RETRY,
+        onNotice: (message) => notices.push(message),
+      },
+    ).then(
+      () => "completed",
+      (error: Error) => error.message,
+    );
+    expect(outcome).to.equal(
+      "412 PreconditionFailed: the object already exists and If-None-Match: * was given",
+    );
+    expect(notices).to.deep.equal([
+      "discarded the upload of race/k.bin: the key was written meanwhile and --if-absent was given",
+    ]);
+    expect(readdirSync(stateDir)).to.deep.equal([]);
+    expect(uploads()).to.deep.equal(before);
+    const read = await fetch(`${stack.apiUrl}/race/k.bin`);
+    expect(await read.text()).to.equal("the other writer's");
   });
 
   it("rm deletes, and get of a missing key fails with the API's 404, leaving no file", async () => {

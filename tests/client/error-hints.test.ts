@@ -48,7 +48,7 @@ describe("a likely cause after each error", function () {
     const result = await run(["put", join(dir, "f.txt"), "k/f.txt"]);
     expect(result.code).to.equal(1);
     expect(result.stderr).to.equal(
-      "sfs: SignatureDoesNotMatch from storage\n" +
+      "sfs: 403 SignatureDoesNotMatch from storage\n" +
         "sfs: likely cause: the request differs from what was signed: a proxy or a changed header (Content-Type, Content-Disposition, x-amz-meta-*) altered it\n",
     );
   });
@@ -57,7 +57,7 @@ describe("a likely cause after each error", function () {
     refusal = [400, "ExpiredToken"];
     const result = await run(["rm", "k/f.txt"]);
     expect(result.stderr).to.equal(
-      "sfs: ExpiredToken from storage\n" +
+      "sfs: 400 ExpiredToken from storage\n" +
         "sfs: likely cause: the temporary credentials that signed the URL expired before it was used; run the command again for a freshly signed URL\n",
     );
   });
@@ -67,7 +67,7 @@ describe("a likely cause after each error", function () {
     const result = await run(["get", "k/f.txt", join(dir, "back.txt")]);
     expect(result.code).to.equal(1);
     expect(result.stderr).to.equal(
-      "sfs: AccessDenied from the CDN\n" +
+      "sfs: 403 AccessDenied from the CDN\n" +
         "sfs: likely cause: CloudFront refused the signed URL: it has expired (a share link lasts its --expires), was cut short or altered when copied, or the deployment's signing key changed; ask for a new one\n",
     );
   });

@@ -163,7 +163,8 @@ describe("uploads and downloads through flaky servers", function () {
       });
       await upload.then(
         () => expect.fail("should have failed"),
-        (error: unknown) => expect((error as Error).message).to.equal("SignatureDoesNotMatch from storage"),
+        (error: unknown) =>
+          expect((error as Error).message).to.equal("403 SignatureDoesNotMatch from storage"),
       );
       expect(puts).to.equal(1);
       expect(
