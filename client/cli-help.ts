@@ -17,6 +17,7 @@ export const HELP = `sfs: put, get, list, copy, move and remove files in a signe
   sfs rm -r PREFIX          delete every key under PREFIX, after asking (--yes to skip the question)
   sfs versions KEY          list KEY's versions, newest first, delete markers as "deleted"
   sfs restore KEY VERSION   make VERSION the current version of KEY again (also after a delete)
+  sfs --version             print the version of sfs itself
 
 Options (each also read from SFS_<NAME>, e.g. SFS_API_URL, but for --version, -r, -l and -y):
   --api-url URL              the API (function URL); default http://127.0.0.1:3000 (the local stack)

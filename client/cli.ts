@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
@@ -65,6 +67,11 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
 let json = process.argv.includes("--json") || envOptionReader<OptionName>({}).flag("json");
 
 async function main(argv: string[]): Promise<number> {
+  // Alone, --version asks for sfs's own; with a command it names a version of a key.
+  if (argv.length === 1 && argv[0] === "--version") {
+    process.stdout.write(`sfs ${packageVersion()}\n`);
+    return 0;
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     options: OPTIONS,
@@ -134,7 +141,29 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-function fail(error: unknown): number {
+/** The installed package's version: package.json sits two levels up from dist/client, one from client/. */
+function packageVersion(): string {
+  for (const up of ["..", "../.."]) {
+    try {
+      const manifest = JSON.parse(readFileSync(path.join(__dirname, up, "package.json"), "utf8")) as {
+        name?: string;
+        version?: string;
+      };
+      if (manifest.name === "signed-file-store" && manifest.version) return manifest.version;
+    } catch {}
+  }
+  return "(unknown version)";
+}
+
+/** Node's own message for an unknown option tells how to pass a positional starting with "-". */
+function unknownOption(error: unknown): UsageError | undefined {
+  if ((error as { code?: unknown }).code !== "ERR_PARSE_ARGS_UNKNOWN_OPTION") return undefined;
+  const option = /'([^']+)'/.exec((error as Error).message)?.[1] ?? "";
+  return new UsageError(`unknown option ${option}`, true);
+}
+
+function fail(thrown: unknown): number {
+  const error = unknownOption(thrown) ?? thrown;
   const usage =
     error instanceof UsageError || String((error as { code?: unknown }).code).startsWith("ERR_PARSE_ARGS");
   const message = error instanceof Error ? error.message : String(error);

@@ -69,7 +69,12 @@ export async function rm(context: CommandContext): Promise<number> {
   if (flag("recursive")) return removePrefix(context);
   if (args.length === 0) throw new UsageError(USAGE, true);
   // Every key is checked before the first is deleted.
-  for (const key of args) keyArg(key);
+  for (const key of args) {
+    if (key.endsWith("/") && key.length > 1) {
+      throw new UsageError(`"${key}" names a prefix, not a key: sfs rm -r ${key} removes every key under it`);
+    }
+    keyArg(key);
+  }
   if (args.length > 1) return removeKeys(context, [...new Set(args)], {});
   const [key] = args as [string];
   await client.remove(key);

@@ -72,6 +72,36 @@ describe("sfs command line: keys, options and paths", function () {
     expect(api.requests).to.deep.equal([]);
   });
 
+  it("rm of a prefix without -r says to use -r, exit 2, and sends nothing", async () => {
+    for (const args of [
+      ["rm", "photos/"],
+      ["rm", "a.txt", "photos/2026/"],
+    ]) {
+      const result = await sfs([...args, "--api-url", api.url]);
+      const prefix = args[args.length - 1] as string;
+      expect(result).to.deep.equal({
+        code: 2,
+        stdout: "",
+        stderr: `sfs: "${prefix}" names a prefix, not a key: sfs rm -r ${prefix} removes every key under it\n${seeHelp}`,
+      });
+    }
+    expect(api.requests).to.deep.equal([]);
+  });
+
+  it("--version alone prints the package's version; an unknown option is named, exit 2", async () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+    expect(await sfs(["--version"])).to.deep.equal({ code: 0, stdout: `sfs ${version}\n`, stderr: "" });
+    const unknown = await sfs(["ls", "--bogus", "--api-url", api.url]);
+    expect(unknown.code).to.equal(2);
+    expect(unknown.stdout).to.equal("");
+    expect(unknown.stderr.split("\n").slice(0, 3)).to.deep.equal([
+      "sfs: unknown option --bogus",
+      "",
+      "sfs: put, get, list, copy, move and remove files in a signed-file-store",
+    ]);
+    expect(api.requests).to.deep.equal([]);
+  });
+
   it("sends a key on the wire as it was written, each segment percent-encoded once", async () => {
     const client = new SignedFileStoreClient({ apiUrl: `${api.url}/`, auth: { kind: "none" } });
     await client.remove("dir/a b+c%d#e?f=g/ü.txt");
