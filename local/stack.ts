@@ -94,86 +94,99 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     options.log ??
     ((fields) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...fields })}\n`));
   const secrets = await loadSecrets(options.dataDir);
-  const example = await startExamplePage({ port: options.examplePort ?? 0, log });
-  const cors = corsRules([...(options.corsOrigins ?? []), example.url]);
+  // Each server's close, in the order started.
+  const started: Array<() => Promise<void>> = [];
+  try {
+    const example = await startExamplePage({ port: options.examplePort ?? 0, log });
+    started.push(() => example.close());
+    const cors = corsRules([...(options.corsOrigins ?? []), example.url]);
 
-  let storage: RunningStorage | undefined;
-  let target: { bucket: string; region: string; endpoint: string };
-  let writer: StorageCredentials;
-  let reader: StorageCredentials;
-  if (options.s3) {
-    target = { bucket: options.s3.bucket, region: options.s3.region, endpoint: options.s3.endpoint };
-    writer = options.s3.credentials;
-    reader = options.s3.credentials;
-  } else {
-    storage = await startStorage({
-      dataDir: options.dataDir,
-      bucket: "local-files",
-      port: options.storagePort ?? 0,
-      writer: secrets.writer,
-      reader: secrets.reader,
-      cors: cors.bucket,
+    let storage: RunningStorage | undefined;
+    let target: { bucket: string; region: string; endpoint: string };
+    let writer: StorageCredentials;
+    let reader: StorageCredentials;
+    if (options.s3) {
+      target = { bucket: options.s3.bucket, region: options.s3.region, endpoint: options.s3.endpoint };
+      writer = options.s3.credentials;
+      reader = options.s3.credentials;
+    } else {
+      const running = await startStorage({
+        dataDir: options.dataDir,
+        bucket: "local-files",
+        port: options.storagePort ?? 0,
+        writer: secrets.writer,
+        reader: secrets.reader,
+        cors: cors.bucket,
+        log,
+      });
+      started.push(() => running.close());
+      storage = running;
+      target = { bucket: "local-files", region: "us-east-1", endpoint: storage.url };
+      writer = secrets.writer;
+      reader = secrets.reader;
+    }
+
+    const privateKey = createPrivateKey(secrets.signingKeyPem);
+    // Its own thread: a download through the edge does not share an event loop with the storage.
+    const edge = await startEdgeWorker({
+      origin: target,
+      credentials: reader,
+      publicKeys: new Map([[LOCAL_KEY_PAIR_ID, createPublicKey(privateKey)]]),
+      port: options.edgePort ?? 0,
+      ...(options.edgeCacheBytes === undefined ? {} : { maxCacheBytes: options.edgeCacheBytes }),
       log,
     });
-    target = { bucket: "local-files", region: "us-east-1", endpoint: storage.url };
-    writer = secrets.writer;
-    reader = secrets.reader;
+    started.push(() => edge.close());
+    const handlerLog: Logger = {
+      log: (level, message, fields) => log({ component: "function", level, message, ...fields }),
+    };
+    const auth = options.auth ?? { mode: "public" };
+    // Secrets written by an older version have no caller key; such a data directory gets one now.
+    const callerKeys = secrets.caller ?? {
+      accessKeyId: "LOCALIAMCALLER",
+      secretAccessKey: randomBytes(30).toString("base64url"),
+    };
+    const iamCaller: IamCaller | undefined =
+      auth.mode === "iam" ? { ...callerKeys, userArn: LOCAL_CALLER_ARN } : undefined;
+    const api: RunningFunctionUrl = await startFunctionUrl({
+      handler: createHandler({
+        config: {
+          s3: target,
+          cdnBaseUrl: edge.url,
+          keyPairId: LOCAL_KEY_PAIR_ID,
+          hashAlgorithm: "SHA256",
+          ...expiry,
+          auth,
+          publicReadPrefixes: options.publicReadPrefixes ?? [],
+          uploads: { ...DEFAULT_UPLOAD_LIMITS, ...options.uploads },
+        },
+        signingKey: async () => ({ keyPairId: LOCAL_KEY_PAIR_ID, privateKey }),
+        credentials: async () => writer,
+        log: handlerLog,
+      }),
+      port: options.apiPort ?? 3000,
+      cors: cors.api,
+      ...(iamCaller ? { iamCallers: [iamCaller] } : {}),
+      log,
+    });
+    started.push(() => api.close());
+    return {
+      apiUrl: api.url,
+      exampleUrl: `${example.url}/`,
+      ...(iamCaller ? { iamCaller } : {}),
+      edgeUrl: edge.url,
+      storageUrl: storage?.url ?? target.endpoint,
+      // API first so no new work starts, storage last so acknowledged uploads finish.
+      stop: () => closeAll(started),
+    };
+  } catch (error) {
+    // What started before the failure (a port in use, a data directory another stack holds) stops.
+    await closeAll(started).catch(() => undefined);
+    throw error;
   }
+}
 
-  const privateKey = createPrivateKey(secrets.signingKeyPem);
-  // Its own thread: a download through the edge does not share an event loop with the storage.
-  const edge = await startEdgeWorker({
-    origin: target,
-    credentials: reader,
-    publicKeys: new Map([[LOCAL_KEY_PAIR_ID, createPublicKey(privateKey)]]),
-    port: options.edgePort ?? 0,
-    ...(options.edgeCacheBytes === undefined ? {} : { maxCacheBytes: options.edgeCacheBytes }),
-    log,
-  });
-  const handlerLog: Logger = {
-    log: (level, message, fields) => log({ component: "function", level, message, ...fields }),
-  };
-  const auth = options.auth ?? { mode: "public" };
-  // Secrets written by an older version have no caller key; such a data directory gets one now.
-  const callerKeys = secrets.caller ?? {
-    accessKeyId: "LOCALIAMCALLER",
-    secretAccessKey: randomBytes(30).toString("base64url"),
-  };
-  const iamCaller: IamCaller | undefined =
-    auth.mode === "iam" ? { ...callerKeys, userArn: LOCAL_CALLER_ARN } : undefined;
-  const api: RunningFunctionUrl = await startFunctionUrl({
-    handler: createHandler({
-      config: {
-        s3: target,
-        cdnBaseUrl: edge.url,
-        keyPairId: LOCAL_KEY_PAIR_ID,
-        hashAlgorithm: "SHA256",
-        ...expiry,
-        auth,
-        publicReadPrefixes: options.publicReadPrefixes ?? [],
-        uploads: { ...DEFAULT_UPLOAD_LIMITS, ...options.uploads },
-      },
-      signingKey: async () => ({ keyPairId: LOCAL_KEY_PAIR_ID, privateKey }),
-      credentials: async () => writer,
-      log: handlerLog,
-    }),
-    port: options.apiPort ?? 3000,
-    cors: cors.api,
-    ...(iamCaller ? { iamCallers: [iamCaller] } : {}),
-    log,
-  });
-  return {
-    apiUrl: api.url,
-    exampleUrl: `${example.url}/`,
-    ...(iamCaller ? { iamCaller } : {}),
-    edgeUrl: edge.url,
-    storageUrl: storage?.url ?? target.endpoint,
-    // API first so no new work starts, storage last so acknowledged uploads finish.
-    async stop() {
-      await api.close();
-      await edge.close();
-      await storage?.close();
-      await example.close();
-    },
-  };
+/** Closes in the reverse of the order started: the API first, the example page last. */
+async function closeAll(started: ReadonlyArray<() => Promise<void>>): Promise<void> {
+  for (const close of [...started].reverse()) await close();
 }

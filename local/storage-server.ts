@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import * as path from "node:path";
 import { applyCors, type CorsRule } from "./cors";
+import { lockDataDir } from "./data-dir-lock";
 import type { WriteFault } from "./durable-write";
 import { closeServer, listen, loggingServer } from "./http-listen";
 import { MultipartUploads } from "./multipart-uploads";
@@ -68,6 +69,16 @@ function unsignedAmzHeaders(req: IncomingMessage, signed: readonly string[]): st
 }
 
 export async function startStorage(options: StorageOptions): Promise<RunningStorage> {
+  const unlock = await lockDataDir(options.dataDir);
+  try {
+    return await serveStorage(options, unlock);
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
+}
+
+async function serveStorage(options: StorageOptions, unlock: () => Promise<void>): Promise<RunningStorage> {
   const clock = options.clock ?? (() => new Date());
   const store = await ObjectStore.open(options.dataDir, options.bucket, {
     clock,
@@ -173,5 +184,5 @@ export async function startStorage(options: StorageOptions): Promise<RunningStor
   }
 
   const url = await listen(server, options.port, options.host);
-  return { url, close: () => closeServer(server) };
+  return { url, close: () => closeServer(server).finally(unlock) };
 }
