@@ -1,9 +1,10 @@
 import type { FunctionUrlEvent, FunctionUrlResult } from "./function-url";
-import type { ErrorBody } from "./http-error";
+import { BadRequest, type ErrorBody } from "./http-error";
 import { bodyText } from "./json-body";
 import { encodeKeyPath } from "./object-key";
 import { NO_STORE } from "./responses";
 import type { UploadedPart } from "./s3-multipart";
+import { childElements, childTexts, MalformedXml } from "./xml-text";
 
 /**
  * The multipart calls (`POST ?uploads`, `GET ?uploadId`, `POST ?uploadId`) answered in S3's own XML
@@ -41,15 +42,6 @@ const ESCAPES: Record<string, string> = {
 };
 const xmlEscape = (text: string) => text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
 
-const UNESCAPES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
-function xmlUnescape(text: string): string {
-  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
-    if (!name.startsWith("#")) return UNESCAPES[name] ?? whole;
-    const code = /^#x/i.test(name) ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1));
-    return code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-  });
-}
-
 const NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/";
 
 function xmlDocument(
@@ -77,14 +69,20 @@ function completeBodyFromXml(
 ): { parts: Array<{ partNumber: number; etag: string }> } | null {
   const text = bodyText(event);
   if (!/^\s*(<\?xml[^?]*\?>\s*)?<CompleteMultipartUpload[\s>]/.test(text)) return null;
-  const parts = [...text.matchAll(/<Part>([\s\S]*?)<\/Part>/g)].map(([, inner = ""]) => {
-    const number = /<PartNumber>\s*(\d{1,6})\s*<\/PartNumber>/.exec(inner)?.[1];
-    return {
-      partNumber: number === undefined ? Number.NaN : Number(number),
-      etag: xmlUnescape(/<ETag>([\s\S]*?)<\/ETag>/.exec(inner)?.[1]?.trim() ?? ""),
-    };
-  });
-  return { parts };
+  try {
+    const parts = childElements(text, "Part").map((inner) => {
+      const number = /^\s*(\d{1,6})\s*$/.exec(childElements(inner, "PartNumber")[0] ?? "")?.[1];
+      return {
+        partNumber: number === undefined ? Number.NaN : Number(number),
+        etag: (childTexts(inner, "ETag")[0] ?? "").trim(),
+      };
+    });
+    return { parts };
+  } catch (error) {
+    if (error instanceof MalformedXml)
+      throw new BadRequest("MalformedXML", `the completion body is not well-formed XML: ${error.message}`);
+    throw error;
+  }
 }
 
 /** The API's own URL for the key: reading it redirects to the CDN, so it is the object's location. */

@@ -1,3 +1,4 @@
+import { childElements, childTexts, MalformedXml } from "../functions/xml-text";
 import { IncompleteBodyError } from "./durable-write";
 import type { UploadRecord } from "./multipart-uploads";
 import { sendS3Error } from "./s3-errors";
@@ -12,7 +13,7 @@ import {
   type S3Call,
   type StorageContext,
 } from "./s3-request";
-import { childTexts, element, escapeXml, sendXml } from "./s3-xml";
+import { element, escapeXml, sendXml } from "./s3-xml";
 
 function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException).code === "ENOENT";
@@ -148,10 +149,17 @@ export async function completeUpload(
     sendS3Error(res, "MalformedXML");
     return;
   }
-  const requested = childTexts(xml, "Part").map((part) => ({
-    partNumber: Number(childTexts(part, "PartNumber")[0] ?? "0"),
-    etag: childTexts(part, "ETag")[0] ?? "",
-  }));
+  let requested: Array<{ partNumber: number; etag: string }>;
+  try {
+    requested = childElements(xml, "Part").map((part) => ({
+      partNumber: Number(childTexts(part, "PartNumber")[0] ?? "0"),
+      etag: childTexts(part, "ETag")[0] ?? "",
+    }));
+  } catch (error) {
+    if (!(error instanceof MalformedXml)) throw error;
+    sendS3Error(res, "MalformedXML");
+    return;
+  }
   const condition = writeCondition(call);
   if (condition === "NotImplemented") {
     sendS3Error(res, "NotImplemented");

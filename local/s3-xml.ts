@@ -55,21 +55,3 @@ export function sendXml(
   });
   res.end(body);
 }
-
-export function unescapeXml(text: string): string {
-  return text.replace(
-    /&(lt|gt|amp|apos|quot|#(\d+)|#x([0-9a-f]+));/gi,
-    (_m, name: string, dec?: string, hex?: string) => {
-      if (dec) return String.fromCodePoint(Number(dec));
-      if (hex) return String.fromCodePoint(Number.parseInt(hex, 16));
-      return ({ lt: "<", gt: ">", amp: "&", apos: "'", quot: '"' } as Record<string, string>)[name] ?? "";
-    },
-  );
-}
-
-/** The text of each `<name>…</name>` directly inside `xml`, unescaped (the small request bodies S3 takes). */
-export function childTexts(xml: string, name: string): string[] {
-  return [...xml.matchAll(new RegExp(`<${name}>([\\s\\S]*?)</${name}>`, "g"))].map((m) =>
-    unescapeXml(m[1] ?? ""),
-  );
-}
