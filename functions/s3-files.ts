@@ -1,5 +1,5 @@
 import type { ListedObject, ObjectInfo, ObjectVersion } from "./api-shapes";
-import { NotFound, PreconditionFailed } from "./http-error";
+import { BadRequest, NotFound, PreconditionFailed } from "./http-error";
 import { lazyS3Client, rethrowUnavailable } from "./s3-client";
 
 export type { ListedObject, ObjectVersion } from "./api-shapes";
@@ -68,6 +68,17 @@ function failure(error: unknown, key: string): never {
     }
   }
   return rethrowUnavailable(error);
+}
+
+/**
+ * A listing's failure: a continuation token or version marker S3 does not recognise (it answers
+ * 400 InvalidArgument to both) means the caller's `after` did not come from the previous page.
+ */
+function listingFailure(error: unknown, key: string): never {
+  if (error instanceof Error && "$metadata" in error && error.name === "InvalidArgument") {
+    throw new BadRequest("InvalidToken", "after must be the next token of the previous page of this listing");
+  }
+  return failure(error, key);
 }
 
 export function s3FileStore(
@@ -152,7 +163,7 @@ export function s3FileStore(
           ...(out.IsTruncated && out.NextContinuationToken ? { next: out.NextContinuationToken } : {}),
         };
       } catch (error) {
-        return failure(error, prefix);
+        return listingFailure(error, prefix);
       }
     },
 
@@ -205,7 +216,7 @@ export function s3FileStore(
           ...(more ? { next: out.NextVersionIdMarker } : {}),
         };
       } catch (error) {
-        return failure(error, key);
+        return listingFailure(error, key);
       }
     },
 

@@ -132,13 +132,17 @@ describe("file store: list, copy, move, delete many, versions, restore", functio
   });
 
   it("refuses a limit outside 1..1000 and a token it did not issue", async () => {
-    for (const [query, code] of [
-      ["limit=0", "InvalidLimit"],
-      ["limit=1001", "InvalidLimit"],
-      ["after=garbage", "InvalidToken"],
+    // Well-formed as this API's token, but carrying a continuation token S3 never issued.
+    const forged = Buffer.from(JSON.stringify({ a: 0, t: "not-a-storage-token" })).toString("base64url");
+    for (const [path, query, code] of [
+      ["/level/", "limit=0", "InvalidLimit"],
+      ["/level/", "limit=1001", "InvalidLimit"],
+      ["/level/", "after=garbage", "InvalidToken"],
+      ["/level/", `after=${forged}`, "InvalidToken"],
+      ["/level/a.txt", "versions&after=garbage", "InvalidToken"],
     ]) {
-      const res = await api.call("GET", "/level/", { query });
-      expect([res.status, res.body.error.code]).to.deep.equal([400, code]);
+      const res = await api.call("GET", path as string, { query: query as string });
+      expect([res.status, res.body.error.code], query).to.deep.equal([400, code]);
     }
   });
 
