@@ -40,7 +40,7 @@ export function createMultipartRoutes(multipart: MultipartStore, limits: UploadL
         `the upload is ${size} bytes; this store accepts at most ${limits.maxUploadBytes} bytes, so it was aborted`,
       );
     }
-    const { etag } = await multipart.complete(key, uploadId, parts, createOnlyUpload);
+    const { etag } = await multipart.complete(key, uploadId, parts, createOnlyUpload, size);
     return { status: 200, body: { key, etag, size, location } };
   }
 

@@ -20,11 +20,13 @@ export interface MultipartStore {
   listParts(key: string, uploadId: string): Promise<UploadedPart[]>;
   /** Resolves when the upload exists; rejects with 404 NoSuchUpload when it is gone. One request. */
   checkUpload(key: string, uploadId: string): Promise<void>;
+  /** `size` is the total the listed parts were checked at: S3 refuses a completion of any other. */
   complete(
     key: string,
     uploadId: string,
     parts: readonly CompletedPart[],
     createOnly: boolean,
+    size: number,
   ): Promise<{ etag: string }>;
   abort(key: string, uploadId: string): Promise<void>;
 }
@@ -119,7 +121,7 @@ export function s3MultipartStore(target: S3Target, credentials: CredentialsProvi
         clientError(error, uploadId);
       }
     },
-    async complete(key, uploadId, parts, createOnly) {
+    async complete(key, uploadId, parts, createOnly, size) {
       try {
         const { client, sdk } = await s3();
         const out = await client.send(
@@ -129,10 +131,21 @@ export function s3MultipartStore(target: S3Target, credentials: CredentialsProvi
             UploadId: uploadId,
             MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
             ...(createOnly ? { IfNoneMatch: "*" } : {}),
+            // x-amz-mp-object-size: "If there's a mismatch between the specified object size value and
+            // the actual object size value, it results in an HTTP 400 InvalidRequest error" (Amazon S3
+            // API Reference, "CompleteMultipartUpload"). So a part uploaded again, larger, between the
+            // size check and this call cannot slip past maxUploadBytes.
+            MpuObjectSize: size,
           }),
         );
         return { etag: out.ETag ?? "" };
       } catch (error) {
+        if (error instanceof Error && "$metadata" in error && error.name === "InvalidRequest") {
+          throw new BadRequest(
+            "InvalidPart",
+            "a part changed while the upload was being completed, so its parts no longer add up to the size checked; list the parts with GET ?uploadId and complete again",
+          );
+        }
         return clientError(error, uploadId);
       }
     },

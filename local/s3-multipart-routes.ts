@@ -133,7 +133,9 @@ const COMPLETE_MESSAGES = {
 
 /**
  * CompleteMultipartUpload. The parts' files become the new version's files by hard links (the
- * version is a list of them, read in order), so completion takes the same time for any size.
+ * version is a list of them, read in order), so completion takes the same time for any size. With
+ * `x-amz-mp-object-size`, parts that add up to another size are 400 InvalidRequest and nothing is
+ * completed (Amazon S3 API Reference, "CompleteMultipartUpload").
  */
 export async function completeUpload(
   ctx: StorageContext,
@@ -178,6 +180,15 @@ export async function completeUpload(
     if (typeof linked === "string") {
       await ctx.store.discard(staged);
       sendS3Error(res, linked, { message: COMPLETE_MESSAGES[linked] });
+      return;
+    }
+    const assembled = linked.files.reduce((sum, f) => sum + f.size, 0);
+    const expected = call.req.headers["x-amz-mp-object-size"];
+    if (expected !== undefined && Number(expected) !== assembled) {
+      await ctx.store.discard(staged);
+      sendS3Error(res, "InvalidRequest", {
+        message: `The object size of the parts, ${assembled} bytes, does not match x-amz-mp-object-size, ${expected}.`,
+      });
       return;
     }
     etag = linked.etag;

@@ -84,7 +84,7 @@ describe("multipart calls in S3's XML (Accept: application/xml), as S3 clients s
     );
     expect(out.calls).to.deep.equal([
       "list a b.bin U1",
-      'complete a b.bin U1 [{"partNumber":1,"etag":"e1"},{"partNumber":2,"etag":"\\"e2\\""}] false',
+      'complete a b.bin U1 [{"partNumber":1,"etag":"e1"},{"partNumber":2,"etag":"\\"e2\\""}] false 8388708',
     ]);
   });
 

@@ -5,6 +5,7 @@ import { HttpError, NotFound, ServiceUnavailable } from "../../functions/http-er
 import { lazyS3Client, storageUnavailable } from "../../functions/s3-client";
 import { s3MultipartStore } from "../../functions/s3-multipart";
 import type { S3Target } from "../../functions/s3-presigner";
+import { BUCKET, REGION, type StorageFixture, startStorageFixture, WRITER } from "../local/storage-fixture";
 
 const CREDENTIALS = async () => ({ accessKeyId: "AKIDFUNCTIONROLE", secretAccessKey: "role/secret" });
 const UPLOAD = { length: 0, contentType: "application/octet-stream" } as const;
@@ -72,7 +73,7 @@ describe("S3 multipart store", function () {
     for (const call of [
       () => store.create("photos/big.bin", UPLOAD),
       () => store.listParts("photos/big.bin", "u1"),
-      () => store.complete("photos/big.bin", "u1", [{ partNumber: 1, etag: '"e"' }], false),
+      () => store.complete("photos/big.bin", "u1", [{ partNumber: 1, etag: '"e"' }], false, 1),
       () => store.abort("photos/big.bin", "u1"),
     ]) {
       const error = await failure(call());
@@ -130,5 +131,51 @@ describe("S3 multipart store", function () {
       ["a string", false],
     ];
     expect(cases.map(([error]) => storageUnavailable(error))).to.deep.equal(cases.map(([, down]) => down));
+  });
+});
+
+describe("s3MultipartStore against the local storage: the completion carries the size that was checked", function () {
+  this.timeout(30_000);
+  let s: StorageFixture;
+  before(async () => {
+    s = await startStorageFixture();
+  });
+  after(() => s.close());
+
+  it("a part uploaded again, larger, after the size check fails the completion with 400 InvalidPart; nothing is completed", async () => {
+    const store = s3MultipartStore({ bucket: BUCKET, region: REGION, endpoint: s.url }, async () => WRITER);
+    const key = "race/big.bin";
+    const uploadId = await store.create(key, UPLOAD);
+    const putPart = async (partNumber: number, body: Buffer) => {
+      const url = await s.presign("PUT", key, { query: { partNumber: String(partNumber), uploadId } });
+      const res = await fetch(url, { method: "PUT", body });
+      expect(res.status).to.equal(200);
+      return res.headers.get("etag") ?? "";
+    };
+    const MiB = 1024 * 1024;
+    await putPart(1, Buffer.alloc(5 * MiB, 1));
+    const second = await putPart(2, Buffer.from("x"));
+    const checked = (await store.listParts(key, uploadId)).reduce((sum, p) => sum + p.size, 0);
+    expect(checked).to.equal(5 * MiB + 1);
+    // Between the check and the completion, part 1 comes again, 15 MiB larger.
+    const larger = await putPart(1, Buffer.alloc(20 * MiB, 2));
+    const parts = [
+      { partNumber: 1, etag: larger },
+      { partNumber: 2, etag: second },
+    ];
+    const refused = await store.complete(key, uploadId, parts, false, checked).then(
+      () => undefined,
+      (error: HttpError) => [error.status, error.code, error.message],
+    );
+    expect(refused).to.deep.equal([
+      400,
+      "InvalidPart",
+      "a part changed while the upload was being completed, so its parts no longer add up to the size checked; list the parts with GET ?uploadId and complete again",
+    ]);
+    expect((await fetch(await s.presign("HEAD", key), { method: "HEAD" })).status).to.equal(404);
+    // The same parts with the size they add up to complete.
+    expect((await store.complete(key, uploadId, parts, false, 20 * MiB + 1)).etag).to.match(
+      /^"[0-9a-f]{32}-2"$/,
+    );
   });
 });

@@ -309,7 +309,7 @@ describe("multipart routes", () => {
     });
     expect(store.calls).to.deep.equal([
       "list a.bin U1",
-      'complete a.bin U1 [{"partNumber":1,"etag":"\\"e1\\""},{"partNumber":2,"etag":"\\"e2\\""}] true',
+      'complete a.bin U1 [{"partNumber":1,"etag":"\\"e1\\""},{"partNumber":2,"etag":"\\"e2\\""}] true 8388708',
     ]);
   });
 

@@ -18,8 +18,8 @@ export function recordingStore(parts: UploadedPart[] = [], uploadId = "UPLOAD-1"
     checkUpload: async (key, id) => {
       calls.push(`check ${key} ${id}`);
     },
-    complete: async (key, id, done, createOnly) => {
-      calls.push(`complete ${key} ${id} ${JSON.stringify(done)} ${createOnly}`);
+    complete: async (key, id, done, createOnly, size) => {
+      calls.push(`complete ${key} ${id} ${JSON.stringify(done)} ${createOnly} ${size}`);
       return { etag: '"abc-2"' };
     },
     abort: async (key, id) => {
