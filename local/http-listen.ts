@@ -28,6 +28,13 @@ export function closeServer(server: Server): Promise<void> {
 export type LogSink = (fields: Record<string, unknown>) => void;
 
 /**
+ * A connection that sends nothing for this long is closed, as S3 closes one it has not read from
+ * within its timeout (its RequestTimeout error): a stalled upload then ends, its partial file is
+ * removed, and a stop does not wait for it for ever.
+ */
+export const IDLE_SOCKET_MS = 60_000;
+
+/**
  * A server that writes one log line per finished request and turns a request that throws into
  * `onError`'s answer, with the detail only in the log. The query is logged through `redactQuery`:
  * signed URLs carry their signatures and credentials there.
@@ -39,7 +46,9 @@ export function loggingServer(
   onError: (res: ServerResponse) => void,
   extraFields: (res: ServerResponse) => Record<string, unknown> = () => ({}),
 ): Server {
-  return createServer((req, res) => {
+  // No limit on a whole request's duration (Node's default cuts any request still sending after
+  // 300 s): S3 takes a 5 GiB PUT over a slow link for as long as the bytes keep coming.
+  const server = createServer({ requestTimeout: 0 }, (req, res) => {
     const started = Date.now();
     const url = req.url ?? "";
     const q = url.indexOf("?");
@@ -60,4 +69,6 @@ export function loggingServer(
       onError(res);
     });
   });
+  server.setTimeout(IDLE_SOCKET_MS);
+  return server;
 }

@@ -186,9 +186,13 @@ async function main(): Promise<void> {
   );
   let stopping = false;
   const shutdown = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A request that stalls (an upload whose client stopped sending) would hold the stop up.
+      process.stderr.write(`\n${signal} again: stopping now, without waiting for requests in flight\n`);
+      process.exit(130);
+    }
     stopping = true;
-    process.stderr.write(`\n${signal}: finishing requests in flight...\n`);
+    process.stderr.write(`\n${signal}: finishing requests in flight (${signal} again stops at once)...\n`);
     stack.stop().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -251,6 +251,36 @@ Ctrl-C stops; uploads in flight finish first.
     } finally {
       await stack.stop();
     }
+  });
+
+  it("a stalled upload holds a stop up; a second Ctrl-C stops at once, exit 130", async () => {
+    const { started, exited, stderr } = startMain(["--port", "0", "--example-port", "0", "--data-dir", dir]);
+    const stack = await started;
+    const api = stack.url("API \\(function URL\\)");
+    const step = await fetch(`${api}/stalled.bin`, {
+      method: "PUT",
+      headers: { accept: "application/json", "upload-length": "1000" },
+    });
+    const { url, headers } = (await step.json()) as { url: string; headers: Record<string, string> };
+    // Ten of the thousand bytes promised, then nothing.
+    const upload = request(url, { method: "PUT", headers: { ...headers, "content-length": "1000" } });
+    upload.on("error", () => {});
+    upload.write(Buffer.alloc(10));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    stack.child.kill("SIGINT");
+    const waited = await Promise.race([
+      exited,
+      new Promise((resolve) => setTimeout(() => resolve("waiting"), 1500)),
+    ]);
+    expect(waited).to.equal("waiting");
+    stack.child.kill("SIGINT");
+    expect(await exited).to.equal(130);
+    const text = stderr();
+    expect(text.slice(text.indexOf("\nSIGINT"))).to.equal(
+      "\nSIGINT: finishing requests in flight (SIGINT again stops at once)...\n" +
+        "\nSIGINT again: stopping now, without waiting for requests in flight\n",
+    );
+    upload.destroy();
   });
 
   describe("a port in use", () => {

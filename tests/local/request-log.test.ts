@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { closeServer, listen, loggingServer } from "../../local/http-listen";
+import { closeServer, IDLE_SOCKET_MS, listen, loggingServer } from "../../local/http-listen";
 
 describe("local servers' request log", () => {
   it("logs the path and a redacted query: no signature, credential or token value", async () => {
@@ -46,5 +46,16 @@ describe("local servers' request log", () => {
     const text = JSON.stringify(lines);
     for (const secret of secrets) expect(text).to.not.include(secret.slice(secret.indexOf("=") + 1));
     expect(text).to.not.include("U1");
+  });
+
+  it("sets no limit on a whole request's duration, and closes a connection silent for a minute", () => {
+    const server = loggingServer(
+      "storage",
+      undefined,
+      async () => {},
+      () => {},
+    );
+    expect([server.requestTimeout, server.timeout]).to.deep.equal([0, IDLE_SOCKET_MS]);
+    expect(IDLE_SOCKET_MS).to.equal(60_000);
   });
 });
