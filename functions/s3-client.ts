@@ -36,6 +36,18 @@ export function lazyS3Client(target: S3Target, credentials: CredentialsProvider)
 
 const CONNECT_TIMEOUT_MS = 3000;
 
+/**
+ * The whole of a call that S3 answers in well under a second when it is up (listing, ListParts,
+ * creating, aborting, deleting), retries included. An S3 that accepts the connection but does not
+ * answer would otherwise hold the request until the function's own timeout, a 502 with nothing said.
+ */
+export const QUICK_CALL_MS = 10_000;
+
+/** Send options for a quick call: a fresh deadline each time, past which it is a 503 (AbortError). */
+export function quickCall(): { abortSignal: AbortSignal } {
+  return { abortSignal: AbortSignal.timeout(QUICK_CALL_MS) };
+}
+
 const shared = new WeakMap<CredentialsProvider, Map<string, LazyS3>>();
 
 function load(target: S3Target, credentials: CredentialsProvider): LazyS3 {
@@ -55,9 +67,9 @@ function load(target: S3Target, credentials: CredentialsProvider): LazyS3 {
           requestChecksumCalculation: "WHEN_REQUIRED",
           responseChecksumValidation: "WHEN_REQUIRED",
           maxAttempts: 3,
-          // No request timeout: CompleteMultipartUpload may take S3 minutes. A connection that cannot
-          // be made in seconds, though, is storage that is down, and answers 503 before the
-          // function's own timeout.
+          // No request timeout for every call: CompleteMultipartUpload and CopyObject may take S3
+          // minutes (quick calls set their own, quickCall). A connection that cannot be made in
+          // seconds, though, is storage that is down, and answers 503 before the function's timeout.
           requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS },
         }),
       }))

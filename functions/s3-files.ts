@@ -1,6 +1,6 @@
 import type { ListedObject, ObjectInfo, ObjectVersion } from "./api-shapes";
 import { BadRequest, NotFound, PreconditionFailed } from "./http-error";
-import { lazyS3Client, rethrowUnavailable } from "./s3-client";
+import { lazyS3Client, quickCall, rethrowUnavailable } from "./s3-client";
 
 export type { ListedObject, ObjectVersion } from "./api-shapes";
 
@@ -151,6 +151,7 @@ export function s3FileStore(
             ...(recursive ? {} : { Delimiter: "/" }),
             ...(token ? { ContinuationToken: token } : {}),
           }),
+          quickCall(),
         );
         return {
           objects: (out.Contents ?? []).map((o) => ({
@@ -179,6 +180,7 @@ export function s3FileStore(
             MaxKeys: limit,
             ...(afterVersionId ? { KeyMarker: key, VersionIdMarker: afterVersionId } : {}),
           }),
+          quickCall(),
         );
         const versions: Array<ObjectVersion & { order: number }> = [];
         (out.Versions ?? []).forEach((v, order) => {
@@ -245,7 +247,7 @@ export function s3FileStore(
     async deleteOne(key) {
       try {
         const { client, sdk } = await s3();
-        await client.send(new sdk.DeleteObjectCommand({ Bucket, Key: key }));
+        await client.send(new sdk.DeleteObjectCommand({ Bucket, Key: key }), quickCall());
       } catch (error) {
         failure(error, key);
       }
@@ -260,6 +262,7 @@ export function s3FileStore(
             Bucket,
             Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: false },
           }),
+          quickCall(),
         );
         return {
           deleted: (out.Deleted ?? []).map((d) => d.Key ?? ""),

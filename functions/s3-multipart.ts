@@ -1,5 +1,5 @@
 import { BadRequest, NotFound, PreconditionFailed } from "./http-error";
-import { lazyS3Client, rethrowUnavailable } from "./s3-client";
+import { lazyS3Client, quickCall, rethrowUnavailable } from "./s3-client";
 import type { CredentialsProvider, S3Target } from "./s3-presigner";
 import type { UploadDescription } from "./upload-rules";
 
@@ -80,6 +80,7 @@ export function s3MultipartStore(target: S3Target, credentials: CredentialsProvi
             ...(upload.contentDisposition ? { ContentDisposition: upload.contentDisposition } : {}),
             ...(upload.sha256 ? { Metadata: { sha256: upload.sha256 } } : {}),
           }),
+          quickCall(),
         );
         uploadId = out.UploadId;
       } catch (error) {
@@ -102,6 +103,7 @@ export function s3MultipartStore(target: S3Target, credentials: CredentialsProvi
               UploadId: uploadId,
               ...(marker ? { PartNumberMarker: marker } : {}),
             }),
+            quickCall(),
           );
           for (const p of page.Parts ?? []) {
             parts.push({ partNumber: p.PartNumber ?? 0, etag: p.ETag ?? "", size: p.Size ?? 0 });
@@ -116,7 +118,10 @@ export function s3MultipartStore(target: S3Target, credentials: CredentialsProvi
     async checkUpload(key, uploadId) {
       try {
         const { client, sdk } = await s3();
-        await client.send(new sdk.ListPartsCommand({ Bucket, Key: key, UploadId: uploadId, MaxParts: 1 }));
+        await client.send(
+          new sdk.ListPartsCommand({ Bucket, Key: key, UploadId: uploadId, MaxParts: 1 }),
+          quickCall(),
+        );
       } catch (error) {
         clientError(error, uploadId);
       }
@@ -152,7 +157,10 @@ export function s3MultipartStore(target: S3Target, credentials: CredentialsProvi
     async abort(key, uploadId) {
       try {
         const { client, sdk } = await s3();
-        await client.send(new sdk.AbortMultipartUploadCommand({ Bucket, Key: key, UploadId: uploadId }));
+        await client.send(
+          new sdk.AbortMultipartUploadCommand({ Bucket, Key: key, UploadId: uploadId }),
+          quickCall(),
+        );
       } catch (error) {
         clientError(error, uploadId);
       }

@@ -2,7 +2,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import { HttpError, NotFound, ServiceUnavailable } from "../../functions/http-error";
-import { lazyS3Client, storageUnavailable } from "../../functions/s3-client";
+import { lazyS3Client, QUICK_CALL_MS, storageUnavailable } from "../../functions/s3-client";
+import { s3FileStore } from "../../functions/s3-files";
 import { s3MultipartStore } from "../../functions/s3-multipart";
 import type { S3Target } from "../../functions/s3-presigner";
 import { BUCKET, REGION, type StorageFixture, startStorageFixture, WRITER } from "../local/storage-fixture";
@@ -131,6 +132,51 @@ describe("S3 multipart store", function () {
       ["a string", false],
     ];
     expect(cases.map(([error]) => storageUnavailable(error))).to.deep.equal(cases.map(([, down]) => down));
+  });
+});
+
+describe("an S3 that takes connections and never answers", function () {
+  this.timeout(QUICK_CALL_MS + 10_000);
+
+  it("is a 503 for every quick call, multipart and file store alike, once QUICK_CALL_MS has passed", async () => {
+    const requests: string[] = [];
+    const server: Server = createServer((req) => {
+      requests.push(`${req.method} ${req.url?.split("?")[1]?.split("&")[0] ?? ""}`);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const target: S3Target = {
+      bucket: "files-bucket",
+      region: "eu-west-1",
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    };
+    try {
+      const multipart = s3MultipartStore(target, CREDENTIALS);
+      const files = s3FileStore(target, CREDENTIALS);
+      const calls = {
+        create: () => multipart.create("k", UPLOAD),
+        listParts: () => multipart.listParts("k", "u1"),
+        checkUpload: () => multipart.checkUpload("k", "u1"),
+        abort: () => multipart.abort("k", "u1"),
+        list: () => files.list("", false, 10, undefined),
+        listVersions: () => files.listVersions("k", 10, undefined),
+        deleteOne: () => files.deleteOne("k"),
+        deleteMany: () => files.deleteMany(["k"]),
+      };
+      const outcomes = await Promise.all(
+        Object.entries(calls).map(async ([name, call]) => [
+          name,
+          (await failure(call())) instanceof ServiceUnavailable,
+        ]),
+      );
+      expect(Object.fromEntries(outcomes)).to.deep.equal(
+        Object.fromEntries(Object.keys(calls).map((n) => [n, true])),
+      );
+      // One request each: the deadline covers the call, so no attempt follows the one that hung.
+      expect(requests.length).to.equal(Object.keys(calls).length);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
 
