@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import { HttpError, NotFound, ServiceUnavailable } from "../../functions/http-error";
@@ -11,15 +11,12 @@ import { BUCKET, REGION, type StorageFixture, startStorageFixture, WRITER } from
 const CREDENTIALS = async () => ({ accessKeyId: "AKIDFUNCTIONROLE", secretAccessKey: "role/secret" });
 const UPLOAD = { length: 0, contentType: "application/octet-stream" } as const;
 
-/** An S3 that answers every request with one status and XML error code, counting requests. */
-async function s3Answering(status: number, code: string) {
+/** An S3 on 127.0.0.1 that handles requests with `handle`, counting them. */
+async function fakeS3(handle: (req: IncomingMessage, res: ServerResponse) => void) {
   let count = 0;
   const server: Server = createServer((req, res) => {
     count += 1;
-    req.resume();
-    res
-      .writeHead(status, { "content-type": "application/xml" })
-      .end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>m</Message></Error>`);
+    handle(req, res);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const target: S3Target = {
@@ -37,6 +34,15 @@ async function s3Answering(status: number, code: string) {
       }),
   };
 }
+
+/** An S3 that answers every request with one status and XML error code. */
+const s3Answering = (status: number, code: string) =>
+  fakeS3((req, res) => {
+    req.resume();
+    res
+      .writeHead(status, { "content-type": "application/xml" })
+      .end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>m</Message></Error>`);
+  });
 
 async function closedTarget(): Promise<S3Target> {
   const server = createServer();
@@ -139,16 +145,9 @@ describe("an S3 that takes connections and never answers", function () {
   this.timeout(QUICK_CALL_MS + 10_000);
 
   it("is a 503 for every quick call, multipart and file store alike, once QUICK_CALL_MS has passed", async () => {
-    const requests: string[] = [];
-    const server: Server = createServer((req) => {
-      requests.push(`${req.method} ${req.url?.split("?")[1]?.split("&")[0] ?? ""}`);
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const target: S3Target = {
-      bucket: "files-bucket",
-      region: "eu-west-1",
-      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    };
+    // Takes each request and never answers it.
+    const s3 = await fakeS3(() => {});
+    const { target } = s3;
     try {
       const multipart = s3MultipartStore(target, CREDENTIALS);
       const files = s3FileStore(target, CREDENTIALS);
@@ -172,10 +171,9 @@ describe("an S3 that takes connections and never answers", function () {
         Object.fromEntries(Object.keys(calls).map((n) => [n, true])),
       );
       // One request each: the deadline covers the call, so no attempt follows the one that hung.
-      expect(requests.length).to.equal(Object.keys(calls).length);
+      expect(s3.count()).to.equal(Object.keys(calls).length);
     } finally {
-      server.closeAllConnections();
-      server.close();
+      await s3.close();
     }
   });
 });

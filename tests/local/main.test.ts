@@ -77,18 +77,19 @@ describe("local stack start (local/main.ts)", function () {
     writeFileSync(path.join(dir, "cat.png"), "a cat, in bytes");
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  /** Free ports and this test's data directory, then `args`. */
+  const onFreePorts = (...args: string[]) => [
+    "--port",
+    "0",
+    "--example-port",
+    "0",
+    "--data-dir",
+    dir,
+    ...args,
+  ];
 
   it("iam: prints the exports sfs --iam needs and a curl --aws-sigv4 line that works", async () => {
-    const { started, stderr } = startMain([
-      "--port",
-      "0",
-      "--example-port",
-      "0",
-      "--data-dir",
-      dir,
-      "--auth",
-      "iam",
-    ]);
+    const { started, stderr } = startMain(onFreePorts("--auth", "iam"));
     const stack = await started;
     try {
       const api = stack.url("API \\(function URL\\)");
@@ -129,10 +130,12 @@ Ctrl-C stops; uploads in flight finish first.
     after(() => jwks.close());
 
     it("prints curl lines with the bearer token under the token's own prefix, and they work", async () => {
-      const { started } = startMain([
-        ...["--port", "0", "--example-port", "0", "--data-dir", dir, "--auth", "jwt"],
-        ...["--jwt-issuer", jwks.issuer, "--jwt-audience", jwks.audience, "--jwt-jwks-url", jwks.url],
-      ]);
+      const { started } = startMain(
+        onFreePorts(
+          ...["--auth", "jwt", "--jwt-issuer", jwks.issuer],
+          ...["--jwt-audience", jwks.audience, "--jwt-jwks-url", jwks.url],
+        ),
+      );
       const stack = await started;
       try {
         const api = stack.url("API \\(function URL\\)");
@@ -162,7 +165,7 @@ Ctrl-C stops; uploads in flight finish first.
   });
 
   it("public: the upload and download lines work as printed", async () => {
-    const { started } = startMain(["--port", "0", "--example-port", "0", "--data-dir", dir]);
+    const { started } = startMain(onFreePorts());
     const stack = await started;
     try {
       expect(stack.banner).to.include("(auth: public)");
@@ -176,7 +179,7 @@ Ctrl-C stops; uploads in flight finish first.
 
   // Creating a multipart upload builds the handler's first S3 client, which is when the SDK warns.
   const sdkWarnings = async (env: Record<string, string | undefined>) => {
-    const { started, stderr } = startMain(["--port", "0", "--example-port", "0", "--data-dir", dir], env);
+    const { started, stderr } = startMain(onFreePorts(), env);
     const stack = await started;
     try {
       const api = stack.url("API \\(function URL\\)");
@@ -211,31 +214,14 @@ Ctrl-C stops; uploads in flight finish first.
     ],
   ] as const) {
     it(`${args.join(" ")}: refused as the deployed function refuses it, exit 2`, async () => {
-      const { exited, stderr } = startMain([
-        ...args,
-        "--port",
-        "0",
-        "--example-port",
-        "0",
-        "--data-dir",
-        dir,
-      ]);
+      const { exited, stderr } = startMain(onFreePorts(...args));
       expect(await exited).to.equal(2);
       expect(stderr().split("\n")[0]).to.equal(message);
     });
   }
 
   it("--max-read-expiry-seconds 604800 lets a read ask for a week-long URL", async () => {
-    const { started } = startMain([
-      "--max-read-expiry-seconds",
-      "604800",
-      "--port",
-      "0",
-      "--example-port",
-      "0",
-      "--data-dir",
-      dir,
-    ]);
+    const { started } = startMain(onFreePorts("--max-read-expiry-seconds", "604800"));
     const stack = await started;
     try {
       const res = await fetch(`${stack.url("API \\(function URL\\)")}/cat.png?expires=604800`, {
@@ -254,7 +240,7 @@ Ctrl-C stops; uploads in flight finish first.
   });
 
   it("a stalled upload holds a stop up; a second Ctrl-C stops at once, exit 130", async () => {
-    const { started, exited, stderr } = startMain(["--port", "0", "--example-port", "0", "--data-dir", dir]);
+    const { started, exited, stderr } = startMain(onFreePorts());
     const stack = await started;
     const api = stack.url("API \\(function URL\\)");
     const step = await fetch(`${api}/stalled.bin`, {
