@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import type { Api } from "./api";
-import { NetworkError, readText, send, xmlErrorCode } from "./http";
+import { NetworkError, readText, sendTo, xmlErrorCode } from "./http";
 import { PermanentError, type RetryOptions, statusError, withRetry } from "./retry";
 
 export interface DownloadOptions {
@@ -42,7 +42,7 @@ export async function downloadFile(
   try {
     await withRetry(async () => {
       const instruction = await api.instruct("GET", key, {}, options.versionId);
-      const res = await send({
+      const res = await sendTo("the CDN", {
         method: "GET",
         url: instruction.url,
         headers: written > 0 ? { range: `bytes=${written}-`, ...(etag ? { "if-range": etag } : {}) } : {},
@@ -93,7 +93,11 @@ export async function downloadFile(
 export async function removeObject(api: Api, key: string, retry: RetryOptions): Promise<void> {
   await withRetry(async () => {
     const instruction = await api.instruct("DELETE", key);
-    const res = await send({ method: "DELETE", url: instruction.url, headers: { ...instruction.headers } });
+    const res = await sendTo("storage", {
+      method: "DELETE",
+      url: instruction.url,
+      headers: { ...instruction.headers },
+    });
     const code = xmlErrorCode(await readText(res));
     if (res.status >= 300) throw statusError(res.status, `${code} from storage`, code);
   }, retry);

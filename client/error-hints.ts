@@ -74,6 +74,10 @@ const STORAGE_HINTS: Record<string, string> = {
     "the connection stalled for too long: a slow or broken network; run the command again (an upload resumes)",
   IncompleteBody: "the connection closed before the whole body arrived; run the command again",
   BadDigest: "the bytes changed on the way, or the file changed while it was sent; run the command again",
+  ECONNREFUSED:
+    "nothing listens at the address the API signed the URL for: the storage (the local stack's, or its --s3-endpoint) is down, or the API is configured with an endpoint this machine cannot reach",
+  ENOTFOUND:
+    "the host in the signed URL does not resolve from this machine: check DNS, or the endpoint the API is configured with",
 };
 
 const CDN_HINTS: Record<string, string> = {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import { Transform } from "node:stream";
-import { readText, send, xmlErrorCode } from "./http";
+import { readText, sendTo, xmlErrorCode } from "./http";
 import { statusError, TransientError } from "./retry";
 
 const HASH_READ_BYTES = 4 * 1024 * 1024;
@@ -64,7 +64,7 @@ export async function putRange(
       },
     });
   try {
-    const res = await send({
+    const res = await sendTo("storage", {
       method: "PUT",
       url: target.url,
       headers: { ...target.headers, "content-length": String(length) },

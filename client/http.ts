@@ -29,6 +29,15 @@ export class NetworkError extends Error {
   }
 }
 
+/** A transfer's network failure, saying which service it was with (` from storage`, ` from the CDN`). */
+export function sendTo(where: "storage" | "the CDN", req: HttpRequest): Promise<HttpResponse> {
+  return send(req).catch((error: unknown) => {
+    throw error instanceof NetworkError
+      ? new NetworkError(`${error.message} from ${where}`, error.code)
+      : error;
+  });
+}
+
 /**
  * The path and query exactly as written in `url`. `new URL` resolves `.` and `..` segments (also
  * as `%2e`), which would send a request for another key than the one named, so the request line

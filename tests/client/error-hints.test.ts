@@ -6,7 +6,7 @@ import { ApiError } from "../../client/api";
 import { apiHint, hintFor } from "../../client/error-hints";
 import { PermanentError, statusError } from "../../client/retry";
 import { sfs } from "../support/sfs-cli";
-import { type FakeServer, fakeServer, sendJson } from "./fake-server";
+import { closedPort, type FakeServer, fakeServer, sendJson } from "./fake-server";
 
 const xml = (code: string) =>
   `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>m</Message></Error>`;
@@ -18,7 +18,10 @@ describe("a likely cause after each error", function () {
   let api: FakeServer;
   /** What the fake S3 and CloudFront answer next: a status and an error code. */
   let refusal: [number, string] = [403, "AccessDenied"];
+  /** Where instructions for keys under `gone/` point: a port nothing listens on. */
+  let closed: number;
   before(async () => {
+    closed = await closedPort();
     dir = mkdtempSync(join(tmpdir(), "sfs-hints-"));
     writeFileSync(join(dir, "f.txt"), "bytes");
     transfer = await fakeServer((_req, res) => res.writeHead(refusal[0]).end(xml(refusal[1])));
@@ -30,7 +33,7 @@ describe("a likely cause after each error", function () {
       }
       sendJson(res, 200, {
         method: req.method,
-        url: `${transfer.url}${req.target}`,
+        url: `${req.target.startsWith("/gone/") ? `http://127.0.0.1:${closed}` : transfer.url}${req.target}`,
         headers: {},
         expiresAt: "",
       });
@@ -51,6 +54,25 @@ describe("a likely cause after each error", function () {
       "sfs: 403 SignatureDoesNotMatch from storage\n" +
         "sfs: likely cause: the request differs from what was signed: a proxy or a changed header (Content-Type, Content-Disposition, x-amz-meta-*) altered it\n",
     );
+  });
+
+  it("storage that cannot be reached: the failure says so, and why that may be", async () => {
+    const refused = `connect ECONNREFUSED 127.0.0.1:${closed} from storage`;
+    const cause =
+      "sfs: likely cause: nothing listens at the address the API signed the URL for: the storage (the local stack's, or its --s3-endpoint) is down, or the API is configured with an endpoint this machine cannot reach\n";
+    const put = await run(["put", join(dir, "f.txt"), "gone/f.txt"]);
+    expect([put.code, put.stderr]).to.deep.equal([
+      1,
+      `sfs: ${refused}; trying again (2 of 2)\nsfs: ${refused}\n${cause}`,
+    ]);
+    const rm = await run(["rm", "gone/f.txt"]);
+    expect(rm.stderr).to.equal(`sfs: ${refused}; trying again (2 of 2)\nsfs: ${refused}\n${cause}`);
+    const get = await run(["get", "gone/f.txt", join(dir, "gone.txt")]);
+    expect(get.stderr.split("\n").slice(-3)).to.deep.equal([
+      `sfs: connect ECONNREFUSED 127.0.0.1:${closed} from the CDN`,
+      cause.slice(0, -1),
+      "",
+    ]);
   });
 
   it("S3 refusing a delete: ExpiredToken", async () => {
