@@ -3,10 +3,23 @@ import { type Browser, chromium, type Page } from "playwright-core";
 /** Debian's chromium; playwright-core drives it and downloads no browser of its own. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
+/**
+ * Chromium saves a download under a name it can write in the locale's encoding: in the C locale
+ * (a bare `env -i` shell, some CI runners) `clip ü.bin` becomes `download`. The page's names are
+ * Unicode, so the browser gets a UTF-8 locale when the environment names none.
+ */
+function utf8Environment(): Record<string, string | undefined> {
+  const { LC_ALL, LC_CTYPE, LANG } = process.env;
+  return /utf-?8/i.test(LC_ALL || LC_CTYPE || LANG || "")
+    ? process.env
+    : { ...process.env, LC_ALL: "C.UTF-8" };
+}
+
 /** Headless, and nothing that reaches the network on its own (updates, safe browsing, metrics). */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
+    env: utf8Environment(),
     args: [
       "--headless",
       "--no-sandbox",
