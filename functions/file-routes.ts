@@ -1,6 +1,6 @@
 import { type Authorizer, type AuthRequest, type Principal, reaches } from "./auth";
 import type { FunctionUrlEvent, FunctionUrlResult } from "./function-url";
-import { BadRequest, Forbidden, NotFound } from "./http-error";
+import { BadRequest, Forbidden, NotFound, PreconditionFailed } from "./http-error";
 import { jsonBody } from "./json-body";
 import { listingPlan, listPage, prefixFromRawPath } from "./listing";
 import { keyFromRawPath, validateKey } from "./object-key";
@@ -90,9 +90,17 @@ export function createFileRoutes(deps: FileRouteDeps) {
         const principal = await authorizer.authorize(auth, "read", key);
         await authorizer.authorize(auth, "delete", key);
         await authorizer.authorize(auth, "write", to);
-        // The source is deleted only once the copy has succeeded: a failure leaves it in place.
-        const result = await copied(await source(key), to);
-        await files.deleteOne(key);
+        // The source is deleted only once the copy has succeeded, and only while it is still the
+        // version copied (If-Match, Amazon S3 User Guide, "How to perform conditional deletes"): a
+        // write to the source during the move stays current rather than hidden by the delete.
+        const moving = await source(key);
+        const result = await copied(moving, to);
+        await files.deleteOne(key, moving.etag).catch((error: unknown) => {
+          if (!(error instanceof PreconditionFailed)) throw error;
+          throw new PreconditionFailed(
+            `${key} was written while it was moved: ${to} holds the version moved, and ${key}, not deleted, the newer one`,
+          );
+        });
         return { result: jsonResponse(200, result), key, principal };
       }
       case "restore": {

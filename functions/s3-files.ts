@@ -36,7 +36,8 @@ export interface FileStore {
   listVersions(key: string, limit: number, afterVersionId?: string): Promise<VersionPage>;
   /** Server-side copy of `source` (already looked up) to `destinationKey`. */
   copy(source: ObjectInfo, destinationKey: string): Promise<Copied>;
-  deleteOne(key: string): Promise<void>;
+  /** With `ifMatch`, only while the current version has that ETag; 412 PreconditionFailed otherwise. */
+  deleteOne(key: string, ifMatch?: string): Promise<void>;
   deleteMany(keys: readonly string[]): Promise<DeleteOutcome>;
 }
 
@@ -244,10 +245,13 @@ export function s3FileStore(
       }
     },
 
-    async deleteOne(key) {
+    async deleteOne(key, ifMatch) {
       try {
         const { client, sdk } = await s3();
-        await client.send(new sdk.DeleteObjectCommand({ Bucket, Key: key }), quickCall());
+        await client.send(
+          new sdk.DeleteObjectCommand({ Bucket, Key: key, ...(ifMatch ? { IfMatch: ifMatch } : {}) }),
+          quickCall(),
+        );
       } catch (error) {
         failure(error, key);
       }

@@ -206,9 +206,22 @@ export class ObjectStore {
     });
   }
 
-  /** S3's DELETE without a version ID on a versioned bucket: a delete marker becomes current. */
-  async addDeleteMarker(key: string): Promise<DeleteMarker> {
+  /**
+   * S3's DELETE without a version ID on a versioned bucket: a delete marker becomes current. With
+   * `condition`, checked against the current version under the key's lock, its refusal instead.
+   */
+  async addDeleteMarker(key: string): Promise<DeleteMarker>;
+  async addDeleteMarker(
+    key: string,
+    condition: InstallCondition | undefined,
+  ): Promise<DeleteMarker | { refused: string }>;
+  async addDeleteMarker(
+    key: string,
+    condition?: InstallCondition,
+  ): Promise<DeleteMarker | { refused: string }> {
     return this.lock.run(key, async () => {
+      const refused = condition?.(this.indexes.get(key)?.versions[0]);
+      if (refused) return { refused };
       const marker: DeleteMarker = {
         key,
         versionId: newVersionId(),

@@ -266,7 +266,18 @@ export async function deleteObject(ctx: StorageContext, call: S3Call): Promise<v
   const versionId = versionIdParam(call);
   if (versionId === "answered") return;
   if (versionId === null) {
-    const marker = await ctx.store.addDeleteMarker(key);
+    // If-Match: the delete happens only while the current version has that ETag (Amazon S3 User
+    // Guide, "How to perform conditional deletes").
+    const condition = writeCondition(call);
+    if (condition === "NotImplemented") {
+      sendS3Error(res, "NotImplemented");
+      return;
+    }
+    const marker = await ctx.store.addDeleteMarker(key, condition);
+    if ("refused" in marker) {
+      answerRefusal(res, marker.refused, key);
+      return;
+    }
     res.writeHead(204, { "x-amz-delete-marker": "true", "x-amz-version-id": marker.versionId }).end();
     return;
   }

@@ -235,6 +235,41 @@ describe("file store: list, copy, move, delete many, versions, restore", functio
     expect(await api.bytes("move/elsewhere.bin")).to.equal(undefined);
   });
 
+  it("a write to the source while it is moved stays current there: the move is 412 and deletes nothing", async () => {
+    const moved = randomBytes(5000);
+    const newer = randomBytes(6000);
+    await api.put("move/raced.bin", moved);
+    const real = s3FileStore(
+      { bucket: "files", region: "us-east-1", endpoint: storage.url },
+      async () => writer,
+    );
+    // Another writer gets to the source between the copy and the delete.
+    const racing: FileStore = {
+      ...real,
+      copy: async (source, destination) => {
+        const done = await real.copy(source, destination);
+        await api.put("move/raced.bin", newer);
+        return done;
+      },
+    };
+    const res = await apiOver(storage, { files: racing }).call("POST", "/move/raced.bin", {
+      query: "move",
+      body: { to: "move/raced-to.bin" },
+    });
+    expect([res.status, res.body]).to.deep.equal([
+      412,
+      {
+        error: {
+          code: "PreconditionFailed",
+          message:
+            "move/raced.bin was written while it was moved: move/raced-to.bin holds the version moved, and move/raced.bin, not deleted, the newer one",
+        },
+      },
+    ]);
+    expect(sha256((await api.bytes("move/raced.bin")) ?? Buffer.alloc(0))).to.equal(sha256(newer));
+    expect(sha256((await api.bytes("move/raced-to.bin")) ?? Buffer.alloc(0))).to.equal(sha256(moved));
+  });
+
   it("keeps versions newest first, and restore brings a deleted key back byte for byte", async () => {
     const one = randomBytes(3000);
     const two = randomBytes(4000);

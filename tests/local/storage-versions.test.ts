@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { expect } from "chai";
 import type { StorageCredentials } from "../../local/storage-server";
 import { READER, type StorageFixture, startStorageFixture, WRITER, xmlText } from "./storage-fixture";
@@ -163,6 +164,29 @@ describe("local storage: versions and delete markers", () => {
     await fetch(await s.presign("DELETE", key), { method: "DELETE" });
     expect(await complete()).to.deep.equal({ status: 200, code: undefined });
     expect((await get(key)).body).to.equal("multipart");
+  });
+
+  it("DELETE with If-Match adds a delete marker only while the current version has that ETag", async () => {
+    const key = "v/conditional-delete.txt";
+    await put(key, "current");
+    const etag = `"${createHash("md5").update("current").digest("hex")}"`;
+    const del = async (name: string, ifMatch: string) => {
+      const headers = { "if-match": ifMatch };
+      const res = await fetch(await s.presign("DELETE", name, { signedHeaders: headers }), {
+        method: "DELETE",
+        headers,
+      });
+      return [res.status, xmlText(await res.text(), "Code") ?? "", res.headers.get("x-amz-delete-marker")];
+    };
+    expect(await del(key, '"0123456789abcdef0123456789abcdef"')).to.deep.equal([
+      412,
+      "PreconditionFailed",
+      null,
+    ]);
+    expect((await get(key)).body).to.equal("current");
+    expect(await del("v/no-such-key.txt", etag)).to.deep.equal([404, "NoSuchKey", null]);
+    expect(await del(key, etag)).to.deep.equal([204, "", "true"]);
+    expect((await get(key)).res.status).to.equal(404);
   });
 
   it("the reader key, which has no s3:ListBucket (OAC), gets 403 AccessDenied where the writer gets 404; versions that exist are served", async () => {
