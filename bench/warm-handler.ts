@@ -12,6 +12,7 @@ import { deferredWriter, jsonLogger, type Logger } from "../functions/log";
 import type { ObjectInfo, ObjectLookup } from "../functions/s3-objects";
 import { functionUrlEvent } from "../tests/support/events";
 import { answerRates, line, ratios, showSpread, spread } from "./stats";
+import { getSteps } from "./warm-steps";
 
 const ROUNDS = 7;
 const MILLIS = 300;
@@ -80,7 +81,26 @@ export async function warmHandler(): Promise<void> {
     let n = 0;
     return () => functionUrlEvent("GET", `/many/${n++}.png`);
   };
-  const nextKey = { none: fresh(), generic: fresh(), ours: fresh(), raw: fresh() };
+  const nextKey = {
+    none: fresh(),
+    generic: fresh(),
+    ours: fresh(),
+    raw: fresh(),
+    steps: fresh(),
+    stepsMemo: fresh(),
+    stepsMemoLog: fresh(),
+  };
+  const stepOptions = {
+    cdnBaseUrl: CDN,
+    expirySeconds: config.expirySeconds,
+    key: { keyPairId: config.keyPairId, privateKey },
+    objects,
+  };
+  const steps = {
+    alone: getSteps(stepOptions, { memo: false }),
+    memo: getSteps(stepOptions, { memo: true }),
+    memoLog: getSteps(stepOptions, { memo: true, log: loggers.ours }),
+  };
 
   // Every call is its own turn of the event loop, as requests arriving over the network are.
   const r = await answerRates(
@@ -93,6 +113,9 @@ export async function warmHandler(): Promise<void> {
       signNone: () => handlers.none(nextKey.none()),
       signGeneric: () => handlers.generic(nextKey.generic()),
       signOurs: () => handlers.ours(nextKey.ours()),
+      steps: () => steps.alone(nextKey.steps()),
+      stepsMemo: () => steps.memo(nextKey.stepsMemo()),
+      stepsMemoLog: () => steps.memoLog(nextKey.stepsMemoLog()),
     },
     ROUNDS,
     MILLIS,
@@ -108,6 +131,10 @@ export async function warmHandler(): Promise<void> {
   line("GET answered from the memo of signed URLs (log line on)", perSecond(r.memoOurs.answer));
   line("GET that signs / raw ECDSA signature", ratio(r.signOurs.answer, r.rawSign.answer));
   line("GET from the memo / raw ECDSA signature", ratio(r.memoOurs.answer, r.rawSign.answer));
+  console.log("  The GET's own steps without the handler around them, each stage / raw ECDSA signature");
+  line("key, lookup, policy, signature, redirect", ratio(r.steps.answer, r.rawSign.answer));
+  line("the same and the memo of signed URLs", ratio(r.stepsMemo.answer, r.rawSign.answer));
+  line("the same, the memo and the log line", ratio(r.stepsMemoLog.answer, r.rawSign.answer));
   console.log(
     "  The per-request log line: share of the time to answer (share of all the work, deferred write too)",
   );
