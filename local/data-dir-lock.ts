@@ -1,6 +1,8 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 
+const LOCK_FILE = "storage.lock";
+
 /** Another process (or another storage in this one) holds the data directory. */
 export class DataDirInUse extends Error {
   constructor(
@@ -8,13 +10,11 @@ export class DataDirInUse extends Error {
     readonly owner: number,
   ) {
     super(
-      `the data directory ${dir} is in use by process ${owner} (another local stack?): stop that one, or use another data directory (--data-dir)`,
+      `the data directory ${dir} is in use by process ${owner} (another local stack?): stop that one, or use another data directory (--data-dir); if no stack runs there, remove ${path.join(dir, LOCK_FILE)}`,
     );
     this.name = "DataDirInUse";
   }
 }
-
-const LOCK_FILE = "storage.lock";
 
 /**
  * One storage at a time per data directory. The object store keeps every key's version list in

@@ -25,7 +25,7 @@ describe("data directory lock", () => {
     );
     expect(second).to.be.instanceOf(DataDirInUse);
     expect((second as DataDirInUse).message).to.equal(
-      `the data directory ${dir} is in use by process ${process.pid} (another local stack?): stop that one, or use another data directory (--data-dir)`,
+      `the data directory ${dir} is in use by process ${process.pid} (another local stack?): stop that one, or use another data directory (--data-dir); if no stack runs there, remove ${lockFile()}`,
     );
     await release();
     expect(existsSync(lockFile())).to.equal(false);
@@ -55,7 +55,7 @@ describe("data directory lock", () => {
         (error: Error) => error.message,
       );
       expect(second).to.equal(
-        `the data directory ${dir} is in use by process ${process.pid} (another local stack?): stop that one, or use another data directory (--data-dir)`,
+        `the data directory ${dir} is in use by process ${process.pid} (another local stack?): stop that one, or use another data directory (--data-dir); if no stack runs there, remove ${lockFile()}`,
       );
       const put = await fetch(`${first.apiUrl}/still/works.txt`, {
         method: "PUT",
