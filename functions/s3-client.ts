@@ -81,6 +81,14 @@ function load(target: S3Target, credentials: CredentialsProvider): LazyS3 {
   };
 }
 
+/**
+ * S3's error code when S3 answered with one: the SDK names its errors after the code, and marks
+ * them with `$metadata`, so no `instanceof` needs client-s3 loaded.
+ */
+export function s3ErrorCode(error: unknown): string | undefined {
+  return error instanceof Error && "$metadata" in error ? error.name : undefined;
+}
+
 /** Network errors Node reports by code when the storage cannot be reached or stops answering. */
 const UNREACHABLE_CODES = new Set([
   "ECONNREFUSED",

@@ -1,6 +1,6 @@
 import type { ListedObject, ObjectInfo, ObjectVersion } from "./api-shapes";
 import { BadRequest, NotFound, PreconditionFailed } from "./http-error";
-import { lazyS3Client, quickCall, rethrowUnavailable } from "./s3-client";
+import { lazyS3Client, quickCall, rethrowUnavailable, s3ErrorCode } from "./s3-client";
 
 export type { ListedObject, ObjectVersion } from "./api-shapes";
 
@@ -59,14 +59,12 @@ function copySource(bucket: string, source: ObjectInfo): string {
 }
 
 function failure(error: unknown, key: string): never {
-  if (error instanceof Error && "$metadata" in error) {
-    switch (error.name) {
-      case "NoSuchKey":
-      case "NoSuchVersion":
-        throw new NotFound("NoSuchKey", `no object at ${key} (it changed while the request ran)`);
-      case "PreconditionFailed":
-        throw new PreconditionFailed(`${key} changed while the request ran`);
-    }
+  switch (s3ErrorCode(error)) {
+    case "NoSuchKey":
+    case "NoSuchVersion":
+      throw new NotFound("NoSuchKey", `no object at ${key} (it changed while the request ran)`);
+    case "PreconditionFailed":
+      throw new PreconditionFailed(`${key} changed while the request ran`);
   }
   return rethrowUnavailable(error);
 }
@@ -76,7 +74,7 @@ function failure(error: unknown, key: string): never {
  * 400 InvalidArgument to both) means the caller's `after` did not come from the previous page.
  */
 function listingFailure(error: unknown, key: string): never {
-  if (error instanceof Error && "$metadata" in error && error.name === "InvalidArgument") {
+  if (s3ErrorCode(error) === "InvalidArgument") {
     throw new BadRequest("InvalidToken", "after must be the next token of the previous page of this listing");
   }
   return failure(error, key);

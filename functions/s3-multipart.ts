@@ -1,5 +1,5 @@
 import { BadRequest, NotFound, PreconditionFailed } from "./http-error";
-import { lazyS3Client, quickCall, rethrowUnavailable } from "./s3-client";
+import { lazyS3Client, quickCall, rethrowUnavailable, s3ErrorCode } from "./s3-client";
 import type { CredentialsProvider, S3Target } from "./s3-presigner";
 import type { UploadDescription } from "./upload-rules";
 
@@ -33,32 +33,29 @@ export interface MultipartStore {
 
 /**
  * S3 errors a client can act on, with messages that say how; storage that is down or overloaded is a
- * 503 with Retry-After. Anything else is a 500. Errors are told apart by name, as the SDK sets it to
- * S3's error code, so this module never loads client-s3 just to run `instanceof`.
+ * 503 with Retry-After. Anything else is a 500.
  */
 function clientError(error: unknown, uploadId: string): never {
-  if (error instanceof Error && "$metadata" in error) {
-    switch (error.name) {
-      // Ceph radosgw answers ListParts of an aborted upload with NoSuchKey where S3 says NoSuchUpload;
-      // either way, in a multipart call, the upload is gone.
-      case "NoSuchKey":
-      case "NoSuchUpload":
-        throw new NotFound(
-          "NoSuchUpload",
-          `no multipart upload ${uploadId} for this key: it was completed, aborted or has expired`,
-        );
-      case "InvalidPart":
-        throw new BadRequest(
-          "InvalidPart",
-          "a listed part was not uploaded or its etag does not match; list the parts with GET ?uploadId",
-        );
-      case "InvalidPartOrder":
-        throw new BadRequest("InvalidPartOrder", "parts must be listed in ascending partNumber order");
-      case "EntityTooSmall":
-        throw new BadRequest("EntityTooSmall", "every part except the last must be at least 5 MiB");
-      case "PreconditionFailed":
-        throw new PreconditionFailed("the object already exists and If-None-Match: * was given");
-    }
+  switch (s3ErrorCode(error)) {
+    // Ceph radosgw answers ListParts of an aborted upload with NoSuchKey where S3 says NoSuchUpload;
+    // either way, in a multipart call, the upload is gone.
+    case "NoSuchKey":
+    case "NoSuchUpload":
+      throw new NotFound(
+        "NoSuchUpload",
+        `no multipart upload ${uploadId} for this key: it was completed, aborted or has expired`,
+      );
+    case "InvalidPart":
+      throw new BadRequest(
+        "InvalidPart",
+        "a listed part was not uploaded or its etag does not match; list the parts with GET ?uploadId",
+      );
+    case "InvalidPartOrder":
+      throw new BadRequest("InvalidPartOrder", "parts must be listed in ascending partNumber order");
+    case "EntityTooSmall":
+      throw new BadRequest("EntityTooSmall", "every part except the last must be at least 5 MiB");
+    case "PreconditionFailed":
+      throw new PreconditionFailed("the object already exists and If-None-Match: * was given");
   }
   return rethrowUnavailable(error);
 }
@@ -145,7 +142,7 @@ export function s3MultipartStore(target: S3Target, credentials: CredentialsProvi
         );
         return { etag: out.ETag ?? "" };
       } catch (error) {
-        if (error instanceof Error && "$metadata" in error && error.name === "InvalidRequest") {
+        if (s3ErrorCode(error) === "InvalidRequest") {
           throw new BadRequest(
             "InvalidPart",
             "a part changed while the upload was being completed, so its parts no longer add up to the size checked; list the parts with GET ?uploadId and complete again",
