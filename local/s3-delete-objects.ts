@@ -1,8 +1,8 @@
-import { childElements, childTexts, MalformedXml } from "../functions/xml-text";
+import { childElements, childTexts } from "../functions/xml-text";
 import { isVersionId } from "./object-store";
 import { checkBodyIntegrity } from "./s3-checksums";
 import { sendS3Error } from "./s3-errors";
-import { readXmlBody, type S3Call, type StorageContext } from "./s3-request";
+import { fromXml, readXmlBody, type S3Call, type StorageContext } from "./s3-request";
 import { element, sendXml } from "./s3-xml";
 
 /** "The request can contain a list of up to 1,000 keys" (DeleteObjects). */
@@ -40,21 +40,17 @@ export async function deleteObjects(ctx: StorageContext, call: S3Call): Promise<
     return;
   }
   const xml = body.toString("utf8");
-  let objects: Array<{ key: string | undefined; versionId: string | undefined }>;
-  let quiet: boolean;
-  try {
-    // Each <Object> is taken as written and only its leaves are unescaped: unescaping the object
-    // and then its key would turn a key named `&amp;` into `&` and delete another key.
-    objects = childElements(xml, "Object").map((o) => ({
+  // Each <Object> is taken as written and only its leaves are unescaped: unescaping the object and
+  // then its key would turn a key named `&amp;` into `&` and delete another key.
+  const parsed = fromXml(res, () => ({
+    objects: childElements(xml, "Object").map((o) => ({
       key: childTexts(o, "Key")[0],
       versionId: childTexts(o, "VersionId")[0],
-    }));
-    quiet = childTexts(xml, "Quiet")[0]?.trim() === "true";
-  } catch (error) {
-    if (!(error instanceof MalformedXml)) throw error;
-    sendS3Error(res, "MalformedXML");
-    return;
-  }
+    })),
+    quiet: childTexts(xml, "Quiet")[0]?.trim() === "true",
+  }));
+  if (parsed === undefined) return;
+  const { objects, quiet } = parsed;
   if (
     !xml.includes("<Delete") ||
     objects.length === 0 ||

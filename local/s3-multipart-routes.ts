@@ -1,4 +1,4 @@
-import { childElements, childTexts, MalformedXml } from "../functions/xml-text";
+import { childElements, childTexts } from "../functions/xml-text";
 import { IncompleteBodyError } from "./durable-write";
 import type { UploadRecord } from "./multipart-uploads";
 import { sendS3Error } from "./s3-errors";
@@ -8,6 +8,7 @@ import {
   attributesFrom,
   contentMd5Problem,
   declaredLength,
+  fromXml,
   readXmlBody,
   refuseWithoutLength,
   type S3Call,
@@ -151,17 +152,13 @@ export async function completeUpload(
     sendS3Error(res, "MalformedXML");
     return;
   }
-  let requested: Array<{ partNumber: number; etag: string }>;
-  try {
-    requested = childElements(xml, "Part").map((part) => ({
+  const requested = fromXml(res, () =>
+    childElements(xml, "Part").map((part) => ({
       partNumber: Number(childTexts(part, "PartNumber")[0] ?? "0"),
       etag: childTexts(part, "ETag")[0] ?? "",
-    }));
-  } catch (error) {
-    if (!(error instanceof MalformedXml)) throw error;
-    sendS3Error(res, "MalformedXML");
-    return;
-  }
+    })),
+  );
+  if (requested === undefined) return;
   const condition = writeCondition(call);
   if (condition === "NotImplemented") {
     sendS3Error(res, "NotImplemented");

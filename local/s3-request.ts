@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { MalformedXml } from "../functions/xml-text";
 import { IncompleteBodyError } from "./durable-write";
 import type { LogSink } from "./http-listen";
 import type { MultipartUploads } from "./multipart-uploads";
@@ -163,6 +164,20 @@ export async function readXmlBody(call: S3Call, limit: number): Promise<Buffer |
     return undefined;
   }
   return body;
+}
+
+/**
+ * What `read` takes out of a request's XML, or undefined once 400 MalformedXML is sent: `read` throws
+ * MalformedXml for a reference to no XML character or an undefined entity.
+ */
+export function fromXml<T>(res: ServerResponse, read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (error) {
+    if (!(error instanceof MalformedXml)) throw error;
+    sendS3Error(res, "MalformedXML");
+    return undefined;
+  }
 }
 
 export function httpDate(iso: string): string {
