@@ -1,7 +1,8 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { syncDirectory, type WriteFault, writeSmallFileDurably } from "./durable-write";
+import { syncDirectory, type WriteFault } from "./durable-write";
+import { INDEX_FILE, isMissing, type KeyIndex, loadKeyIndexes, writeKeyIndex } from "./key-index";
 import { KeyedLock } from "./keyed-lock";
 import { migrateLegacyObjects } from "./legacy-objects";
 import type {
@@ -25,12 +26,6 @@ export {
   type VersionEntry,
 } from "./object-versions";
 export { OpenedVersion } from "./version-reader";
-
-interface KeyIndex {
-  readonly key: string;
-  /** Newest first. */
-  readonly versions: readonly VersionEntry[];
-}
 
 /** A version directory being filled under `tmp/`, installed by `install` or dropped by `discard`. */
 export interface StagedVersion {
@@ -59,10 +54,6 @@ export interface ObjectStoreOptions {
 
 function newVersionId(): string {
   return randomBytes(24).toString("base64url");
-}
-
-function isMissing(error: unknown): boolean {
-  return (error as NodeJS.ErrnoException).code === "ENOENT";
 }
 
 /**
@@ -116,27 +107,7 @@ export class ObjectStore {
   }
 
   private async load(): Promise<void> {
-    for (const name of await fs.readdir(this.root)) {
-      const dir = path.join(this.root, name);
-      let index: KeyIndex | undefined;
-      try {
-        index = JSON.parse(await fs.readFile(path.join(dir, "index.json"), "utf8")) as KeyIndex;
-      } catch (error) {
-        if (!isMissing(error)) throw error;
-      }
-      if (!index || index.versions.length === 0) {
-        // A first version renamed in, then a crash before its index: never acknowledged.
-        await fs.rm(dir, { recursive: true, force: true });
-        continue;
-      }
-      const referenced = new Set(index.versions.map((v) => v.versionId));
-      for (const entry of await fs.readdir(dir)) {
-        if (entry !== "index.json" && !referenced.has(entry)) {
-          await fs.rm(path.join(dir, entry), { recursive: true, force: true });
-        }
-      }
-      this.indexes.set(index.key, index);
-    }
+    for (const [key, index] of await loadKeyIndexes(this.root)) this.indexes.set(key, index);
     this.keys = new SortedKeys(this.indexes.keys());
   }
 
@@ -220,7 +191,7 @@ export class ObjectStore {
     condition?: InstallCondition,
   ): Promise<DeleteMarker | { refused: string }> {
     return this.lock.run(key, async () => {
-      const refused = condition?.(this.indexes.get(key)?.versions[0]);
+      const refused = condition?.(this.current(key));
       if (refused) return { refused };
       const marker: DeleteMarker = {
         key,
@@ -243,7 +214,7 @@ export class ObjectStore {
       const rest = versions.filter((v) => v !== removed);
       const dir = this.keyDir(key);
       if (rest.length === 0) {
-        await fs.rm(path.join(dir, "index.json"), { force: true });
+        await fs.rm(path.join(dir, INDEX_FILE), { force: true });
         this.forget(key);
         await fs.rm(dir, { recursive: true, force: true });
         return removed;
@@ -265,19 +236,8 @@ export class ObjectStore {
   }
 
   private async writeIndex(key: string, versions: readonly VersionEntry[]): Promise<void> {
-    const dir = this.keyDir(key);
     const index: KeyIndex = { key, versions };
-    const tmp = path.join(dir, `index.json.${randomBytes(6).toString("hex")}.tmp`);
-    const text = JSON.stringify(index);
-    try {
-      this.fault?.(tmp, 0);
-      await writeSmallFileDurably(tmp, text);
-      await fs.rename(tmp, path.join(dir, "index.json"));
-      await syncDirectory(dir);
-    } catch (error) {
-      await fs.rm(tmp, { force: true });
-      throw error;
-    }
+    await writeKeyIndex(this.keyDir(key), index, this.fault);
     if (!this.indexes.has(key)) this.keys.add(key);
     this.indexes.set(key, index);
   }
