@@ -61,8 +61,16 @@ export function queryOf(rawQuery: string): Array<[string, string]> | undefined {
   }
 }
 
+export interface CredentialScope {
+  readonly accessKeyId: string;
+  readonly signedAt: Date;
+  readonly date: string;
+  readonly region: string;
+  readonly service: string;
+}
+
 /** `AKID/20261122/eu-west-1/s3/aws4_request` with a date matching X-Amz-Date, or undefined. */
-export function parseScope(credential: string, amzDate: string) {
+export function parseScope(credential: string, amzDate: string): CredentialScope | undefined {
   const [accessKeyId, date, region, service, terminator, ...rest] = credential.split("/");
   const signedAt = parseAmzDate(amzDate);
   if (
@@ -81,8 +89,7 @@ export function parseScope(credential: string, amzDate: string) {
 }
 
 export interface SignatureClaim {
-  readonly accessKeyId: string;
-  readonly scope: { readonly date: string; readonly region: string; readonly service: string };
+  readonly scope: CredentialScope;
   readonly amzDate: string;
   readonly signedHeaders: readonly string[];
   readonly signature: string;
@@ -98,7 +105,7 @@ export function checkSignature(
   secretFor: (accessKeyId: string) => string | undefined,
   claim: SignatureClaim,
 ): Extract<SigV4Verdict, { ok: false }> | undefined {
-  const secret = secretFor(claim.accessKeyId);
+  const secret = secretFor(claim.scope.accessKeyId);
   if (secret === undefined) {
     return {
       ok: false,

@@ -44,7 +44,7 @@ export function verifyAuthorizationHeader(
       message: "The authorization header is malformed, or x-amz-date or x-amz-content-sha256 is missing.",
     };
   }
-  const { accessKeyId, signedAt, date: scopeDate, region, service } = scope;
+  const { accessKeyId, signedAt } = scope;
   const wrongScope = scopeProblem(scope, expectedScope);
   if (wrongScope) return wrongScope;
   if (bodyHash !== undefined && claimedHash !== undefined && claimedHash !== bodyHash) {
@@ -61,8 +61,7 @@ export function verifyAuthorizationHeader(
   if (!query) return BAD_QUERY;
   const signedHeaders = (m[2] ?? "").split(";");
   const mismatch = checkSignature(request, query, secretFor, {
-    accessKeyId,
-    scope: { date: scopeDate, region, service },
+    scope,
     amzDate,
     signedHeaders,
     signature: m[3] ?? "",

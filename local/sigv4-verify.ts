@@ -67,7 +67,7 @@ export function verifyPresigned(
       message: "Error parsing the X-Amz-Credential parameter.",
     };
   }
-  const { accessKeyId, signedAt, date: scopeDate, region, service } = scope;
+  const { accessKeyId, signedAt } = scope;
   const wrongScope = scopeProblem(scope, expectedScope);
   if (wrongScope) return wrongScope;
   if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > 604800) {
@@ -79,8 +79,7 @@ export function verifyPresigned(
   }
   const signedHeaders = signedHeaderList.split(";");
   const mismatch = checkSignature(request, query, secretFor, {
-    accessKeyId,
-    scope: { date: scopeDate, region, service },
+    scope,
     amzDate,
     signedHeaders,
     signature,
