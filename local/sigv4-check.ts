@@ -47,11 +47,12 @@ export type SigV4Verdict =
 /** S3 refuses presigned requests dated further in the future than this clock skew. */
 export const MAX_SKEW_MS = 15 * 60 * 1000;
 
-export const BAD_QUERY = {
-  ok: false,
-  code: "AuthorizationQueryParametersError",
-  message: "The query string is not valid percent-encoding.",
-} as const;
+/** S3's answer to a request whose SigV4 parts are missing or not well-formed. */
+export function malformed(message: string): Extract<SigV4Verdict, { ok: false }> {
+  return { ok: false, code: "AuthorizationQueryParametersError", message };
+}
+
+export const BAD_QUERY = malformed("The query string is not valid percent-encoding.");
 
 export function queryOf(rawQuery: string): Array<[string, string]> | undefined {
   try {
@@ -120,11 +121,7 @@ export function checkSignature(
     !signedHeaders.includes("host") ||
     signedHeaders.some((h, i) => h !== h.toLowerCase() || (i > 0 && (signedHeaders[i - 1] ?? "") >= h))
   ) {
-    return {
-      ok: false,
-      code: "AuthorizationQueryParametersError",
-      message: "X-Amz-SignedHeaders must be sorted, lower-case and include host.",
-    };
+    return malformed("X-Amz-SignedHeaders must be sorted, lower-case and include host.");
   }
   const canonical = canonicalRequest(request, query, signedHeaders, claim.payloadHash);
   const { date, region, service } = claim.scope;

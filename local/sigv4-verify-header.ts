@@ -4,6 +4,7 @@ import {
   BAD_QUERY,
   checkSignature,
   MAX_SKEW_MS,
+  malformed,
   type PresignedRequest,
   parseScope,
   queryOf,
@@ -38,11 +39,9 @@ export function verifyAuthorizationHeader(
   const payloadHash = bodyHash ?? claimedHash ?? "";
   const scope = parseScope(m?.[1] ?? "", amzDate);
   if (!m || !scope || !/^([0-9a-f]{64}|UNSIGNED-PAYLOAD)$/.test(payloadHash)) {
-    return {
-      ok: false,
-      code: "AuthorizationQueryParametersError",
-      message: "The authorization header is malformed, or x-amz-date or x-amz-content-sha256 is missing.",
-    };
+    return malformed(
+      "The authorization header is malformed, or x-amz-date or x-amz-content-sha256 is missing.",
+    );
   }
   const { accessKeyId, signedAt } = scope;
   const wrongScope = scopeProblem(scope, expectedScope);

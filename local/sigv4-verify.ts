@@ -3,6 +3,7 @@ import {
   BAD_QUERY,
   checkSignature,
   MAX_SKEW_MS,
+  malformed,
   type PresignedRequest,
   parseScope,
   queryOf,
@@ -37,11 +38,7 @@ export function verifyPresigned(
   // lax verifier might check one and a proxy or log another; S3 refuses the request as malformed.
   const repeated = AUTH_QUERY_PARAMS.find((name) => query.filter(([n]) => n === name).length > 1);
   if (repeated) {
-    return {
-      ok: false,
-      code: "AuthorizationQueryParametersError",
-      message: `${repeated} must appear only once in the query string.`,
-    };
+    return malformed(`${repeated} must appear only once in the query string.`);
   }
   const param = (name: string) => query.find(([n]) => n === name)?.[1];
   const algorithm = param("X-Amz-Algorithm");
@@ -51,31 +48,20 @@ export function verifyPresigned(
   const signedHeaderList = param("X-Amz-SignedHeaders");
   const signature = param("X-Amz-Signature");
   if (algorithm !== ALGORITHM || !credential || !amzDate || !expires || !signedHeaderList || !signature) {
-    return {
-      ok: false,
-      code: "AuthorizationQueryParametersError",
-      message:
-        "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.",
-    };
+    return malformed(
+      "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.",
+    );
   }
   const scope = parseScope(credential, amzDate);
   const lifetime = Number(expires);
   if (!scope) {
-    return {
-      ok: false,
-      code: "AuthorizationQueryParametersError",
-      message: "Error parsing the X-Amz-Credential parameter.",
-    };
+    return malformed("Error parsing the X-Amz-Credential parameter.");
   }
   const { accessKeyId, signedAt } = scope;
   const wrongScope = scopeProblem(scope, expectedScope);
   if (wrongScope) return wrongScope;
   if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > 604800) {
-    return {
-      ok: false,
-      code: "AuthorizationQueryParametersError",
-      message: "X-Amz-Expires must be between 1 and 604800 seconds.",
-    };
+    return malformed("X-Amz-Expires must be between 1 and 604800 seconds.");
   }
   const signedHeaders = signedHeaderList.split(";");
   const mismatch = checkSignature(request, query, secretFor, {
