@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import type { FunctionBundle } from "../components/bundle";
-import type { FunctionUrlEvent, FunctionUrlResult } from "../functions/function-url";
+import type { FunctionBundle } from "../components/bundle/function-bundle";
+import type { FunctionUrlEvent, FunctionUrlResult } from "../functions/http/function-url";
 
 /**
  * Runs the built function bundle in a fresh `node` process, as Lambda does on a cold start: the

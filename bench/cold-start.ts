@@ -10,8 +10,8 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { buildSync } from "esbuild";
-import { bundleHandler, PROJECT_ROOT } from "../components/bundle";
-import type { FunctionUrlEvent } from "../functions/function-url";
+import { bundleHandler, PROJECT_ROOT } from "../components/bundle/function-bundle";
+import type { FunctionUrlEvent } from "../functions/http/function-url";
 import { functionUrlEvent } from "../tests/support/events";
 import { REPORT_ANSWER, RUNNER, runEvents, runNode, writeBundle } from "./bundle-process";
 import { startFakeAwsThread } from "./fake-aws-worker";
@@ -167,7 +167,7 @@ function legacyBundle(dir: string): { dir: string; bytes: number } {
  */
 function ssmProbes(dir: string): { dir: string } {
   const credentials = `const credentials = async () => ({ accessKeyId: process.env.AWS_ACCESS_KEY_ID, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY, sessionToken: process.env.AWS_SESSION_TOKEN });`;
-  const direct = `import { ssmReaderFromEnvironment } from "./functions/ssm-parameter";
+  const direct = `import { ssmReaderFromEnvironment } from "./functions/signers/ssm-parameter";
 ${credentials}
 ssmReaderFromEnvironment(credentials)(process.env.SIGNED_FILE_STORE_SIGNING_KEY_PARAMETER).then(() => ${REPORT_ANSWER});`;
   const client = `${credentials}

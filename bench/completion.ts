@@ -5,8 +5,8 @@
  * that copied would take as long as writing the file again.
  */
 import { Api } from "../client/api";
-import { partRange, putRange } from "../client/file-ranges";
 import { DEFAULT_RETRY } from "../client/retry";
+import { partRange, putRange } from "../client/transfer/file-ranges";
 
 const MIB = 1024 * 1024;
 /** S3's smallest part but the last (Amazon S3 User Guide, "Amazon S3 multipart upload limits"). */

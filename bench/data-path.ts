@@ -13,7 +13,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { startLocalStack } from "../local/stack";
+import { startLocalStack } from "../local/stack/stack";
 import { COMPLETION_MIN_BYTES, type Completion, completionRound } from "./completion";
 import { line, ratios, showSpread, spread } from "./stats";
 

@@ -1,5 +1,5 @@
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
-import { moduleWorker } from "../local/module-worker";
+import { moduleWorker } from "../local/stack/module-worker";
 import { type FakeAwsOptions, startFakeAws } from "./fake-aws";
 
 /**

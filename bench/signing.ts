@@ -11,8 +11,8 @@ import { createPrivateKey, generateKeyPairSync, type KeyObject } from "node:cryp
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl as sdkCloudFrontUrl } from "@aws-sdk/cloudfront-signer";
 import { getSignedUrl as sdkPresign } from "@aws-sdk/s3-request-presigner";
-import { signCloudFrontUrl } from "../functions/cloudfront-signer";
-import { S3Presigner } from "../functions/s3-presigner";
+import { signCloudFrontUrl } from "../functions/signers/cloudfront-signer";
+import { S3Presigner } from "../functions/signers/s3-presigner";
 import { coldStart } from "./cold-start";
 import { dataPath } from "./data-path";
 import { line, rates, ratios, showSpread, spread } from "./stats";

@@ -5,11 +5,11 @@
  */
 import { generateKeyPairSync, sign } from "node:crypto";
 import { closeSync, openSync, writeSync } from "node:fs";
-import { cannedPolicy } from "../functions/cloudfront-signer";
 import { parseHandlerConfig } from "../functions/config";
 import { createHandler } from "../functions/handler";
-import { deferredWriter, jsonLogger, type Logger } from "../functions/log";
-import type { ObjectInfo, ObjectLookup } from "../functions/s3-objects";
+import type { ObjectInfo, ObjectLookup } from "../functions/s3/objects";
+import { cannedPolicy } from "../functions/signers/cloudfront-signer";
+import { deferredWriter, jsonLogger, type Logger } from "../functions/telemetry/log";
 import { functionUrlEvent } from "../tests/support/events";
 import { answerRates, line, ratios, showSpread, spread } from "./stats";
 import { getSteps } from "./warm-steps";

@@ -5,14 +5,14 @@
  * and what is left for routing, the authorizer and the metrics in the whole handler.
  */
 import type { KeyObject } from "node:crypto";
-import { signCloudFrontUrl } from "../functions/cloudfront-signer";
-import type { FunctionUrlEvent } from "../functions/function-url";
-import type { Logger } from "../functions/log";
-import { keyFromRawPath } from "../functions/object-key";
-import { alignedExpiry, readResource, redirectMaxAge } from "../functions/read-url";
-import { redirect } from "../functions/responses";
-import type { ObjectLookup } from "../functions/s3-objects";
-import { SignedUrlMemo } from "../functions/signed-url-memo";
+import { keyFromRawPath } from "../functions/api/object-key";
+import type { FunctionUrlEvent } from "../functions/http/function-url";
+import { redirect } from "../functions/http/responses";
+import { alignedExpiry, readResource, redirectMaxAge } from "../functions/routes/read-url";
+import type { ObjectLookup } from "../functions/s3/objects";
+import { signCloudFrontUrl } from "../functions/signers/cloudfront-signer";
+import { SignedUrlMemo } from "../functions/signers/signed-url-memo";
+import type { Logger } from "../functions/telemetry/log";
 
 export interface StepsOptions {
   readonly cdnBaseUrl: string;

@@ -1,8 +1,8 @@
-import type { ObjectInfo } from "../functions/api-shapes";
+import type { ObjectInfo } from "../functions/api/shapes";
 import { type Api, SignedFileStoreError, type TransferInstruction } from "./api";
 import { Sha256, sha256OfBlob } from "./sha256";
 
-export type { ObjectInfo } from "../functions/api-shapes";
+export type { ObjectInfo } from "../functions/api/shapes";
 
 export interface ReadUrlOptions {
   /** A version from `versions()`: that version rather than the current one. */

@@ -1,7 +1,7 @@
-import type { ListedObject, ListPage, ObjectInfo, ObjectVersion } from "../functions/api-shapes";
+import type { ListedObject, ListPage, ObjectInfo, ObjectVersion } from "../functions/api/shapes";
 import { type Api, encodeKey, settableHeaders, storageError, type TransferInstruction } from "./api";
 
-export type { ListedObject, ListPage, ObjectVersion } from "../functions/api-shapes";
+export type { ListedObject, ListPage, ObjectVersion } from "../functions/api/shapes";
 
 export interface ListOptions {
   /** Every level below the prefix rather than one. */

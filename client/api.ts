@@ -1,5 +1,5 @@
 import { STATUS_CODES } from "node:http";
-import { encodeKeyPath } from "../functions/object-key";
+import { encodeKeyPath } from "../functions/api/object-key";
 import { type ApiAuth, authorize } from "./auth";
 import { type HttpResponse, NetworkError, readText, send } from "./http";
 import { checkKey, checkPrefix } from "./keys";

@@ -1,9 +1,9 @@
-import type { ListPage, ObjectVersion } from "../functions/api-shapes";
-import { encodeKeyPath } from "../functions/object-key";
+import { encodeKeyPath } from "../functions/api/object-key";
+import type { ListPage, ObjectVersion } from "../functions/api/shapes";
 import type { Api } from "./api";
 import { checkKey } from "./keys";
 
-export type { ListedObject, ListPage, ObjectVersion } from "../functions/api-shapes";
+export type { ListedObject, ListPage, ObjectVersion } from "../functions/api/shapes";
 
 export interface ListOptions {
   /** Every level below the prefix, rather than one. */

@@ -1,6 +1,5 @@
 import { Api, type ShareOptions } from "./api";
 import type { ApiAuth } from "./auth";
-import { type DownloadResult, downloadFile, removeObject } from "./download";
 import {
   type CopyResult,
   copyObject,
@@ -17,11 +16,11 @@ import {
 } from "./files";
 import type { ObjectInfo, ShareLink } from "./object-info";
 import { DEFAULT_RETRY, type RetryOptions } from "./retry";
-import { defaultStateDir, type UploadOptions, type UploadResult, uploadFile } from "./upload";
+import { type DownloadResult, downloadFile, removeObject } from "./transfer/download";
+import { defaultStateDir, type UploadOptions, type UploadResult, uploadFile } from "./transfer/upload";
 
 export { Api, ApiError, ApiUnreachable, type ShareOptions } from "./api";
 export { type ApiAuth, regionFromFunctionUrl } from "./auth";
-export { ChecksumMismatch, type DownloadResult } from "./download";
 export type {
   CopyResult,
   DeleteError,
@@ -34,7 +33,8 @@ export type {
 export { InvalidKeyError } from "./keys";
 export type { ObjectInfo, ShareLink } from "./object-info";
 export { DEFAULT_RETRY, PermanentError, type RetryOptions } from "./retry";
-export type { Progress, UploadResult } from "./upload";
+export { ChecksumMismatch, type DownloadResult } from "./transfer/download";
+export type { Progress, UploadResult } from "./transfer/upload";
 
 export interface ClientOptions {
   /** The API's base URL: the function URL, or the local stack's `http://127.0.0.1:3000`. */

@@ -1,4 +1,4 @@
-import { validateKey } from "../functions/object-key";
+import { validateKey } from "../functions/api/object-key";
 import { PermanentError } from "./retry";
 
 /** A key the API would refuse, found before any request is made. */

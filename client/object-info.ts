@@ -1,8 +1,8 @@
 import type { IncomingHttpHeaders } from "node:http";
-import type { ObjectInfo } from "../functions/api-shapes";
+import type { ObjectInfo } from "../functions/api/shapes";
 import { PermanentError } from "./retry";
 
-export type { ObjectInfo } from "../functions/api-shapes";
+export type { ObjectInfo } from "../functions/api/shapes";
 
 /** A read URL for sharing: the API's JSON answer to `GET /{key}?expires=…&download=…`. */
 export interface ShareLink {

@@ -1,17 +1,17 @@
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { SignedFileStoreArgs } from "./args";
-import { createDelivery, createSigningKeys } from "./delivery";
-import { createDataKey, createDataKeyPolicy } from "./encryption";
-import { createSigningFunction } from "./function";
-import { createErrorRateAlarm } from "./monitoring";
-import { physicalNames } from "./names";
-import { invokeFunctionUrlPolicy } from "./policies";
-import { resolveArgs } from "./resolve-args";
-import { createBucketPolicy, createStorage } from "./storage";
+import { resolveArgs } from "./args/resolve";
+import type { SignedFileStoreArgs } from "./args/types";
+import { invokeFunctionUrlPolicy } from "./policies/iam";
+import { createDelivery, createSigningKeys } from "./resources/delivery";
+import { createDataKey, createDataKeyPolicy } from "./resources/encryption";
+import { createSigningFunction } from "./resources/function";
+import { createErrorRateAlarm } from "./resources/monitoring";
+import { physicalNames } from "./resources/names";
+import { createBucketPolicy, createStorage } from "./resources/storage";
 
-export type { SignedFileStoreArgs } from "./args";
-export { CDN_TTL_SECONDS, CORS_S3_ORIGIN_REQUEST_POLICY_ID } from "./delivery";
+export type { SignedFileStoreArgs } from "./args/types";
+export { CDN_TTL_SECONDS, CORS_S3_ORIGIN_REQUEST_POLICY_ID } from "./resources/delivery";
 
 /**
  * A private bucket, a CloudFront distribution that only serves signed URLs, and a Lambda function

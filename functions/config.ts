@@ -1,8 +1,8 @@
-import { type AccessRules, ruleTemplateProblem } from "./access-rules";
-import { type AuthSettings, DEFAULT_JWT_ALGORITHMS } from "./auth-settings";
-import type { CloudFrontHashAlgorithm } from "./cloudfront-signer";
-import type { S3Target } from "./s3-presigner";
-import { DEFAULT_UPLOAD_LIMITS, S3_LIMITS, type UploadLimits } from "./upload-rules";
+import { DEFAULT_UPLOAD_LIMITS, S3_LIMITS, type UploadLimits } from "./api/upload-rules";
+import { type AccessRules, ruleTemplateProblem } from "./auth/access-rules";
+import { type AuthSettings, DEFAULT_JWT_ALGORITHMS } from "./auth/settings";
+import type { CloudFrontHashAlgorithm } from "./signers/cloudfront-signer";
+import type { S3Target } from "./signers/s3-presigner";
 
 /** The longest a SigV4 presigned URL may live. */
 export const MAX_EXPIRY_SECONDS = 604_800;

@@ -1,26 +1,32 @@
 import type { JWTVerifyGetKey } from "jose";
-import { type Authorizer, createAuthorizer, type Principal } from "./auth";
-import type { CloudFrontSigningKey } from "./cloudfront-signer";
-import { parseCompleteBody } from "./complete-body";
+import { BadRequest } from "./api/http-error";
+import { keyFromRawPath } from "./api/object-key";
+import { checkSinglePut, describeUpload, headersToSend, signedUploadHeaders } from "./api/upload-rules";
+import { type Authorizer, createAuthorizer, type Principal } from "./auth/authorizer";
 import type { HandlerConfig } from "./config";
-import { millisSince } from "./elapsed";
-import { createFileRoutes } from "./file-routes";
-import type { FunctionUrlEvent, FunctionUrlResult } from "./function-url";
-import { BadRequest } from "./http-error";
-import { jsonLogger, type Logger } from "./log";
-import { addRequestMetrics, type Trace } from "./metrics";
-import { createMultipartRoutes, type JsonResult } from "./multipart-routes";
-import { asXmlError, completionAsJson, multipartXml, objectLocation, wantsXml } from "./multipart-xml";
-import { keyFromRawPath } from "./object-key";
-import { actionOf, type FileOperation, isFileOperation, type Operation, operationOf } from "./operations";
-import { redactQuery } from "./query-redaction";
-import { createReads } from "./reads";
-import { errorResponse, jsonResponse, respond, type TransferInstruction } from "./responses";
-import { type FileStore, s3FileStore } from "./s3-files";
-import { type MultipartStore, s3MultipartStore } from "./s3-multipart";
-import { type ObjectLookup, s3ObjectLookup } from "./s3-objects";
-import { type CredentialsProvider, S3Presigner } from "./s3-presigner";
-import { checkSinglePut, describeUpload, headersToSend, signedUploadHeaders } from "./upload-rules";
+import type { FunctionUrlEvent, FunctionUrlResult } from "./http/function-url";
+import { redactQuery } from "./http/query-redaction";
+import { errorResponse, jsonResponse, respond, type TransferInstruction } from "./http/responses";
+import { parseCompleteBody } from "./routes/complete-body";
+import { createFileRoutes } from "./routes/files";
+import { createMultipartRoutes, type JsonResult } from "./routes/multipart";
+import { asXmlError, completionAsJson, multipartXml, objectLocation, wantsXml } from "./routes/multipart-xml";
+import {
+  actionOf,
+  type FileOperation,
+  isFileOperation,
+  type Operation,
+  operationOf,
+} from "./routes/operations";
+import { createReads } from "./routes/reads";
+import { type FileStore, s3FileStore } from "./s3/files";
+import { type MultipartStore, s3MultipartStore } from "./s3/multipart";
+import { type ObjectLookup, s3ObjectLookup } from "./s3/objects";
+import type { CloudFrontSigningKey } from "./signers/cloudfront-signer";
+import { type CredentialsProvider, S3Presigner } from "./signers/s3-presigner";
+import { millisSince } from "./telemetry/elapsed";
+import { jsonLogger, type Logger } from "./telemetry/log";
+import { addRequestMetrics, type Trace } from "./telemetry/metrics";
 
 export type FunctionUrlHandler = (event: FunctionUrlEvent) => Promise<FunctionUrlResult>;
 
@@ -41,8 +47,8 @@ export interface HandlerDeps {
   readonly files?: FileStore;
 }
 
-export { ALLOWED_METHODS } from "./operations";
-export type { TransferInstruction } from "./responses";
+export type { TransferInstruction } from "./http/responses";
+export { ALLOWED_METHODS } from "./routes/operations";
 
 export function createHandler(deps: HandlerDeps): FunctionUrlHandler {
   const { config } = deps;

@@ -1,10 +1,10 @@
 import { CONFIG_ENV, parseHandlerConfig, SIGNING_KEY_PARAMETER_ENV } from "./config";
-import type { FunctionUrlEvent, FunctionUrlResult } from "./function-url";
 import { createHandler, type FunctionUrlHandler } from "./handler";
-import { jsonLogger } from "./log";
-import { errorResponse } from "./responses";
-import { environmentCredentials, ssmSigningKey } from "./signing-key";
-import { ssmReaderFromEnvironment } from "./ssm-parameter";
+import type { FunctionUrlEvent, FunctionUrlResult } from "./http/function-url";
+import { errorResponse } from "./http/responses";
+import { environmentCredentials, ssmSigningKey } from "./signers/signing-key";
+import { ssmReaderFromEnvironment } from "./signers/ssm-parameter";
+import { jsonLogger } from "./telemetry/log";
 
 const log = jsonLogger();
 let instance: FunctionUrlHandler | undefined;

@@ -1,9 +1,9 @@
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { envOptionReader } from "../client/env-options";
+import { envOptionReader } from "../client/cli/env-options";
 import { parseAuthSettings, parseExpiryLimits, parseUploadLimits } from "../functions/config";
-import { type LocalStack, startLocalStack } from "./stack";
-import { listenProblem, startBanner } from "./start-banner";
+import { listenProblem, startBanner } from "./stack/banner";
+import { type LocalStack, startLocalStack } from "./stack/stack";
 
 const HELP = `signed-file-store local stack: function URL, CDN edge and S3 storage on 127.0.0.1
 

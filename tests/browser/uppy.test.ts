@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { build } from "esbuild";
 import type { Browser, Page } from "playwright-core";
-import { closeServer, listen } from "../../local/http-listen";
-import { type LocalStack, startLocalStack } from "../../local/stack";
+import { closeServer, listen } from "../../local/http/listen";
+import { type LocalStack, startLocalStack } from "../../local/stack/stack";
 import { launchChromium, watchedPage } from "../support/chromium";
 
 const ROOT = join(__dirname, "..", "..");

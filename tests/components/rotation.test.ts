@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { SignedFileStore, type SignedFileStoreArgs, signingKeysFromConfig } from "../../components";
-import { scheduledSigningKeys } from "../../components/key-schedule";
-import { resolveArgs } from "../../components/resolve-args";
+import { scheduledSigningKeys } from "../../components/args/key-schedule";
+import { resolveArgs } from "../../components/args/resolve";
 import { type RecordedResource, resourcesOf, settled, single, useStack } from "../support/pulumi-mocks";
 
 interface Deployed {

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { SignedFileStore, type SignedFileStoreArgs } from "../../components";
-import { bundleHandler } from "../../components/bundle";
-import type { PolicyDocument } from "../../components/policies";
+import { bundleHandler } from "../../components/bundle/function-bundle";
+import type { PolicyDocument } from "../../components/policies/iam";
 import {
   ACCOUNT,
   countByType,

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import type { Browser, Page } from "playwright-core";
-import { type LocalStack, startLocalStack } from "../../local/stack";
+import { type LocalStack, startLocalStack } from "../../local/stack/stack";
 import { launchChromium } from "../support/chromium";
 
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");

@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
-import { HELP } from "../../client/cli-help";
-import { PROJECT_ROOT, readPrebuiltBundle } from "../../components/bundle";
+import { HELP } from "../../client/cli/help";
+import { PROJECT_ROOT, readPrebuiltBundle } from "../../components/bundle/function-bundle";
 import { CONSUMER_OUTPUT, CONSUMER_SOURCE, CONSUMER_TSCONFIG } from "./consumer";
 
 const run = promisify(execFile);
@@ -112,9 +112,9 @@ describe("npm package", function () {
     );
     // npm always packs the file `main` names: the component package's entry for `pulumi package add`
     // from a checkout, which nothing in the npm package imports.
-    expect(outside).to.deep.equal(["components/provider.ts"]);
+    expect(outside).to.deep.equal(["components/provider/main.ts"]);
     expect(packed.filter((p) => p.endsWith(".ts") && !p.endsWith(".d.ts"))).to.deep.equal([
-      "components/provider.ts",
+      "components/provider/main.ts",
     ]);
     const own = await ownManifest();
     expect(Object.keys(own.exports)).to.deep.equal([
@@ -127,7 +127,7 @@ describe("npm package", function () {
     const targets = Object.values(own.exports).flatMap((t) =>
       typeof t === "string" ? [t] : Object.values(t),
     );
-    for (const file of [...targets.map((t) => t.replace(/^\.\//, "")), "dist/client/cli.js"]) {
+    for (const file of [...targets.map((t) => t.replace(/^\.\//, "")), "dist/client/cli/main.js"]) {
       expect(packed, file).to.include(file);
     }
     const bundle = readPrebuiltBundle();
@@ -167,7 +167,7 @@ describe("npm package", function () {
 
   it("runs sfs --help from node_modules/.bin with plain node, from the compiled CLI", async () => {
     const installed = path.join(consumer, "node_modules", "signed-file-store");
-    expect(existsSync(path.join(installed, "client", "cli.ts"))).to.equal(false);
+    expect(existsSync(path.join(installed, "client", "cli", "main.ts"))).to.equal(false);
     expect(existsSync(path.join(consumer, "node_modules", "tsx"))).to.equal(false);
     const result = await exec(path.join(consumer, "node_modules", ".bin", "sfs"), ["--help"], consumer);
     expect(result).to.deep.equal({ code: 0, stdout: HELP, stderr: "" });

@@ -5,8 +5,8 @@ import type * as grpc from "@grpc/grpc-js";
 import { ResourceProviderClient } from "@pulumi/pulumi/proto/provider_grpc_pb";
 import { GetSchemaRequest } from "@pulumi/pulumi/proto/provider_pb";
 import { expect } from "chai";
-import { PROJECT_ROOT } from "../../components/bundle";
-import { DESCRIPTION, INPUTS, OUTPUTS, TYPES } from "../components/provider-schema.expected";
+import { PROJECT_ROOT } from "../../components/bundle/function-bundle";
+import { DESCRIPTION, INPUTS, OUTPUTS, TYPES } from "../components/provider/schema.expected";
 
 // The gRPC library the Pulumi SDK itself serves with, whichever copy it resolved.
 const { credentials } = createRequire(require.resolve("@pulumi/pulumi"))("@grpc/grpc-js") as typeof grpc;

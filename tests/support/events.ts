@@ -1,4 +1,4 @@
-import type { FunctionUrlEvent } from "../../functions/function-url";
+import type { FunctionUrlEvent } from "../../functions/http/function-url";
 
 export interface EventOptions {
   readonly headers?: Record<string, string>;

@@ -1,7 +1,7 @@
+import { DEFAULT_UPLOAD_LIMITS } from "../../functions/api/upload-rules";
 import type { HandlerConfig } from "../../functions/config";
 import { createHandler, type FunctionUrlHandler, type HandlerDeps } from "../../functions/handler";
-import { jsonLogger } from "../../functions/log";
-import { DEFAULT_UPLOAD_LIMITS } from "../../functions/upload-rules";
+import { jsonLogger } from "../../functions/telemetry/log";
 import { ecdsaKey, type TestKeyPair } from "./keys";
 import { everyKeyExists } from "./objects";
 

@@ -1,4 +1,4 @@
-import type { MultipartStore, UploadedPart } from "../../functions/s3-multipart";
+import type { MultipartStore, UploadedPart } from "../../functions/s3/multipart";
 
 /**
  * A multipart store that records what the handler asks of S3, in order, and answers with

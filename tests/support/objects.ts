@@ -1,4 +1,4 @@
-import type { ObjectInfo, ObjectLookup } from "../../functions/s3-objects";
+import type { ObjectInfo, ObjectLookup } from "../../functions/s3/objects";
 
 /** The version every key has in the handler tests unless a test says otherwise. */
 export const VERSION_ID = "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY";

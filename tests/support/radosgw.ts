@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { expect } from "chai";
+import { DEFAULT_UPLOAD_LIMITS } from "../../functions/api/upload-rules";
 import { createHandler, type HandlerDeps } from "../../functions/handler";
-import { DEFAULT_UPLOAD_LIMITS } from "../../functions/upload-rules";
 import { ecdsaKey } from "./keys";
 
 // Set by scripts/with-radosgw.sh, which starts a real S3 implementation (Ceph radosgw) on 127.0.0.1.

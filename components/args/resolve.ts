@@ -1,0 +1,225 @@
+import type { UploadLimits } from "../../functions/api/upload-rules";
+import {
+  DEFAULT_MAX_READ_EXPIRY_SECONDS,
+  DEFAULT_MAX_WRITE_EXPIRY_SECONDS,
+  MAX_EXPIRY_SECONDS,
+  MAX_WRITE_EXPIRY_SECONDS,
+  parseUploadLimits,
+} from "../../functions/config";
+import { ORIGIN_PATTERN } from "../policies/cors-rules";
+import {
+  booleanArg,
+  fail,
+  IAM_PRINCIPAL_ARN,
+  integerIn,
+  LOG_RETENTION_DAYS,
+  oneOf,
+  resolveAuth,
+  resolveEncryption,
+  resolveErrorRateAlarm,
+  templates,
+} from "./checks";
+import { type ScheduledKeys, scheduledSigningKeys } from "./key-schedule";
+import type { ResolvedArgs, SignedFileStoreArgs, SigningKeyAlgorithm, SigningKeyArgs } from "./types";
+
+export { LOG_RETENTION_DAYS } from "./checks";
+/**
+ * The program's `signingKeys` config: `NAME` or `NAME:ALGORITHM` entries (typed config holds no
+ * objects), `fallbackAlgorithm` for entries without one. The component validates the result.
+ */
+export function signingKeysFromConfig(
+  entries: readonly string[],
+  fallbackAlgorithm: string,
+): SigningKeyArgs[] {
+  return entries.map((entry, i) => {
+    const match = /^([^:]+)(?::([^:]+))?$/.exec(typeof entry === "string" ? entry : "");
+    if (!match?.[1]) fail(`signingKeys[${i}]`, "must be NAME or NAME:ALGORITHM", entry);
+    return { name: match[1], algorithm: (match[2] ?? fallbackAlgorithm) as SigningKeyAlgorithm };
+  });
+}
+
+/** Resolves every default once and validates early, naming the arg and the bad value. */
+/** Scheduled keys when `signingKeyRotationDays` is set, from the deploy's clock. */
+function scheduleOf(args: SignedFileStoreArgs, maxReadExpirySeconds: number): ScheduledKeys | undefined {
+  if (args.signingKeyRotationDays === undefined) return undefined;
+  const days = args.signingKeyRotationDays;
+  if (typeof days !== "number" || !Number.isInteger(days) || days < 1 || days > 3650) {
+    fail("signingKeyRotationDays", "must be a whole number of days from 1 to 3650", days);
+  }
+  if (days * 86_400 < maxReadExpirySeconds) {
+    fail(
+      "signingKeyRotationDays",
+      `must be at least maxReadExpirySeconds (${maxReadExpirySeconds} s) long, so no key leaves the key group while a URL it signed is valid`,
+      days,
+    );
+  }
+  if (args.signingKeys !== undefined || args.activeSigningKey !== undefined) {
+    fail("signingKeyRotationDays", "names its own keys: leave signingKeys and activeSigningKey unset", days);
+  }
+  const algorithm = oneOf("signingKeyAlgorithm", args.signingKeyAlgorithm, "ecdsa-p256", [
+    "ecdsa-p256",
+    "rsa-2048",
+  ]);
+  return scheduledSigningKeys(days, algorithm, Date.now());
+}
+
+export function resolveArgs(args: SignedFileStoreArgs = {}): ResolvedArgs {
+  const auth = resolveAuth(args.auth);
+  const publicReadPrefixes = templates("publicReadPrefixes", args.publicReadPrefixes, []);
+  if (auth.mode === "iam" && publicReadPrefixes.length > 0) {
+    // A function URL with auth type AWS_IAM rejects unsigned requests before the function runs, so
+    // an anonymous prefix could never be reached.
+    fail(
+      "publicReadPrefixes",
+      'needs auth mode "jwt" or "public": with "iam" unsigned requests never reach the function',
+      publicReadPrefixes,
+    );
+  }
+  const maxReadExpirySeconds = integerIn(
+    "maxReadExpirySeconds",
+    args.maxReadExpirySeconds,
+    DEFAULT_MAX_READ_EXPIRY_SECONDS,
+    1,
+    MAX_EXPIRY_SECONDS,
+  );
+  const schedule = scheduleOf(args, maxReadExpirySeconds);
+  const signingKeys = (schedule?.signingKeys ?? args.signingKeys ?? [{ name: "primary" }]).map((k, i) => {
+    if (typeof k.name !== "string" || !/^[A-Za-z0-9-]{1,40}$/.test(k.name)) {
+      fail(`signingKeys[${i}].name`, "must be 1 to 40 letters, digits or -", k.name);
+    }
+    return {
+      name: k.name,
+      algorithm: oneOf(`signingKeys[${i}].algorithm`, k.algorithm, "ecdsa-p256", ["ecdsa-p256", "rsa-2048"]),
+    };
+  });
+  if (signingKeys.length === 0 || signingKeys.length > 5)
+    fail("signingKeys", "must hold 1 to 5 keys (a key group holds at most 5)", args.signingKeys);
+  const names = signingKeys.map((k) => k.name);
+  if (new Set(names).size !== names.length) fail("signingKeys", "must have unique names", names);
+  const activeSigningKey = schedule?.activeSigningKey ?? args.activeSigningKey ?? names[0] ?? "";
+  if (!names.includes(activeSigningKey))
+    fail("activeSigningKey", `must be one of ${names.join(", ")}`, activeSigningKey);
+
+  const customDomain = args.customDomain;
+  if (customDomain !== undefined) {
+    if (
+      !/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/.test(customDomain.certificateArn ?? "")
+    ) {
+      fail(
+        "customDomain.certificateArn",
+        "must be an ACM certificate ARN in us-east-1",
+        customDomain.certificateArn,
+      );
+    }
+    if (
+      !Array.isArray(customDomain.aliases) ||
+      customDomain.aliases.length === 0 ||
+      customDomain.aliases.some((a) => !/^[a-z0-9.*-]+\.[a-z0-9-]+$/i.test(a))
+    ) {
+      fail("customDomain.aliases", "must be a non-empty list of host names", customDomain.aliases);
+    }
+  }
+  const retention = args.logRetentionDays ?? 30;
+  if (!LOG_RETENTION_DAYS.includes(retention))
+    fail("logRetentionDays", `must be one of ${LOG_RETENTION_DAYS.join(", ")}`, retention);
+
+  const corsOrigins = args.cors?.allowedOrigins ?? [];
+  if (
+    !Array.isArray(corsOrigins) ||
+    corsOrigins.some((o) => typeof o !== "string" || (o !== "*" && !ORIGIN_PATTERN.test(o)))
+  ) {
+    fail(
+      "cors.allowedOrigins",
+      'must be a list of origins like https://app.example.com, or ["*"]',
+      corsOrigins,
+    );
+  }
+
+  const denyDirectReads = booleanArg("denyDirectReads", args.denyDirectReads, true);
+  const directReadPrincipalArns = args.directReadPrincipalArns ?? [];
+  if (
+    !Array.isArray(directReadPrincipalArns) ||
+    directReadPrincipalArns.some((a) => typeof a !== "string" || !IAM_PRINCIPAL_ARN.test(a))
+  ) {
+    fail("directReadPrincipalArns", "must be a list of IAM role or user ARNs", directReadPrincipalArns);
+  }
+  if (!denyDirectReads && directReadPrincipalArns.length > 0) {
+    fail("directReadPrincipalArns", "only applies with denyDirectReads", directReadPrincipalArns);
+  }
+
+  const expirySeconds = integerIn("expirySeconds", args.expirySeconds, 300, 1, MAX_EXPIRY_SECONDS);
+  if (expirySeconds > maxReadExpirySeconds) {
+    fail("expirySeconds", `must not exceed maxReadExpirySeconds (${maxReadExpirySeconds})`, expirySeconds);
+  }
+
+  return {
+    expirySeconds,
+    maxReadExpirySeconds,
+    maxWriteExpirySeconds: integerIn(
+      "maxWriteExpirySeconds",
+      args.maxWriteExpirySeconds,
+      DEFAULT_MAX_WRITE_EXPIRY_SECONDS,
+      1,
+      MAX_WRITE_EXPIRY_SECONDS,
+    ),
+    auth,
+    publicReadPrefixes,
+    signingKeys,
+    activeSigningKey,
+    hashAlgorithm: oneOf("hashAlgorithm", args.hashAlgorithm, "SHA256", ["SHA1", "SHA256"]),
+    versioning: args.versioning ?? true,
+    noncurrentVersionExpirationDays: integerIn(
+      "noncurrentVersionExpirationDays",
+      args.noncurrentVersionExpirationDays,
+      30,
+      1,
+      36500,
+    ),
+    abortIncompleteMultipartUploadDays: integerIn(
+      "abortIncompleteMultipartUploadDays",
+      args.abortIncompleteMultipartUploadDays,
+      7,
+      1,
+      36500,
+    ),
+    forceDestroy: args.forceDestroy ?? false,
+    priceClass: oneOf("priceClass", args.priceClass, "PriceClass_100", [
+      "PriceClass_100",
+      "PriceClass_200",
+      "PriceClass_All",
+    ]),
+    customDomain: customDomain
+      ? { certificateArn: customDomain.certificateArn, aliases: [...customDomain.aliases] }
+      : undefined,
+    memorySize: integerIn("memorySize", args.memorySize, 256, 128, 10240),
+    // CompleteMultipartUpload "could take several minutes to finalize" (Amazon S3 API Reference), and
+    // the function waits for it; signing alone takes milliseconds.
+    timeoutSeconds: integerIn("timeoutSeconds", args.timeoutSeconds, 60, 1, 900),
+    logRetentionDays: retention,
+    runtime: oneOf("runtime", args.runtime, "nodejs24.x", ["nodejs22.x", "nodejs24.x"]),
+    tags: { ...args.tags },
+    uploads: resolveUploads(args),
+    corsOrigins: [...corsOrigins],
+    denyDirectReads,
+    directReadPrincipalArns: [...directReadPrincipalArns],
+    encryption: resolveEncryption(args.encryption),
+    events: booleanArg("events", args.events, false),
+    reservedConcurrency:
+      args.reservedConcurrency === undefined
+        ? undefined
+        : integerIn("reservedConcurrency", args.reservedConcurrency, 0, 1, 1_000_000),
+    errorRateAlarm: resolveErrorRateAlarm(args.errorRateAlarm),
+  };
+}
+
+/** The handler's own parser, with errors naming the args (no `uploads.` prefix). */
+function resolveUploads(args: SignedFileStoreArgs): UploadLimits {
+  return parseUploadLimits(
+    {
+      maxUploadBytes: args.maxUploadBytes,
+      allowedContentTypes: args.allowedContentTypes,
+      partSizeBytes: args.partSizeBytes,
+    },
+    "",
+  );
+}

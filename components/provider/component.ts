@@ -1,0 +1,188 @@
+import * as pulumi from "@pulumi/pulumi";
+import type {
+  AuthArgs,
+  EncryptionArgs,
+  LambdaRuntime,
+  PriceClass,
+  SignedFileStoreArgs,
+  SigningKeyAlgorithm,
+} from "../args/types";
+import { SignedFileStore as Store } from "../signed-file-store";
+import {
+  type Auth,
+  AuthMode,
+  type Encryption,
+  EncryptionMode,
+  type SignedFileStoreComponentArgs,
+} from "./args";
+
+export * from "./args";
+
+/**
+ * A private bucket, a CloudFront distribution that only serves signed URLs, and a Lambda function
+ * URL that decides who may do what to which key and answers with a 307 to a signed URL.
+ */
+export class SignedFileStore extends pulumi.ComponentResource {
+  /** The API's base URL (the function URL), ending in `/`. */
+  readonly apiUrl: pulumi.Output<string>;
+  /** The host name signed download URLs use: the first custom alias, or the distribution's. */
+  readonly cdnDomainName: pulumi.Output<string>;
+  /** The private bucket's name. */
+  readonly bucketName: pulumi.Output<string>;
+  /** The private bucket's ARN. */
+  readonly bucketArn: pulumi.Output<string>;
+  /** The CloudFront distribution's ID. */
+  readonly distributionId: pulumi.Output<string>;
+  /** The CloudFront distribution's ARN. */
+  readonly distributionArn: pulumi.Output<string>;
+  /** The ID of the key group every behavior trusts. */
+  readonly keyGroupId: pulumi.Output<string>;
+  /** The signing function's name. */
+  readonly functionName: pulumi.Output<string>;
+  /** The signing function's ARN. */
+  readonly functionArn: pulumi.Output<string>;
+  /** The ARN of the function's execution role, for policies attached outside the component. */
+  readonly roleArn: pulumi.Output<string>;
+  /** CloudFront public key IDs by signing key name. */
+  readonly publicKeyIds: pulumi.Output<Record<string, string>>;
+  /** The SSM parameter that holds the active signing key. */
+  readonly signingKeyParameterName: pulumi.Output<string>;
+  /** For auth mode `iam`: the identity policy callers need. */
+  readonly invokePolicy: pulumi.Output<string>;
+
+  /**
+   * The same resources as the TypeScript `SignedFileStore`, which this one holds as its only child
+   * under the same name, so a stack gets the same physical names whichever language declares it.
+   */
+  constructor(name: string, args: SignedFileStoreComponentArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("signed-file-store:index:SignedFileStore", name, {}, opts);
+    const store = new Store(name, toStoreArgs(args ?? {}), { parent: this });
+
+    this.apiUrl = store.apiUrl;
+    this.cdnDomainName = store.cdnDomainName;
+    this.bucketName = store.bucketName;
+    this.bucketArn = store.bucket.arn;
+    this.distributionId = store.distributionId;
+    this.distributionArn = store.distribution.arn;
+    this.keyGroupId = store.keyGroupId;
+    this.functionName = store.functionName;
+    this.functionArn = store.function.arn;
+    this.roleArn = store.role.arn;
+    this.publicKeyIds = store.publicKeyIds;
+    this.signingKeyParameterName = store.signingKeyParameterName;
+    this.invokePolicy = store.invokePolicy;
+    this.registerOutputs({
+      apiUrl: this.apiUrl,
+      cdnDomainName: this.cdnDomainName,
+      bucketName: this.bucketName,
+      bucketArn: this.bucketArn,
+      distributionId: this.distributionId,
+      distributionArn: this.distributionArn,
+      keyGroupId: this.keyGroupId,
+      functionName: this.functionName,
+      functionArn: this.functionArn,
+      roleArn: this.roleArn,
+      publicKeyIds: this.publicKeyIds,
+      signingKeyParameterName: this.signingKeyParameterName,
+      invokePolicy: this.invokePolicy,
+    });
+  }
+}
+
+function fail(arg: string, requirement: string, value: unknown): never {
+  throw new Error(`[${arg}] ${requirement}, got ${JSON.stringify(value)}`);
+}
+
+/**
+ * The schema marks every arg plain: the component validates and branches on them while the program
+ * runs, before any cloud resource exists, so an output of another resource (or a secret, which
+ * arrives wrapped in one) cannot be used.
+ */
+function plainArgs(args: SignedFileStoreComponentArgs): SignedFileStoreComponentArgs {
+  for (const [arg, value] of Object.entries(args)) {
+    if (pulumi.Output.isInstance(value)) fail(arg, "must be a plain value known before deployment", "output");
+  }
+  return args;
+}
+
+function toAuth(auth: Auth | undefined): AuthArgs | undefined {
+  if (auth === undefined) return undefined;
+  const { mode, issuer, audience, jwksUrl, readPrefixes, writePrefixes, deletePrefixes, algorithms } = auth;
+  if (mode === AuthMode.Jwt) {
+    // resolveArgs names a missing issuer, audience or jwksUrl in its own words.
+    return {
+      mode: "jwt",
+      issuer: issuer as string,
+      audience: audience as string,
+      jwksUrl: jwksUrl as string,
+      rules: { read: readPrefixes, write: writePrefixes, delete: deletePrefixes },
+      algorithms,
+    };
+  }
+  const jwtOnly = { issuer, audience, jwksUrl, readPrefixes, writePrefixes, deletePrefixes, algorithms };
+  for (const [field, value] of Object.entries(jwtOnly)) {
+    if (value !== undefined) fail(`auth.${field}`, 'only applies with auth mode "jwt"', value);
+  }
+  // Any other mode reaches resolveArgs, which accepts iam and public and names the arg otherwise:
+  // languages other than TypeScript may send any string.
+  return { mode } as AuthArgs;
+}
+
+function toEncryption(encryption: Encryption | undefined): EncryptionArgs | undefined {
+  if (encryption === undefined) return undefined;
+  const { mode, kmsKeyArn } = encryption;
+  if (mode === EncryptionMode.SseKms) {
+    return kmsKeyArn === undefined ? { mode: "sse-kms" } : { mode: "sse-kms", kmsKeyArn };
+  }
+  if (kmsKeyArn !== undefined) fail("encryption.kmsKeyArn", 'only applies with mode "sse-kms"', kmsKeyArn);
+  return { mode } as EncryptionArgs;
+}
+
+/**
+ * Every key of `SignedFileStoreArgs` is listed, so an arg added there fails to compile here until
+ * the schema carries it too. Enums are cast unchecked: `resolveArgs` checks every value, as other
+ * languages may send any string.
+ */
+export function toStoreArgs(input: SignedFileStoreComponentArgs): SignedFileStoreArgs {
+  const args = plainArgs(input);
+  const mapped: { [K in keyof Required<SignedFileStoreArgs>]: SignedFileStoreArgs[K] } = {
+    expirySeconds: args.expirySeconds,
+    maxReadExpirySeconds: args.maxReadExpirySeconds,
+    maxWriteExpirySeconds: args.maxWriteExpirySeconds,
+    auth: toAuth(args.auth),
+    publicReadPrefixes: args.publicReadPrefixes,
+    signingKeys: args.signingKeys?.map((k) => ({
+      name: k.name,
+      algorithm: k.algorithm as SigningKeyAlgorithm | undefined,
+    })),
+    activeSigningKey: args.activeSigningKey,
+    signingKeyRotationDays: args.signingKeyRotationDays,
+    signingKeyAlgorithm: args.signingKeyAlgorithm as SigningKeyAlgorithm | undefined,
+    hashAlgorithm: args.hashAlgorithm as SignedFileStoreArgs["hashAlgorithm"],
+    versioning: args.versioning,
+    noncurrentVersionExpirationDays: args.noncurrentVersionExpirationDays,
+    abortIncompleteMultipartUploadDays: args.abortIncompleteMultipartUploadDays,
+    forceDestroy: args.forceDestroy,
+    priceClass: args.priceClass as PriceClass | undefined,
+    customDomain: args.customDomain,
+    memorySize: args.memorySize,
+    timeoutSeconds: args.timeoutSeconds,
+    logRetentionDays: args.logRetentionDays,
+    runtime: args.runtime as LambdaRuntime | undefined,
+    tags: args.tags,
+    maxUploadBytes: args.maxUploadBytes,
+    allowedContentTypes: args.allowedContentTypes,
+    partSizeBytes: args.partSizeBytes,
+    cors: args.cors,
+    denyDirectReads: args.denyDirectReads,
+    directReadPrincipalArns: args.directReadPrincipalArns,
+    encryption: toEncryption(args.encryption),
+    events: args.events,
+    reservedConcurrency: args.reservedConcurrency,
+    errorRateAlarm: args.errorRateAlarm,
+  };
+  // Unset args stay absent, as a TypeScript program would leave them.
+  return Object.fromEntries(
+    Object.entries(mapped).filter(([, value]) => value !== undefined),
+  ) as SignedFileStoreArgs;
+}

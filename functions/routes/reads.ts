@@ -1,0 +1,115 @@
+import { NotFound } from "../api/http-error";
+import type { HandlerConfig } from "../config";
+import type { FunctionUrlResult } from "../http/function-url";
+import { jsonResponse, redirect, wantsJson } from "../http/responses";
+import type { ObjectInfo, ObjectLookup } from "../s3/objects";
+import { type CloudFrontSigningKey, signCloudFrontUrl } from "../signers/cloudfront-signer";
+import { SignedUrlMemo } from "../signers/signed-url-memo";
+import { millisSince } from "../telemetry/elapsed";
+import type { Trace } from "../telemetry/metrics";
+import type { Operation } from "./operations";
+import { alignedExpiry, parseDownloadName, parseExpires, readResource, redirectMaxAge } from "./read-url";
+
+type ReadOperation = Extract<Operation, { kind: "read" }>;
+
+export interface ReadDeps {
+  readonly config: HandlerConfig;
+  readonly objects: ObjectLookup;
+  readonly signingKey: () => Promise<CloudFrontSigningKey>;
+}
+
+/**
+ * Reads are pinned to a version: the object is looked up first, so a missing or deleted key is a
+ * 404 from here, and the URL names the version found, so the CDN caches every version once and
+ * no read through the API is stale after an overwrite or a delete.
+ */
+export function createReads(deps: ReadDeps) {
+  const { config } = deps;
+  const signed = new SignedUrlMemo();
+
+  async function lookup(key: string, versionId: string | undefined): Promise<ObjectInfo> {
+    const object = await deps.objects.head(key, versionId);
+    if (object) return object;
+    if (versionId !== undefined) {
+      throw new NotFound(
+        "NoSuchVersion",
+        `no version ${versionId} of ${key} to read (or it is a delete marker)`,
+      );
+    }
+    throw new NotFound("NoSuchKey", `no object at ${key}`);
+  }
+
+  return async function read(
+    operation: ReadOperation,
+    key: string,
+    accept: string | undefined,
+    now: Date,
+    trace: Trace,
+  ): Promise<FunctionUrlResult> {
+    // Both are checked before the lookup, so a bad request costs no call to S3.
+    const expirySeconds =
+      operation.expires === undefined
+        ? config.expirySeconds
+        : parseExpires(operation.expires, config.maxReadExpirySeconds);
+    const downloadName = operation.download === undefined ? undefined : parseDownloadName(operation.download);
+    // The key is read while S3 looks the object up: on a cold start both are a round trip.
+    const signingKey = deps.signingKey();
+    signingKey.catch(() => {});
+    const object = await lookup(key, operation.versionId);
+    if (operation.method === "HEAD" && wantsJson(accept)) {
+      // A HEAD answer has no body on the wire (RFC 9110, 9.3.2), so the metadata also travels in
+      // headers; the body is there for callers that invoke the function directly.
+      return jsonResponse(200, describe(object), objectHeaders(object));
+    }
+    const nowSeconds = Math.floor(now.getTime() / 1000);
+    const expires = alignedExpiry(nowSeconds, expirySeconds);
+    const resource = readResource(config.cdnBaseUrl, object, downloadName);
+    const signer = await signingKey;
+    const started = process.hrtime.bigint();
+    const url = signed.get(resource, expires, signer.keyPairId, nowSeconds, () =>
+      signCloudFrontUrl(resource, signer, expires, config.hashAlgorithm),
+    );
+    trace.signingMs += millisSince(started);
+    // The JSON answer is built only when asked for: most reads are a browser following the 307.
+    if (!wantsJson(accept)) return redirect(url, `private, max-age=${redirectMaxAge(nowSeconds, expires)}`);
+    return jsonResponse(200, {
+      method: operation.method,
+      url,
+      headers: {},
+      expiresAt: new Date(expires * 1000).toISOString(),
+      object: describe(object),
+    });
+  };
+}
+
+/** The JSON shape of an object: fields in a fixed order, absent when unknown. */
+export function describe(object: ObjectInfo): ObjectInfo {
+  return {
+    key: object.key,
+    size: object.size,
+    etag: object.etag,
+    ...(object.versionId === undefined ? {} : { versionId: object.versionId }),
+    ...(object.contentType === undefined ? {} : { contentType: object.contentType }),
+    ...(object.lastModified === undefined ? {} : { lastModified: object.lastModified }),
+    ...(object.sha256 === undefined ? {} : { sha256: object.sha256 }),
+    ...(object.contentDisposition === undefined ? {} : { contentDisposition: object.contentDisposition }),
+  };
+}
+
+/** Header values must be ISO-8859-1 and free of control characters: keys and names are percent-encoded. */
+function objectHeaders(object: ObjectInfo): Record<string, string> {
+  return {
+    "object-key": encodeURIComponent(object.key),
+    "object-size": String(object.size),
+    "object-etag": object.etag,
+    ...(object.versionId === undefined ? {} : { "object-version-id": object.versionId }),
+    ...(object.contentType === undefined ? {} : { "object-content-type": object.contentType }),
+    ...(object.lastModified === undefined
+      ? {}
+      : { "object-last-modified": new Date(object.lastModified).toUTCString() }),
+    ...(object.sha256 === undefined ? {} : { "object-sha256": object.sha256 }),
+    ...(object.contentDisposition === undefined
+      ? {}
+      : { "object-content-disposition": encodeURIComponent(object.contentDisposition) }),
+  };
+}

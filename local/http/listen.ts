@@ -1,0 +1,74 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { redactQuery } from "../../functions/http/query-redaction";
+
+/**
+ * Listens on 127.0.0.1 (port 0 picks a free one) and resolves with the server's base URL; rejects
+ * with the listen error (EADDRINUSE names its `port`) instead of leaving it to crash the process.
+ */
+export async function listen(server: Server, port = 0, host = "127.0.0.1"): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** Stops accepting connections and resolves once every request in flight has finished. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}
+
+export type LogSink = (fields: Record<string, unknown>) => void;
+
+/**
+ * A connection that sends nothing for this long is closed, as S3 closes one it has not read from
+ * within its timeout (its RequestTimeout error): a stalled upload then ends, its partial file is
+ * removed, and a stop does not wait for it for ever.
+ */
+export const IDLE_SOCKET_MS = 60_000;
+
+/**
+ * A server that writes one log line per finished request and turns a request that throws into
+ * `onError`'s answer, with the detail only in the log. The query is logged through `redactQuery`:
+ * signed URLs carry their signatures and credentials there.
+ */
+export function loggingServer(
+  component: string,
+  log: LogSink | undefined,
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  onError: (res: ServerResponse) => void,
+  extraFields: (res: ServerResponse) => Record<string, unknown> = () => ({}),
+): Server {
+  // No limit on a whole request's duration (Node's default cuts any request still sending after
+  // 300 s): S3 takes a 5 GiB PUT over a slow link for as long as the bytes keep coming.
+  const server = createServer({ requestTimeout: 0 }, (req, res) => {
+    const started = Date.now();
+    const url = req.url ?? "";
+    const q = url.indexOf("?");
+    const query = q === -1 ? "" : redactQuery(url.slice(q + 1));
+    res.on("finish", () =>
+      log?.({
+        component,
+        method: req.method,
+        path: q === -1 ? url : url.slice(0, q),
+        ...(query ? { query } : {}),
+        status: res.statusCode,
+        ...extraFields(res),
+        durationMs: Date.now() - started,
+      }),
+    );
+    handle(req, res).catch((error: unknown) => {
+      log?.({ component, level: "error", message: "request failed", error: String(error) });
+      onError(res);
+    });
+  });
+  server.setTimeout(IDLE_SOCKET_MS);
+  return server;
+}

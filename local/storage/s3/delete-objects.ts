@@ -1,0 +1,100 @@
+import { childElements, childTexts } from "../../../functions/http/xml-text";
+import { element, sendXml } from "../../http/xml";
+import { isVersionId } from "../store/object-store";
+import { checkBodyIntegrity } from "./checksums";
+import { sendS3Error } from "./errors";
+import { fromXml, readXmlBody, type S3Call, type StorageContext } from "./request";
+
+/** "The request can contain a list of up to 1,000 keys" (DeleteObjects). */
+const MAX_OBJECTS = 1000;
+
+const CHECKSUM_NAMES: Record<string, string> = {
+  "x-amz-checksum-crc32": "CRC32",
+  "x-amz-checksum-crc32c": "CRC32C",
+  "x-amz-checksum-sha1": "SHA1",
+  "x-amz-checksum-sha256": "SHA256",
+};
+
+/**
+ * DeleteObjects (`POST /bucket?delete`): each key gets what DeleteObject would do to it, in
+ * order; a key that does not exist is reported deleted, as S3 reports it. Quiet mode lists only
+ * the errors.
+ */
+export async function deleteObjects(ctx: StorageContext, call: S3Call): Promise<void> {
+  const { req, res } = call;
+  const body = await readXmlBody(call, 8 * 1024 * 1024);
+  if (body === undefined) return;
+  const integrity = checkBodyIntegrity(req.headers, body);
+  if (!integrity.ok) {
+    if (integrity.reason === "missing") {
+      sendS3Error(res, "InvalidRequest", {
+        message: "Missing required header for this request: Content-MD5 OR x-amz-checksum-*",
+      });
+    } else if (integrity.header === "content-md5") {
+      sendS3Error(res, "BadDigest");
+    } else {
+      sendS3Error(res, "BadDigest", {
+        message: `The ${CHECKSUM_NAMES[integrity.header] ?? "checksum"} you specified did not match the calculated checksum.`,
+      });
+    }
+    return;
+  }
+  const xml = body.toString("utf8");
+  // Each <Object> is taken as written and only its leaves are unescaped: unescaping the object and
+  // then its key would turn a key named `&amp;` into `&` and delete another key.
+  const parsed = fromXml(res, () => ({
+    objects: childElements(xml, "Object").map((o) => ({
+      key: childTexts(o, "Key")[0],
+      versionId: childTexts(o, "VersionId")[0],
+    })),
+    quiet: childTexts(xml, "Quiet")[0]?.trim() === "true",
+  }));
+  if (parsed === undefined) return;
+  const { objects, quiet } = parsed;
+  if (
+    !xml.includes("<Delete") ||
+    objects.length === 0 ||
+    objects.length > MAX_OBJECTS ||
+    objects.some((o) => !o.key)
+  ) {
+    sendS3Error(res, "MalformedXML");
+    return;
+  }
+  const results: string[] = [];
+  for (const { key = "", versionId } of objects) {
+    const version = versionId === undefined ? "" : element("VersionId", versionId);
+    const error = (code: string, message: string) =>
+      `<Error>${element("Key", key)}${version}${element("Code", code)}${element("Message", message)}</Error>`;
+    try {
+      if (versionId === undefined) {
+        const marker = await ctx.store.addDeleteMarker(key);
+        if (!quiet)
+          results.push(
+            `<Deleted>${element("Key", key)}${element("DeleteMarker", true)}${element("DeleteMarkerVersionId", marker.versionId)}</Deleted>`,
+          );
+      } else if (!isVersionId(versionId)) {
+        results.push(error("NoSuchVersion", "The specified version does not exist."));
+      } else {
+        const removed = await ctx.store.deleteVersion(key, versionId);
+        if (!quiet)
+          results.push(
+            `<Deleted>${element("Key", key)}${version}${
+              removed?.deleteMarker
+                ? element("DeleteMarker", true) + element("DeleteMarkerVersionId", versionId)
+                : ""
+            }</Deleted>`,
+          );
+      }
+    } catch (failure) {
+      ctx.log?.({
+        component: "storage",
+        level: "error",
+        message: "delete failed",
+        key,
+        error: String(failure),
+      });
+      results.push(error("InternalError", "We encountered an internal error. Please try again."));
+    }
+  }
+  sendXml(res, "DeleteResult", results.join(""));
+}

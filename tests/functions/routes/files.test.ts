@@ -1,0 +1,431 @@
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import type { HandlerDeps } from "../../../functions/handler";
+import type { FunctionUrlResult } from "../../../functions/http/function-url";
+import { type FileStore, s3FileStore } from "../../../functions/s3/files";
+import { s3ObjectLookup } from "../../../functions/s3/objects";
+import { S3Presigner } from "../../../functions/signers/s3-presigner";
+import { type RunningStorage, startStorage } from "../../../local/storage/server";
+import { functionUrlEvent } from "../../support/events";
+import { baseConfig, harness } from "../../support/handler-harness";
+import { type JwksFixture, startJwks } from "../../support/jwks-server";
+import { ecdsaKey } from "../../support/keys";
+
+const writer = { accessKeyId: "FUNCTIONROLE", secretAccessKey: randomBytes(20).toString("hex") };
+const reader = { accessKeyId: "EDGEOAC", secretAccessKey: randomBytes(20).toString("hex") };
+const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON answers are read field by field in the assertions, each against an exact value.
+type Json = any;
+
+interface Api {
+  call(
+    method: string,
+    path: string,
+    options?: { query?: string; headers?: Record<string, string>; body?: unknown },
+  ): Promise<{ status: number; body: Json }>;
+  put(key: string, bytes: Buffer, headers?: Record<string, string>): Promise<void>;
+  bytes(key: string, versionId?: string): Promise<Buffer | undefined>;
+}
+
+/** The handler over the local storage through the real S3 client, as deployed over S3. */
+function apiOver(storage: RunningStorage, extra: Partial<HandlerDeps> = {}, token?: string): Api {
+  const s3 = { bucket: "files", region: "us-east-1", endpoint: storage.url };
+  const { config: given, ...deps } = extra;
+  const config = { ...(given ?? baseConfig()), s3 };
+  const clock = () => new Date();
+  const { handle } = harness(config, ecdsaKey, {
+    credentials: async () => writer,
+    clock,
+    objects: s3ObjectLookup(new S3Presigner(s3, async () => writer), clock),
+    ...deps,
+  });
+  const call: Api["call"] = async (method, path, options = {}) => {
+    const result: FunctionUrlResult = await handle(
+      functionUrlEvent(method, path, {
+        rawQueryString: options.query ?? "",
+        headers: {
+          accept: "application/json",
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...options.headers,
+        },
+        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+      }),
+    );
+    return { status: result.statusCode, body: result.body ? JSON.parse(result.body) : undefined };
+  };
+  const presigner = new S3Presigner(s3, async () => reader);
+  return {
+    call,
+    async put(key, bytes, headers = {}) {
+      const step = await call("PUT", `/${key.split("/").map(encodeURIComponent).join("/")}`, { headers });
+      expect(step.status, JSON.stringify(step.body)).to.equal(200);
+      const res = await fetch(step.body.url, { method: "PUT", headers: step.body.headers, body: bytes });
+      expect(res.status, await res.text()).to.equal(200);
+    },
+    async bytes(key, versionId) {
+      const url = await presigner.presign({
+        method: "GET",
+        key,
+        query: versionId ? { versionId } : {},
+        expiresInSeconds: 60,
+        now: new Date(),
+      });
+      const res = await fetch(url);
+      return res.status === 200 ? Buffer.from(await res.arrayBuffer()) : undefined;
+    },
+  };
+}
+
+describe("file store: list, copy, move, delete many, versions, restore", function () {
+  this.timeout(120_000);
+  let dataDir: string;
+  let storage: RunningStorage;
+  let api: Api;
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), "sfs-files-"));
+    storage = await startStorage({ dataDir, bucket: "files", writer, reader, log: () => {} });
+    api = apiOver(storage);
+  });
+  after(async () => {
+    await storage.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("pages a recursive listing of 2,500 keys at limit 1000: 1000, 1000, 500, in key order", async () => {
+    const keys = Array.from({ length: 2500 }, (_, i) => `many/${String(i).padStart(4, "0")}.txt`);
+    for (let i = 0; i < keys.length; i += 25) {
+      await Promise.all(keys.slice(i, i + 25).map((k) => api.put(k, Buffer.from(k))));
+    }
+    const pages: string[][] = [];
+    let after: string | undefined;
+    do {
+      const page = await api.call("GET", "/many/", {
+        query: `recursive&limit=1000${after ? `&after=${encodeURIComponent(after)}` : ""}`,
+      });
+      expect(page.status).to.equal(200);
+      expect(page.body.prefix).to.equal("many/");
+      expect(page.body.prefixes).to.deep.equal([]);
+      pages.push(page.body.objects.map((o: { key: string }) => o.key));
+      after = page.body.next ?? undefined;
+    } while (after);
+    expect(pages.map((p) => p.length)).to.deep.equal([1000, 1000, 500]);
+    expect(pages.flat()).to.deep.equal(keys);
+  });
+
+  it("lists one level by default: the objects there, and the prefixes below", async () => {
+    await api.put("level/a.txt", Buffer.from("a"));
+    await api.put("level/sub/b.txt", Buffer.from("bb"));
+    await api.put("level/sub2/deep/c.txt", Buffer.from("ccc"));
+    const page = await api.call("GET", "/level/");
+    expect(page.status).to.equal(200);
+    expect(page.body.objects.map((o: { key: string; size: number }) => [o.key, o.size])).to.deep.equal([
+      ["level/a.txt", 1],
+    ]);
+    expect(Object.keys(page.body.objects[0])).to.deep.equal(["key", "size", "etag", "lastModified"]);
+    expect(page.body.objects[0].etag).to.equal(`"${createHash("md5").update("a").digest("hex")}"`);
+    expect(page.body.prefixes).to.deep.equal(["level/sub/", "level/sub2/"]);
+    expect(page.body.next).to.equal(null);
+  });
+
+  it("refuses a limit outside 1..1000 and a token it did not issue", async () => {
+    // Well-formed as this API's token, but carrying a continuation token S3 never issued.
+    const forged = Buffer.from(JSON.stringify({ a: 0, t: "not-a-storage-token" })).toString("base64url");
+    for (const [path, query, code] of [
+      ["/level/", "limit=0", "InvalidLimit"],
+      ["/level/", "limit=1001", "InvalidLimit"],
+      ["/level/", "after=garbage", "InvalidToken"],
+      ["/level/", `after=${forged}`, "InvalidToken"],
+      ["/level/a.txt", "versions&after=garbage", "InvalidToken"],
+    ]) {
+      const res = await api.call("GET", path as string, { query: query as string });
+      expect([res.status, res.body.error.code], query).to.deep.equal([400, code]);
+    }
+  });
+
+  it("copies server-side, and the copy has the same bytes and metadata", async () => {
+    const bytes = randomBytes(100_000);
+    await api.put("copy/src.bin", bytes, { "content-type": "image/png" });
+    const res = await api.call("PUT", "/copy/dst%20here.bin", {
+      headers: { "copy-source": "/copy/src.bin" },
+    });
+    expect(res.status).to.equal(200);
+    expect(Object.keys(res.body)).to.deep.equal(["key", "etag", "size", "versionId"]);
+    expect(res.body).to.deep.include({
+      key: "copy/dst here.bin",
+      etag: `"${createHash("md5").update(bytes).digest("hex")}"`,
+      size: 100_000,
+    });
+    expect(sha256((await api.bytes("copy/dst here.bin")) ?? Buffer.alloc(0))).to.equal(sha256(bytes));
+    const head = await api.call("HEAD", "/copy/dst%20here.bin");
+    expect(head.body.contentType).to.equal("image/png");
+  });
+
+  it("copies above the single-copy size part by part (UploadPartCopy)", async () => {
+    const small = apiOver(storage, {
+      files: s3FileStore(
+        { bucket: "files", region: "us-east-1", endpoint: storage.url },
+        async () => writer,
+        {
+          singleCopyBytes: 6 * 1024 * 1024,
+          copyPartBytes: 5 * 1024 * 1024,
+        },
+      ),
+    });
+    const bytes = randomBytes(12 * 1024 * 1024 + 7);
+    await small.put("big/src.bin", bytes, { "x-amz-meta-sha256": sha256(bytes) });
+    const res = await small.call("PUT", "/big/dst.bin", { headers: { "copy-source": "/big/src.bin" } });
+    expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    expect(res.body.size).to.equal(12 * 1024 * 1024 + 7);
+    expect(res.body.etag).to.match(/^"[0-9a-f]{32}-3"$/);
+    expect(sha256((await small.bytes("big/dst.bin")) ?? Buffer.alloc(0))).to.equal(sha256(bytes));
+    expect((await small.call("HEAD", "/big/dst.bin")).body.sha256).to.equal(sha256(bytes));
+  });
+
+  it("a copy of a missing source is 404 NoSuchKey; a bad Copy-Source is 400", async () => {
+    const missing = await api.call("PUT", "/copy/x", { headers: { "copy-source": "/copy/none" } });
+    expect(missing).to.deep.equal({
+      status: 404,
+      body: { error: { code: "NoSuchKey", message: "no object at copy/none" } },
+    });
+    const bad = await api.call("PUT", "/copy/x", { headers: { "copy-source": "copy/none" } });
+    expect(bad.status).to.equal(400);
+    expect(bad.body.error.code).to.equal("InvalidCopySource");
+    const dots = await api.call("PUT", "/copy/x", { headers: { "copy-source": "/copy/../secret" } });
+    expect([dots.status, dots.body.error.code]).to.deep.equal([400, "InvalidKey"]);
+  });
+
+  it("moves: copy, then the source is gone", async () => {
+    const bytes = randomBytes(5000);
+    await api.put("move/from.bin", bytes);
+    const res = await api.call("POST", "/move/from.bin", { query: "move", body: { to: "move/to.bin" } });
+    expect(res.status).to.equal(200);
+    expect(res.body.key).to.equal("move/to.bin");
+    expect(sha256((await api.bytes("move/to.bin")) ?? Buffer.alloc(0))).to.equal(sha256(bytes));
+    expect(await api.bytes("move/from.bin")).to.equal(undefined);
+  });
+
+  it("a move whose copy fails leaves the source where it was", async () => {
+    const bytes = randomBytes(5000);
+    await api.put("move/keep.bin", bytes);
+    const real = s3FileStore(
+      { bucket: "files", region: "us-east-1", endpoint: storage.url },
+      async () => writer,
+    );
+    const deletes: string[] = [];
+    const failing: FileStore = {
+      ...real,
+      copy: async () => {
+        throw new Error("copy interrupted");
+      },
+      deleteOne: async (key) => {
+        deletes.push(key);
+      },
+    };
+    const res = await apiOver(storage, { files: failing }).call("POST", "/move/keep.bin", {
+      query: "move",
+      body: { to: "move/elsewhere.bin" },
+    });
+    expect(res.status).to.equal(500);
+    expect(deletes).to.deep.equal([]);
+    expect(sha256((await api.bytes("move/keep.bin")) ?? Buffer.alloc(0))).to.equal(sha256(bytes));
+    expect(await api.bytes("move/elsewhere.bin")).to.equal(undefined);
+  });
+
+  it("a write to the source while it is moved stays current there: the move is 412 and deletes nothing", async () => {
+    const moved = randomBytes(5000);
+    const newer = randomBytes(6000);
+    await api.put("move/raced.bin", moved);
+    const real = s3FileStore(
+      { bucket: "files", region: "us-east-1", endpoint: storage.url },
+      async () => writer,
+    );
+    // Another writer gets to the source between the copy and the delete.
+    const racing: FileStore = {
+      ...real,
+      copy: async (source, destination) => {
+        const done = await real.copy(source, destination);
+        await api.put("move/raced.bin", newer);
+        return done;
+      },
+    };
+    const res = await apiOver(storage, { files: racing }).call("POST", "/move/raced.bin", {
+      query: "move",
+      body: { to: "move/raced-to.bin" },
+    });
+    expect([res.status, res.body]).to.deep.equal([
+      412,
+      {
+        error: {
+          code: "PreconditionFailed",
+          message:
+            "move/raced.bin was written while it was moved: move/raced-to.bin holds the version moved, and move/raced.bin, not deleted, the newer one",
+        },
+      },
+    ]);
+    expect(sha256((await api.bytes("move/raced.bin")) ?? Buffer.alloc(0))).to.equal(sha256(newer));
+    expect(sha256((await api.bytes("move/raced-to.bin")) ?? Buffer.alloc(0))).to.equal(sha256(moved));
+  });
+
+  it("keeps versions newest first, and restore brings a deleted key back byte for byte", async () => {
+    const one = randomBytes(3000);
+    const two = randomBytes(4000);
+    await api.put("ver/doc.bin", one);
+    const first = (await api.call("GET", "/ver/doc.bin")).body.object.versionId as string;
+    await api.put("ver/doc.bin", two);
+    const del = await api.call("DELETE", "/ver/doc.bin");
+    expect((await fetch(del.body.url, { method: "DELETE" })).status).to.equal(204);
+    expect((await api.call("GET", "/ver/doc.bin")).status).to.equal(404);
+    const versions = await api.call("GET", "/ver/doc.bin", { query: "versions" });
+    expect(versions.status).to.equal(200);
+    expect(versions.body.key).to.equal("ver/doc.bin");
+    expect(versions.body.next).to.equal(null);
+    expect(
+      versions.body.versions.map((v: { size?: number; isLatest: boolean; deleteMarker: boolean }) => [
+        v.size ?? null,
+        v.isLatest,
+        v.deleteMarker,
+      ]),
+    ).to.deep.equal([
+      [null, true, true],
+      [4000, false, false],
+      [3000, false, false],
+    ]);
+    expect(versions.body.versions[2].versionId).to.equal(first);
+    const restored = await api.call("POST", "/ver/doc.bin", { query: "restore", body: { versionId: first } });
+    expect(restored.status).to.equal(200);
+    expect(Object.keys(restored.body)).to.deep.equal(["key", "etag", "size", "versionId"]);
+    expect(restored.body).to.deep.include({ key: "ver/doc.bin", size: 3000 });
+    expect(restored.body.versionId).to.not.equal(first);
+    expect(sha256((await api.bytes("ver/doc.bin")) ?? Buffer.alloc(0))).to.equal(sha256(one));
+    const after = await api.call("GET", "/ver/doc.bin", { query: "versions" });
+    expect(after.body.versions).to.have.length(4);
+  });
+
+  it("restore of another key's version is 404 NoSuchVersion; a malformed version ID is 400, as S3 says", async () => {
+    await api.put("ver/other.bin", Buffer.from("x"));
+    await api.put("ver/third.bin", Buffer.from("y"));
+    const foreign = (await api.call("GET", "/ver/third.bin")).body.object.versionId as string;
+    const res = await api.call("POST", "/ver/other.bin", { query: "restore", body: { versionId: foreign } });
+    expect(res).to.deep.equal({
+      status: 404,
+      body: { error: { code: "NoSuchVersion", message: `no version ${foreign} of ver/other.bin` } },
+    });
+    const bad = await api.call("POST", "/ver/other.bin", { query: "restore", body: { versionId: "nope" } });
+    expect(bad).to.deep.equal({
+      status: 400,
+      body: { error: { code: "InvalidVersionId", message: '"nope" is not a version ID of this store' } },
+    });
+  });
+
+  describe("under jwt rules {sub}/", () => {
+    let jwks: JwksFixture;
+    let alice: Api;
+    let anonymous: Api;
+    before(async () => {
+      jwks = await startJwks();
+      const auth = {
+        mode: "jwt" as const,
+        issuer: jwks.issuer,
+        audience: jwks.audience,
+        jwksUrl: jwks.url,
+        algorithms: ["ES256"],
+        rules: { read: ["{sub}/"], write: ["{sub}/"], delete: ["{sub}/"] },
+      };
+      const config = baseConfig({ auth, publicReadPrefixes: ["public/"] });
+      alice = apiOver(storage, { config }, await jwks.sign({ sub: "alice" }));
+      anonymous = apiOver(storage, { config });
+      for (const key of [
+        "alice/a.txt",
+        "alice/sub/b.txt",
+        "bob/secret.txt",
+        "shared/x.txt",
+        "public/p.txt",
+      ]) {
+        await api.put(key, Buffer.from(key));
+      }
+    });
+    after(() => jwks.close());
+
+    it("listing / shows only alice/ and the public prefix; recursively only their keys", async () => {
+      const one = await alice.call("GET", "/");
+      expect(one.body).to.deep.equal({
+        prefix: "",
+        objects: [],
+        prefixes: ["alice/", "public/"],
+        next: null,
+      });
+      const all = await alice.call("GET", "/", { query: "recursive" });
+      expect(all.body.objects.map((o: { key: string }) => o.key)).to.deep.equal([
+        "alice/a.txt",
+        "alice/sub/b.txt",
+        "public/p.txt",
+      ]);
+      expect(all.body.prefixes).to.deep.equal([]);
+    });
+
+    it("listing inside alice/ is a plain listing; bob/ is 403", async () => {
+      const mine = await alice.call("GET", "/alice/");
+      expect(mine.body.objects.map((o: { key: string }) => o.key)).to.deep.equal(["alice/a.txt"]);
+      expect(mine.body.prefixes).to.deep.equal(["alice/sub/"]);
+      const theirs = await alice.call("GET", "/bob/");
+      expect(theirs).to.deep.equal({
+        status: 403,
+        body: { error: { code: "Forbidden", message: 'this caller may not list "bob/"' } },
+      });
+    });
+
+    it("anonymous callers list only the public prefixes", async () => {
+      const res = await anonymous.call("GET", "/");
+      expect(res.body).to.deep.equal({ prefix: "", objects: [], prefixes: ["public/"], next: null });
+    });
+
+    it("copy needs read on the source and write on the destination; move also delete on the source", async () => {
+      const fromBob = await alice.call("PUT", "/alice/stolen.txt", {
+        headers: { "copy-source": "/bob/secret.txt" },
+      });
+      expect([fromBob.status, fromBob.body.error.code]).to.deep.equal([403, "Forbidden"]);
+      const toBob = await alice.call("PUT", "/bob/gift.txt", { headers: { "copy-source": "/alice/a.txt" } });
+      expect([toBob.status, toBob.body.error.code]).to.deep.equal([403, "Forbidden"]);
+      const moveOut = await alice.call("POST", "/alice/a.txt", { query: "move", body: { to: "bob/a.txt" } });
+      expect([moveOut.status, moveOut.body.error.code]).to.deep.equal([403, "Forbidden"]);
+      expect((await api.bytes("alice/a.txt"))?.toString()).to.equal("alice/a.txt");
+      const restore = await alice.call("POST", "/bob/secret.txt", {
+        query: "restore",
+        body: { versionId: "x" },
+      });
+      expect([restore.status, restore.body.error.code]).to.deep.equal([403, "Forbidden"]);
+    });
+
+    it("a batch delete removes what alice may delete and reports the rest", async () => {
+      await api.put("alice/d1.txt", Buffer.from("1"));
+      const res = await alice.call("POST", "/", {
+        query: "delete",
+        body: { keys: ["alice/d1.txt", "bob/secret.txt", "alice/../bob/secret.txt", "alice/never.txt"] },
+      });
+      expect(res).to.deep.equal({
+        status: 200,
+        body: {
+          deleted: ["alice/d1.txt", "alice/never.txt"],
+          errors: [
+            {
+              key: "bob/secret.txt",
+              code: "Forbidden",
+              message: 'this caller may not delete "bob/secret.txt"',
+            },
+            {
+              key: "alice/../bob/secret.txt",
+              code: "InvalidKey",
+              message: 'the key has an empty, "." or ".." segment: ".." is not allowed',
+            },
+          ],
+        },
+      });
+      expect(await api.bytes("alice/d1.txt")).to.equal(undefined);
+      expect((await api.bytes("bob/secret.txt"))?.toString()).to.equal("bob/secret.txt");
+    });
+  });
+});

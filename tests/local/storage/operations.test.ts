@@ -1,0 +1,496 @@
+import { createHash, randomBytes } from "node:crypto";
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import {
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
+  ListObjectVersionsCommand,
+  PutObjectCommand,
+  type S3Client,
+  UploadPartCopyCommand,
+} from "@aws-sdk/client-s3";
+import { expect } from "chai";
+import { BUCKET, md5, type StorageFixture, startStorageFixture, xmlText } from "./fixture";
+
+const MiB = 1024 * 1024;
+
+async function inParallel<T>(
+  items: readonly T[],
+  width: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) {
+        const item = items[next++] as T;
+        await work(item);
+      }
+    }),
+  );
+}
+
+describe("local storage: the S3 operations the function calls", function () {
+  this.timeout(120_000);
+  let s: StorageFixture;
+  let client: S3Client;
+  before(async () => {
+    s = await startStorageFixture();
+    client = s.client();
+  });
+  after(() => s.close());
+
+  const put = async (key: string, body: Buffer | string, headers: Record<string, string> = {}) => {
+    const res = await fetch(await s.presign("PUT", key, { signedHeaders: headers }), {
+      method: "PUT",
+      headers,
+      body,
+    });
+    expect(res.status).to.equal(200);
+    return res.headers.get("x-amz-version-id") ?? "";
+  };
+  const body = async (key: string, versionId?: string) => {
+    const out = await client.send(
+      new GetObjectCommand({ Bucket: BUCKET, Key: key, ...(versionId ? { VersionId: versionId } : {}) }),
+    );
+    return Buffer.from((await out.Body?.transformToByteArray()) ?? []);
+  };
+
+  describe("ListObjectsV2", () => {
+    const keys = Array.from({ length: 2500 }, (_, i) => `many/${String(i).padStart(4, "0")}.txt`);
+    // A storage of its own, so that the other tests' keys do not show in these listings.
+    let ls: StorageFixture;
+    let lc: S3Client;
+    const lput = async (key: string, text: string) => {
+      const res = await fetch(await ls.presign("PUT", key), { method: "PUT", body: text });
+      expect(res.status).to.equal(200);
+    };
+    after(() => ls.close());
+    before(async () => {
+      ls = await startStorageFixture();
+      lc = ls.client();
+      await inParallel(keys, 32, async (key) => {
+        await lput(key, key);
+      });
+      for (const key of ["tree/a/1", "tree/a/2", "tree/b/1", "tree/c", "tree/d/e/f", "tree/gone"])
+        await lput(key, key);
+      await fetch(await ls.presign("DELETE", "tree/gone"), { method: "DELETE" });
+    });
+
+    it("pages 2,500 keys at max-keys 1000: 1000, 1000, 500, exactly the keys in order", async () => {
+      const pages: ListObjectsV2CommandOutput[] = [];
+      let token: string | undefined;
+      do {
+        const page = await lc.send(
+          new ListObjectsV2Command({
+            Bucket: BUCKET,
+            Prefix: "many/",
+            MaxKeys: 1000,
+            ...(token ? { ContinuationToken: token } : {}),
+          }),
+        );
+        pages.push(page);
+        token = page.NextContinuationToken;
+      } while (token);
+      expect(pages.map((p) => [p.KeyCount, p.IsTruncated, p.Contents?.length])).to.deep.equal([
+        [1000, true, 1000],
+        [1000, true, 1000],
+        [500, false, 500],
+      ]);
+      expect(pages.flatMap((p) => (p.Contents ?? []).map((c) => c.Key))).to.deep.equal(keys);
+      const first = pages[0]?.Contents?.[0];
+      expect([first?.Size, first?.ETag, first?.StorageClass]).to.deep.equal([
+        13,
+        `"${md5(keys[0] ?? "")}"`,
+        "STANDARD",
+      ]);
+    });
+
+    it("a delimiter rolls keys up into CommonPrefixes, which count toward max-keys; deleted keys are not listed", async () => {
+      const all = await lc.send(
+        new ListObjectsV2Command({ Bucket: BUCKET, Prefix: "tree/", Delimiter: "/" }),
+      );
+      expect([
+        all.Contents?.map((c) => c.Key),
+        all.CommonPrefixes?.map((p) => p.Prefix),
+        all.KeyCount,
+      ]).to.deep.equal([["tree/c"], ["tree/a/", "tree/b/", "tree/d/"], 4]);
+      const seen: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await lc.send(
+          new ListObjectsV2Command({
+            Bucket: BUCKET,
+            Prefix: "tree/",
+            Delimiter: "/",
+            MaxKeys: 1,
+            ...(token ? { ContinuationToken: token } : {}),
+          }),
+        );
+        seen.push(
+          ...(page.CommonPrefixes ?? []).map((p) => `P:${p.Prefix}`),
+          ...(page.Contents ?? []).map((c) => `K:${c.Key}`),
+        );
+        token = page.NextContinuationToken;
+      } while (token);
+      expect(seen).to.deep.equal(["P:tree/a/", "P:tree/b/", "K:tree/c", "P:tree/d/"]);
+    });
+
+    it("start-after and a top-level delimiter listing", async () => {
+      const after = await lc.send(
+        new ListObjectsV2Command({ Bucket: BUCKET, Prefix: "many/", StartAfter: "many/2497.txt" }),
+      );
+      expect([after.Contents?.map((c) => c.Key), after.StartAfter]).to.deep.equal([
+        ["many/2498.txt", "many/2499.txt"],
+        "many/2497.txt",
+      ]);
+      const top = await lc.send(new ListObjectsV2Command({ Bucket: BUCKET, Delimiter: "/" }));
+      expect(top.CommonPrefixes?.map((p) => p.Prefix)).to.deep.equal(["many/", "tree/"]);
+    });
+
+    it("encoding-type=url encodes keys and common prefixes as S3 does: space as +, + as %2B, % as %25, UTF-8 escaped, / kept", async () => {
+      for (const key of [
+        "enc/a b.txt",
+        "enc/a+b.txt",
+        "enc/100%.csv",
+        "enc/한글/x.txt",
+        "enc/run books/x.txt",
+      ]) {
+        await lput(key, key);
+      }
+      const flat = await lc.send(
+        new ListObjectsV2Command({ Bucket: BUCKET, Prefix: "enc/", EncodingType: "url" }),
+      );
+      expect([flat.EncodingType, flat.Prefix, flat.Contents?.map((c) => c.Key)]).to.deep.equal([
+        "url",
+        "enc/",
+        [
+          "enc/100%25.csv",
+          "enc/a+b.txt",
+          "enc/a%2Bb.txt",
+          "enc/run+books/x.txt",
+          "enc/%ED%95%9C%EA%B8%80/x.txt",
+        ],
+      ]);
+      const nested = await lc.send(
+        new ListObjectsV2Command({ Bucket: BUCKET, Prefix: "enc/", Delimiter: "/", EncodingType: "url" }),
+      );
+      expect(nested.CommonPrefixes?.map((p) => p.Prefix)).to.deep.equal([
+        "enc/run+books/",
+        "enc/%ED%95%9C%EA%B8%80/",
+      ]);
+    });
+
+    it("refuses a bad continuation token and a bad max-keys with 400 InvalidArgument", async () => {
+      const queries: Array<Record<string, string>> = [
+        { "list-type": "2", "continuation-token": "not a token" },
+        { "list-type": "2", "max-keys": "-1" },
+      ];
+      for (const query of queries) {
+        const res = await fetch(await ls.presign("GET", "", { query }));
+        expect([res.status, xmlText(await res.text(), "Code")]).to.deep.equal([400, "InvalidArgument"]);
+      }
+    });
+  });
+
+  it("ListObjectVersions: versions and delete markers newest first per key, IsLatest, paged by key and version markers", async () => {
+    const a1 = await put("lv/a", "a1");
+    const a2 = await put("lv/a", "a2");
+    const marker = (await fetch(await s.presign("DELETE", "lv/a"), { method: "DELETE" })).headers.get(
+      "x-amz-version-id",
+    );
+    const b1 = await put("lv/b", "b1");
+    const all = await client.send(new ListObjectVersionsCommand({ Bucket: BUCKET, Prefix: "lv/" }));
+    expect(all.DeleteMarkers?.map((m) => [m.Key, m.VersionId, m.IsLatest])).to.deep.equal([
+      ["lv/a", marker, true],
+    ]);
+    expect(all.Versions?.map((v) => [v.Key, v.VersionId, v.IsLatest, v.Size])).to.deep.equal([
+      ["lv/a", a2, false, 2],
+      ["lv/a", a1, false, 2],
+      ["lv/b", b1, true, 2],
+    ]);
+    const order: string[] = [];
+    let keyMarker: string | undefined;
+    let versionIdMarker: string | undefined;
+    for (;;) {
+      const page = await client.send(
+        new ListObjectVersionsCommand({
+          Bucket: BUCKET,
+          Prefix: "lv/",
+          MaxKeys: 1,
+          ...(keyMarker ? { KeyMarker: keyMarker } : {}),
+          ...(versionIdMarker ? { VersionIdMarker: versionIdMarker } : {}),
+        }),
+      );
+      order.push(
+        ...(page.DeleteMarkers ?? []).map((m) => m.VersionId ?? ""),
+        ...(page.Versions ?? []).map((v) => v.VersionId ?? ""),
+      );
+      if (!page.IsTruncated) break;
+      keyMarker = page.NextKeyMarker;
+      versionIdMarker = page.NextVersionIdMarker;
+    }
+    expect(order).to.deep.equal([marker, a2, a1, b1]);
+  });
+
+  it("CopyObject keeps the source's headers and metadata (COPY), or takes the request's (REPLACE), and links the bytes", async () => {
+    const source = randomBytes(100_000);
+    const sourceVersion = await put("cp/src.bin", source, {
+      "content-type": "image/png",
+      "x-amz-meta-sha256": "abc",
+      "content-disposition": "inline",
+    });
+    const copied = await client.send(
+      new CopyObjectCommand({ Bucket: BUCKET, Key: "cp/dst.bin", CopySource: `${BUCKET}/cp/src.bin` }),
+    );
+    expect([
+      copied.CopyObjectResult?.ETag,
+      copied.CopySourceVersionId,
+      copied.VersionId?.length,
+    ]).to.deep.equal([`"${md5(source)}"`, sourceVersion, 32]);
+    expect(copied.CopyObjectResult?.LastModified).to.be.instanceOf(Date);
+    const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: "cp/dst.bin" }));
+    expect([head.ContentType, head.Metadata, head.ContentDisposition, head.VersionId]).to.deep.equal([
+      "image/png",
+      { sha256: "abc" },
+      "inline",
+      copied.VersionId,
+    ]);
+    expect((await body("cp/dst.bin")).equals(source)).to.equal(true);
+    const ino = (versionId: string) => {
+      const dir = join(s.dataDir, "versions", BUCKET);
+      const keyDir = (key: string) => createHash("sha256").update(key).digest("hex");
+      return (key: string) => statSync(join(dir, keyDir(key), versionId, "data")).ino;
+    };
+    expect(ino(copied.VersionId ?? "")("cp/dst.bin")).to.equal(ino(sourceVersion)("cp/src.bin"));
+    await client.send(
+      new CopyObjectCommand({
+        Bucket: BUCKET,
+        Key: "cp/dst.bin",
+        CopySource: `${BUCKET}/cp/src.bin`,
+        MetadataDirective: "REPLACE",
+        ContentType: "text/plain",
+        Metadata: { note: "replaced" },
+      }),
+    );
+    const replaced = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: "cp/dst.bin" }));
+    expect([replaced.ContentType, replaced.Metadata, replaced.ContentDisposition]).to.deep.equal([
+      "text/plain",
+      { note: "replaced" },
+      undefined,
+    ]);
+  });
+
+  it("CopyObject of an older version onto its own key restores it (undelete included); special sources get S3's errors", async () => {
+    const v1 = await put("cp/restore.txt", "original");
+    await put("cp/restore.txt", "overwritten");
+    const marker =
+      (await fetch(await s.presign("DELETE", "cp/restore.txt"), { method: "DELETE" })).headers.get(
+        "x-amz-version-id",
+      ) ?? "";
+    const restored = await client.send(
+      new CopyObjectCommand({
+        Bucket: BUCKET,
+        Key: "cp/restore.txt",
+        CopySource: `${BUCKET}/cp/restore.txt?versionId=${v1}`,
+      }),
+    );
+    expect(restored.CopySourceVersionId).to.equal(v1);
+    expect((await body("cp/restore.txt")).toString()).to.equal("original");
+    const cases: Array<[string, string, Record<string, string>, number, string]> = [
+      ["itself without REPLACE", `${BUCKET}/cp/restore.txt`, {}, 400, "InvalidRequest"],
+      [
+        "a delete marker by version",
+        `${BUCKET}/cp/restore.txt?versionId=${marker}`,
+        {},
+        400,
+        "InvalidRequest",
+      ],
+      ["a missing key", `${BUCKET}/cp/none.txt`, {}, 404, "NoSuchKey"],
+      [
+        "an unknown version",
+        `${BUCKET}/cp/restore.txt?versionId=${"B".repeat(32)}`,
+        {},
+        404,
+        "NoSuchVersion",
+      ],
+      ["another bucket", "elsewhere/cp/restore.txt", {}, 404, "NoSuchBucket"],
+      [
+        "a failed copy-source If-Match",
+        `${BUCKET}/cp/restore.txt`,
+        { "x-amz-copy-source-if-match": '"0"', "x-amz-metadata-directive": "REPLACE" },
+        412,
+        "PreconditionFailed",
+      ],
+    ];
+    for (const [name, source, extra, status, code] of cases) {
+      const headers = { "x-amz-copy-source": source, ...extra };
+      const url = await s.presign("PUT", "cp/restore.txt", { signedHeaders: headers });
+      const res = await fetch(url, { method: "PUT", headers });
+      expect([name, res.status, xmlText(await res.text(), "Code")]).to.deep.equal([name, status, code]);
+    }
+  });
+
+  it("UploadPartCopy copies byte ranges of a version into parts; the completed object equals the ranges joined", async () => {
+    const source = randomBytes(11 * MiB + 17);
+    const sourceVersion = await put("upc/src.bin", source);
+    await put("upc/src.bin", "a newer version that the copy must not read");
+    const { UploadId } = await client.send(
+      new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: "upc/dst.bin" }),
+    );
+    const ranges: Array<[number, number]> = [
+      [6 * MiB, 11 * MiB + 16],
+      [0, 5 * MiB - 1],
+      [5 * MiB, 6 * MiB - 1],
+    ];
+    const etags: string[] = [];
+    for (const [i, [first, last]] of ranges.entries()) {
+      const out = await client.send(
+        new UploadPartCopyCommand({
+          Bucket: BUCKET,
+          Key: "upc/dst.bin",
+          UploadId,
+          PartNumber: i + 1,
+          CopySource: `${BUCKET}/upc/src.bin?versionId=${sourceVersion}`,
+          CopySourceRange: `bytes=${first}-${last}`,
+        }),
+      );
+      expect([out.CopySourceVersionId, out.CopyPartResult?.ETag]).to.deep.equal([
+        sourceVersion,
+        `"${md5(source.subarray(first, last + 1))}"`,
+      ]);
+      etags.push(out.CopyPartResult?.ETag ?? "");
+    }
+    await client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: BUCKET,
+        Key: "upc/dst.bin",
+        UploadId,
+        MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+      }),
+    );
+    const expected = Buffer.concat(ranges.map(([first, last]) => source.subarray(first, last + 1)));
+    expect((await body("upc/dst.bin")).equals(expected)).to.equal(true);
+    for (const range of ["bytes=0-99999999", "bytes=5-4", "0-5"]) {
+      const headers = {
+        "x-amz-copy-source": `${BUCKET}/upc/src.bin?versionId=${sourceVersion}`,
+        "x-amz-copy-source-range": range,
+      };
+      const { UploadId: other } = await client.send(
+        new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: "upc/bad.bin" }),
+      );
+      const url = await s.presign("PUT", "upc/bad.bin", {
+        query: { uploadId: other ?? "", partNumber: "1" },
+        signedHeaders: headers,
+      });
+      const res = await fetch(url, { method: "PUT", headers });
+      expect([range, res.status, xmlText(await res.text(), "Code")]).to.deep.equal([
+        range,
+        400,
+        "InvalidArgument",
+      ]);
+    }
+  });
+
+  it("DeleteObjects: markers for keys, versions removed for good, a missing key reported deleted; Quiet lists only errors", async () => {
+    await put("do/a", "a");
+    const b1 = await put("do/b", "b1");
+    const b2 = await put("do/b", "b2");
+    const out = await client.send(
+      new DeleteObjectsCommand({
+        Bucket: BUCKET,
+        Delete: {
+          Objects: [
+            { Key: "do/a" },
+            { Key: "do/b", VersionId: b2 },
+            { Key: "do/missing" },
+            { Key: "do/b", VersionId: "bad" },
+          ],
+        },
+      }),
+    );
+    expect(
+      out.Deleted?.map((d) => [d.Key, d.VersionId, d.DeleteMarker, typeof d.DeleteMarkerVersionId]),
+    ).to.deep.equal([
+      ["do/a", undefined, true, "string"],
+      ["do/b", b2, undefined, "undefined"],
+      ["do/missing", undefined, true, "string"],
+    ]);
+    expect(out.Errors?.map((e) => [e.Key, e.VersionId, e.Code])).to.deep.equal([
+      ["do/b", "bad", "NoSuchVersion"],
+    ]);
+    expect((await fetch(await s.presign("GET", "do/a"))).status).to.equal(404);
+    expect((await body("do/b")).toString()).to.equal("b1");
+    const quiet = await client.send(
+      new DeleteObjectsCommand({
+        Bucket: BUCKET,
+        Delete: { Quiet: true, Objects: [{ Key: "do/b", VersionId: b1 }] },
+      }),
+    );
+    expect([quiet.Deleted, quiet.Errors]).to.deep.equal([undefined, undefined]);
+    expect((await fetch(await s.presign("GET", "do/b"))).status).to.equal(404);
+  });
+
+  it("DeleteObjects deletes keys that read like XML escapes (`&amp;`, `&#x41;`, `&lt;x`) and not the keys they would unescape to", async () => {
+    const named = ["ent/&amp;", "ent/&#x41;", "ent/&lt;x"];
+    const lookalikes = ["ent/&", "ent/A", "ent/<x"];
+    for (const key of [...named, ...lookalikes]) await put(key, `bytes of ${key}`);
+    const out = await client.send(
+      new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: named.map((Key) => ({ Key })) } }),
+    );
+    expect(out.Deleted?.map((d) => d.Key)).to.deep.equal(named);
+    expect(out.Errors).to.equal(undefined);
+    for (const key of named) expect((await fetch(await s.presign("GET", key))).status, key).to.equal(404);
+    for (const key of lookalikes) expect((await body(key)).toString()).to.equal(`bytes of ${key}`);
+  });
+
+  it("DeleteObjects and CompleteMultipartUpload bodies with a reference to no XML character are 400 MalformedXML and change nothing", async () => {
+    await put("ent/\ufffd.txt", "precious");
+    for (const reference of ["&#xD800;", "&#99999999;", "&#0;", "&nbsp;"]) {
+      const xml = `<Delete><Object><Key>ent/${reference}.txt</Key></Object></Delete>`;
+      const headers = { "content-md5": Buffer.from(md5(xml), "hex").toString("base64") };
+      const url = await s.presign("POST", "", { query: { delete: "" }, signedHeaders: headers });
+      const res = await fetch(url, { method: "POST", headers, body: xml });
+      expect([res.status, xmlText(await res.text(), "Code")], reference).to.deep.equal([400, "MalformedXML"]);
+    }
+    expect((await body("ent/\ufffd.txt")).toString()).to.equal("precious");
+    const { UploadId } = await client.send(
+      new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: "ent/mp" }),
+    );
+    const complete = await s.presign("POST", "ent/mp", { query: { uploadId: UploadId ?? "" } });
+    const res = await fetch(complete, {
+      method: "POST",
+      body: "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>&#xDC00;</ETag></Part></CompleteMultipartUpload>",
+    });
+    expect([res.status, xmlText(await res.text(), "Code")]).to.deep.equal([400, "MalformedXML"]);
+  });
+
+  it("DeleteObjects without Content-MD5 or a checksum is 400 InvalidRequest; with a wrong one 400 BadDigest", async () => {
+    const xml = "<Delete><Object><Key>do/x</Key></Object></Delete>";
+    const good = Buffer.from(md5(xml), "hex").toString("base64");
+    for (const [headers, status, code] of [
+      [{}, 400, "InvalidRequest"],
+      [{ "content-md5": Buffer.from(md5("other"), "hex").toString("base64") }, 400, "BadDigest"],
+      [{ "x-amz-checksum-crc32": "AAAAAA==" }, 400, "BadDigest"],
+      [{ "content-md5": good }, 200, undefined],
+    ] as const) {
+      const url = await s.presign("POST", "", { query: { delete: "" }, signedHeaders: headers });
+      const res = await fetch(url, { method: "POST", headers, body: xml });
+      expect([res.status, xmlText(await res.text(), "Code")]).to.deep.equal([status, code]);
+    }
+  });
+
+  it("the SDK's PutObject (header-signed, payload hashed) stores a version and its x-amz-content-sha256 is checked", async () => {
+    const out = await client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: "sdk/put.txt", Body: "via sdk" }),
+    );
+    expect(out.VersionId).to.match(/^[A-Za-z0-9_-]{32}$/);
+    expect((await body("sdk/put.txt", out.VersionId)).toString()).to.equal("via sdk");
+  });
+});
