@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type PresignedRequest, verifyAuthorizationHeader, verifyPresigned } from "../local/sigv4/verify";
+import { type PresignedRequest, verifyAuthorizationHeader, verifyPresigned } from "../local/sigv4";
 
 /**
  * The two AWS services the function calls on its first requests, on 127.0.0.1, for the bundle's

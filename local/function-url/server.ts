@@ -4,7 +4,7 @@ import type { FunctionUrlHandler } from "../../functions/handler";
 import type { FunctionUrlEvent } from "../../functions/http/function-url";
 import { applyCors, type CorsRule } from "../http/cors";
 import { closeServer, listen } from "../http/listen";
-import { verifyAuthorizationHeader } from "../sigv4/verify";
+import { verifyAuthorizationHeader } from "../sigv4";
 
 /** Lambda's synchronous invocation payload limit, which a function URL enforces on the request. */
 export const MAX_REQUEST_BYTES = 6 * 1024 * 1024;

@@ -1,8 +1,38 @@
 import { createHash, createHmac } from "node:crypto";
-import type { PresignedRequest, SigV4Verdict } from "./verify";
 
 // The pieces of SigV4 ("Create a canonical request", "Create a string to sign", "Calculate the
 // signature" in the IAM User Guide) and of its request checks that both verifiers share.
+
+/** A request as the verifiers read it, in both forms: presigned or with an Authorization header. */
+export interface PresignedRequest {
+  readonly method: string;
+  /** The request path exactly as received, still percent-encoded. */
+  readonly rawPath: string;
+  /** The query string exactly as received, without the `?`. */
+  readonly rawQuery: string;
+  /** Lower-case header names; the Host header is required. */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+export type SigV4Verdict =
+  | {
+      readonly ok: true;
+      readonly accessKeyId: string;
+      readonly expiresAt: Date;
+      readonly signedHeaders: readonly string[];
+      /** Header-signed requests only: the payload hash the body must match, or UNSIGNED-PAYLOAD. */
+      readonly payloadHash?: string;
+    }
+  | {
+      readonly ok: false;
+      readonly code:
+        | "AccessDenied"
+        | "SignatureDoesNotMatch"
+        | "InvalidAccessKeyId"
+        | "AuthorizationQueryParametersError"
+        | "InvalidCredentialScope";
+      readonly message: string;
+    };
 
 export const ALGORITHM = "AWS4-HMAC-SHA256";
 

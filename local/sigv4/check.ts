@@ -3,47 +3,18 @@ import {
   ALGORITHM,
   canonicalRequest,
   hmac,
+  type PresignedRequest,
   parseAmzDate,
   parseQuery,
+  type SigV4Verdict,
   sha256Hex,
   signingKey,
 } from "./canonical";
 
 /**
- * What the two SigV4 verifiers (sigv4-verify.ts, presigned; sigv4-verify-header.ts, the
- * Authorization header) share: the request and verdict shapes, the credential scope's parsing and
- * the signature check itself.
+ * What the two SigV4 verifiers (presigned.ts; verify-header.ts, the Authorization header) share:
+ * the credential scope's parsing and the signature check itself.
  */
-export interface PresignedRequest {
-  readonly method: string;
-  /** The request path exactly as received, still percent-encoded. */
-  readonly rawPath: string;
-  /** The query string exactly as received, without the `?`. */
-  readonly rawQuery: string;
-  /** Lower-case header names; the Host header is required. */
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-}
-
-export type SigV4Verdict =
-  | {
-      readonly ok: true;
-      readonly accessKeyId: string;
-      readonly expiresAt: Date;
-      readonly signedHeaders: readonly string[];
-      /** Header-signed requests only: the payload hash the body must match, or UNSIGNED-PAYLOAD. */
-      readonly payloadHash?: string;
-    }
-  | {
-      readonly ok: false;
-      readonly code:
-        | "AccessDenied"
-        | "SignatureDoesNotMatch"
-        | "InvalidAccessKeyId"
-        | "AuthorizationQueryParametersError"
-        | "InvalidCredentialScope";
-      readonly message: string;
-    };
-
 /** S3 refuses presigned requests dated further in the future than this clock skew. */
 export const MAX_SKEW_MS = 15 * 60 * 1000;
 

@@ -1,15 +1,12 @@
 import { createHash } from "node:crypto";
-import { type ExpectedScope, headerValue, scopeProblem } from "./canonical";
 import {
-  BAD_QUERY,
-  checkSignature,
-  MAX_SKEW_MS,
-  malformed,
+  type ExpectedScope,
+  headerValue,
   type PresignedRequest,
-  parseScope,
-  queryOf,
   type SigV4Verdict,
-} from "./check";
+  scopeProblem,
+} from "./canonical";
+import { BAD_QUERY, checkSignature, MAX_SKEW_MS, malformed, parseScope, queryOf } from "./check";
 
 /**
  * Verifies a request signed in the Authorization header ("Authenticating Requests: Using the

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { applyCors, type CorsRule } from "../http/cors";
 import { closeServer, listen, loggingServer } from "../http/listen";
 import { sendXmlError } from "../http/xml";
-import { verifyAuthorizationHeader, verifyPresigned } from "../sigv4/verify";
+import { verifyAuthorizationHeader, verifyPresigned } from "../sigv4";
 import { sendS3Error } from "./s3/errors";
 import type { S3Call, StorageContext } from "./s3/request";
 import { routeOf, type S3Action } from "./s3/routes";

@@ -2,7 +2,7 @@ import { verify } from "node:crypto";
 import { expect } from "chai";
 import type { CloudFrontHashAlgorithm } from "../../functions/signers/cloudfront-signer";
 import { verifySignedUrl } from "../../local/edge/cloudfront-verify";
-import { parseQuery, verifyPresigned } from "../../local/sigv4/verify";
+import { parseQuery, verifyPresigned } from "../../local/sigv4";
 import { functionUrlEvent } from "../support/events";
 import { BUCKET, baseConfig, CREDENTIALS, harness, NOW, NOW_S, REGION } from "../support/handler-harness";
 import { ecdsaKey, rsaKey, type TestKeyPair } from "../support/keys";

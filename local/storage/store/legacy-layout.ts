@@ -1,6 +1,6 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import type { ObjectStore } from "./object-store";
+import type { InstallOptions, NewVersion, StagedVersion, VersionEntry } from "./versions";
 
 /** What the unversioned layout kept next to each object's bytes (`<sha256(key)>.json`). */
 interface LegacyMeta {
@@ -14,6 +14,18 @@ interface LegacyMeta {
   readonly lastModified: string;
 }
 
+/** The part of the object store a migration writes through. */
+export interface VersionTarget {
+  version(key: string, versionId: string): VersionEntry | undefined;
+  stage(): Promise<StagedVersion>;
+  install(
+    key: string,
+    staged: StagedVersion,
+    version: NewVersion,
+    options?: InstallOptions,
+  ): Promise<unknown>;
+}
+
 /**
  * Moves objects stored by the unversioned layout (`objects/<bucket>/<sha256(key)>` and its `.json`)
  * into the versioned store, each as the version S3 calls "null": what S3 shows for objects that
@@ -21,7 +33,7 @@ interface LegacyMeta {
  * files are removed only once the version is installed; a crash in between is finished at the next
  * start, because a key that already has its "null" version is not installed twice.
  */
-export async function migrateLegacyObjects(legacyDir: string, store: ObjectStore): Promise<number> {
+export async function migrateLegacyObjects(legacyDir: string, store: VersionTarget): Promise<number> {
   let names: string[];
   try {
     names = await fs.readdir(legacyDir);

@@ -7,39 +7,32 @@ import { KeyedLock } from "./keyed-lock";
 import { migrateLegacyObjects } from "./legacy-layout";
 import { SortedKeys } from "./sorted-keys";
 import { OpenedVersion } from "./version-reader";
-import type { DeleteMarker, ObjectAttributes, ObjectVersion, StoredFile, VersionEntry } from "./versions";
+import type {
+  DeleteMarker,
+  InstallCondition,
+  InstallOptions,
+  NewVersion,
+  ObjectVersion,
+  StagedVersion,
+  StoredFile,
+  VersionEntry,
+} from "./versions";
 
 export { OpenedVersion } from "./version-reader";
 export {
   compareKeys,
   type DeleteMarker,
+  type InstallCondition,
+  type InstallOptions,
   isVersionId,
+  type NewVersion,
   NULL_VERSION_ID,
   type ObjectAttributes,
   type ObjectVersion,
+  type StagedVersion,
   type StoredFile,
   type VersionEntry,
 } from "./versions";
-
-/** A version directory being filled under `tmp/`, installed by `install` or dropped by `discard`. */
-export interface StagedVersion {
-  readonly dir: string;
-}
-
-export interface NewVersion extends ObjectAttributes {
-  readonly etag: string;
-  readonly files: readonly StoredFile[];
-}
-
-/** Decides, against the key's current entry, whether an install may go ahead (conditional writes). */
-export type InstallCondition = (current: VersionEntry | undefined) => string | undefined;
-
-export interface InstallOptions {
-  readonly condition?: InstallCondition;
-  /** Only for data moved in from the unversioned layout, which S3 would call the "null" version. */
-  readonly versionId?: string;
-  readonly lastModified?: string;
-}
 
 export interface ObjectStoreOptions {
   readonly clock?: () => Date;

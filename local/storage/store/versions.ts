@@ -37,6 +37,26 @@ export interface DeleteMarker {
 
 export type VersionEntry = ObjectVersion | DeleteMarker;
 
+/** A version directory being filled under `tmp/`, installed by `install` or dropped by `discard`. */
+export interface StagedVersion {
+  readonly dir: string;
+}
+
+export interface NewVersion extends ObjectAttributes {
+  readonly etag: string;
+  readonly files: readonly StoredFile[];
+}
+
+/** Decides, against the key's current entry, whether an install may go ahead (conditional writes). */
+export type InstallCondition = (current: VersionEntry | undefined) => string | undefined;
+
+export interface InstallOptions {
+  readonly condition?: InstallCondition;
+  /** Only for data moved in from the unversioned layout, which S3 would call the "null" version. */
+  readonly versionId?: string;
+  readonly lastModified?: string;
+}
+
 /**
  * S3 version IDs are opaque URL-safe strings of up to 1,024 characters; ours are 32 characters of
  * base64url. "null" is the ID S3 gives objects written before versioning was enabled (ours: data

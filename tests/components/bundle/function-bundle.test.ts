@@ -16,7 +16,7 @@ import {
 } from "../../../components/bundle/function-bundle";
 import type { FunctionUrlResult } from "../../../functions/http/function-url";
 import { verifySignedUrl } from "../../../local/edge/cloudfront-verify";
-import { verifyPresigned } from "../../../local/sigv4/verify";
+import { verifyPresigned } from "../../../local/sigv4";
 import { functionUrlEvent } from "../../support/events";
 import { startJwks } from "../../support/jwks-server";
 

@@ -3,7 +3,7 @@ import { ServiceUnavailable } from "../../../functions/api/http-error";
 import type { FunctionUrlResult } from "../../../functions/http/function-url";
 import type { ObjectInfo } from "../../../functions/s3/objects";
 import { verifySignedUrl } from "../../../local/edge/cloudfront-verify";
-import { parseQuery } from "../../../local/sigv4/verify";
+import { parseQuery } from "../../../local/sigv4";
 import { functionUrlEvent } from "../../support/events";
 import { baseConfig, harness, NOW, NOW_S } from "../../support/handler-harness";
 import { ecdsaKey, rsaKey } from "../../support/keys";

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { NotFound } from "../../../functions/api/http-error";
-import { parseQuery, verifyPresigned } from "../../../local/sigv4/verify";
+import { parseQuery, verifyPresigned } from "../../../local/sigv4";
 import { functionUrlEvent } from "../../support/events";
 import { BUCKET, baseConfig, CREDENTIALS, harness, NOW, REGION } from "../../support/handler-harness";
 import { recordingStore } from "../../support/multipart-store";

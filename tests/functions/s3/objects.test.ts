@@ -4,7 +4,7 @@ import { expect } from "chai";
 import { BadRequest, ServiceUnavailable } from "../../../functions/api/http-error";
 import { s3ObjectLookup } from "../../../functions/s3/objects";
 import { S3Presigner } from "../../../functions/signers/s3-presigner";
-import { verifyPresigned } from "../../../local/sigv4/verify";
+import { verifyPresigned } from "../../../local/sigv4";
 import { CREDENTIALS, NOW } from "../../support/handler-harness";
 
 interface Answer {

@@ -9,7 +9,7 @@ import {
 } from "../../../functions/signers/cloudfront-signer";
 import { S3Presigner } from "../../../functions/signers/s3-presigner";
 import { verifySignedUrl } from "../../../local/edge/cloudfront-verify";
-import { verifyPresigned } from "../../../local/sigv4/verify";
+import { verifyPresigned } from "../../../local/sigv4";
 import { ecdsaKey, rsaKey, type TestKeyPair } from "../../support/keys";
 
 /**

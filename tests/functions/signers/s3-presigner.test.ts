@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { S3Presigner, type S3Target } from "../../../functions/signers/s3-presigner";
-import { verifyPresigned } from "../../../local/sigv4/verify";
+import { verifyPresigned } from "../../../local/sigv4";
 
 const CREDENTIALS = {
   accessKeyId: "AKIDEXAMPLE",

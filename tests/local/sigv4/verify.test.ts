@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { expect } from "chai";
-import { verifyAuthorizationHeader, verifyPresigned } from "../../../local/sigv4/verify";
+import { verifyAuthorizationHeader, verifyPresigned } from "../../../local/sigv4";
 
 // The worked example in the Amazon S3 API Reference, "Authenticating Requests: Using Query
 // Parameters (AWS Signature Version 4)": GET /test.txt from examplebucket, 24 h expiry.

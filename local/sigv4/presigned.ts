@@ -1,25 +1,12 @@
-import { ALGORITHM, AUTH_QUERY_PARAMS, type ExpectedScope, scopeProblem } from "./canonical";
 import {
-  BAD_QUERY,
-  checkSignature,
-  MAX_SKEW_MS,
-  malformed,
-  type PresignedRequest,
-  parseScope,
-  queryOf,
-  type SigV4Verdict,
-} from "./check";
-
-export {
-  canonicalRequest,
+  ALGORITHM,
+  AUTH_QUERY_PARAMS,
   type ExpectedScope,
-  parseQuery,
-  s3UriEncode,
-  signingKey,
+  type PresignedRequest,
+  type SigV4Verdict,
+  scopeProblem,
 } from "./canonical";
-
-export type { PresignedRequest, SigV4Verdict } from "./check";
-export { verifyAuthorizationHeader } from "./verify-header";
+import { BAD_QUERY, checkSignature, MAX_SKEW_MS, malformed, parseScope, queryOf } from "./check";
 
 /**
  * Verifies SigV4 query-string-authenticated (presigned) S3 requests, written from the SigV4
