@@ -65,6 +65,7 @@ export class SignedFileStore extends pulumi.ComponentResource {
       bucket: storage.bucket,
       activeKey: signing.active,
       cdnDomainName,
+      distributionId: delivery.distribution.id,
       dataKeyArn: encryption.keyArn,
     });
     createBucketPolicy(scope, storage, delivery.distribution, fn.role);

@@ -1,6 +1,6 @@
 import { DEFAULT_UPLOAD_LIMITS, S3_LIMITS, type UploadLimits } from "./api/upload-rules";
 import { type AccessRules, ruleTemplateProblem } from "./auth/access-rules";
-import { type AuthSettings, DEFAULT_JWT_ALGORITHMS } from "./auth/settings";
+import { type AuthSettings, DEFAULT_JWT_ALGORITHMS, DEFAULT_PURGE_SCOPE } from "./auth/settings";
 import type { CloudFrontHashAlgorithm } from "./signers/cloudfront-signer";
 import type { S3Target } from "./signers/s3-presigner";
 
@@ -33,6 +33,18 @@ export interface HandlerConfig {
   readonly auth: AuthSettings;
   readonly publicReadPrefixes: readonly string[];
   readonly uploads: UploadLimits;
+  /** The distribution that serves reads: a purge invalidates its cached copies of the key. */
+  readonly cdn: CdnTarget;
+}
+
+export interface CdnTarget {
+  /** The CloudFront distribution ID (`E2QWRUHAPOMQZL`), for CreateInvalidation. */
+  readonly distributionId: string;
+  /**
+   * Where CloudFront's API is reached; `https://cloudfront.amazonaws.com` unless set (the local
+   * stack points it at its edge).
+   */
+  readonly apiEndpoint?: string;
 }
 
 /** The environment variable holding the JSON-encoded HandlerConfig. */
@@ -110,6 +122,8 @@ export function parseAuthSettings(value: unknown): AuthSettings {
         jwksUrl,
         algorithms: algorithms as string[],
         rules: parseAccessRules(auth.rules ?? {}, "auth.rules"),
+        purgeScope:
+          auth.purgeScope === undefined ? DEFAULT_PURGE_SCOPE : requireString(auth, "auth.", "purgeScope"),
       };
     }
     default:
@@ -147,7 +161,18 @@ export function parseUploadLimits(value: unknown, path = "uploads."): UploadLimi
       `[${path}partSizeBytes] must be between ${S3_LIMITS.minPartBytes} and ${S3_LIMITS.maxPartBytes}, got ${JSON.stringify(partSize)}`,
     );
   }
-  return { maxUploadBytes: max, allowedContentTypes: types as string[], partSizeBytes: partSize };
+  const requireChecksum = uploads.requireChecksum ?? DEFAULT_UPLOAD_LIMITS.requireChecksum;
+  if (typeof requireChecksum !== "boolean") {
+    throw new ConfigError(
+      `[${path}requireChecksum] must be true or false, got ${JSON.stringify(requireChecksum)}`,
+    );
+  }
+  return {
+    maxUploadBytes: max,
+    allowedContentTypes: types as string[],
+    partSizeBytes: partSize,
+    requireChecksum,
+  };
 }
 
 function secondsIn(config: Json, name: string, fallback: number, max: number): number {
@@ -223,5 +248,18 @@ export function parseHandlerConfig(value: unknown): HandlerConfig {
     auth: parseAuthSettings(config.auth ?? { mode: "iam" }),
     publicReadPrefixes: prefixList(config.publicReadPrefixes, "publicReadPrefixes"),
     uploads: parseUploadLimits(config.uploads),
+    cdn: parseCdnTarget(config.cdn),
+  };
+}
+
+function parseCdnTarget(value: unknown): CdnTarget {
+  const cdn = requireObject(value, "cdn");
+  const apiEndpoint = cdn.apiEndpoint === undefined ? undefined : requireString(cdn, "cdn.", "apiEndpoint");
+  if (apiEndpoint !== undefined && !/^https?:\/\//.test(apiEndpoint)) {
+    throw new ConfigError(`[cdn.apiEndpoint] must be an http(s) URL, got ${JSON.stringify(apiEndpoint)}`);
+  }
+  return {
+    distributionId: requireString(cdn, "cdn.", "distributionId"),
+    ...(apiEndpoint === undefined ? {} : { apiEndpoint: apiEndpoint.replace(/\/+$/, "") }),
   };
 }

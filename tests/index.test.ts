@@ -77,6 +77,7 @@ describe("the Pulumi program (index.ts)", () => {
       maxUploadBytes: 1073741824,
       allowedContentTypes: ["image/*"],
       partSizeBytes: 8388608,
+      requireChecksum: false,
     });
     expect(
       (single(resources, "aws:lambda/functionUrl:FunctionUrl").inputs.cors as { allowOrigins: string[] })

@@ -12,6 +12,8 @@ export interface FunctionInputs {
   readonly activeKey: SigningKey;
   /** The host name signed download URLs use. */
   readonly cdnDomainName: pulumi.Output<string>;
+  /** The distribution a purge invalidates. */
+  readonly distributionId: pulumi.Output<string>;
   /** With SSE-KMS: the key that encrypts the objects. */
   readonly dataKeyArn: pulumi.Output<string> | undefined;
 }
@@ -124,9 +126,16 @@ export function createSigningFunction(
   );
 
   const handlerConfig = pulumi
-    .all([bucket.bucket, region, partition.dnsSuffix, inputs.cdnDomainName, activeKey.publicKey.id])
+    .all([
+      bucket.bucket,
+      region,
+      partition.dnsSuffix,
+      inputs.cdnDomainName,
+      activeKey.publicKey.id,
+      inputs.distributionId,
+    ])
     .apply(
-      ([bucketName, r, dnsSuffix, domain, keyPairId]): HandlerConfig => ({
+      ([bucketName, r, dnsSuffix, domain, keyPairId, distributionId]): HandlerConfig => ({
         // The presigner's S3 endpoint is s3.REGION.DNS_SUFFIX, with the partition's suffix.
         s3: { bucket: bucketName, region: r, dnsSuffix },
         cdnBaseUrl: `https://${domain}`,
@@ -138,6 +147,7 @@ export function createSigningFunction(
         auth: config.auth,
         publicReadPrefixes: config.publicReadPrefixes,
         uploads: config.uploads,
+        cdn: { distributionId },
       }),
     );
   const bundle = bundleHandler();

@@ -19,12 +19,15 @@ export interface UploadLimits {
   readonly allowedContentTypes: readonly string[];
   /** The part size offered to multipart clients (raised when the upload would need more parts). */
   readonly partSizeBytes: number;
+  /** Every write must declare the checksum of its bytes (`x-amz-checksum-*`), which S3 then verifies. */
+  readonly requireChecksum: boolean;
 }
 
 export const DEFAULT_UPLOAD_LIMITS: UploadLimits = {
   maxUploadBytes: S3_LIMITS.objectBytes,
   allowedContentTypes: [],
   partSizeBytes: DEFAULT_PART_SIZE_BYTES,
+  requireChecksum: false,
 };
 
 /** The header a client declares its upload's size with when the request carries no body (JSON mode, multipart). */

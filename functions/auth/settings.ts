@@ -11,7 +11,14 @@ export interface JwtSettings {
   readonly rules: AccessRules;
   /** Asymmetric algorithms only: a JWKS never holds shared secrets, and `none` is never accepted. */
   readonly algorithms?: readonly string[];
+  /**
+   * The scope a token's `scope` (space-separated) or `scp` (array) claim must hold to purge a key
+   * (delete every version and invalidate the CDN's copies), besides the delete right on the key.
+   */
+  readonly purgeScope?: string;
 }
+
+export const DEFAULT_PURGE_SCOPE = "purge";
 
 export type AuthSettings =
   | { readonly mode: "iam" }

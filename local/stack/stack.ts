@@ -13,6 +13,8 @@ import { type RunningStorage, type StorageCredentials, startStorage } from "../s
 import { startExamplePage } from "./example-server";
 
 export const LOCAL_KEY_PAIR_ID = "KLOCALSTACK0001";
+/** The local edge answers for this one distribution, as the deployed function names its own. */
+export const LOCAL_DISTRIBUTION_ID = "ELOCALSTACK0001";
 
 export interface ExternalS3 {
   readonly endpoint: string;
@@ -159,6 +161,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           auth,
           publicReadPrefixes: options.publicReadPrefixes ?? [],
           uploads: { ...DEFAULT_UPLOAD_LIMITS, ...options.uploads },
+          cdn: { distributionId: LOCAL_DISTRIBUTION_ID },
         },
         signingKey: async () => ({ keyPairId: LOCAL_KEY_PAIR_ID, privateKey }),
         credentials: async () => writer,

@@ -468,7 +468,13 @@ describe("SignedFileStore with no args", () => {
       maxWriteExpirySeconds: 3600,
       auth: { mode: "iam" },
       publicReadPrefixes: [],
-      uploads: { maxUploadBytes: 5 * 1024 ** 4, allowedContentTypes: [], partSizeBytes: 8 * 1024 ** 2 },
+      uploads: {
+        maxUploadBytes: 5 * 1024 ** 4,
+        allowedContentTypes: [],
+        partSizeBytes: 8 * 1024 ** 2,
+        requireChecksum: false,
+      },
+      cdn: { distributionId: DISTRIBUTION_ID },
     });
   });
 
@@ -629,7 +635,9 @@ describe("SignedFileStore fully configured", () => {
         maxUploadBytes: 100 * 1024 ** 3,
         allowedContentTypes: ["image/*", "video/mp4"],
         partSizeBytes: 16 * 1024 ** 2,
+        requireChecksum: false,
       },
+      cdn: { distributionId: DISTRIBUTION_ID },
     });
     expect(built.outputs.cdnDomainName).to.equal("files.example.com");
   });

@@ -27,6 +27,7 @@ export function baseConfig(overrides: Partial<HandlerConfig> = {}): HandlerConfi
     auth: { mode: "public" },
     publicReadPrefixes: [],
     uploads: DEFAULT_UPLOAD_LIMITS,
+    cdn: { distributionId: "E2QWRUHAPOMQZL" },
     ...overrides,
   };
 }

@@ -72,6 +72,7 @@ export function radosgwHandler(bucket: string, expirySeconds = 300, extra: Parti
       auth: { mode: "public" },
       publicReadPrefixes: [],
       uploads: DEFAULT_UPLOAD_LIMITS,
+      cdn: { distributionId: "E2QWRUHAPOMQZL" },
     },
     signingKey: async () => ({ keyPairId: "K1", privateKey: ecdsaKey.privateKey }),
     credentials: async () => credentials,

@@ -141,6 +141,7 @@ describe("function bundle", function () {
           hashAlgorithm: "SHA256",
           expirySeconds: 300,
           auth: { mode: "public" },
+          cdn: { distributionId: "E2QWRUHAPOMQZL" },
         }),
       };
     });

@@ -247,6 +247,7 @@ describe("config parsing", () => {
     cdnBaseUrl: "https://d.cloudfront.net/",
     keyPairId: "K1",
     expirySeconds: 300,
+    cdn: { distributionId: "E2QWRUHAPOMQZL" },
   };
   it("fills defaults", () => {
     expect(parseHandlerConfig(valid)).to.deep.equal({
@@ -259,8 +260,30 @@ describe("config parsing", () => {
       maxWriteExpirySeconds: 3_600,
       auth: { mode: "iam" },
       publicReadPrefixes: [],
-      uploads: { maxUploadBytes: 5 * 1024 ** 4, allowedContentTypes: [], partSizeBytes: 8 * 1024 ** 2 },
+      uploads: {
+        maxUploadBytes: 5 * 1024 ** 4,
+        allowedContentTypes: [],
+        partSizeBytes: 8 * 1024 ** 2,
+        requireChecksum: false,
+      },
+      cdn: { distributionId: "E2QWRUHAPOMQZL" },
     });
+  });
+  it("keeps the CloudFront API endpoint without its trailing slash, the checksum rule and a jwt purge scope", () => {
+    const parsed = parseHandlerConfig({
+      ...valid,
+      cdn: { distributionId: "E1", apiEndpoint: "http://127.0.0.1:4000/" },
+      uploads: { requireChecksum: true },
+      auth: {
+        mode: "jwt",
+        issuer: "https://id.example.com/",
+        audience: "files",
+        jwksUrl: "https://id.example.com/jwks.json",
+      },
+    });
+    expect(parsed.cdn).to.deep.equal({ distributionId: "E1", apiEndpoint: "http://127.0.0.1:4000" });
+    expect(parsed.uploads.requireChecksum).to.equal(true);
+    expect(parsed.auth).to.include({ mode: "jwt", purgeScope: "purge" });
   });
   it("keeps the partition's DNS suffix and the expiry limits it is given", () => {
     const parsed = parseHandlerConfig({
@@ -298,6 +321,13 @@ describe("config parsing", () => {
       "[uploads.partSizeBytes] must be between 5242880 and 5368709120, got 1048576",
     ],
     [{ auth: { mode: "oauth" } }, '[auth.mode] must be one of iam, jwt, public, got "oauth"'],
+    [{ cdn: undefined }, "[cdn] must be an object, got undefined"],
+    [{ cdn: { distributionId: "" } }, '[cdn.distributionId] must be a non-empty string, got ""'],
+    [
+      { cdn: { distributionId: "E1", apiEndpoint: "ftp://x" } },
+      '[cdn.apiEndpoint] must be an http(s) URL, got "ftp://x"',
+    ],
+    [{ uploads: { requireChecksum: "yes" } }, '[uploads.requireChecksum] must be true or false, got "yes"'],
     [
       { auth: { mode: "jwt", issuer: "i", audience: "a", jwksUrl: "ftp://x" } },
       '[auth.jwksUrl] must be an http(s) URL, got "ftp://x"',

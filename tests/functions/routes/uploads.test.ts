@@ -10,6 +10,7 @@ const LIMITED = baseConfig({
     maxUploadBytes: 10 * 1024 * 1024,
     allowedContentTypes: ["image/*", "application/pdf"],
     partSizeBytes: 8 * 1024 * 1024,
+    requireChecksum: false,
   },
 });
 
