@@ -4,6 +4,8 @@
  * bundle takes no code from here.
  */
 
+import type { ChecksumAlgorithm, ChecksumType, ObjectChecksum } from "./checksums";
+
 /** What the store knows of an object; fields it does not know are absent. */
 export interface ObjectInfo {
   readonly key: string;
@@ -18,6 +20,14 @@ export interface ObjectInfo {
   /** Hex SHA-256 of the whole object, stored as `x-amz-meta-sha256` by the uploader. */
   readonly sha256?: string;
   readonly contentDisposition?: string;
+  /** What S3 verified the bytes against when they were written, and checks a download against. */
+  readonly checksum?: ObjectChecksum;
+}
+
+/** A listing names the algorithm and type of an object's checksum, not its value (ListObjectsV2). */
+export interface ListedChecksum {
+  readonly algorithm: ChecksumAlgorithm;
+  readonly type: ChecksumType;
 }
 
 /** One object in a listing. */
@@ -27,6 +37,7 @@ export interface ListedObject {
   readonly etag: string;
   /** ISO 8601. */
   readonly lastModified: string;
+  readonly checksum?: ListedChecksum;
 }
 
 /** One version of a key in `GET /{key}?versions`, newest first. */
@@ -38,6 +49,7 @@ export interface ObjectVersion {
   readonly lastModified: string;
   readonly isLatest: boolean;
   readonly deleteMarker: boolean;
+  readonly checksum?: ListedChecksum;
 }
 
 /** One page of `GET /{prefix}/`: objects, and the prefixes one level down (none when recursive). */
