@@ -1,6 +1,11 @@
 import { DEFAULT_UPLOAD_LIMITS, S3_LIMITS, type UploadLimits } from "./api/upload-rules";
 import { type AccessRules, ruleTemplateProblem } from "./auth/access-rules";
-import { type AuthSettings, DEFAULT_JWT_ALGORITHMS, DEFAULT_PURGE_SCOPE } from "./auth/settings";
+import {
+  type AuthSettings,
+  DEFAULT_JWT_ALGORITHMS,
+  DEFAULT_JWT_SCOPES,
+  type JwtScopes,
+} from "./auth/settings";
 import type { CloudFrontHashAlgorithm } from "./signers/cloudfront-signer";
 import type { S3Target } from "./signers/s3-presigner";
 
@@ -122,13 +127,27 @@ export function parseAuthSettings(value: unknown): AuthSettings {
         jwksUrl,
         algorithms: algorithms as string[],
         rules: parseAccessRules(auth.rules ?? {}, "auth.rules"),
-        purgeScope:
-          auth.purgeScope === undefined ? DEFAULT_PURGE_SCOPE : requireString(auth, "auth.", "purgeScope"),
+        scopes: parseJwtScopes(auth.scopes),
       };
     }
     default:
       throw new ConfigError(`[auth.mode] must be one of iam, jwt, public, got ${JSON.stringify(auth.mode)}`);
   }
+}
+
+function parseJwtScopes(value: unknown): JwtScopes {
+  if (value === undefined) return DEFAULT_JWT_SCOPES;
+  const scopes = requireObject(value, "auth.scopes");
+  const parsed: Record<string, string> = { ...DEFAULT_JWT_SCOPES };
+  for (const [action, scope] of Object.entries(scopes)) {
+    if (!["read", "write", "delete", "purge"].includes(action)) {
+      throw new ConfigError(
+        `[auth.scopes] names read, write, delete or purge, got ${JSON.stringify(action)}`,
+      );
+    }
+    parsed[action] = requireString(scopes, "auth.scopes.", action);
+  }
+  return parsed;
 }
 
 /** `type/subtype` or `type/*`, as allowed content types are written. */

@@ -12,13 +12,17 @@ export interface JwtSettings {
   /** Asymmetric algorithms only: a JWKS never holds shared secrets, and `none` is never accepted. */
   readonly algorithms?: readonly string[];
   /**
-   * The scope a token's `scope` (space-separated) or `scp` (array) claim must hold to purge a key
-   * (delete every version and invalidate the CDN's copies), besides the delete right on the key.
+   * Scopes a token's `scope` (space-separated) or `scp` (array) claim must hold for each action,
+   * besides the prefix rules. An action without one here needs no scope, except purge (delete every
+   * version and invalidate the CDN's copies), which always needs one: `purge` unless set.
    */
-  readonly purgeScope?: string;
+  readonly scopes?: JwtScopes;
 }
 
-export const DEFAULT_PURGE_SCOPE = "purge";
+export type ScopedAction = "read" | "write" | "delete" | "purge";
+export type JwtScopes = Partial<Readonly<Record<ScopedAction, string>>>;
+
+export const DEFAULT_JWT_SCOPES: JwtScopes = { purge: "purge" };
 
 export type AuthSettings =
   | { readonly mode: "iam" }

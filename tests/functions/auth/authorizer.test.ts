@@ -283,7 +283,18 @@ describe("config parsing", () => {
     });
     expect(parsed.cdn).to.deep.equal({ distributionId: "E1", apiEndpoint: "http://127.0.0.1:4000" });
     expect(parsed.uploads.requireChecksum).to.equal(true);
-    expect(parsed.auth).to.include({ mode: "jwt", purgeScope: "purge" });
+    expect(parsed.auth).to.deep.include({ mode: "jwt", scopes: { purge: "purge" } });
+    const scoped = parseHandlerConfig({
+      ...valid,
+      auth: {
+        mode: "jwt",
+        issuer: "https://id.example.com/",
+        audience: "files",
+        jwksUrl: "https://id.example.com/jwks.json",
+        scopes: { read: "files.read", purge: "files.admin" },
+      },
+    });
+    expect(scoped.auth).to.deep.include({ scopes: { read: "files.read", purge: "files.admin" } });
   });
   it("keeps the partition's DNS suffix and the expiry limits it is given", () => {
     const parsed = parseHandlerConfig({
@@ -328,6 +339,14 @@ describe("config parsing", () => {
       '[cdn.apiEndpoint] must be an http(s) URL, got "ftp://x"',
     ],
     [{ uploads: { requireChecksum: "yes" } }, '[uploads.requireChecksum] must be true or false, got "yes"'],
+    [
+      { auth: { mode: "jwt", issuer: "i", audience: "a", jwksUrl: "https://j", scopes: { list: "x" } } },
+      '[auth.scopes] names read, write, delete or purge, got "list"',
+    ],
+    [
+      { auth: { mode: "jwt", issuer: "i", audience: "a", jwksUrl: "https://j", scopes: { read: "" } } },
+      '[auth.scopes.read] must be a non-empty string, got ""',
+    ],
     [
       { auth: { mode: "jwt", issuer: "i", audience: "a", jwksUrl: "ftp://x" } },
       '[auth.jwksUrl] must be an http(s) URL, got "ftp://x"',
