@@ -139,7 +139,7 @@ function parseJwtScopes(value: unknown): JwtScopes {
   if (value === undefined) return DEFAULT_JWT_SCOPES;
   const scopes = requireObject(value, "auth.scopes");
   const parsed: Record<string, string> = { ...DEFAULT_JWT_SCOPES };
-  for (const [action, scope] of Object.entries(scopes)) {
+  for (const action of Object.keys(scopes)) {
     if (!["read", "write", "delete", "purge"].includes(action)) {
       throw new ConfigError(
         `[auth.scopes] names read, write, delete or purge, got ${JSON.stringify(action)}`,
