@@ -13,7 +13,7 @@ function apiFor(bucket: string, copyLimits?: { singleCopyBytes: number; copyPart
   const handle = radosgwHandler(
     bucket,
     300,
-    copyLimits ? { files: s3FileStore(s3, async () => credentials, copyLimits) } : {},
+    copyLimits ? { files: s3FileStore(s3, async () => credentials, { copyLimits }) } : {},
   );
   const call = async (
     method: string,
