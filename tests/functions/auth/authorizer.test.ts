@@ -332,6 +332,26 @@ describe("auth: iam and public modes", () => {
     expect((await handle(functionUrlEvent("GET", "/public/a"))).statusCode).to.equal(307);
   });
 
+  it("iam: an unsigned listing of a private prefix is 401 with the SigV4 challenge, as the read is; of / it shows the public prefixes", async () => {
+    const { handle } = harness(baseConfig({ auth: { mode: "iam" }, publicReadPrefixes: ["public/"] }));
+    for (const path of ["/private/", "/private/a.txt"]) {
+      const result = await handle(functionUrlEvent("GET", path, { headers: { accept: "application/json" } }));
+      expect(
+        [result.statusCode, result.headers?.["www-authenticate"], JSON.parse(result.body ?? "")],
+        path,
+      ).to.deep.equal([
+        401,
+        "AWS4-HMAC-SHA256",
+        { error: { code: "Unauthorized", message: "this API requires AWS SigV4-signed requests" } },
+      ]);
+    }
+    const root = await handle(functionUrlEvent("GET", "/", { headers: { accept: "application/json" } }));
+    expect([root.statusCode, JSON.parse(root.body ?? "")]).to.deep.equal([
+      200,
+      { prefix: "", objects: [], prefixes: ["public/"], next: null },
+    ]);
+  });
+
   it("public: anyone may read, write and delete", async () => {
     const { handle } = harness(baseConfig({ auth: { mode: "public" } }));
     for (const method of ["GET", "HEAD", "PUT", "DELETE"]) {
