@@ -16,8 +16,10 @@ const checksumFields = (checksum: MultipartChecksum | undefined) =>
 
 /**
  * The parts' checksums, checked against the upload's algorithm before S3 is asked, so that the
- * answer names the part: S3 itself refuses a COMPOSITE completion without every part's checksum,
- * and ignores a whole-object checksum on an upload created without an algorithm.
+ * answer names the part: S3 itself refuses a COMPOSITE completion without every part's checksum.
+ * An upload with no algorithm (none was asked for, or the storage names none: radosgw before Ceph
+ * 20 keeps no checksums) takes none: S3 would refuse part checksums (InvalidPart) and ignore the
+ * whole object's, so neither is sent.
  */
 function checkCompletionChecksums(
   parts: readonly NamedPart[],
@@ -25,14 +27,7 @@ function checkCompletionChecksums(
   whole: DeclaredChecksum | undefined,
 ): void {
   const invalid = (message: string) => new BadRequest("InvalidChecksum", message);
-  if (!upload) {
-    if (parts.some((p) => p.checksum !== undefined) || whole) {
-      throw invalid(
-        "this upload was created without a checksum algorithm, so neither its parts nor the object take one",
-      );
-    }
-    return;
-  }
+  if (!upload) return;
   const { algorithm, type } = upload;
   if (whole && whole.algorithm !== algorithm) {
     throw invalid(
@@ -97,15 +92,18 @@ export function createMultipartRoutes(multipart: MultipartStore, limits: UploadL
       );
     }
     checkCompletionChecksums(parts, state.checksum, whole);
+    const checksum = state.checksum;
     const done = await multipart.complete(
       key,
       uploadId,
-      parts.map(({ checksumAlgorithm: _, ...p }) => p),
+      parts.map(({ checksumAlgorithm: _, checksum: partChecksum, ...p }) =>
+        checksum && partChecksum !== undefined ? { ...p, checksum: partChecksum } : p,
+      ),
       {
         createOnly: createOnlyUpload,
         size,
-        ...(state.checksum ? { checksum: state.checksum } : {}),
-        ...(whole ? { whole } : {}),
+        ...(checksum ? { checksum } : {}),
+        ...(checksum && whole ? { whole } : {}),
       },
     );
     return {
