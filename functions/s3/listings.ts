@@ -26,9 +26,32 @@ export interface VersionRef {
 /** ListObjectsV2 and ListObjectVersions, as the file store makes them. */
 export function s3Listings(s3: LazyS3, Bucket: string, deadline: Deadline) {
   /**
+   * Every version and delete marker of exactly `key`, a page of 1,000 at a time. S3 lists keys in
+   * order and `key` is the first of all keys it prefixes, so the listing stops at the first entry
+   * of another key.
+   */
+  async function allVersions(key: string): Promise<VersionRef[]> {
+    const found: VersionRef[] = [];
+    let marker: { KeyMarker: string; VersionIdMarker: string } | undefined;
+    const { client, sdk } = await s3();
+    for (;;) {
+      const out = await client.send(
+        new sdk.ListObjectVersionsCommand({ Bucket, Prefix: key, MaxKeys: 1000, ...marker }),
+        quickCall(deadline),
+      );
+      for (const entry of [...(out.Versions ?? []), ...(out.DeleteMarkers ?? [])]) {
+        if (entry.Key === key) found.push({ key, versionId: entry.VersionId ?? "null" });
+      }
+      if (!out.IsTruncated || out.NextKeyMarker !== key || !out.NextVersionIdMarker) return found;
+      marker = { KeyMarker: key, VersionIdMarker: out.NextVersionIdMarker };
+    }
+  }
+
+  /**
    * Whether `versionId` names a version or a delete marker of `key`. HeadObject answers a delete
-   * marker named by versionId with 405 (Amazon S3 API Reference, "HeadObject"), a version it does
-   * not have with 404, an ID it cannot parse with 400.
+   * marker named by versionId with 405 (Amazon S3 API Reference, "HeadObject"), an ID it cannot
+   * parse with 400. A 404 is a version it does not have, or, on radosgw 16, which answers 404 for
+   * delete markers too, possibly a delete marker: only then are the key's versions listed.
    */
   async function versionExists(key: string, versionId: string): Promise<boolean> {
     const { client, sdk } = await s3();
@@ -41,7 +64,10 @@ export function s3Listings(s3: LazyS3, Bucket: string, deadline: Deadline) {
     } catch (error) {
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
       if (status === 405) return true;
-      if (status === 404 || status === 400 || s3ErrorCode(error) === "NotFound") return false;
+      if (status === 400) return false;
+      if (status === 404 || s3ErrorCode(error) === "NotFound") {
+        return (await allVersions(key)).some((v) => v.versionId === versionId);
+      }
       throw error;
     }
   }
@@ -145,27 +171,9 @@ export function s3Listings(s3: LazyS3, Bucket: string, deadline: Deadline) {
       }
     },
 
-    /**
-     * Every version and delete marker of exactly `key`, a page of 1,000 at a time. S3 lists keys in
-     * order and `key` is the first of all keys it prefixes, so the listing stops at the first entry
-     * of another key.
-     */
     async allVersions(key: string): Promise<VersionRef[]> {
-      const found: VersionRef[] = [];
-      let marker: { KeyMarker: string; VersionIdMarker: string } | undefined;
       try {
-        const { client, sdk } = await s3();
-        for (;;) {
-          const out = await client.send(
-            new sdk.ListObjectVersionsCommand({ Bucket, Prefix: key, MaxKeys: 1000, ...marker }),
-            quickCall(deadline),
-          );
-          for (const entry of [...(out.Versions ?? []), ...(out.DeleteMarkers ?? [])]) {
-            if (entry.Key === key) found.push({ key, versionId: entry.VersionId ?? "null" });
-          }
-          if (!out.IsTruncated || out.NextKeyMarker !== key || !out.NextVersionIdMarker) return found;
-          marker = { KeyMarker: key, VersionIdMarker: out.NextVersionIdMarker };
-        }
+        return await allVersions(key);
       } catch (error) {
         return listingFailure(error, key);
       }
