@@ -1,5 +1,6 @@
 import { HttpError, ServiceUnavailable } from "../api/http-error";
 import { keyFromRawPath } from "../api/object-key";
+import type { BatchPurgeAnswer, PurgeAnswer } from "../api/shapes";
 import type { Authorizer, AuthRequest } from "../auth/authorizer";
 import { type Invalidation, InvalidationFailed, type Invalidator } from "../http/cloudfront-invalidation";
 import type { FunctionUrlEvent } from "../http/function-url";
@@ -74,7 +75,8 @@ export function createPurgeRoutes(deps: PurgeDeps) {
     const done = `${versions(outcome.deleted.length)} of ${key} deleted`;
     const invalidation = await invalidate([key], requestId, done);
     if (outcome.errors.length > 0) throw unfinished(key, outcome.deleted.length, outcome.errors);
-    return { result: { key, deletedVersions: outcome.deleted.length, invalidation }, key, principal };
+    const result: PurgeAnswer = { key, deletedVersions: outcome.deleted.length, invalidation };
+    return { result, key, principal };
   }
 
   async function purgeMany(event: FunctionUrlEvent, auth: AuthRequest, requestId: string) {
@@ -111,7 +113,8 @@ export function createPurgeRoutes(deps: PurgeDeps) {
     const invalidation = touched.length === 0 ? null : await invalidate(touched, requestId, done);
     const order = new Map(keys.map((k, i) => [k, i]));
     errors.sort((a, b) => (order.get(a.key) ?? 0) - (order.get(b.key) ?? 0));
-    return { result: { purged, errors, invalidation }, key: "", principal: reach.principal };
+    const result: BatchPurgeAnswer = { purged, errors, invalidation };
+    return { result, key: "", principal: reach.principal };
   }
 
   return { purgeOne, purgeMany };
