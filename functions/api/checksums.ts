@@ -46,10 +46,18 @@ export const MULTIPART_CHECKSUM_TYPE: Readonly<Record<ChecksumAlgorithm, Checksu
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-/** Whether `value` is a well-formed checksum for `algorithm`: strict base64 of exactly its digest length. */
+/**
+ * Whether `value` is a well-formed checksum for `algorithm`: strict base64 of exactly its digest
+ * length, with the unused bits of the last character zero, as S3 decodes it (it refuses
+ * `rosUhgp5mIh=` for `rosUhgp5mIg=` with "Value for x-amz-checksum-crc64nvme header is invalid.").
+ */
 export function isChecksumValue(algorithm: ChecksumAlgorithm, value: string): boolean {
   const padding = value.endsWith("==") ? 2 : value.endsWith("=") ? 1 : 0;
-  return BASE64.test(value) && (value.length / 4) * 3 - padding === DIGEST_BYTES[algorithm];
+  return (
+    BASE64.test(value) &&
+    (value.length / 4) * 3 - padding === DIGEST_BYTES[algorithm] &&
+    toBase64(fromBase64(value)) === value
+  );
 }
 
 export function toBase64(bytes: Uint8Array): string {

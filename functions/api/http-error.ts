@@ -85,7 +85,8 @@ export class ServiceUnavailable extends HttpError {
     retryAfterSeconds = 5,
     /** What failed underneath; logged, never shown to the caller. */
     readonly detail?: unknown,
+    code = "ServiceUnavailable",
   ) {
-    super(503, "ServiceUnavailable", message, { "retry-after": String(retryAfterSeconds) });
+    super(503, code, message, { "retry-after": String(retryAfterSeconds) });
   }
 }

@@ -17,7 +17,10 @@ export interface ObjectInfo {
   readonly contentType?: string;
   /** ISO 8601. */
   readonly lastModified?: string;
-  /** Hex SHA-256 of the whole object, stored as `x-amz-meta-sha256` by the uploader. */
+  /**
+   * Never set: `x-amz-meta-sha256` was a client's claim S3 never checked, and `checksum` replaces
+   * it. Kept in the type until no client reads it.
+   */
   readonly sha256?: string;
   readonly contentDisposition?: string;
   /** What S3 verified the bytes against when they were written, and checks a download against. */
@@ -60,4 +63,32 @@ export interface ListPage {
   readonly prefixes: readonly string[];
   /** Pass as `after` for the next page; null on the last one. */
   readonly next: string | null;
+}
+
+/** The CloudFront invalidation a purge made: `status` is `InProgress` until every edge has dropped the paths. */
+export interface PurgeInvalidation {
+  readonly id: string;
+  readonly status: string;
+  readonly paths: readonly string[];
+}
+
+/** `DELETE /{key}?purge`: every version and delete marker deleted, and the CDN's copies invalidated. */
+export interface PurgeAnswer {
+  readonly key: string;
+  readonly deletedVersions: number;
+  readonly invalidation: PurgeInvalidation;
+}
+
+/** A key of a batch that was not done, and why. */
+export interface BatchKeyError {
+  readonly key: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+/** `POST /?delete&purge`: one invalidation for every key purged; null when none was. */
+export interface BatchPurgeAnswer {
+  readonly purged: ReadonlyArray<{ readonly key: string; readonly deletedVersions: number }>;
+  readonly errors: readonly BatchKeyError[];
+  readonly invalidation: PurgeInvalidation | null;
 }

@@ -1,3 +1,5 @@
+import type { DeclaredChecksum, MultipartChecksum } from "./checksum-headers";
+import { CHECKSUM_HEADERS } from "./checksums";
 import { BadRequest, LengthRequired, PayloadTooLarge, UnsupportedMediaType } from "./http-error";
 import { hasControlCharacter } from "./object-key";
 
@@ -32,16 +34,16 @@ export const DEFAULT_UPLOAD_LIMITS: UploadLimits = {
 
 /** The header a client declares its upload's size with when the request carries no body (JSON mode, multipart). */
 export const UPLOAD_LENGTH_HEADER = "upload-length";
-/** Stored as object metadata and returned on download, so clients can check the bytes end to end. */
-export const SHA256_METADATA_HEADER = "x-amz-meta-sha256";
-
 /** What an upload request says about the object; every field present is signed or stored. */
 export interface UploadDescription {
   readonly contentType?: string;
   readonly contentDisposition?: string;
-  readonly sha256?: string;
   /** Bytes the client will send, when it said. */
   readonly length?: number;
+  /** A single PUT's checksum of its bytes, signed so that S3 refuses any other bytes. */
+  readonly checksum?: DeclaredChecksum;
+  /** A multipart upload's algorithm and type, named to CreateMultipartUpload. */
+  readonly multipartChecksum?: MultipartChecksum;
 }
 
 type Headers = Readonly<Record<string, string | undefined>>;
@@ -73,7 +75,8 @@ function declaredLength(headers: Headers, bodyLength: number): number | undefine
 
 /**
  * Reads and checks an upload's headers before anything is signed: 415 for a type the store does not
- * take, 413 for a size over the limit, 400 for a malformed disposition or checksum.
+ * take, 413 for a size over the limit, 400 for a malformed disposition. Checksums are read by
+ * checksum-headers.ts, differently for a PUT, a part and a multipart upload.
  */
 export function describeUpload(
   headers: Headers,
@@ -102,13 +105,6 @@ export function describeUpload(
       "Content-Disposition must be at most 1024 characters without control characters",
     );
   }
-  const sha256 = headers[SHA256_METADATA_HEADER]?.trim().toLowerCase() || undefined;
-  if (sha256 !== undefined && !/^[0-9a-f]{64}$/.test(sha256)) {
-    throw new BadRequest(
-      "InvalidChecksum",
-      "x-amz-meta-sha256 must be the SHA-256 of the file as 64 hex digits",
-    );
-  }
   const length = declaredLength(headers, bodyLength);
   if (length !== undefined && length > limits.maxUploadBytes) {
     throw new PayloadTooLarge(
@@ -118,7 +114,6 @@ export function describeUpload(
   return {
     ...(contentType === undefined ? {} : { contentType }),
     ...(contentDisposition === undefined ? {} : { contentDisposition }),
-    ...(sha256 === undefined ? {} : { sha256 }),
     ...(length === undefined ? {} : { length }),
   };
 }
@@ -155,7 +150,9 @@ export function signedUploadHeaders(upload: UploadDescription): Record<string, s
   return {
     ...(upload.contentType === undefined ? {} : { "content-type": upload.contentType }),
     ...(upload.contentDisposition === undefined ? {} : { "content-disposition": upload.contentDisposition }),
-    ...(upload.sha256 === undefined ? {} : { [SHA256_METADATA_HEADER]: upload.sha256 }),
+    ...(upload.checksum === undefined
+      ? {}
+      : { [CHECKSUM_HEADERS[upload.checksum.algorithm]]: upload.checksum.value }),
     ...(upload.length === undefined ? {} : { "content-length": String(upload.length) }),
   };
 }

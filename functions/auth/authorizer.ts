@@ -1,28 +1,20 @@
-import type { JSONWebKeySet, JWTVerifyGetKey } from "jose";
-import { Forbidden, ServiceUnavailable, Unauthorized } from "../api/http-error";
-import { errorDetail, jsonLogger, type Logger } from "../telemetry/log";
+import type { JWTVerifyGetKey } from "jose";
+import { Forbidden, type HttpError, Unauthorized } from "../api/http-error";
+import { jsonLogger, type Logger } from "../telemetry/log";
 import { type Action, expandRules, keyHasPrefix } from "./access-rules";
-import { type AuthSettings, DEFAULT_JWT_ALGORITHMS, JWKS_TIMINGS, type JwksTimings } from "./settings";
+import { type Jose, loadJose, resilientJwks } from "./jwks";
+import { missingScope } from "./scopes";
+import { type AuthSettings, DEFAULT_JWT_ALGORITHMS } from "./settings";
 
+export { resilientJwks } from "./jwks";
 export type { AuthMode, AuthSettings, JwtSettings } from "./settings";
 export { DEFAULT_JWT_ALGORITHMS, JWKS_TIMINGS } from "./settings";
 
-type Jose = typeof import("jose");
-let jose: Promise<Jose> | undefined;
 /**
- * jose is as large as the rest of the function, and only jwt mode uses it: the bundle builds it as a
- * CommonJS file of its own (components/bundle/function-bundle.ts), required on the first jwt request. `require`
- * rather than `import()`, which would start Node's ES module loader on that request as well.
+ * What a caller asks to do. A purge (every version deleted, the CDN's copies invalidated) needs
+ * what a delete needs, and in jwt mode the purge scope too.
  */
-const loadJose = (): Promise<Jose> => {
-  jose ??= Promise.resolve()
-    .then(() => require("jose") as Jose)
-    .catch((error: unknown) => {
-      jose = undefined;
-      throw error;
-    });
-  return jose;
-};
+export type AuthAction = Action | "purge";
 
 export interface AuthRequest {
   readonly headers: Readonly<Record<string, string | undefined>>;
@@ -42,22 +34,30 @@ const REALM = 'Bearer realm="signed-file-store"';
 export interface Reach {
   readonly principal: Principal;
   readonly prefixes: "all" | readonly string[];
+  /**
+   * What a caller asking for more than this reach is told, when it is not a plain 403: an anonymous
+   * caller gets the 401 challenge a read of a private key gets, so it knows to authenticate.
+   */
+  readonly refusal?: HttpError;
 }
 
 export interface Authorizer {
   /** Resolves with the principal when it may do `action` to `key`; rejects with 401 or 403. */
-  authorize(request: AuthRequest, action: Action, key: string): Promise<Principal>;
+  authorize(request: AuthRequest, action: AuthAction, key: string): Promise<Principal>;
   /**
    * Where the caller may do `action` at all, for requests that name many keys (a listing, a batch
    * delete); rejects with 401 when the caller cannot be identified and has no anonymous reach.
    */
-  reach(request: AuthRequest, action: Action): Promise<Reach>;
+  reach(request: AuthRequest, action: AuthAction): Promise<Reach>;
 }
 
 /** Whether `reach` covers `key` (already validated, so a prefix test is sound). */
 export function reaches(reach: Reach, key: string): boolean {
   return reach.prefixes === "all" || keyHasPrefix(key, reach.prefixes);
 }
+
+/** The prefix rules an action is checked against: a purge is a delete of every version. */
+const rulesFor = (action: AuthAction): Action => (action === "purge" ? "delete" : action);
 
 export function createAuthorizer(
   settings: AuthSettings,
@@ -66,12 +66,12 @@ export function createAuthorizer(
   jwks?: JWTVerifyGetKey,
   log: Logger = jsonLogger(),
 ): Authorizer {
-  const anonymousRead = (action: Action, key: string) =>
+  const anonymousRead = (action: AuthAction, key: string) =>
     action === "read" && keyHasPrefix(key, publicReadPrefixes);
   const ANONYMOUS: Principal = { kind: "anonymous", id: "anonymous" };
-  const anonymousReach = (action: Action): Reach | undefined =>
+  const anonymousReach = (action: AuthAction, refusal: HttpError): Reach | undefined =>
     action === "read" && publicReadPrefixes.length > 0
-      ? { principal: ANONYMOUS, prefixes: publicReadPrefixes }
+      ? { principal: ANONYMOUS, prefixes: publicReadPrefixes, refusal }
       : undefined;
   switch (settings.mode) {
     case "public": {
@@ -91,7 +91,7 @@ export function createAuthorizer(
         async reach(request, action) {
           if (request.iamCaller)
             return { principal: { kind: "iam", id: request.iamCaller }, prefixes: "all" };
-          const anonymous = anonymousReach(action);
+          const anonymous = anonymousReach(action, unsigned());
           if (anonymous) return anonymous;
           throw unsigned();
         },
@@ -100,7 +100,7 @@ export function createAuthorizer(
     case "jwt": {
       const keySet = jwks ?? resilientJwks(new URL(settings.jwksUrl), clock, log);
       const algorithms = [...(settings.algorithms ?? DEFAULT_JWT_ALGORITHMS)];
-      const { issuer, audience, rules } = settings;
+      const { issuer, audience, rules, scopes } = settings;
       async function verifiedClaims(request: AuthRequest): Promise<Record<string, unknown>> {
         const token = bearerToken(request.headers.authorization);
         const { jwtVerify, errors } = await loadJose();
@@ -130,31 +130,43 @@ export function createAuthorizer(
         async authorize(request, action, key) {
           if (anonymousRead(action, key)) return ANONYMOUS;
           const claims = await verifiedClaims(request);
-          const allowed = expandRules(rules, claims)[action];
+          const lacking = missingScope(action, scopes, claims);
+          if (lacking) throw lacking;
+          const allowed = expandRules(rules, claims)[rulesFor(action)];
           if (!keyHasPrefix(key, allowed)) {
             throw new Forbidden(`this token may not ${action} ${JSON.stringify(key)}`);
           }
           return principalOf(claims);
         },
         async reach(request, action) {
-          const anonymous = anonymousReach(action);
+          const anonymous = anonymousReach(action, bearerRequired());
           if (anonymous && request.headers.authorization === undefined) return anonymous;
           const claims = await verifiedClaims(request);
-          const own = expandRules(rules, claims)[action];
+          const principal = principalOf(claims);
+          const lacking = missingScope(action, scopes, claims);
+          if (lacking) {
+            // A token without the read scope still reads what anyone may.
+            if (anonymous) return { principal, prefixes: publicReadPrefixes, refusal: lacking };
+            throw lacking;
+          }
+          const own = expandRules(rules, claims)[rulesFor(action)];
           const prefixes = anonymous ? [...new Set([...own, ...publicReadPrefixes])] : own;
-          return { principal: principalOf(claims), prefixes };
+          return { principal, prefixes };
         },
       };
     }
   }
 }
 
+const bearerRequired = () => new Unauthorized("a bearer token is required", REALM);
+
 function bearerToken(header: string | undefined): string {
-  const match = header ? /^Bearer[ \t]+([A-Za-z0-9\-._~+/]+=*)[ \t]*$/i.exec(header) : null;
+  if (!header) throw bearerRequired();
+  const match = /^Bearer[ \t]+([A-Za-z0-9\-._~+/]+=*)[ \t]*$/i.exec(header);
   if (!match?.[1]) {
     throw new Unauthorized(
-      header ? "the Authorization header is not a bearer token" : "a bearer token is required",
-      header ? `${REALM}, error="invalid_request"` : REALM,
+      "the Authorization header is not a bearer token",
+      `${REALM}, error="invalid_request"`,
     );
   }
   return match[1];
@@ -188,85 +200,4 @@ function tokenProblem(error: unknown, errors: Jose["errors"]): string | undefine
   if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid)
     return "the token is malformed";
   return undefined;
-}
-
-/**
- * The issuer's key set, fetched on first use and refreshed like jose's createRemoteJWKSet (after
- * `freshMs`, or when a token names a key the set lacks and `cooldownMs` has passed since the last
- * fetch), with one difference: when a refresh fails, the last good set keeps verifying for up to
- * `maxStaleMs`. jose's remote set would instead fail every token once its cacheMaxAge had passed.
- * While the issuer is unreachable a token whose key the set does not hold cannot be judged (it may be
- * a key rotated in during the outage), so it gets 503, not 401. A failed fetch is retried at most
- * every `retryMs`, so an outage neither slows every request nor floods the issuer.
- */
-export function resilientJwks(
-  url: URL,
-  clock: () => Date,
-  log: Logger,
-  timings: JwksTimings = JWKS_TIMINGS,
-): JWTVerifyGetKey {
-  const now = () => clock().getTime();
-  let keys: { readonly resolve: JWTVerifyGetKey; readonly fetchedAt: number } | undefined;
-  let failedAt: number | undefined;
-  let pending: Promise<boolean> | undefined;
-
-  const fetchKeys = async (): Promise<boolean> => {
-    try {
-      const response = await fetch(url, {
-        // jose does not follow redirects for a JWKS either: the key set's location is configuration.
-        redirect: "manual",
-        signal: AbortSignal.timeout(timings.timeoutMs),
-        headers: { accept: "application/json, application/jwk-set+json" },
-      });
-      if (response.status !== 200) {
-        await response.body?.cancel();
-        throw new Error(`the key set answered HTTP ${response.status}`);
-      }
-      const { createLocalJWKSet } = await loadJose();
-      const resolve = createLocalJWKSet((await response.json()) as JSONWebKeySet);
-      if (failedAt !== undefined) log.log("info", "issuer key set reachable again", { jwks: url.origin });
-      keys = { resolve, fetchedAt: now() };
-      failedAt = undefined;
-      return true;
-    } catch (error) {
-      failedAt = now();
-      const { stack: _stack, ...detail } = errorDetail(error);
-      const cause = error instanceof Error && error.cause !== undefined ? { cause: String(error.cause) } : {};
-      log.log("warn", "issuer key set could not be fetched", {
-        jwks: url.origin,
-        ...detail,
-        ...cause,
-        staleForMs: keys ? now() - keys.fetchedAt : null,
-      });
-      return false;
-    }
-  };
-  const refresh = (): Promise<boolean> => {
-    pending ??= fetchKeys().finally(() => {
-      pending = undefined;
-    });
-    return pending;
-  };
-  const mayRetry = () => failedAt === undefined || now() - failedAt >= timings.retryMs;
-  const unavailable = () => {
-    const wait = failedAt === undefined ? timings.retryMs : failedAt + timings.retryMs - now();
-    return new ServiceUnavailable(
-      "the token issuer's key set is unavailable, so the token cannot be checked; try again later",
-      Math.max(1, Math.ceil(wait / 1000)),
-    );
-  };
-
-  return async (header, token) => {
-    if ((!keys || now() - keys.fetchedAt >= timings.freshMs) && mayRetry()) await refresh();
-    const current = keys;
-    if (!current || now() - current.fetchedAt > timings.maxStaleMs) throw unavailable();
-    try {
-      return await current.resolve(header, token);
-    } catch (error) {
-      if (!(error instanceof (await loadJose()).errors.JWKSNoMatchingKey)) throw error;
-      if (failedAt === undefined && now() - current.fetchedAt < timings.cooldownMs) throw error;
-      if (mayRetry() && (await refresh()) && keys) return keys.resolve(header, token);
-      throw unavailable();
-    }
-  };
 }

@@ -31,8 +31,9 @@ export class Unreachable extends Error {
  * A request sent on a kept-alive connection that the server closed meanwhile fails with ECONNRESET
  * before any answer (Node.js docs, `request.reusedSocket`). Lambda freezes an environment between
  * invocations, so its pooled connections to S3 and SSM are often closed by the time it thaws; such
- * a failure is retried on another connection. Every caller's request is a read (HeadObject,
- * GetParameter), so sending it again is safe. A failure on a new connection is final.
+ * a failure is retried on another connection. Sending a request again is safe for every caller:
+ * HeadObject and GetParameter are reads, and CreateInvalidation with the same CallerReference
+ * returns the invalidation already made. A failure on a new connection is final.
  */
 export async function httpRequest(url: URL, request: HttpRequest): Promise<HttpAnswer> {
   const { transport, agent } = transportFor(url.protocol);

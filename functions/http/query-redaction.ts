@@ -31,6 +31,7 @@ const KNOWN: ReadonlyMap<string, RegExp | "hidden"> = new Map<string, RegExp | "
   ["limit", COUNT],
   ["after", NAME],
   ["delete", FLAG],
+  ["purge", FLAG],
   ["move", NAME],
   ["restore", FLAG],
   ["list-type", COUNT],

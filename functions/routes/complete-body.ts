@@ -1,3 +1,4 @@
+import type { ChecksumAlgorithm } from "../api/checksums";
 import { BadRequest } from "../api/http-error";
 import { hasControlCharacter } from "../api/object-key";
 import { S3_LIMITS } from "../api/upload-rules";
@@ -5,20 +6,25 @@ import type { FunctionUrlEvent } from "../http/function-url";
 import { jsonBody } from "../http/json-body";
 import type { CompletedPart } from "../s3/multipart";
 
-/** `{ "parts": [{ "partNumber": 1, "etag": "\"…\"" }, …] }`, ascending, as S3 requires. */
-export function parseCompleteBody(event: FunctionUrlEvent): CompletedPart[] {
+/** A part as the completion names it; `checksumAlgorithm` when S3's XML named the element. */
+export type NamedPart = CompletedPart & { readonly checksumAlgorithm?: ChecksumAlgorithm };
+
+const SHAPE = '{ "parts": [{ "partNumber": N, "etag": "...", "checksum": "..." }] }';
+
+/**
+ * `{ "parts": [{ "partNumber": 1, "etag": "\"…\"", "checksum": "…" }, …] }`, ascending, as S3
+ * requires; `checksum` is the part's, in the upload's algorithm, checked against it by the caller.
+ */
+export function parseCompleteBody(event: FunctionUrlEvent): NamedPart[] {
   const invalid = (why: string) =>
-    new BadRequest(
-      "InvalidCompleteBody",
-      `the body must be JSON { "parts": [{ "partNumber": N, "etag": "..." }] } in ascending order: ${why}`,
-    );
+    new BadRequest("InvalidCompleteBody", `the body must be JSON ${SHAPE} in ascending order: ${why}`);
   const body = jsonBody(event, invalid);
   const parts = (body as { parts?: unknown } | null)?.parts;
   if (!Array.isArray(parts) || parts.length === 0) throw invalid("parts is missing or empty");
   if (parts.length > S3_LIMITS.maxParts) throw invalid(`more than ${S3_LIMITS.maxParts} parts`);
   let previous = 0;
   return parts.map((p: unknown, i) => {
-    const { partNumber, etag } = (p ?? {}) as { partNumber?: unknown; etag?: unknown };
+    const { partNumber, etag, checksum, checksumAlgorithm } = (p ?? {}) as Record<string, unknown>;
     if (
       typeof partNumber !== "number" ||
       !Number.isInteger(partNumber) ||
@@ -31,7 +37,22 @@ export function parseCompleteBody(event: FunctionUrlEvent): CompletedPart[] {
     if (typeof etag !== "string" || etag === "" || etag.length > 100 || hasControlCharacter(etag)) {
       throw invalid(`parts[${i}].etag must be the ETag S3 returned for the part`);
     }
+    if (checksum !== undefined && (typeof checksum !== "string" || checksum === "")) {
+      throw invalid(`parts[${i}].checksum must be the part's checksum in base64`);
+    }
+    if (
+      checksumAlgorithm !== undefined &&
+      checksumAlgorithm !== "CRC64NVME" &&
+      checksumAlgorithm !== "SHA256"
+    ) {
+      throw invalid(`parts[${i}].checksumAlgorithm must be CRC64NVME or SHA256`);
+    }
     previous = partNumber;
-    return { partNumber, etag };
+    return {
+      partNumber,
+      etag,
+      ...(checksum === undefined ? {} : { checksum }),
+      ...(checksumAlgorithm === undefined ? {} : { checksumAlgorithm }),
+    };
   });
 }

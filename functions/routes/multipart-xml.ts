@@ -1,9 +1,12 @@
+import type { MultipartChecksum } from "../api/checksum-headers";
+import { CHECKSUM_ALGORITHM_HEADER, CHECKSUM_TYPE_HEADER, type ObjectChecksum } from "../api/checksums";
 import { BadRequest, type ErrorBody } from "../api/http-error";
 import { encodeKeyPath } from "../api/object-key";
 import type { FunctionUrlEvent, FunctionUrlResult } from "../http/function-url";
 import { bodyText } from "../http/json-body";
 import { NO_STORE } from "../http/responses";
 import { childElements, childTexts, MalformedXml } from "../http/xml-text";
+import { CHECKSUM_MEMBERS } from "../s3/checksum-fields";
 import type { UploadedPart } from "../s3/multipart";
 
 /**
@@ -64,17 +67,25 @@ export function completionAsJson(event: FunctionUrlEvent): FunctionUrlEvent {
   return { ...event, body: JSON.stringify(completeBodyFromXml(event)), isBase64Encoded: false };
 }
 
-function completeBodyFromXml(
-  event: FunctionUrlEvent,
-): { parts: Array<{ partNumber: number; etag: string }> } | null {
+function completeBodyFromXml(event: FunctionUrlEvent): { parts: Array<Record<string, unknown>> } | null {
   const text = bodyText(event);
   if (!/^\s*(<\?xml[^?]*\?>\s*)?<CompleteMultipartUpload[\s>]/.test(text)) return null;
   try {
     const parts = childElements(text, "Part").map((inner) => {
       const number = /^\s*(\d{1,6})\s*$/.exec(childElements(inner, "PartNumber")[0] ?? "")?.[1];
+      // `<ChecksumCRC64NVME>` or `<ChecksumSHA256>`, as S3's own body names a part's checksum; both
+      // at once name no one algorithm, which the check of the parts then refuses.
+      const checksums = Object.entries(CHECKSUM_MEMBERS).flatMap(([algorithm, element]) =>
+        childTexts(inner, element).map((value) => ({ checksumAlgorithm: algorithm, checksum: value.trim() })),
+      );
       return {
         partNumber: number === undefined ? Number.NaN : Number(number),
         etag: (childTexts(inner, "ETag")[0] ?? "").trim(),
+        ...(checksums.length === 1
+          ? checksums[0]
+          : checksums.length > 1
+            ? { checksumAlgorithm: "several" }
+            : {}),
       };
     });
     return { parts };
@@ -94,29 +105,55 @@ export function objectLocation(event: FunctionUrlEvent, key: string): string {
   return `${scheme}://${host}/${encodeKeyPath(key)}`;
 }
 
-function xmlResponse(statusCode: number, body: string): FunctionUrlResult {
-  return { statusCode, headers: { "content-type": "application/xml", "cache-control": NO_STORE }, body };
+function xmlResponse(
+  statusCode: number,
+  body: string,
+  headers: Readonly<Record<string, string>> = {},
+): FunctionUrlResult {
+  return {
+    statusCode,
+    headers: { "content-type": "application/xml", "cache-control": NO_STORE, ...headers },
+    body,
+  };
+}
+
+/** `<ChecksumCRC64NVME>V</ChecksumCRC64NVME><ChecksumType>T</ChecksumType>`, as S3 writes an object's. */
+function checksumElements(checksum: ObjectChecksum | undefined): Array<readonly [string, string]> {
+  if (!checksum) return [];
+  return [
+    [CHECKSUM_MEMBERS[checksum.algorithm], checksum.value],
+    ["ChecksumType", checksum.type],
+  ];
 }
 
 /** The JSON answer of a multipart call, as S3 answers the same call; undefined for calls S3 answers otherwise. */
 export function multipartXml(kind: string, status: number, body: unknown): FunctionUrlResult | undefined {
   const b = (body ?? {}) as Record<string, unknown>;
   switch (kind) {
-    case "create-multipart":
+    case "create-multipart": {
+      // S3 answers the upload's algorithm and type in headers (CreateMultipartUpload).
+      const algorithm = b.checksumAlgorithm as string | undefined;
+      const type = b.checksumType as string | undefined;
       return xmlResponse(
         status,
         xmlDocument("InitiateMultipartUploadResult", [
           ["Key", String(b.key)],
           ["UploadId", String(b.uploadId)],
         ]),
+        algorithm && type ? { [CHECKSUM_ALGORITHM_HEADER]: algorithm, [CHECKSUM_TYPE_HEADER]: type } : {},
       );
+    }
     case "list-parts": {
       const parts = (b.parts ?? []) as readonly UploadedPart[];
+      const algorithm = b.checksumAlgorithm as MultipartChecksum["algorithm"] | undefined;
       const elements = parts
-        .map(
-          (p) =>
-            `<Part><PartNumber>${p.partNumber}</PartNumber><ETag>${xmlEscape(p.etag)}</ETag><Size>${p.size}</Size></Part>`,
-        )
+        .map((p) => {
+          const checksum =
+            algorithm && p.checksum
+              ? `<${CHECKSUM_MEMBERS[algorithm]}>${xmlEscape(p.checksum)}</${CHECKSUM_MEMBERS[algorithm]}>`
+              : "";
+          return `<Part><PartNumber>${p.partNumber}</PartNumber><ETag>${xmlEscape(p.etag)}</ETag><Size>${p.size}</Size>${checksum}</Part>`;
+        })
         .join("");
       return xmlResponse(
         status,
@@ -126,6 +163,9 @@ export function multipartXml(kind: string, status: number, body: unknown): Funct
             ["Key", String(b.key)],
             ["UploadId", String(b.uploadId)],
             ["IsTruncated", "false"],
+            ...(algorithm
+              ? [["ChecksumAlgorithm", algorithm] as const, ["ChecksumType", String(b.checksumType)] as const]
+              : []),
           ],
           elements,
         ),
@@ -138,6 +178,7 @@ export function multipartXml(kind: string, status: number, body: unknown): Funct
           ["Location", String(b.location)],
           ["Key", String(b.key)],
           ["ETag", String(b.etag)],
+          ...checksumElements(b.checksum as ObjectChecksum | undefined),
         ]),
       );
     default:

@@ -1,7 +1,7 @@
 import { BadRequest, MethodNotAllowed } from "../api/http-error";
 import { hasControlCharacter } from "../api/object-key";
 import { S3_LIMITS } from "../api/upload-rules";
-import type { Action } from "../auth/access-rules";
+import type { AuthAction } from "../auth/authorizer";
 
 /**
  * What a request asks for, from its method and S3-style sub-resources, so that S3-literate users
@@ -40,6 +40,10 @@ export type FileOperation =
   | { readonly kind: "copy"; readonly source: string }
   | { readonly kind: "move" }
   | { readonly kind: "delete-many" }
+  /** `DELETE /{key}?purge`: every version and delete marker, and the CDN's cached copies. */
+  | { readonly kind: "purge" }
+  /** `POST /?delete&purge`: the same for each key of the body. */
+  | { readonly kind: "purge-many" }
   | { readonly kind: "restore" };
 
 const FILE_KINDS: ReadonlySet<string> = new Set([
@@ -48,6 +52,8 @@ const FILE_KINDS: ReadonlySet<string> = new Set([
   "copy",
   "move",
   "delete-many",
+  "purge",
+  "purge-many",
   "restore",
 ]);
 
@@ -59,6 +65,8 @@ export function isFileOperation(operation: Operation): operation is FileOperatio
 export interface RequestShape {
   /** The path ends in `/` (or is `/`): a prefix, not a key. */
   readonly listing: boolean;
+  /** The path is `/`, the root. */
+  readonly root?: boolean;
   /** The `Copy-Source` header. */
   readonly copySource?: string;
 }
@@ -69,7 +77,7 @@ export const ALLOWED_METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE"] as const
 /** Part URLs are signed when asked for, a bounded batch at a time, so none expires unused. */
 export const MAX_PARTS_PER_REQUEST = 1000;
 
-export function actionOf(operation: Operation): Action {
+export function actionOf(operation: Operation): AuthAction {
   switch (operation.kind) {
     case "read":
     case "list":
@@ -77,6 +85,8 @@ export function actionOf(operation: Operation): Action {
       return "read";
     case "delete":
       return "delete";
+    case "purge":
+      return "purge";
     default:
       // Multipart calls, aborting included, are steps of a write.
       return "write";
@@ -157,8 +167,15 @@ function fileOperationOf(
       `POST takes one of ?move, ?delete or ?restore, got ${named.join(" and ")}`,
     );
   if (query.has("delete")) {
-    if (!shape.listing) throw new BadRequest("InvalidQuery", "a batch delete is POST /?delete, on the root");
-    return { kind: "delete-many" };
+    // Keys in the body are whole keys. A path would either be ignored (deleting keys outside it) or
+    // change what the keys name; neither is taken.
+    if (!shape.root) {
+      throw new BadRequest(
+        "InvalidQuery",
+        "a batch delete is POST /?delete on the root, with whole keys in its body; no other path takes it",
+      );
+    }
+    return query.has("purge") ? { kind: "purge-many" } : { kind: "delete-many" };
   }
   if (query.has("move")) return { kind: "move" };
   if (query.has("restore")) return { kind: "restore" };
@@ -209,7 +226,8 @@ export function operationOf(
         "POST starts a multipart upload (?uploads) or completes one (?uploadId=ID)",
       );
     case "DELETE":
-      return uploadId === undefined ? { kind: "delete" } : { kind: "abort-multipart", uploadId };
+      if (uploadId !== undefined) return { kind: "abort-multipart", uploadId };
+      return query.has("purge") ? { kind: "purge" } : { kind: "delete" };
     default:
       throw new MethodNotAllowed(method, ALLOWED_METHODS);
   }

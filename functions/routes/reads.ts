@@ -91,8 +91,8 @@ export function describe(object: ObjectInfo): ObjectInfo {
     ...(object.versionId === undefined ? {} : { versionId: object.versionId }),
     ...(object.contentType === undefined ? {} : { contentType: object.contentType }),
     ...(object.lastModified === undefined ? {} : { lastModified: object.lastModified }),
-    ...(object.sha256 === undefined ? {} : { sha256: object.sha256 }),
     ...(object.contentDisposition === undefined ? {} : { contentDisposition: object.contentDisposition }),
+    ...(object.checksum === undefined ? {} : { checksum: object.checksum }),
   };
 }
 
@@ -107,9 +107,15 @@ function objectHeaders(object: ObjectInfo): Record<string, string> {
     ...(object.lastModified === undefined
       ? {}
       : { "object-last-modified": new Date(object.lastModified).toUTCString() }),
-    ...(object.sha256 === undefined ? {} : { "object-sha256": object.sha256 }),
     ...(object.contentDisposition === undefined
       ? {}
       : { "object-content-disposition": encodeURIComponent(object.contentDisposition) }),
+    ...(object.checksum === undefined
+      ? {}
+      : {
+          "object-checksum-algorithm": object.checksum.algorithm,
+          "object-checksum-type": object.checksum.type,
+          "object-checksum": object.checksum.value,
+        }),
   };
 }

@@ -43,9 +43,14 @@ const CONNECT_TIMEOUT_MS = 3000;
  */
 export const QUICK_CALL_MS = 10_000;
 
+/** A fresh deadline for one call: the signal aborts the call once the deadline has passed. */
+export type Deadline = () => AbortSignal;
+
+export const QUICK_CALL_DEADLINE: Deadline = () => AbortSignal.timeout(QUICK_CALL_MS);
+
 /** Send options for a quick call: a fresh deadline each time, past which it is a 503 (AbortError). */
-export function quickCall(): { abortSignal: AbortSignal } {
-  return { abortSignal: AbortSignal.timeout(QUICK_CALL_MS) };
+export function quickCall(deadline: Deadline = QUICK_CALL_DEADLINE): { abortSignal: AbortSignal } {
+  return { abortSignal: deadline() };
 }
 
 const shared = new WeakMap<CredentialsProvider, Map<string, LazyS3>>();

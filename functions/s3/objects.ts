@@ -2,6 +2,7 @@ import { BadRequest, ServiceUnavailable } from "../api/http-error";
 import type { ObjectInfo } from "../api/shapes";
 import { type HttpAnswer, httpRequest } from "../http/outbound";
 import type { S3Presigner } from "../signers/s3-presigner";
+import { checksumFromHeaders } from "./checksum-fields";
 
 export type { ObjectInfo } from "../api/shapes";
 
@@ -10,7 +11,14 @@ export interface ObjectLookup {
   head(key: string, versionId?: string): Promise<ObjectInfo | undefined>;
 }
 
-type Head = (url: URL) => Promise<HttpAnswer>;
+type Head = (url: URL, headers: Readonly<Record<string, string>>) => Promise<HttpAnswer>;
+
+/**
+ * HeadObject returns an object's checksum only when asked ("To retrieve the checksum, this mode
+ * must be enabled", Amazon S3 API Reference, "HeadObject"). The header is signed, since S3 refuses
+ * an `x-amz-*` header a presigned request did not sign.
+ */
+const CHECKSUM_MODE = { "x-amz-checksum-mode": "ENABLED" } as const;
 
 const LOOKUP_TIMEOUT_MS = 5_000;
 
@@ -24,7 +32,7 @@ const LOOKUP_TIMEOUT_MS = 5_000;
 export function s3ObjectLookup(
   presigner: S3Presigner,
   clock: () => Date,
-  head: Head = (url) => httpRequest(url, { method: "HEAD", timeoutMs: LOOKUP_TIMEOUT_MS }),
+  head: Head = (url, headers) => httpRequest(url, { method: "HEAD", headers, timeoutMs: LOOKUP_TIMEOUT_MS }),
 ): ObjectLookup {
   return {
     async head(key, versionId) {
@@ -32,12 +40,13 @@ export function s3ObjectLookup(
         method: "HEAD",
         key,
         query: versionId === undefined ? {} : { versionId },
+        signedHeaders: CHECKSUM_MODE,
         expiresInSeconds: 60,
         now: clock(),
       });
       let response: HttpAnswer;
       try {
-        response = await head(new URL(url));
+        response = await head(new URL(url), CHECKSUM_MODE);
       } catch (error) {
         throw new ServiceUnavailable("the object store could not be reached; try again shortly", 1, error);
       }
@@ -70,6 +79,7 @@ function objectInfoFrom(
   };
   const version = header("x-amz-version-id");
   const modified = header("last-modified");
+  const checksum = checksumFromHeaders(header);
   const info: ObjectInfo = {
     key,
     size: Number(header("content-length") ?? "0"),
@@ -79,8 +89,8 @@ function objectInfoFrom(
     ...(version && version !== "null" ? { versionId: version } : {}),
     ...(header("content-type") ? { contentType: header("content-type") } : {}),
     ...(modified ? { lastModified: new Date(modified).toISOString() } : {}),
-    ...(header("x-amz-meta-sha256") ? { sha256: header("x-amz-meta-sha256") } : {}),
     ...(header("content-disposition") ? { contentDisposition: header("content-disposition") } : {}),
+    ...(checksum ? { checksum } : {}),
   };
   return info;
 }

@@ -1,19 +1,34 @@
 import { createHash, randomBytes } from "node:crypto";
 import { expect } from "chai";
+import { Crc64Nvme } from "../../functions/api/checksums";
 import { s3FileStore } from "../../functions/s3/files";
 import { S3Presigner } from "../../functions/signers/s3-presigner";
 import { functionUrlEvent } from "../support/events";
-import { createBucket, credentials, endpoint, radosgwHandler, region } from "../support/radosgw";
+import { startFakeCloudFront } from "../support/handler-harness";
+import {
+  createBucket,
+  credentials,
+  endpoint,
+  radosgwHandler,
+  region,
+  whereChecksumsChecked,
+} from "../support/radosgw";
 
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+const crcOf = (b: Buffer) => new Crc64Nvme().update(b).digest();
 
 /** The handler's file-store calls (ListObjectsV2, CopyObject, UploadPartCopy, DeleteObjects, ListObjectVersions) on a real S3. */
-function apiFor(bucket: string, copyLimits?: { singleCopyBytes: number; copyPartBytes: number }) {
+function apiFor(
+  bucket: string,
+  copyLimits?: { singleCopyBytes: number; copyPartBytes: number },
+  cloudfrontApi?: string,
+) {
   const s3 = { bucket, region, endpoint };
   const handle = radosgwHandler(
     bucket,
     300,
-    copyLimits ? { files: s3FileStore(s3, async () => credentials, copyLimits) } : {},
+    copyLimits ? { files: s3FileStore(s3, async () => credentials, { copyLimits }) } : {},
+    cloudfrontApi ? { cdn: { distributionId: "E2QWRUHAPOMQZL", apiEndpoint: cloudfrontApi } } : {},
   );
   const call = async (
     method: string,
@@ -30,7 +45,7 @@ function apiFor(bucket: string, copyLimits?: { singleCopyBytes: number; copyPart
     return { status: result.statusCode, body: result.body ? JSON.parse(result.body) : undefined };
   };
   const put = async (key: string, body: Buffer) => {
-    const step = await call("PUT", `/${key}`);
+    const step = await call("PUT", `/${key}`, { headers: { "x-amz-checksum-crc64nvme": crcOf(body) } });
     const res = await fetch(step.body.url, { method: "PUT", headers: step.body.headers, body });
     expect(res.status, await res.text()).to.equal(200);
   };
@@ -119,5 +134,93 @@ describe("the file store's S3 calls against Ceph radosgw", function () {
     });
     expect(restored.status, JSON.stringify(restored.body)).to.equal(200);
     expect(sha256((await api.bytes("ver/moved.bin")) ?? Buffer.alloc(0))).to.equal(sha256(body));
+  });
+  it("pages a key's versions with limit=1 across a delete marker; a version of another key is 400 InvalidToken", async () => {
+    const api = apiFor(bucket);
+    await api.put("tok/doc.bin", Buffer.from("1"));
+    await api.put("tok/doc.bin", Buffer.from("22"));
+    const del = await api.call("DELETE", "/tok/doc.bin");
+    expect((await fetch(del.body.url, { method: "DELETE" })).status).to.equal(204);
+    const seen: Array<[number | null, boolean]> = [];
+    let after: string | null = null;
+    do {
+      const page: {
+        status: number;
+        body: { versions: Array<{ size?: number; deleteMarker: boolean }>; next: string | null };
+      } = await api.call("GET", "/tok/doc.bin", {
+        query: `versions&limit=1${after ? `&after=${encodeURIComponent(after)}` : ""}`,
+      });
+      expect(page.status, JSON.stringify(page.body)).to.equal(200);
+      for (const v of page.body.versions) seen.push([v.size ?? null, v.deleteMarker]);
+      after = page.body.next;
+    } while (after);
+    expect(seen).to.deep.equal([
+      [null, true],
+      [2, false],
+      [1, false],
+    ]);
+    await api.put("tok/other.bin", Buffer.from("o"));
+    const foreign = (await api.call("GET", "/tok/other.bin")).body.object.versionId as string;
+    const res = await api.call("GET", "/tok/doc.bin", {
+      query: `versions&after=${encodeURIComponent(foreign)}`,
+    });
+    expect([res.status, res.body.error.code]).to.deep.equal([400, "InvalidToken"]);
+  });
+
+  it("purges: ListObjectVersions, DeleteObjects with version IDs, then one CreateInvalidation", async () => {
+    const cloudfront = await startFakeCloudFront(credentials, () => new Date());
+    try {
+      const api = apiFor(bucket, undefined, cloudfront.url);
+      const body = randomBytes(100);
+      await api.put("pur/doc.bin", body);
+      await api.put("pur/doc.bin", Buffer.from("second"));
+      const del = await api.call("DELETE", "/pur/doc.bin");
+      expect((await fetch(del.body.url, { method: "DELETE" })).status).to.equal(204);
+      await api.put("pur/doc.bin.keep", body);
+      await api.put("pur/two.bin", body);
+      const listed = await api.call("GET", "/pur/", { query: "recursive" });
+      await whereChecksumsChecked(bucket, "listings name each object's checksum algorithm and type", () => {
+        expect(listed.body.objects.map((o: { checksum?: unknown }) => o.checksum)).to.deep.equal([
+          { algorithm: "CRC64NVME", type: "FULL_OBJECT" },
+          { algorithm: "CRC64NVME", type: "FULL_OBJECT" },
+        ]);
+      });
+      const one = await api.call("DELETE", "/pur/doc.bin", { query: "purge" });
+      expect([one.status, one.body]).to.deep.equal([
+        200,
+        {
+          key: "pur/doc.bin",
+          deletedVersions: 3,
+          invalidation: { id: "I0000000000001", status: "InProgress", paths: ["/pur/doc.bin*"] },
+        },
+      ]);
+      expect((await api.call("GET", "/pur/doc.bin", { query: "versions" })).body.versions).to.deep.equal([]);
+      expect(
+        (await api.call("GET", "/pur/doc.bin.keep", { query: "versions" })).body.versions,
+      ).to.have.length(1);
+      const batch = await api.call("POST", "/", {
+        query: "delete&purge",
+        body: { keys: ["pur/doc.bin.keep", "pur/two.bin"] },
+      });
+      expect([batch.status, batch.body]).to.deep.equal([
+        200,
+        {
+          purged: [
+            { key: "pur/doc.bin.keep", deletedVersions: 1 },
+            { key: "pur/two.bin", deletedVersions: 1 },
+          ],
+          errors: [],
+          invalidation: {
+            id: "I0000000000002",
+            status: "InProgress",
+            paths: ["/pur/doc.bin.keep*", "/pur/two.bin*"],
+          },
+        },
+      ]);
+      expect((await api.call("GET", "/pur/", { query: "recursive" })).body.objects).to.deep.equal([]);
+      expect(cloudfront.requests.map((r) => r.verified)).to.deep.equal([true, true]);
+    } finally {
+      await cloudfront.close();
+    }
   });
 });

@@ -199,6 +199,116 @@ describe("auth: jwt mode", () => {
   });
 });
 
+describe("auth: jwt scopes per action", () => {
+  let jwks: JwksFixture;
+  before(async () => {
+    jwks = await startJwks();
+  });
+  after(() => jwks.close());
+
+  const SCOPES = { read: "files.read", write: "files.write", delete: "files.delete" };
+  async function call(
+    method: string,
+    path: string,
+    claims: Record<string, unknown> | undefined,
+    options: { query?: string; body?: unknown; scopes?: Record<string, string> } = {},
+  ) {
+    const { handle } = harness(
+      baseConfig({
+        auth: {
+          mode: "jwt",
+          issuer: jwks.issuer,
+          audience: jwks.audience,
+          jwksUrl: jwks.url,
+          rules: { read: ["{sub}/"], write: ["{sub}/"], delete: ["{sub}/"] },
+          ...(options.scopes ? { scopes: options.scopes } : {}),
+        },
+        publicReadPrefixes: ["public/"],
+      }),
+    );
+    const token =
+      claims && (await jwks.sign({ sub: "alice", ...claims }, { iat: NOW_S - 10, expiresIn: NOW_S + 600 }));
+    const result = await handle(
+      functionUrlEvent(method, path, {
+        rawQueryString: options.query ?? "",
+        headers: { accept: "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+      }),
+    );
+    return [result.statusCode, result.body ? JSON.parse(result.body) : undefined] as const;
+  }
+  const forbidden = (message: string) => [403, { error: { code: "Forbidden", message } }] as const;
+
+  it("each action needs its configured scope, from `scope` (space-separated) or `scp` (an array)", async () => {
+    const scopes = SCOPES;
+    expect((await call("GET", "/alice/a.txt", { scope: "files.read" }, { scopes }))[0]).to.equal(200);
+    expect(await call("PUT", "/alice/a.txt", { scope: "files.read" }, { scopes })).to.deep.equal(
+      forbidden("write needs the scope 'files.write' in the token"),
+    );
+    expect((await call("PUT", "/alice/a.txt", { scope: "openid files.write" }, { scopes }))[0]).to.equal(200);
+    expect((await call("PUT", "/alice/a.txt", { scp: ["files.write"] }, { scopes }))[0]).to.equal(200);
+    expect(
+      await call("DELETE", "/alice/a.txt", { scp: ["files.read", "files.write"] }, { scopes }),
+    ).to.deep.equal(forbidden("delete needs the scope 'files.delete' in the token"));
+    // A scope is a whole word of the claim, not a part of one.
+    expect(await call("GET", "/alice/a.txt", { scope: "files.readonly" }, { scopes })).to.deep.equal(
+      forbidden("read needs the scope 'files.read' in the token"),
+    );
+  });
+
+  it("without configured scopes, read, write and delete need none", async () => {
+    for (const method of ["GET", "PUT", "DELETE"]) {
+      expect((await call(method, "/alice/a.txt", {}))[0], method).to.equal(200);
+    }
+  });
+
+  it("a purge needs the purge scope even when no scope is configured, and the delete scope when one is", async () => {
+    expect(await call("DELETE", "/alice/a.txt", { scope: "delete" }, { query: "purge" })).to.deep.equal(
+      forbidden("purge needs the scope 'purge' in the token"),
+    );
+    expect(
+      await call(
+        "DELETE",
+        "/alice/a.txt",
+        { scope: "files.purge" },
+        { query: "purge", scopes: { ...SCOPES, purge: "files.purge" } },
+      ),
+    ).to.deep.equal(forbidden("purge needs the scope 'files.delete' in the token"));
+    expect(
+      await call(
+        "POST",
+        "/",
+        { scope: "files.delete" },
+        { query: "delete&purge", body: { keys: ["alice/a"] }, scopes: SCOPES },
+      ),
+    ).to.deep.equal(forbidden("purge needs the scope 'purge' in the token"));
+    // The scope is not enough by itself: the key must be within the delete rules too.
+    expect(await call("DELETE", "/bob/a.txt", { scope: "purge" }, { query: "purge" })).to.deep.equal(
+      forbidden('this token may not purge "bob/a.txt"'),
+    );
+  });
+
+  it("many-key requests check the scope too: a batch delete without it is 403; a listing shows only what anyone may read", async () => {
+    expect(
+      await call(
+        "POST",
+        "/",
+        { scope: "files.read" },
+        { query: "delete", body: { keys: ["alice/a"] }, scopes: SCOPES },
+      ),
+    ).to.deep.equal(forbidden("delete needs the scope 'files.delete' in the token"));
+    expect(await call("GET", "/alice/", { scope: "files.write" }, { scopes: SCOPES })).to.deep.equal(
+      forbidden("read needs the scope 'files.read' in the token"),
+    );
+    expect(await call("GET", "/", { scope: "files.write" }, { scopes: SCOPES })).to.deep.equal([
+      200,
+      { prefix: "", objects: [], prefixes: ["public/"], next: null },
+    ]);
+    // Anonymous reads of public prefixes need no token, so no scope either.
+    expect((await call("GET", "/public/logo.png", undefined, { scopes: SCOPES }))[0]).to.equal(200);
+  });
+});
+
 describe("auth: iam and public modes", () => {
   it("iam: a SigV4-authenticated caller (authorizer.iam present) may do everything", async () => {
     const { handle, lines } = harness(baseConfig({ auth: { mode: "iam" } }));
@@ -220,6 +330,26 @@ describe("auth: iam and public modes", () => {
       error: { code: "Unauthorized", message: "this API requires AWS SigV4-signed requests" },
     });
     expect((await handle(functionUrlEvent("GET", "/public/a"))).statusCode).to.equal(307);
+  });
+
+  it("iam: an unsigned listing of a private prefix is 401 with the SigV4 challenge, as the read is; of / it shows the public prefixes", async () => {
+    const { handle } = harness(baseConfig({ auth: { mode: "iam" }, publicReadPrefixes: ["public/"] }));
+    for (const path of ["/private/", "/private/a.txt"]) {
+      const result = await handle(functionUrlEvent("GET", path, { headers: { accept: "application/json" } }));
+      expect(
+        [result.statusCode, result.headers?.["www-authenticate"], JSON.parse(result.body ?? "")],
+        path,
+      ).to.deep.equal([
+        401,
+        "AWS4-HMAC-SHA256",
+        { error: { code: "Unauthorized", message: "this API requires AWS SigV4-signed requests" } },
+      ]);
+    }
+    const root = await handle(functionUrlEvent("GET", "/", { headers: { accept: "application/json" } }));
+    expect([root.statusCode, JSON.parse(root.body ?? "")]).to.deep.equal([
+      200,
+      { prefix: "", objects: [], prefixes: ["public/"], next: null },
+    ]);
   });
 
   it("public: anyone may read, write and delete", async () => {

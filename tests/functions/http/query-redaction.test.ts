@@ -30,6 +30,7 @@ describe("redactQuery", () => {
     ],
     ["versions&recursive=1&limit=50&after=a%2Fb", "versions&recursive=1&limit=50&after=a%2Fb"],
     ["delete&move=b%2Fc&restore=1&expires=600", "delete&move=b%2Fc&restore=1&expires=600"],
+    ["delete&purge=1", "delete&purge=1"],
     [
       "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20261122%2Feu-west-1%2Fs3%2Faws4_request&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404",
       "X-Amz-Algorithm=[redacted]&X-Amz-Credential=[redacted]&X-Amz-Signature=[redacted]",

@@ -2,7 +2,9 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { expect } from "chai";
+import { PreconditionFailed } from "../../../functions/api/http-error";
 import type { HandlerDeps } from "../../../functions/handler";
 import type { FunctionUrlResult } from "../../../functions/http/function-url";
 import { type FileStore, s3FileStore } from "../../../functions/s3/files";
@@ -26,7 +28,7 @@ interface Api {
     method: string,
     path: string,
     options?: { query?: string; headers?: Record<string, string>; body?: unknown },
-  ): Promise<{ status: number; body: Json }>;
+  ): Promise<{ status: number; body: Json; headers: Record<string, string> }>;
   put(key: string, bytes: Buffer, headers?: Record<string, string>): Promise<void>;
   bytes(key: string, versionId?: string): Promise<Buffer | undefined>;
 }
@@ -55,7 +57,11 @@ function apiOver(storage: RunningStorage, extra: Partial<HandlerDeps> = {}, toke
         ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
       }),
     );
-    return { status: result.statusCode, body: result.body ? JSON.parse(result.body) : undefined };
+    return {
+      status: result.statusCode,
+      body: result.body ? JSON.parse(result.body) : undefined,
+      headers: { ...result.headers },
+    };
   };
   const presigner = new S3Presigner(s3, async () => reader);
   return {
@@ -79,6 +85,9 @@ function apiOver(storage: RunningStorage, extra: Partial<HandlerDeps> = {}, toke
     },
   };
 }
+
+/** The status and body of an answer, for comparing both exactly. */
+const answer = (r: { status: number; body: Json }) => ({ status: r.status, body: r.body });
 
 describe("file store: list, copy, move, delete many, versions, restore", function () {
   this.timeout(120_000);
@@ -169,25 +178,22 @@ describe("file store: list, copy, move, delete many, versions, restore", functio
       files: s3FileStore(
         { bucket: "files", region: "us-east-1", endpoint: storage.url },
         async () => writer,
-        {
-          singleCopyBytes: 6 * 1024 * 1024,
-          copyPartBytes: 5 * 1024 * 1024,
-        },
+        { copyLimits: { singleCopyBytes: 6 * 1024 * 1024, copyPartBytes: 5 * 1024 * 1024 } },
       ),
     });
     const bytes = randomBytes(12 * 1024 * 1024 + 7);
-    await small.put("big/src.bin", bytes, { "x-amz-meta-sha256": sha256(bytes) });
+    await small.put("big/src.bin", bytes, { "content-type": "image/png" });
     const res = await small.call("PUT", "/big/dst.bin", { headers: { "copy-source": "/big/src.bin" } });
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
     expect(res.body.size).to.equal(12 * 1024 * 1024 + 7);
     expect(res.body.etag).to.match(/^"[0-9a-f]{32}-3"$/);
     expect(sha256((await small.bytes("big/dst.bin")) ?? Buffer.alloc(0))).to.equal(sha256(bytes));
-    expect((await small.call("HEAD", "/big/dst.bin")).body.sha256).to.equal(sha256(bytes));
+    expect((await small.call("HEAD", "/big/dst.bin")).body.contentType).to.equal("image/png");
   });
 
   it("a copy of a missing source is 404 NoSuchKey; a bad Copy-Source is 400", async () => {
     const missing = await api.call("PUT", "/copy/x", { headers: { "copy-source": "/copy/none" } });
-    expect(missing).to.deep.equal({
+    expect(answer(missing)).to.deep.equal({
       status: 404,
       body: { error: { code: "NoSuchKey", message: "no object at copy/none" } },
     });
@@ -235,7 +241,7 @@ describe("file store: list, copy, move, delete many, versions, restore", functio
     expect(await api.bytes("move/elsewhere.bin")).to.equal(undefined);
   });
 
-  it("a write to the source while it is moved stays current there: the move is 412 and deletes nothing", async () => {
+  it("a write to the source while it is moved stays current there: the move is 412, takes its copy back and deletes nothing", async () => {
     const moved = randomBytes(5000);
     const newer = randomBytes(6000);
     await api.put("move/raced.bin", moved);
@@ -262,12 +268,15 @@ describe("file store: list, copy, move, delete many, versions, restore", functio
         error: {
           code: "PreconditionFailed",
           message:
-            "move/raced.bin was written while it was moved: move/raced-to.bin holds the version moved, and move/raced.bin, not deleted, the newer one",
+            "move/raced.bin changed while it was moved (another request wrote, moved or deleted it), so it was not deleted; the copy was taken back, so move/raced-to.bin is as it was",
         },
       },
     ]);
     expect(sha256((await api.bytes("move/raced.bin")) ?? Buffer.alloc(0))).to.equal(sha256(newer));
-    expect(sha256((await api.bytes("move/raced-to.bin")) ?? Buffer.alloc(0))).to.equal(sha256(moved));
+    expect(await api.bytes("move/raced-to.bin")).to.equal(undefined);
+    expect((await api.call("GET", "/move/raced-to.bin", { query: "versions" })).body.versions).to.deep.equal(
+      [],
+    );
   });
 
   it("keeps versions newest first, and restore brings a deleted key back byte for byte", async () => {
@@ -310,14 +319,210 @@ describe("file store: list, copy, move, delete many, versions, restore", functio
     await api.put("ver/third.bin", Buffer.from("y"));
     const foreign = (await api.call("GET", "/ver/third.bin")).body.object.versionId as string;
     const res = await api.call("POST", "/ver/other.bin", { query: "restore", body: { versionId: foreign } });
-    expect(res).to.deep.equal({
+    expect(answer(res)).to.deep.equal({
       status: 404,
       body: { error: { code: "NoSuchVersion", message: `no version ${foreign} of ver/other.bin` } },
     });
     const bad = await api.call("POST", "/ver/other.bin", { query: "restore", body: { versionId: "nope" } });
-    expect(bad).to.deep.equal({
+    expect(answer(bad)).to.deep.equal({
       status: 400,
       body: { error: { code: "InvalidVersionId", message: '"nope" is not a version ID of this store' } },
+    });
+  });
+
+  for (const [name, loserHadObject] of [
+    ["held an object", true],
+    ["was empty", false],
+  ] as const) {
+    it(`two moves of one source at once: the loser, whose destination ${name}, takes its copy back and answers 412`, async () => {
+      const bytes = randomBytes(4000);
+      const before = randomBytes(100);
+      const id = loserHadObject ? "held" : "empty";
+      await api.put(`race/${id}/src.bin`, bytes);
+      if (loserHadObject) await api.put(`race/${id}/b.bin`, before);
+      const versionsBefore = (await api.call("GET", `/race/${id}/b.bin`, { query: "versions" })).body
+        .versions;
+      const real = s3FileStore(
+        { bucket: "files", region: "us-east-1", endpoint: storage.url },
+        async () => writer,
+      );
+      // Both moves copy the source before either deletes it, and the move to a.bin deletes first.
+      let aDeleted: () => void = () => {};
+      const deletedA = new Promise<void>((resolve) => {
+        aDeleted = resolve;
+      });
+      let copies = 0;
+      let bothCopied: () => void = () => {};
+      const copied = new Promise<void>((resolve) => {
+        bothCopied = resolve;
+      });
+      let deletes = 0;
+      const racing: FileStore = {
+        ...real,
+        copy: async (source, destination) => {
+          const done = await real.copy(source, destination);
+          if (++copies === 2) bothCopied();
+          await copied;
+          if (destination.endsWith("b.bin")) await deletedA;
+          return done;
+        },
+        deleteOne: async (key, ifMatch) => {
+          try {
+            await real.deleteOne(key, ifMatch);
+          } finally {
+            if (++deletes === 1) aDeleted();
+          }
+        },
+      };
+      const racer = apiOver(storage, { files: racing });
+      const [toA, toB] = await Promise.all([
+        racer.call("POST", `/race/${id}/src.bin`, { query: "move", body: { to: `race/${id}/a.bin` } }),
+        racer.call("POST", `/race/${id}/src.bin`, { query: "move", body: { to: `race/${id}/b.bin` } }),
+      ]);
+      expect([toA.status, toA.body.key]).to.deep.equal([200, `race/${id}/a.bin`]);
+      expect(answer(toB)).to.deep.equal({
+        status: 412,
+        body: {
+          error: {
+            code: "PreconditionFailed",
+            message: `race/${id}/src.bin changed while it was moved (another request wrote, moved or deleted it), so it was not deleted; the copy was taken back, so race/${id}/b.bin is as it was`,
+          },
+        },
+      });
+      expect(sha256((await api.bytes(`race/${id}/a.bin`)) ?? Buffer.alloc(0))).to.equal(sha256(bytes));
+      expect(await api.bytes(`race/${id}/src.bin`)).to.equal(undefined);
+      const loser = await api.bytes(`race/${id}/b.bin`);
+      expect(loser && sha256(loser)).to.equal(loserHadObject ? sha256(before) : undefined);
+      expect((await api.call("GET", `/race/${id}/b.bin`, { query: "versions" })).body.versions).to.deep.equal(
+        versionsBefore,
+      );
+    });
+  }
+
+  it("a move that loses a race in a bucket without versions says its copy stays; a failed take-back says which version to delete", async () => {
+    await api.put("race/nv/src.bin", Buffer.from("src"));
+    const real = s3FileStore(
+      { bucket: "files", region: "us-east-1", endpoint: storage.url },
+      async () => writer,
+    );
+    const lost = { deleteOne: async () => Promise.reject(new PreconditionFailed("race/nv/src.bin changed")) };
+    const unversioned: FileStore = {
+      ...real,
+      ...lost,
+      copy: async (source, destination) => {
+        const { versionId: _, ...done } = await real.copy(source, destination);
+        return done;
+      },
+    };
+    const move = (files: FileStore, to: string) =>
+      apiOver(storage, { files }).call("POST", "/race/nv/src.bin", { query: "move", body: { to } });
+    expect(answer(await move(unversioned, "race/nv/x.bin"))).to.deep.equal({
+      status: 412,
+      body: {
+        error: {
+          code: "PreconditionFailed",
+          message:
+            "race/nv/src.bin changed while it was moved (another request wrote, moved or deleted it), so it was not deleted; race/nv/x.bin keeps the copy made, since this bucket keeps no versions to take it back by",
+        },
+      },
+    });
+    let made = "";
+    const stuck: FileStore = {
+      ...real,
+      ...lost,
+      copy: async (source, destination) => {
+        const done = await real.copy(source, destination);
+        made = done.versionId ?? "";
+        return done;
+      },
+      deleteVersion: async () => Promise.reject(new Error("storage refused")),
+    };
+    const refused = await move(stuck, "race/nv/y.bin");
+    expect(answer(refused)).to.deep.equal({
+      status: 412,
+      body: {
+        error: {
+          code: "PreconditionFailed",
+          message: `race/nv/src.bin changed while it was moved (another request wrote, moved or deleted it), so it was not deleted; taking back the copy failed, so race/nv/y.bin holds it as version ${made}: delete that version to put race/nv/y.bin back as it was`,
+        },
+      },
+    });
+  });
+
+  it("a batch delete on any path but / is 400 and deletes nothing: its keys are whole keys", async () => {
+    await api.put("victim", Buffer.from("v"));
+    for (const path of ["/photos/", "/photos/x.png"]) {
+      const res = await api.call("POST", path, { query: "delete", body: { keys: ["victim"] } });
+      expect(answer(res), path).to.deep.equal({
+        status: 400,
+        body: {
+          error: {
+            code: "InvalidQuery",
+            message:
+              "a batch delete is POST /?delete on the root, with whole keys in its body; no other path takes it",
+          },
+        },
+      });
+    }
+    expect((await api.bytes("victim"))?.toString()).to.equal("v");
+  });
+
+  it("deletes 1,000 keys in one batch, in chunks sent at once, and names every one deleted", async () => {
+    const keys = Array.from({ length: 1000 }, (_, i) => `batch/${String(i).padStart(4, "0")}`);
+    const s3 = new S3Client({
+      region: "us-east-1",
+      endpoint: storage.url,
+      forcePathStyle: true,
+      credentials: writer,
+      requestChecksumCalculation: "WHEN_REQUIRED",
+    });
+    for (let i = 0; i < keys.length; i += 50) {
+      await Promise.all(
+        keys
+          .slice(i, i + 50)
+          .map((Key) => s3.send(new PutObjectCommand({ Bucket: "files", Key, Body: Key }))),
+      );
+    }
+    s3.destroy();
+    const res = await api.call("POST", "/", { query: "delete", body: { keys } });
+    expect(answer(res)).to.deep.equal({ status: 200, body: { deleted: keys, errors: [] } });
+    const listed = await api.call("GET", "/batch/", { query: "recursive" });
+    expect(listed.body.objects).to.deep.equal([]);
+  });
+
+  it("?versions&after= pages across a delete marker; a version ID of another key is 400 InvalidToken", async () => {
+    await api.put("tok/doc.bin", Buffer.from("1"));
+    await api.put("tok/doc.bin", Buffer.from("22"));
+    const del = await api.call("DELETE", "/tok/doc.bin");
+    expect((await fetch(del.body.url, { method: "DELETE" })).status).to.equal(204);
+    const seen: Array<[number | null, boolean]> = [];
+    let after: string | null = null;
+    do {
+      const page: { status: number; body: Json } = await api.call("GET", "/tok/doc.bin", {
+        query: `versions&limit=1${after ? `&after=${encodeURIComponent(after)}` : ""}`,
+      });
+      expect(page.status, JSON.stringify(page.body)).to.equal(200);
+      for (const v of page.body.versions) seen.push([v.size ?? null, v.deleteMarker]);
+      after = page.body.next;
+    } while (after);
+    expect(seen).to.deep.equal([
+      [null, true],
+      [2, false],
+      [1, false],
+    ]);
+    await api.put("tok/other.bin", Buffer.from("o"));
+    const foreign = (await api.call("GET", "/tok/other.bin")).body.object.versionId as string;
+    const res = await api.call("GET", "/tok/doc.bin", {
+      query: `versions&after=${encodeURIComponent(foreign)}`,
+    });
+    expect(answer(res)).to.deep.equal({
+      status: 400,
+      body: {
+        error: {
+          code: "InvalidToken",
+          message: "after must be the next token of the previous page of this listing",
+        },
+      },
     });
   });
 
@@ -372,7 +577,7 @@ describe("file store: list, copy, move, delete many, versions, restore", functio
       expect(mine.body.objects.map((o: { key: string }) => o.key)).to.deep.equal(["alice/a.txt"]);
       expect(mine.body.prefixes).to.deep.equal(["alice/sub/"]);
       const theirs = await alice.call("GET", "/bob/");
-      expect(theirs).to.deep.equal({
+      expect(answer(theirs)).to.deep.equal({
         status: 403,
         body: { error: { code: "Forbidden", message: 'this caller may not list "bob/"' } },
       });
@@ -381,6 +586,23 @@ describe("file store: list, copy, move, delete many, versions, restore", functio
     it("anonymous callers list only the public prefixes", async () => {
       const res = await anonymous.call("GET", "/");
       expect(res.body).to.deep.equal({ prefix: "", objects: [], prefixes: ["public/"], next: null });
+    });
+
+    it("an anonymous listing of a private prefix is 401 with the Bearer challenge, as a read of a private key is", async () => {
+      for (const path of ["/bob/", "/alice/"]) {
+        const listing = await anonymous.call("GET", path);
+        const read = await anonymous.call("GET", "/bob/secret.txt");
+        expect([listing.status, listing.body, listing.headers["www-authenticate"]], path).to.deep.equal([
+          401,
+          { error: { code: "Unauthorized", message: "a bearer token is required" } },
+          'Bearer realm="signed-file-store"',
+        ]);
+        expect([read.status, read.body, read.headers["www-authenticate"]]).to.deep.equal([
+          listing.status,
+          listing.body,
+          listing.headers["www-authenticate"],
+        ]);
+      }
     });
 
     it("copy needs read on the source and write on the destination; move also delete on the source", async () => {
@@ -406,7 +628,7 @@ describe("file store: list, copy, move, delete many, versions, restore", functio
         query: "delete",
         body: { keys: ["alice/d1.txt", "bob/secret.txt", "alice/../bob/secret.txt", "alice/never.txt"] },
       });
-      expect(res).to.deep.equal({
+      expect(answer(res)).to.deep.equal({
         status: 200,
         body: {
           deleted: ["alice/d1.txt", "alice/never.txt"],

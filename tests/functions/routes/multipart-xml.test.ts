@@ -1,17 +1,28 @@
 import { expect } from "chai";
+import { Crc64Nvme, combineCrc64, crc64ToBase64 } from "../../../functions/api/checksums";
 import { NotFound } from "../../../functions/api/http-error";
 import { functionUrlEvent } from "../../support/events";
 import { baseConfig, harness } from "../../support/handler-harness";
 import { recordingStore as sharedRecordingStore } from "../../support/multipart-store";
 
-/** Records what the handler asks of S3, with two stored parts. */
-const recordingStore = () =>
+const P1 = new Crc64Nvme().update(Buffer.alloc(8388608, 1));
+const P2 = new Crc64Nvme().update(Buffer.alloc(100, 2));
+const WHOLE = crc64ToBase64(combineCrc64(P1.value(), P2.value(), 100));
+
+/** Records what the handler asks of S3, with two stored parts; with `crc`, of an upload created with CRC64NVME. */
+const recordingStore = (crc = false) =>
   sharedRecordingStore(
     [
-      { partNumber: 1, etag: '"e1"', size: 8388608 },
-      { partNumber: 2, etag: '"e2"', size: 100 },
+      { partNumber: 1, etag: '"e1"', size: 8388608, ...(crc ? { checksum: P1.digest() } : {}) },
+      { partNumber: 2, etag: '"e2"', size: 100, ...(crc ? { checksum: P2.digest() } : {}) },
     ],
     "UPLOAD&1",
+    crc
+      ? {
+          checksum: { algorithm: "CRC64NVME", type: "FULL_OBJECT" },
+          completed: { algorithm: "CRC64NVME", type: "FULL_OBJECT", value: WHOLE },
+        }
+      : {},
   );
 
 async function call(
@@ -20,8 +31,9 @@ async function call(
   query: string,
   headers: Record<string, string>,
   body?: string,
+  crc = false,
 ) {
-  const recorded = recordingStore();
+  const recorded = recordingStore(crc);
   const { handle } = harness(baseConfig(), undefined, { multipart: recorded.store });
   const result = await handle(
     functionUrlEvent(method, path, {
@@ -45,16 +57,88 @@ describe("multipart calls in S3's XML (Accept: application/xml), as S3 clients s
     const out = await call("POST", "/up/cat ü.png", "uploads", {
       accept: "application/xml",
       "content-type": "image/png",
-      "x-amz-meta-sha256": "b".repeat(64),
     });
     expect(out.status).to.equal(200);
     expect(out.headers).to.deep.equal(XML);
     expect(out.body).to.equal(
       `${PROLOG}<InitiateMultipartUploadResult ${NS}><Key>up/cat ü.png</Key><UploadId>UPLOAD&amp;1</UploadId></InitiateMultipartUploadResult>`,
     );
+    expect(out.calls).to.deep.equal(['create up/cat ü.png {"contentType":"image/png"}']);
+  });
+
+  it("POST ?uploads with x-amz-checksum-algorithm answers the algorithm and type in S3's headers", async () => {
+    const out = await call("POST", "/a.bin", "uploads", {
+      accept: "application/xml",
+      "x-amz-checksum-algorithm": "CRC64NVME",
+    });
+    expect(out.status).to.equal(200);
+    expect(out.headers).to.deep.equal({
+      ...XML,
+      "x-amz-checksum-algorithm": "CRC64NVME",
+      "x-amz-checksum-type": "FULL_OBJECT",
+    });
     expect(out.calls).to.deep.equal([
-      `create up/cat ü.png {"contentType":"image/png","sha256":"${"b".repeat(64)}"}`,
+      'create a.bin {"multipartChecksum":{"algorithm":"CRC64NVME","type":"FULL_OBJECT"}}',
     ]);
+  });
+
+  it("GET ?uploadId of a CRC64NVME upload lists the algorithm, the type and each part's checksum, as S3's ListPartsResult", async () => {
+    const out = await call("GET", "/a.bin", "uploadId=U1", { accept: "application/xml" }, undefined, true);
+    expect(out.status).to.equal(200);
+    expect(out.body).to.equal(
+      `${PROLOG}<ListPartsResult ${NS}><Key>a.bin</Key><UploadId>U1</UploadId><IsTruncated>false</IsTruncated>` +
+        "<ChecksumAlgorithm>CRC64NVME</ChecksumAlgorithm><ChecksumType>FULL_OBJECT</ChecksumType>" +
+        `<Part><PartNumber>1</PartNumber><ETag>&quot;e1&quot;</ETag><Size>8388608</Size><ChecksumCRC64NVME>${P1.digest()}</ChecksumCRC64NVME></Part>` +
+        `<Part><PartNumber>2</PartNumber><ETag>&quot;e2&quot;</ETag><Size>100</Size><ChecksumCRC64NVME>${P2.digest()}</ChecksumCRC64NVME></Part></ListPartsResult>`,
+    );
+  });
+
+  it("POST ?uploadId takes each part's <ChecksumCRC64NVME> and the whole object's header, and answers the object's checksum as S3 does", async () => {
+    const body =
+      `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>e1</ETag><ChecksumCRC64NVME>${P1.digest()}</ChecksumCRC64NVME></Part>` +
+      `<Part><ChecksumCRC64NVME>${P2.digest()}</ChecksumCRC64NVME><ETag>e2</ETag><PartNumber>2</PartNumber></Part></CompleteMultipartUpload>`;
+    const out = await call(
+      "POST",
+      "/a.bin",
+      "uploadId=U1",
+      { accept: "application/xml", "content-type": "application/xml", "x-amz-checksum-crc64nvme": WHOLE },
+      body,
+      true,
+    );
+    expect(out.status, out.body).to.equal(200);
+    expect(out.body).to.equal(
+      `${PROLOG}<CompleteMultipartUploadResult ${NS}><Location>https://abc123.lambda-url.eu-west-1.on.aws/a.bin</Location>` +
+        `<Key>a.bin</Key><ETag>&quot;abc-2&quot;</ETag><ChecksumCRC64NVME>${WHOLE}</ChecksumCRC64NVME><ChecksumType>FULL_OBJECT</ChecksumType></CompleteMultipartUploadResult>`,
+    );
+    expect(out.calls).to.deep.equal([
+      "list a.bin U1",
+      `complete a.bin U1 [{"partNumber":1,"etag":"e1","checksum":"${P1.digest()}"},{"partNumber":2,"etag":"e2","checksum":"${P2.digest()}"}] ` +
+        `{"createOnly":false,"size":8388708,"checksum":{"algorithm":"CRC64NVME","type":"FULL_OBJECT"},"whole":{"algorithm":"CRC64NVME","value":"${WHOLE}"}}`,
+    ]);
+  });
+
+  it("POST ?uploadId with a part's <ChecksumSHA256> on a CRC64NVME upload is 400 InvalidChecksum, nothing completed", async () => {
+    const sha = "FeKw08M4keuw8e9gnsQZQgwg4yDOlMZfvIwzEkSOsiU=";
+    const body = `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>e1</ETag><ChecksumSHA256>${sha}</ChecksumSHA256></Part></CompleteMultipartUpload>`;
+    const out = await call(
+      "POST",
+      "/a.bin",
+      "uploadId=U1",
+      { "content-type": "application/xml" },
+      body,
+      true,
+    );
+    expect([out.status, JSON.parse(out.body ?? "")]).to.deep.equal([
+      400,
+      {
+        error: {
+          code: "InvalidChecksum",
+          message:
+            "parts[0].checksum must be the part's CRC64NVME in base64, as this upload was created with",
+        },
+      },
+    ]);
+    expect(out.calls).to.deep.equal(["list a.bin U1"]);
   });
 
   it("GET ?uploadId answers ListPartsResult with each part's number, ETag and size", async () => {
@@ -84,7 +168,7 @@ describe("multipart calls in S3's XML (Accept: application/xml), as S3 clients s
     );
     expect(out.calls).to.deep.equal([
       "list a b.bin U1",
-      'complete a b.bin U1 [{"partNumber":1,"etag":"e1"},{"partNumber":2,"etag":"\\"e2\\""}] false 8388708',
+      'complete a b.bin U1 [{"partNumber":1,"etag":"e1"},{"partNumber":2,"etag":"\\"e2\\""}] {"createOnly":false,"size":8388708}',
     ]);
   });
 
@@ -120,7 +204,7 @@ describe("multipart calls in S3's XML (Accept: application/xml), as S3 clients s
         error: {
           code: "InvalidCompleteBody",
           message:
-            'the body must be JSON { "parts": [{ "partNumber": N, "etag": "..." }] } in ascending order: parts is missing or empty',
+            'the body must be JSON { "parts": [{ "partNumber": N, "etag": "...", "checksum": "..." }] } in ascending order: parts is missing or empty',
         },
       });
       expect(out.calls).to.deep.equal([]);

@@ -19,7 +19,8 @@ const v1: ObjectInfo = {
   versionId: "v1.AAAA",
   contentType: "text/plain",
   lastModified: "2026-11-22T09:00:00.000Z",
-  sha256: "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb",
+  // CRC64NVME of "abc".
+  checksum: { algorithm: "CRC64NVME", type: "FULL_OBJECT", value: "BeXKuz/B+us=" },
 };
 const v2: ObjectInfo = {
   ...v1,
@@ -27,7 +28,11 @@ const v2: ObjectInfo = {
   etag: '"92eb5ffee6ae2fec3ad71c777531578f"',
   versionId: "v2.BBBB",
   lastModified: "2026-11-22T09:30:00.000Z",
-  sha256: "3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d",
+  checksum: {
+    algorithm: "SHA256",
+    type: "COMPOSITE",
+    value: "9o++y6AejqboiJ7MZCx0fahK2Vu5YC/qnNhhYsCLciI=-3",
+  },
 };
 
 function setup(objects = new MemoryObjects(), config = baseConfig(), at = NOW) {
@@ -130,8 +135,12 @@ describe("reads: version-pinned URLs", () => {
         versionId: "v2.BBBB",
         contentType: "text/plain",
         lastModified: "2026-11-22T09:30:00.000Z",
-        sha256: "3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d",
         contentDisposition: 'attachment; filename="v.txt"',
+        checksum: {
+          algorithm: "SHA256",
+          type: "COMPOSITE",
+          value: "9o++y6AejqboiJ7MZCx0fahK2Vu5YC/qnNhhYsCLciI=-3",
+        },
       }),
     );
   });
@@ -155,8 +164,10 @@ describe("reads: version-pinned URLs", () => {
       "object-version-id": "v1.AAAA",
       "object-content-type": "text/plain",
       "object-last-modified": "Sun, 22 Nov 2026 09:00:00 GMT",
-      "object-sha256": "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb",
       "object-content-disposition": "inline%3B%20filename*%3DUTF-8''Z%25C3%25BCrich",
+      "object-checksum-algorithm": "CRC64NVME",
+      "object-checksum-type": "FULL_OBJECT",
+      "object-checksum": "BeXKuz/B+us=",
     });
     expect(JSON.parse(result.body ?? "")).to.deep.equal({
       ...v1,

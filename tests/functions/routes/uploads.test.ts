@@ -101,9 +101,12 @@ describe("upload constraints, refused before anything is signed", () => {
       "a malformed checksum",
       "PUT",
       "",
-      { "content-type": "image/png", "upload-length": "10", "x-amz-meta-sha256": "abc" },
+      { "content-type": "image/png", "upload-length": "10", "x-amz-checksum-crc64nvme": "abc" },
       400,
-      error("InvalidChecksum", "x-amz-meta-sha256 must be the SHA-256 of the file as 64 hex digits"),
+      error(
+        "InvalidChecksum",
+        "x-amz-checksum-crc64nvme must be the base64 of the 8-byte CRC64NVME of the bytes sent",
+      ),
     ],
     [
       "a Content-Disposition with a control character",
@@ -146,13 +149,13 @@ describe("upload constraints, refused before anything is signed", () => {
 
 describe("signed single PUTs", () => {
   it("sign Content-Type, Content-Length, Content-Disposition, the checksum and If-None-Match as headers, and list all but Content-Length (a browser sets it from the body) as headers to send", async () => {
-    const sha = "a".repeat(64);
+    const crc = "rosUhgp5mIg=";
     const out = await call(LIMITED, "PUT", "/photos/cat.png", {
       headers: {
         "content-type": "image/png",
         "upload-length": "1234",
         "content-disposition": 'attachment; filename="cat.png"',
-        "x-amz-meta-sha256": sha,
+        "x-amz-checksum-crc64nvme": crc,
         "if-none-match": "*",
       },
     });
@@ -160,20 +163,20 @@ describe("signed single PUTs", () => {
     expect(out.body.headers).to.deep.equal({
       "Content-Type": "image/png",
       "Content-Disposition": 'attachment; filename="cat.png"',
-      "X-Amz-Meta-Sha256": sha,
+      "X-Amz-Checksum-Crc64nvme": crc,
       "If-None-Match": "*",
     });
     const url = new URL(out.body.url);
     const signed = new Map(parseQuery(url.search.slice(1))).get("X-Amz-SignedHeaders");
     expect(signed).to.equal(
-      "content-disposition;content-length;content-type;host;if-none-match;x-amz-meta-sha256",
+      "content-disposition;content-length;content-type;host;if-none-match;x-amz-checksum-crc64nvme",
     );
     const headers = {
       host: `${BUCKET}.s3.${REGION}.amazonaws.com`,
       "content-type": "image/png",
       "content-length": "1234",
       "content-disposition": 'attachment; filename="cat.png"',
-      "x-amz-meta-sha256": sha,
+      "x-amz-checksum-crc64nvme": crc,
       "if-none-match": "*",
     };
     const verify = (h: Record<string, string>) =>
@@ -186,6 +189,10 @@ describe("signed single PUTs", () => {
     // A body of another size, or another type, no longer matches the signature.
     expect(verify({ ...headers, "content-length": "1235" })).to.equal(false);
     expect(verify({ ...headers, "content-type": "text/html" })).to.equal(false);
+    // Another checksum (the bytes changed), or none, no longer matches either.
+    expect(verify({ ...headers, "x-amz-checksum-crc64nvme": "jC+ERbTL/Dw=" })).to.equal(false);
+    const { "x-amz-checksum-crc64nvme": _crc, ...withoutChecksum } = headers;
+    expect(verify(withoutChecksum)).to.equal(false);
   });
 });
 
@@ -197,7 +204,7 @@ const TWO_PARTS_BODY = JSON.stringify({
 });
 
 describe("multipart routes", () => {
-  it("POST ?uploads creates with the upload's type, disposition and checksum, and offers a part size", async () => {
+  it("POST ?uploads creates with the upload's type and disposition, and offers a part size", async () => {
     const store = recordingStore();
     const out = await call(
       LIMITED,
@@ -208,7 +215,6 @@ describe("multipart routes", () => {
         headers: {
           "content-type": "image/png",
           "upload-length": "9000000",
-          "x-amz-meta-sha256": "b".repeat(64),
         },
       },
       store,
@@ -220,9 +226,7 @@ describe("multipart routes", () => {
       partSize: 8 * 1024 * 1024,
       maxParts: 10000,
     });
-    expect(store.calls).to.deep.equal([
-      `create photos/cat.png {"contentType":"image/png","sha256":"${"b".repeat(64)}","length":9000000}`,
-    ]);
+    expect(store.calls).to.deep.equal(['create photos/cat.png {"contentType":"image/png","length":9000000}']);
   });
 
   it("raises the part size so that 5 TiB fits in 10,000 parts", async () => {
@@ -310,7 +314,7 @@ describe("multipart routes", () => {
     });
     expect(store.calls).to.deep.equal([
       "list a.bin U1",
-      'complete a.bin U1 [{"partNumber":1,"etag":"\\"e1\\""},{"partNumber":2,"etag":"\\"e2\\""}] true 8388708',
+      'complete a.bin U1 [{"partNumber":1,"etag":"\\"e1\\""},{"partNumber":2,"etag":"\\"e2\\""}] {"createOnly":true,"size":8388708}',
     ]);
   });
 
@@ -374,14 +378,14 @@ describe("multipart routes", () => {
       "uploadId=U",
       "not json",
       "InvalidCompleteBody",
-      'the body must be JSON { "parts": [{ "partNumber": N, "etag": "..." }] } in ascending order: it is not JSON',
+      'the body must be JSON { "parts": [{ "partNumber": N, "etag": "...", "checksum": "..." }] } in ascending order: it is not JSON',
     ],
     [
       "POST",
       "uploadId=U",
       '{"parts":[{"partNumber":2,"etag":"a"},{"partNumber":1,"etag":"b"}]}',
       "InvalidCompleteBody",
-      'the body must be JSON { "parts": [{ "partNumber": N, "etag": "..." }] } in ascending order: parts[1].partNumber is not above the one before',
+      'the body must be JSON { "parts": [{ "partNumber": N, "etag": "...", "checksum": "..." }] } in ascending order: parts[1].partNumber is not above the one before',
     ],
   ];
   for (const [method, query, body, code, message] of bad) {

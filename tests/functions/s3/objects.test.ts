@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import { BadRequest, ServiceUnavailable } from "../../../functions/api/http-error";
@@ -14,7 +14,8 @@ interface Answer {
 
 /** An S3 stand-in on 127.0.0.1 that records each request and answers from a script. */
 async function fakeS3(answer: (req: IncomingMessage) => Answer) {
-  const requests: Array<{ method: string; url: string; verified: boolean }> = [];
+  const requests: Array<{ method: string; url: string; verified: boolean; signed: string[] }> = [];
+  const received: IncomingHttpHeaders[] = [];
   const server: Server = createServer((req, res) => {
     const url = req.url ?? "";
     const q = url.indexOf("?");
@@ -28,7 +29,13 @@ async function fakeS3(answer: (req: IncomingMessage) => Answer) {
       (id) => (id === CREDENTIALS.accessKeyId ? CREDENTIALS.secretAccessKey : undefined),
       NOW,
     );
-    requests.push({ method: req.method ?? "", url, verified: verdict.ok });
+    received.push(req.headers);
+    requests.push({
+      method: req.method ?? "",
+      url,
+      verified: verdict.ok,
+      signed: verdict.ok ? [...verdict.signedHeaders] : [],
+    });
     const { status, headers = {} } = answer(req);
     res.writeHead(status, headers).end();
   });
@@ -41,12 +48,13 @@ async function fakeS3(answer: (req: IncomingMessage) => Answer) {
   return {
     lookup: s3ObjectLookup(presigner, () => NOW),
     requests,
+    received,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
 
 describe("s3ObjectLookup: HeadObject as a presigned HEAD", () => {
-  it("reads the metadata S3 sends, from a signed HEAD of exactly that key and version", async () => {
+  it("reads the metadata S3 sends, checksum included, from a signed HEAD of exactly that key and version that asks for the checksum", async () => {
     const s3 = await fakeS3(() => ({
       status: 200,
       headers: {
@@ -55,8 +63,11 @@ describe("s3ObjectLookup: HeadObject as a presigned HEAD", () => {
         "x-amz-version-id": "3/L4kqtJl40Nr8X8gdRQBpUMLUo",
         "content-type": "image/png",
         "last-modified": "Sun, 22 Nov 2026 09:00:00 GMT",
+        // x-amz-meta-sha256 was a client's unchecked claim: no longer read.
         "x-amz-meta-sha256": "ab".repeat(32),
         "content-disposition": 'attachment; filename="cat.png"',
+        "x-amz-checksum-crc64nvme": "rosUhgp5mIg=",
+        "x-amz-checksum-type": "FULL_OBJECT",
       },
     }));
     try {
@@ -68,12 +79,15 @@ describe("s3ObjectLookup: HeadObject as a presigned HEAD", () => {
         versionId: "3/L4kqtJl40Nr8X8gdRQBpUMLUo",
         contentType: "image/png",
         lastModified: "2026-11-22T09:00:00.000Z",
-        sha256: "ab".repeat(32),
         contentDisposition: 'attachment; filename="cat.png"',
+        checksum: { algorithm: "CRC64NVME", type: "FULL_OBJECT", value: "rosUhgp5mIg=" },
       });
       expect(s3.requests).to.have.length(1);
       expect(s3.requests[0]?.method).to.equal("HEAD");
       expect(s3.requests[0]?.verified).to.equal(true);
+      // HeadObject returns the checksum only with x-amz-checksum-mode: ENABLED, which is signed.
+      expect(s3.requests[0]?.signed).to.deep.equal(["host", "x-amz-checksum-mode"]);
+      expect(s3.received[0]?.["x-amz-checksum-mode"]).to.equal("ENABLED");
       expect(
         s3.requests[0]?.url.startsWith(
           "/files/photos/a%20cat%2B1.png?versionId=3%2FL4kqtJl40Nr8X8gdRQBpUMLUo&",
@@ -96,6 +110,40 @@ describe("s3ObjectLookup: HeadObject as a presigned HEAD", () => {
       }));
       try {
         expect(await s3.lookup.head("k")).to.deep.equal({ key: "k", size: 0, etag: '"e"' });
+      } finally {
+        await s3.close();
+      }
+    });
+  }
+
+  const checksums: Array<[string, Record<string, string>, unknown]> = [
+    [
+      "a COMPOSITE SHA-256, its type named",
+      {
+        "x-amz-checksum-sha256": "9o++y6AejqboiJ7MZCx0fahK2Vu5YC/qnNhhYsCLciI=-3",
+        "x-amz-checksum-type": "COMPOSITE",
+      },
+      { algorithm: "SHA256", type: "COMPOSITE", value: "9o++y6AejqboiJ7MZCx0fahK2Vu5YC/qnNhhYsCLciI=-3" },
+    ],
+    [
+      "a CRC64NVME without a type (always FULL_OBJECT)",
+      { "x-amz-checksum-crc64nvme": "rosUhgp5mIg=" },
+      { algorithm: "CRC64NVME", type: "FULL_OBJECT", value: "rosUhgp5mIg=" },
+    ],
+    [
+      "only another algorithm's (CRC32): none this store names",
+      { "x-amz-checksum-crc32": "y/Q5Jg==" },
+      undefined,
+    ],
+  ];
+  for (const [name, headers, expected] of checksums) {
+    it(`checksum headers: ${name}`, async () => {
+      const s3 = await fakeS3(() => ({
+        status: 200,
+        headers: { "content-length": "9", etag: '"e"', ...headers },
+      }));
+      try {
+        expect((await s3.lookup.head("k"))?.checksum).to.deep.equal(expected);
       } finally {
         await s3.close();
       }
