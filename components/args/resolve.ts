@@ -14,13 +14,21 @@ import {
   integerIn,
   LOG_RETENTION_DAYS,
   oneOf,
+  physicalNameSource,
   resolveAuth,
   resolveEncryption,
   resolveErrorRateAlarm,
   templates,
 } from "./checks";
-import { type ScheduledKeys, scheduledSigningKeys } from "./key-schedule";
-import type { ResolvedArgs, SignedFileStoreArgs, SigningKeyAlgorithm, SigningKeyArgs } from "./types";
+import { resolveSigningKeys, resolveStoreSigning } from "./signing-keys";
+import type {
+  ResolvedAccountArgs,
+  ResolvedArgs,
+  SignedFileStoreAccountArgs,
+  SignedFileStoreArgs,
+  SigningKeyAlgorithm,
+  SigningKeyArgs,
+} from "./types";
 
 export { LOG_RETENTION_DAYS } from "./checks";
 /**
@@ -39,30 +47,6 @@ export function signingKeysFromConfig(
 }
 
 /** Resolves every default once and validates early, naming the arg and the bad value. */
-/** Scheduled keys when `signingKeyRotationDays` is set, from the deploy's clock. */
-function scheduleOf(args: SignedFileStoreArgs, maxReadExpirySeconds: number): ScheduledKeys | undefined {
-  if (args.signingKeyRotationDays === undefined) return undefined;
-  const days = args.signingKeyRotationDays;
-  if (typeof days !== "number" || !Number.isInteger(days) || days < 1 || days > 3650) {
-    fail("signingKeyRotationDays", "must be a whole number of days from 1 to 3650", days);
-  }
-  if (days * 86_400 < maxReadExpirySeconds) {
-    fail(
-      "signingKeyRotationDays",
-      `must be at least maxReadExpirySeconds (${maxReadExpirySeconds} s) long, so no key leaves the key group while a URL it signed is valid`,
-      days,
-    );
-  }
-  if (args.signingKeys !== undefined || args.activeSigningKey !== undefined) {
-    fail("signingKeyRotationDays", "names its own keys: leave signingKeys and activeSigningKey unset", days);
-  }
-  const algorithm = oneOf("signingKeyAlgorithm", args.signingKeyAlgorithm, "ecdsa-p256", [
-    "ecdsa-p256",
-    "rsa-2048",
-  ]);
-  return scheduledSigningKeys(days, algorithm, Date.now());
-}
-
 export function resolveArgs(args: SignedFileStoreArgs = {}): ResolvedArgs {
   const auth = resolveAuth(args.auth);
   const publicReadPrefixes = templates("publicReadPrefixes", args.publicReadPrefixes, []);
@@ -82,23 +66,7 @@ export function resolveArgs(args: SignedFileStoreArgs = {}): ResolvedArgs {
     1,
     MAX_EXPIRY_SECONDS,
   );
-  const schedule = scheduleOf(args, maxReadExpirySeconds);
-  const signingKeys = (schedule?.signingKeys ?? args.signingKeys ?? [{ name: "primary" }]).map((k, i) => {
-    if (typeof k.name !== "string" || !/^[A-Za-z0-9-]{1,40}$/.test(k.name)) {
-      fail(`signingKeys[${i}].name`, "must be 1 to 40 letters, digits or -", k.name);
-    }
-    return {
-      name: k.name,
-      algorithm: oneOf(`signingKeys[${i}].algorithm`, k.algorithm, "ecdsa-p256", ["ecdsa-p256", "rsa-2048"]),
-    };
-  });
-  if (signingKeys.length === 0 || signingKeys.length > 5)
-    fail("signingKeys", "must hold 1 to 5 keys (a key group holds at most 5)", args.signingKeys);
-  const names = signingKeys.map((k) => k.name);
-  if (new Set(names).size !== names.length) fail("signingKeys", "must have unique names", names);
-  const activeSigningKey = schedule?.activeSigningKey ?? args.activeSigningKey ?? names[0] ?? "";
-  if (!names.includes(activeSigningKey))
-    fail("activeSigningKey", `must be one of ${names.join(", ")}`, activeSigningKey);
+  const signing = resolveStoreSigning(args, maxReadExpirySeconds);
 
   const customDomain = args.customDomain;
   if (customDomain !== undefined) {
@@ -164,8 +132,7 @@ export function resolveArgs(args: SignedFileStoreArgs = {}): ResolvedArgs {
     ),
     auth,
     publicReadPrefixes,
-    signingKeys,
-    activeSigningKey,
+    signing,
     hashAlgorithm: oneOf("hashAlgorithm", args.hashAlgorithm, "SHA256", ["SHA1", "SHA256"]),
     versioning: args.versioning ?? true,
     noncurrentVersionExpirationDays: integerIn(
@@ -209,6 +176,7 @@ export function resolveArgs(args: SignedFileStoreArgs = {}): ResolvedArgs {
         ? undefined
         : integerIn("reservedConcurrency", args.reservedConcurrency, 0, 1, 1_000_000),
     errorRateAlarm: resolveErrorRateAlarm(args.errorRateAlarm),
+    physicalNames: physicalNameSource(args.physicalNames),
   };
 }
 
@@ -219,7 +187,25 @@ function resolveUploads(args: SignedFileStoreArgs): UploadLimits {
       maxUploadBytes: args.maxUploadBytes,
       allowedContentTypes: args.allowedContentTypes,
       partSizeBytes: args.partSizeBytes,
+      requireChecksum: args.requireChecksum,
     },
     "",
   );
+}
+
+/** The account component's args, resolved and checked as a store's are. */
+export function resolveAccountArgs(args: SignedFileStoreAccountArgs = {}): ResolvedAccountArgs {
+  const maxReadExpirySeconds = integerIn(
+    "maxReadExpirySeconds",
+    args.maxReadExpirySeconds,
+    DEFAULT_MAX_READ_EXPIRY_SECONDS,
+    1,
+    MAX_EXPIRY_SECONDS,
+  );
+  return {
+    maxReadExpirySeconds,
+    signing: resolveSigningKeys(args, maxReadExpirySeconds),
+    tags: { ...args.tags },
+    physicalNames: physicalNameSource(args.physicalNames),
+  };
 }

@@ -3,8 +3,10 @@
  * checks and resolves them.
  */
 
+import type * as pulumi from "@pulumi/pulumi";
 import type { UploadLimits } from "../../functions/api/upload-rules";
-import type { AuthSettings } from "../../functions/auth/settings";
+import type { AuthSettings, JwtScopes } from "../../functions/auth/settings";
+import type { PhysicalNameSource } from "../resources/names";
 
 export type SigningKeyAlgorithm = "ecdsa-p256" | "rsa-2048";
 export type PriceClass = "PriceClass_100" | "PriceClass_200" | "PriceClass_All";
@@ -32,6 +34,12 @@ export interface JwtAuthArgs {
   readonly rules?: { readonly read?: string[]; readonly write?: string[]; readonly delete?: string[] };
   /** Accepted JWS algorithms, default every asymmetric one. `none` and HMAC are never accepted. */
   readonly algorithms?: string[];
+  /**
+   * Scopes a token's `scope` (space-separated) or `scp` (array) claim must hold, per action, on top
+   * of the prefix rules. An action without one needs no scope, except purge, which needs `purge`
+   * unless set here.
+   */
+  readonly scopes?: JwtScopes;
 }
 
 export type AuthArgs = { readonly mode: "iam" } | { readonly mode: "public" } | JwtAuthArgs;
@@ -56,6 +64,32 @@ export interface CustomDomainArgs {
   readonly certificateArn: string;
   /** Host names the distribution answers to; the first one is used in signed URLs. */
   readonly aliases: string[];
+}
+
+/**
+ * What a store takes from a `SignedFileStoreAccount` (its `shared` output): the CDN policies and the
+ * signing identity every store of the account uses instead of its own.
+ */
+export interface SharedSigning {
+  /** The account's cache policy. */
+  readonly cachePolicyId: pulumi.Input<string>;
+  /** The account's response headers policy (the CDN's CORS). */
+  readonly responseHeadersPolicyId: pulumi.Input<string>;
+  /** The key group every store's distribution trusts. */
+  readonly keyGroupId: pulumi.Input<string>;
+  /** The ID of the public key that signs now. */
+  readonly keyPairId: pulumi.Input<string>;
+  /** The SSM SecureString holding the active signing key. */
+  readonly signingKeyParameterName: pulumi.Input<string>;
+  /** Its ARN: the only parameter a store's function may read. */
+  readonly signingKeyParameterArn: pulumi.Input<string>;
+  /** The KMS key the parameter is encrypted with: the only key a store's function may decrypt with. */
+  readonly signingKeyKmsKeyArn: pulumi.Input<string>;
+  /**
+   * The longest read URL a store of the account may hand out; the account's rotation period covers
+   * it, so a store may not ask for longer.
+   */
+  readonly maxReadExpirySeconds: number;
 }
 
 /** Every arg is optional; the defaults are the safe choice. */
@@ -85,6 +119,14 @@ export interface SignedFileStoreArgs {
   /** Key prefixes (each ending in `/`) anyone may read without credentials. Default none. */
   readonly publicReadPrefixes?: string[];
   /**
+   * Use the account's shared CDN policies and signing identity (`SignedFileStoreAccount`'s
+   * `shared`) instead of the store's own: the store then creates no cache policy, response headers
+   * policy, key group, public key or signing secret. With `signingKeys` too, the store keeps those
+   * keys in a key group of its own that its distribution still trusts (none signs), so URLs signed
+   * before the move stay valid; deploy again without them once they have expired. Default none.
+   */
+  readonly shared?: SharedSigning;
+  /**
    * The stack's CloudFront key pairs; every public key is in the key group, so a key can be added,
    * made active, and the old one removed later without a redesign. Default one ECDSA P-256 key
    * named `primary`.
@@ -94,13 +136,19 @@ export interface SignedFileStoreArgs {
   readonly activeSigningKey?: string;
   /**
    * Rotate the signing key every this many days, with no key named in `signingKeys` (it cannot be
-   * combined with them): at each `pulumi up` the current period's key signs and the two before it
-   * stay trusted. Run `pulumi up` at least once a period (a scheduled deploy); the period must be at
-   * least `maxReadExpirySeconds` long. Default none.
+   * combined with them): at each `pulumi up` the current period's key signs, the keys of the two
+   * periods before it stay trusted and those of the two after it are published ahead. Run `pulumi
+   * up` at least once a period (a scheduled deploy); the period must cover the longest read URL,
+   * `maxReadExpirySeconds` plus the window its expiry is rounded up to. Default none.
    */
   readonly signingKeyRotationDays?: number;
   /** Algorithm of the scheduled keys. Default `ecdsa-p256`. */
   readonly signingKeyAlgorithm?: SigningKeyAlgorithm;
+  /**
+   * The deploy's clock, in milliseconds since the Unix epoch, which the signing key schedule reads
+   * once. Default `Date.now`. Tests and simulations of a schedule set it.
+   */
+  readonly clock?: () => number;
   /** Digest for CloudFront signatures. Default `SHA256` (sent as `Hash-Algorithm=SHA256`). */
   readonly hashAlgorithm?: "SHA1" | "SHA256";
   /** Keep overwritten and deleted objects as noncurrent versions. Default true. */
@@ -135,6 +183,12 @@ export interface SignedFileStoreArgs {
   /** Part size offered to multipart clients, 5 MiB to 5 GiB. Default 8 MiB. */
   readonly partSizeBytes?: number;
   /**
+   * Refuse a write (a single PUT or a part) whose caller does not declare the checksum of its bytes
+   * (`x-amz-checksum-crc64nvme` or `x-amz-checksum-sha256`), which S3 then verifies; multipart
+   * uploads are created with CRC64NVME. Default false.
+   */
+  readonly requireChecksum?: boolean;
+  /**
    * Browser origins (`https://app.example.com`) allowed to call the API and upload to the bucket.
    * Default none. Downloads from the CDN are open to any origin whatever this says: a signed URL is
    * itself the capability.
@@ -165,6 +219,11 @@ export interface SignedFileStoreArgs {
   readonly reservedConcurrency?: number;
   /** A CloudWatch alarm on the share of API requests answered 5xx. Default none. */
   readonly errorRateAlarm?: ErrorRateAlarmArgs;
+  /**
+   * What the AWS names are derived from, when not the component's name and the running stack. Pin
+   * both to keep every resource through a rename of the component or of the stack. Default none.
+   */
+  readonly physicalNames?: PhysicalNameSource;
 }
 
 export interface ErrorRateAlarmArgs {
@@ -178,14 +237,27 @@ export interface ErrorRateAlarmArgs {
   readonly actions?: string[];
 }
 
+/** The store's own signing keys, the active one first in `keys`' order of creation. */
+export interface OwnSigning {
+  readonly mode: "own";
+  readonly keys: ReadonlyArray<Required<SigningKeyArgs>>;
+  readonly active: string;
+}
+
+/** The account's signing identity, and the store's own earlier keys it still trusts. */
+export interface AccountSigning {
+  readonly mode: "shared";
+  readonly shared: SharedSigning;
+  readonly retainedKeys: ReadonlyArray<Required<SigningKeyArgs>>;
+}
+
 export interface ResolvedArgs {
   readonly expirySeconds: number;
   readonly maxReadExpirySeconds: number;
   readonly maxWriteExpirySeconds: number;
   readonly auth: AuthSettings;
   readonly publicReadPrefixes: readonly string[];
-  readonly signingKeys: ReadonlyArray<Required<SigningKeyArgs>>;
-  readonly activeSigningKey: string;
+  readonly signing: OwnSigning | AccountSigning;
   readonly hashAlgorithm: "SHA1" | "SHA256";
   readonly versioning: boolean;
   readonly noncurrentVersionExpirationDays: number;
@@ -206,4 +278,38 @@ export interface ResolvedArgs {
   readonly events: boolean;
   readonly reservedConcurrency: number | undefined;
   readonly errorRateAlarm: Required<ErrorRateAlarmArgs> | undefined;
+  readonly physicalNames: PhysicalNameSource;
+}
+
+/**
+ * The account-wide half: CDN policies and one signing identity for every store of the account.
+ * Every arg is optional.
+ */
+export interface SignedFileStoreAccountArgs {
+  /**
+   * The longest read URL any store of the account may hand out, 1 to 604800 seconds; a rotation
+   * period must cover it. Default 86400 (a day).
+   */
+  readonly maxReadExpirySeconds?: number;
+  /** The account's CloudFront key pairs, as for a store. Default one ECDSA P-256 key named `primary`. */
+  readonly signingKeys?: SigningKeyArgs[];
+  /** Name of the key that signs. Default the first of `signingKeys`. */
+  readonly activeSigningKey?: string;
+  /** Rotate the shared signing key every this many days, as a store's own would. Default none. */
+  readonly signingKeyRotationDays?: number;
+  /** Algorithm of the scheduled keys. Default `ecdsa-p256`. */
+  readonly signingKeyAlgorithm?: SigningKeyAlgorithm;
+  /** The deploy's clock for the schedule, in milliseconds since the Unix epoch. Default `Date.now`. */
+  readonly clock?: () => number;
+  /** Tags for every taggable resource. */
+  readonly tags?: Record<string, string>;
+  /** What the AWS names are derived from, when not the component's name and the running stack. */
+  readonly physicalNames?: PhysicalNameSource;
+}
+
+export interface ResolvedAccountArgs {
+  readonly maxReadExpirySeconds: number;
+  readonly signing: OwnSigning;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly physicalNames: PhysicalNameSource;
 }

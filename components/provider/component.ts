@@ -107,7 +107,8 @@ function plainArgs(args: SignedFileStoreComponentArgs): SignedFileStoreComponent
 
 function toAuth(auth: Auth | undefined): AuthArgs | undefined {
   if (auth === undefined) return undefined;
-  const { mode, issuer, audience, jwksUrl, readPrefixes, writePrefixes, deletePrefixes, algorithms } = auth;
+  const { mode, issuer, audience, jwksUrl, readPrefixes, writePrefixes, deletePrefixes, algorithms, scopes } =
+    auth;
   if (mode === AuthMode.Jwt) {
     // resolveArgs names a missing issuer, audience or jwksUrl in its own words.
     return {
@@ -117,9 +118,19 @@ function toAuth(auth: Auth | undefined): AuthArgs | undefined {
       jwksUrl: jwksUrl as string,
       rules: { read: readPrefixes, write: writePrefixes, delete: deletePrefixes },
       algorithms,
+      ...(scopes === undefined ? {} : { scopes }),
     };
   }
-  const jwtOnly = { issuer, audience, jwksUrl, readPrefixes, writePrefixes, deletePrefixes, algorithms };
+  const jwtOnly = {
+    issuer,
+    audience,
+    jwksUrl,
+    readPrefixes,
+    writePrefixes,
+    deletePrefixes,
+    algorithms,
+    scopes,
+  };
   for (const [field, value] of Object.entries(jwtOnly)) {
     if (value !== undefined) fail(`auth.${field}`, 'only applies with auth mode "jwt"', value);
   }
@@ -151,6 +162,7 @@ export function toStoreArgs(input: SignedFileStoreComponentArgs): SignedFileStor
     maxWriteExpirySeconds: args.maxWriteExpirySeconds,
     auth: toAuth(args.auth),
     publicReadPrefixes: args.publicReadPrefixes,
+    shared: args.shared,
     signingKeys: args.signingKeys?.map((k) => ({
       name: k.name,
       algorithm: k.algorithm as SigningKeyAlgorithm | undefined,
@@ -158,6 +170,8 @@ export function toStoreArgs(input: SignedFileStoreComponentArgs): SignedFileStor
     activeSigningKey: args.activeSigningKey,
     signingKeyRotationDays: args.signingKeyRotationDays,
     signingKeyAlgorithm: args.signingKeyAlgorithm as SigningKeyAlgorithm | undefined,
+    // Not in the schema: a program in any language deploys on the wall clock.
+    clock: undefined,
     hashAlgorithm: args.hashAlgorithm as SignedFileStoreArgs["hashAlgorithm"],
     versioning: args.versioning,
     noncurrentVersionExpirationDays: args.noncurrentVersionExpirationDays,
@@ -173,6 +187,7 @@ export function toStoreArgs(input: SignedFileStoreComponentArgs): SignedFileStor
     maxUploadBytes: args.maxUploadBytes,
     allowedContentTypes: args.allowedContentTypes,
     partSizeBytes: args.partSizeBytes,
+    requireChecksum: args.requireChecksum,
     cors: args.cors,
     denyDirectReads: args.denyDirectReads,
     directReadPrincipalArns: args.directReadPrincipalArns,
@@ -180,6 +195,7 @@ export function toStoreArgs(input: SignedFileStoreComponentArgs): SignedFileStor
     events: args.events,
     reservedConcurrency: args.reservedConcurrency,
     errorRateAlarm: args.errorRateAlarm,
+    physicalNames: args.physicalNames,
   };
   // Unset args stay absent, as a TypeScript program would leave them.
   return Object.fromEntries(

@@ -382,6 +382,18 @@ describe("SignedFileStore with no args", () => {
           Resource: "arn:aws:s3:::files-bucket-8474b17897358c162fedde8474/*",
         },
         {
+          Sid: "PurgeObjectVersions",
+          Effect: "Allow",
+          Action: "s3:DeleteObjectVersion",
+          Resource: "arn:aws:s3:::files-bucket-8474b17897358c162fedde8474/*",
+        },
+        {
+          Sid: "InvalidateOwnDistribution",
+          Effect: "Allow",
+          Action: "cloudfront:CreateInvalidation",
+          Resource: `arn:aws:cloudfront::${ACCOUNT}:distribution/${DISTRIBUTION_ID}`,
+        },
+        {
           Sid: "LookUpObjectVersions",
           Effect: "Allow",
           Action: ["s3:GetObject", "s3:GetObjectVersion"],
@@ -423,7 +435,7 @@ describe("SignedFileStore with no args", () => {
 
   it("has no wildcard action in any Allow statement but the key policy's account statement", () => {
     const actions = allowedActions(built.resources);
-    expect(actions.length).to.equal(18);
+    expect(actions.length).to.equal(20);
     expect(actions.filter(([, a]) => a.includes("*"))).to.deep.equal([["files-signing-key-kms", "kms:*"]]);
   });
 

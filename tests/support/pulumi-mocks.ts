@@ -190,14 +190,19 @@ export function outputValue<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply((v) => resolve(v)));
 }
 
-/** Waits until no resource has been registered for a while: registration is asynchronous. */
+/**
+ * The SDK's own wait for its outstanding RPCs (registrations and invokes), which `pulumi up` runs
+ * before the program exits. It is marked internal, so it is not in the type declarations.
+ */
+const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
+
+/** Waits until every registration has reached the mocks: registration is asynchronous. */
 export async function settled(): Promise<void> {
-  let quiet = 0;
   let last = -1;
-  while (quiet < 20) {
-    await new Promise((r) => setTimeout(r, 5));
-    quiet = recorded.length === last ? quiet + 1 : 0;
+  while (recorded.length !== last) {
     last = recorded.length;
+    await waitForRPCs();
+    await new Promise((r) => setTimeout(r, 1));
   }
 }
 
