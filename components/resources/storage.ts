@@ -116,6 +116,18 @@ export function createStorage(
           filter: {},
           abortIncompleteMultipartUpload: { daysAfterInitiation: config.abortIncompleteMultipartUploadDays },
         },
+        {
+          // A delete in a versioned bucket only adds a delete marker, and once the versions under it
+          // have expired the marker is all that is left of the key; such markers pile up and slow
+          // down listings of versions. This removes them as soon as they are alone (Amazon S3 User
+          // Guide, "Managing delete markers"). ExpiredObjectDeleteMarker cannot share a rule's
+          // Expiration with Days or Date (Amazon S3 API Reference, "LifecycleExpiration"), and needs
+          // a rule without a tag filter: hence a rule of its own, on every key.
+          id: "remove-expired-delete-markers",
+          status: "Enabled",
+          filter: {},
+          expiration: { expiredObjectDeleteMarker: true },
+        },
       ],
     },
     { parent, dependsOn: [versioning] },

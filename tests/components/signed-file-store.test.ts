@@ -140,8 +140,25 @@ describe("SignedFileStore with no args", () => {
         filter: {},
         abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
       },
+      {
+        id: "remove-expired-delete-markers",
+        status: "Enabled",
+        filter: {},
+        expiration: { expiredObjectDeleteMarker: true },
+      },
     ]);
     expect(find("aws:s3/bucket:Bucket").inputs.forceDestroy).to.equal(false);
+  });
+
+  it("never puts ExpiredObjectDeleteMarker in an expiration with Days or Date, which S3 refuses", () => {
+    const rules = find("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs
+      .rules as Array<{ expiration?: Record<string, unknown>; filter?: Record<string, unknown> }>;
+    const withMarker = rules.filter((r) => r.expiration?.expiredObjectDeleteMarker === true);
+    expect(withMarker).to.have.length(1);
+    for (const rule of withMarker) {
+      expect(Object.keys(rule.expiration ?? {})).to.deep.equal(["expiredObjectDeleteMarker"]);
+      expect(rule.filter).to.deep.equal({});
+    }
   });
 
   it("lets only this distribution read the bucket, over TLS only, and denies direct reads to all but the function", () => {
@@ -662,10 +679,17 @@ describe("SignedFileStore fully configured", () => {
       allowHeaders: [
         "accept",
         "authorization",
+        "cache-control",
+        "range",
+        "if-range",
+        "if-modified-since",
         "content-type",
         "content-disposition",
         "if-none-match",
         "x-amz-meta-sha256",
+        "x-amz-checksum-crc64nvme",
+        "x-amz-checksum-sha256",
+        "x-amz-checksum-algorithm",
         "upload-length",
         "copy-source",
         "x-amz-content-sha256",
@@ -699,8 +723,21 @@ describe("SignedFileStore fully configured", () => {
           id: "browser-uploads",
           allowedOrigins: origins,
           allowedMethods: ["PUT", "DELETE"],
-          allowedHeaders: ["content-type", "content-disposition", "if-none-match", "x-amz-meta-sha256"],
-          exposeHeaders: ["etag"],
+          allowedHeaders: [
+            "content-type",
+            "content-disposition",
+            "if-none-match",
+            "x-amz-meta-sha256",
+            "x-amz-checksum-crc64nvme",
+            "x-amz-checksum-sha256",
+          ],
+          exposeHeaders: [
+            "etag",
+            "x-amz-version-id",
+            "x-amz-checksum-crc64nvme",
+            "x-amz-checksum-sha256",
+            "x-amz-checksum-type",
+          ],
           maxAgeSeconds: 600,
         },
       ],
@@ -773,9 +810,9 @@ describe("SignedFileStore fully configured", () => {
     });
     expect(
       (find("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules as Json[]).map(
-        (r) => r.noncurrentVersionExpiration ?? r.abortIncompleteMultipartUpload,
+        (r) => r.noncurrentVersionExpiration ?? r.abortIncompleteMultipartUpload ?? r.expiration,
       ),
-    ).to.deep.equal([{ noncurrentDays: 7 }, { daysAfterInitiation: 2 }]);
+    ).to.deep.equal([{ noncurrentDays: 7 }, { daysAfterInitiation: 2 }, { expiredObjectDeleteMarker: true }]);
   });
 
   it("still has no wildcard action in any Allow statement but the key policy's account statement", () => {
