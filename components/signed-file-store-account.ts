@@ -38,7 +38,7 @@ export class SignedFileStoreAccount extends pulumi.ComponentResource {
     const config = resolveAccountArgs(args);
     const scope: Scope = {
       name,
-      names: physicalNames(name, config.physicalNames),
+      names: physicalNames(name),
       tags: config.tags,
       parent: this,
     };

@@ -57,7 +57,7 @@ export class SignedFileStore extends pulumi.ComponentResource {
     const config = resolveArgs(args);
     const scope: ChildScope = {
       name,
-      names: physicalNames(name, config.physicalNames),
+      names: physicalNames(name),
       config,
       tags: config.tags,
       parent: this,

@@ -1,7 +1,6 @@
 /** Checks and resolvers for single args, each failing with the arg's name and the bad value. */
 import { ruleTemplateProblem } from "../../functions/auth/access-rules";
 import { type AuthSettings, DEFAULT_JWT_ALGORITHMS, type JwtScopes } from "../../functions/auth/settings";
-import type { PhysicalNameSource } from "../resources/names";
 import type { AuthArgs, EncryptionArgs, ErrorRateAlarmArgs } from "./types";
 
 /** `arn:PARTITION:iam::ACCOUNT:role/NAME` or `:user/NAME`, with an optional path. */
@@ -169,19 +168,4 @@ export function jwtScopes(value: JwtScopes | undefined): JwtScopes | undefined {
     scopes[action as (typeof SCOPED_ACTIONS)[number]] = scope;
   }
   return scopes;
-}
-
-/** `physicalNames`: a non-empty name and stack when given. */
-export function physicalNameSource(value: PhysicalNameSource | undefined): PhysicalNameSource {
-  if (value === undefined) return {};
-  if (typeof value !== "object" || value === null) fail("physicalNames", "must be { name, stack }", value);
-  for (const field of ["name", "stack"] as const) {
-    const v: unknown = value[field];
-    if (v !== undefined && (typeof v !== "string" || v.trim() === ""))
-      fail(`physicalNames.${field}`, "must be a non-empty string", v);
-  }
-  return {
-    ...(value.name === undefined ? {} : { name: value.name }),
-    ...(value.stack === undefined ? {} : { stack: value.stack }),
-  };
 }

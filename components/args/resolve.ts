@@ -1,4 +1,5 @@
 import type { UploadLimits } from "../../functions/api/upload-rules";
+import type { JwtScopes } from "../../functions/auth/settings";
 import {
   DEFAULT_MAX_READ_EXPIRY_SECONDS,
   DEFAULT_MAX_WRITE_EXPIRY_SECONDS,
@@ -14,7 +15,6 @@ import {
   integerIn,
   LOG_RETENTION_DAYS,
   oneOf,
-  physicalNameSource,
   resolveAuth,
   resolveEncryption,
   resolveErrorRateAlarm,
@@ -44,6 +44,23 @@ export function signingKeysFromConfig(
     if (!match?.[1]) fail(`signingKeys[${i}]`, "must be NAME or NAME:ALGORITHM", entry);
     return { name: match[1], algorithm: (match[2] ?? fallbackAlgorithm) as SigningKeyAlgorithm };
   });
+}
+
+/**
+ * The program's `jwtScopes` config: `ACTION:SCOPE` entries (typed config holds no objects), the
+ * action being read, write, delete or purge and the scope everything after the first `:` (a scope
+ * may hold colons itself, `files:read`). The component validates the result.
+ */
+export function jwtScopesFromConfig(entries: readonly string[]): JwtScopes | undefined {
+  if (entries.length === 0) return undefined;
+  return Object.fromEntries(
+    entries.map((entry, i) => {
+      const match = /^([a-z]+):(.+)$/.exec(typeof entry === "string" ? entry : "");
+      if (!match?.[1] || !match[2])
+        fail(`jwtScopes[${i}]`, "must be ACTION:SCOPE, such as purge:files:purge", entry);
+      return [match[1], match[2]];
+    }),
+  ) as JwtScopes;
 }
 
 /** Resolves every default once and validates early, naming the arg and the bad value. */
@@ -176,7 +193,6 @@ export function resolveArgs(args: SignedFileStoreArgs = {}): ResolvedArgs {
         ? undefined
         : integerIn("reservedConcurrency", args.reservedConcurrency, 0, 1, 1_000_000),
     errorRateAlarm: resolveErrorRateAlarm(args.errorRateAlarm),
-    physicalNames: physicalNameSource(args.physicalNames),
   };
 }
 
@@ -206,6 +222,5 @@ export function resolveAccountArgs(args: SignedFileStoreAccountArgs = {}): Resol
     maxReadExpirySeconds,
     signing: resolveSigningKeys(args, maxReadExpirySeconds),
     tags: { ...args.tags },
-    physicalNames: physicalNameSource(args.physicalNames),
   };
 }

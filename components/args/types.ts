@@ -6,7 +6,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { UploadLimits } from "../../functions/api/upload-rules";
 import type { AuthSettings, JwtScopes } from "../../functions/auth/settings";
-import type { PhysicalNameSource } from "../resources/names";
 
 export type SigningKeyAlgorithm = "ecdsa-p256" | "rsa-2048";
 export type PriceClass = "PriceClass_100" | "PriceClass_200" | "PriceClass_All";
@@ -219,11 +218,6 @@ export interface SignedFileStoreArgs {
   readonly reservedConcurrency?: number;
   /** A CloudWatch alarm on the share of API requests answered 5xx. Default none. */
   readonly errorRateAlarm?: ErrorRateAlarmArgs;
-  /**
-   * What the AWS names are derived from, when not the component's name and the running stack. Pin
-   * both to keep every resource through a rename of the component or of the stack. Default none.
-   */
-  readonly physicalNames?: PhysicalNameSource;
 }
 
 export interface ErrorRateAlarmArgs {
@@ -278,7 +272,6 @@ export interface ResolvedArgs {
   readonly events: boolean;
   readonly reservedConcurrency: number | undefined;
   readonly errorRateAlarm: Required<ErrorRateAlarmArgs> | undefined;
-  readonly physicalNames: PhysicalNameSource;
 }
 
 /**
@@ -303,13 +296,10 @@ export interface SignedFileStoreAccountArgs {
   readonly clock?: () => number;
   /** Tags for every taggable resource. */
   readonly tags?: Record<string, string>;
-  /** What the AWS names are derived from, when not the component's name and the running stack. */
-  readonly physicalNames?: PhysicalNameSource;
 }
 
 export interface ResolvedAccountArgs {
   readonly maxReadExpirySeconds: number;
   readonly signing: OwnSigning;
   readonly tags: Readonly<Record<string, string>>;
-  readonly physicalNames: PhysicalNameSource;
 }

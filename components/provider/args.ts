@@ -91,14 +91,6 @@ export interface JwtScopes {
   readonly purge?: string;
 }
 
-/** What the AWS names are derived from, pinned to survive a rename of the component or the stack. */
-export interface PhysicalNames {
-  /** The name the AWS names start with. Default the component name. */
-  readonly name?: string;
-  /** The stack the names' hash covers. Default the running stack. */
-  readonly stack?: string;
-}
-
 /**
  * A SignedFileStoreAccount's shared CDN policies and signing identity, as a store takes them: pass
  * the account's `shared` output.
@@ -241,6 +233,4 @@ export interface SignedFileStoreComponentArgs {
   readonly reservedConcurrency?: number;
   /** A CloudWatch alarm on the share of API requests answered 5xx. Default none. */
   readonly errorRateAlarm?: ErrorRateAlarm;
-  /** What the AWS names are derived from, pinned to keep every resource through a rename. Default the component name and the stack. */
-  readonly physicalNames?: PhysicalNames;
 }

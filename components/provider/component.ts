@@ -195,7 +195,6 @@ export function toStoreArgs(input: SignedFileStoreComponentArgs): SignedFileStor
     events: args.events,
     reservedConcurrency: args.reservedConcurrency,
     errorRateAlarm: args.errorRateAlarm,
-    physicalNames: args.physicalNames,
   };
   // Unset args stay absent, as a TypeScript program would leave them.
   return Object.fromEntries(

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import { CACHE_KEY_QUERY_PARAMS } from "../../functions/api/read-query";
 import { CDN_CORS } from "../policies/cdn-cors";
-import type { ChildScope, Scope } from "./names";
+import { type ChildScope, keepName, type Scope } from "./names";
 
 /**
  * AWS's managed origin request policy CORS-S3Origin: forwards `Origin`,
@@ -35,7 +35,6 @@ export interface CdnPolicies {
  * policies and 20 custom response headers policies per account).
  */
 export function createCdnPolicies({ name, names, parent }: Scope): CdnPolicies {
-  const opts = { parent };
   // The cache key is the path plus exactly the read URL's own parameters; the signature parameters
   // (Expires, Signature, Key-Pair-Id, Hash-Algorithm) stay out of it, so every URL signed for one
   // version shares one cached copy. Query strings in the cache key are also forwarded to S3, which
@@ -62,7 +61,7 @@ export function createCdnPolicies({ name, names, parent }: Scope): CdnPolicies {
         enableAcceptEncodingBrotli: true,
       },
     },
-    opts,
+    { parent, ...keepName() },
   );
   // CloudFront does not answer a CORS preflight itself: with OPTIONS allowed it checks the signed
   // URL (a preflight carries the same query string) and forwards the request to S3, which answers
@@ -86,7 +85,7 @@ export function createCdnPolicies({ name, names, parent }: Scope): CdnPolicies {
         originOverride: true,
       },
     },
-    opts,
+    { parent, ...keepName() },
   );
   return { cachePolicy, responseHeadersPolicy };
 }
@@ -109,7 +108,6 @@ export function createDelivery(
   bucket: aws.s3.Bucket,
   inputs: DeliveryInputs,
 ): aws.cloudfront.Distribution {
-  const opts = { parent };
   const oac = new aws.cloudfront.OriginAccessControl(
     `${name}-oac`,
     {
@@ -119,7 +117,7 @@ export function createDelivery(
       signingProtocol: "sigv4",
       description: `${name} bucket access`,
     },
-    opts,
+    { parent, ...keepName() },
   );
   const originId = "bucket";
   return new aws.cloudfront.Distribution(
@@ -155,6 +153,6 @@ export function createDelivery(
         : { cloudfrontDefaultCertificate: true },
       tags: config.tags,
     },
-    opts,
+    { parent },
   );
 }

@@ -5,7 +5,7 @@ import { bundleHandler, type FunctionBundle } from "../bundle/function-bundle";
 import { corsRules } from "../policies/cors-rules";
 import { functionRolePolicy, lambdaAssumeRolePolicy } from "../policies/iam";
 import type { AwsContext } from "./aws-context";
-import type { ChildScope } from "./names";
+import { type ChildScope, keepName } from "./names";
 
 /** The signing key the function reads: the store's own or the account's. */
 export interface SigningInputs {
@@ -52,7 +52,7 @@ export function createFunctionRole({ name, names, config, parent }: ChildScope):
       description: `${name} signing function`,
       tags: config.tags,
     },
-    { parent },
+    { parent, ...keepName("namePrefix") },
   );
 }
 
@@ -64,7 +64,6 @@ export function createSigningFunction(
   inputs: FunctionInputs,
 ): SigningFunction {
   const { name, names, config, parent } = scope;
-  const opts = { parent };
   const tags = config.tags;
   const { bucket, signing, distribution } = inputs;
   const functionName = names.derived("signer", 64);
@@ -78,7 +77,7 @@ export function createSigningFunction(
       retentionInDays: config.logRetentionDays,
       tags,
     },
-    opts,
+    { parent, ...keepName() },
   );
   new aws.iam.RolePolicy(
     `${name}-function-policy`,
@@ -121,7 +120,7 @@ export function createSigningFunction(
             ),
         ),
     },
-    opts,
+    { parent, ...keepName() },
   );
 
   const handlerConfig = pulumi
@@ -180,7 +179,7 @@ export function createSigningFunction(
       },
       tags,
     },
-    opts,
+    { parent, ...keepName() },
   );
   const functionUrl = createFunctionUrl(scope, fn);
   return { function: fn, functionUrl };

@@ -66,25 +66,11 @@ export function ssmParameterName(derived: string): string {
   return RESERVED_PARAMETER_PREFIX.test(derived) ? `${PARAMETER_PREFIX}${derived}` : derived;
 }
 
-/**
- * What physical names are derived from, when not the component's own name and the running stack:
- * pinned, they keep every AWS name (and so every resource) through a rename of the component or a
- * `pulumi stack rename`.
- */
-export interface PhysicalNameSource {
-  /** The name the AWS names start with. Default the component name. */
-  readonly name?: string;
-  /** The stack the hash covers. Default the running stack. */
-  readonly stack?: string;
-}
-
 /** Names for the component `name` in the running organization, project and stack. */
-export function physicalNames(name: string, source: PhysicalNameSource = {}): PhysicalNames {
-  const base = source.name ?? name;
-  const stack = source.stack ?? pulumi.getStack();
-  const scope = [organization(), pulumi.getProject(), stack, base].join("/");
+export function physicalNames(name: string): PhysicalNames {
+  const scope = [organization(), pulumi.getProject(), pulumi.getStack(), name].join("/");
   const hash = createHash("sha256").update(scope).digest("hex").slice(0, HASH_LENGTH);
-  const folded = foldName(base);
+  const folded = foldName(name);
   const derived = (role: string, max: number) =>
     `${join(folded, role, max - role.length - HASH_LENGTH - 2)}-${hash}`;
   return {
@@ -98,6 +84,17 @@ export function physicalNames(name: string, source: PhysicalNameSource = {}): Ph
     },
   };
 }
+
+/**
+ * Resource options that keep a physical name as it was when the resource was created. The names
+ * derive from the component's name and the stack's, so renaming either (the component with an
+ * alias, the stack with `pulumi stack rename`) changes them, and for most of these resources a new
+ * name means a new resource: a new, empty bucket, a new function with a new URL, a new log group
+ * without the old logs. A name only matters when the resource is created, so later changes to it
+ * are ignored and every resource stays where it is. A stack created afterwards under an old stack's
+ * name would compute that stack's names again: give it another name.
+ */
+export const keepName = (field = "name"): { ignoreChanges: string[] } => ({ ignoreChanges: [field] });
 
 /** What a child helper shared by both components takes: the component's name, names, tags, itself. */
 export interface Scope {

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import type { SigningKeyAlgorithm, SigningKeyArgs } from "../args/types";
 import type { PolicyDocument } from "../policies/iam";
-import type { Scope } from "./names";
+import { keepName, type Scope } from "./names";
 
 const TLS_KEY: Record<SigningKeyAlgorithm, tls.PrivateKeyArgs> = {
   "ecdsa-p256": { algorithm: "ECDSA", ecdsaCurve: "P256" },
@@ -38,7 +38,7 @@ export function createSigningKeys(
         encodedKey: privateKey.publicKeyPem,
         comment: `${name} ${k.name} (${k.algorithm})`,
       },
-      opts,
+      { parent, ...keepName("namePrefix") },
     );
     return { name: k.name, privateKey, publicKey };
   });
@@ -49,7 +49,7 @@ export function createSigningKeys(
       items: pairs.map((k) => k.publicKey.id),
       comment: `${name} signed URL keys`,
     },
-    opts,
+    { parent, ...keepName() },
   );
   return { keys: pairs, keyGroup };
 }
@@ -100,7 +100,7 @@ export function createSigningSecret(
       keyId: kmsKey.arn,
       tags,
     },
-    { parent, dependsOn: [keyGroup] },
+    { parent, dependsOn: [keyGroup], ...keepName() },
   );
   return { kmsKey, parameter };
 }

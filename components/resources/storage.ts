@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CDN_BUCKET_READ_METHODS, CDN_CORS } from "../policies/cdn-cors";
 import { corsRules } from "../policies/cors-rules";
 import { bucketPolicy } from "../policies/iam";
-import type { ChildScope } from "./names";
+import { type ChildScope, keepName } from "./names";
 
 export interface Storage {
   readonly bucket: aws.s3.Bucket;
@@ -58,7 +58,7 @@ export function createStorage(
     `${name}-bucket`,
     // The provider appends a unique suffix, so the name is unique in every account and partition.
     { bucketPrefix: names.prefix("bucket", 37, true), forceDestroy: config.forceDestroy, tags },
-    opts,
+    { parent, ...keepName("bucketPrefix") },
   );
   const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
     `${name}-public-access-block`,

@@ -71,14 +71,14 @@ describe("SignedFileStore guard rails", () => {
       audience: "files",
       jwksUrl: "https://id.example.com/jwks.json",
     } as const;
-    const strict = await build("strict", {
+    const strict = await build("checksummed", {
       requireChecksum: true,
       auth: {
         ...jwt,
         scopes: { read: "files:read", write: "files:write", delete: "files:delete", purge: "admin" },
       },
     });
-    const plain = await build("plain", { auth: jwt });
+    const plain = await build("unscoped", { auth: jwt });
     const configOf = (resources: RecordedResource[]) =>
       JSON.parse(functionEnvironment(resources).SIGNED_FILE_STORE_CONFIG ?? "");
     const strictConfig = configOf(strict);
@@ -93,7 +93,7 @@ describe("SignedFileStore guard rails", () => {
     expect(plainConfig.uploads.requireChecksum).to.equal(false);
     // The handler's own default applies: purge needs the scope `purge`.
     expect(plainConfig.auth).to.not.have.property("scopes");
-    const partial = await build("partial", { auth: { ...jwt, scopes: { purge: "files:purge" } } });
+    const partial = await build("purge-scoped", { auth: { ...jwt, scopes: { purge: "files:purge" } } });
     expect(configOf(partial).auth.scopes).to.deep.equal({ purge: "files:purge" });
   });
 

@@ -100,6 +100,28 @@ describe("SignedFileStore with no args", () => {
     });
   });
 
+  it("keeps every physical name as it was created: later changes to a name are ignored", () => {
+    const kept = built.resources
+      .filter((r) => r.ignoreChanges.length > 0)
+      .map((r) => [r.type, r.ignoreChanges])
+      .sort();
+    expect(kept).to.deep.equal(
+      [
+        ["aws:cloudfront/cachePolicy:CachePolicy", ["name"]],
+        ["aws:cloudfront/keyGroup:KeyGroup", ["name"]],
+        ["aws:cloudfront/originAccessControl:OriginAccessControl", ["name"]],
+        ["aws:cloudfront/publicKey:PublicKey", ["namePrefix"]],
+        ["aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy", ["name"]],
+        ["aws:cloudwatch/logGroup:LogGroup", ["name"]],
+        ["aws:iam/role:Role", ["namePrefix"]],
+        ["aws:iam/rolePolicy:RolePolicy", ["name"]],
+        ["aws:lambda/function:Function", ["name"]],
+        ["aws:s3/bucket:Bucket", ["bucketPrefix"]],
+        ["aws:ssm/parameter:Parameter", ["name"]],
+      ].sort(),
+    );
+  });
+
   it("blocks every kind of public access to the bucket", () => {
     expect(find("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).to.deep.equal({
       bucket: "files-bucket-id",

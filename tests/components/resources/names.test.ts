@@ -114,7 +114,7 @@ describe("physical names", () => {
       ["aws-files", "sfs-aws-files-signing-key-c4219ff5"],
       ["AWS", "sfs-AWS-signing-key-697f9585"],
       ["ssm-x", "sfs-ssm-x-signing-key-087150ae"],
-      ["files", "files-signing-key-2136c570"],
+      ["photos", "photos-signing-key-5ee281ad"],
     ];
     for (const [component, parameter] of cases) {
       it(`names the store ${JSON.stringify(component)}'s parameter ${parameter}`, async () => {
