@@ -110,8 +110,11 @@ export interface SharedSigning {
   readonly signingKeyParameterArn: pulumi.Input<string>;
   /** The KMS key that encrypts the parameter: the only key a store's function may decrypt with. */
   readonly signingKeyKmsKeyArn: pulumi.Input<string>;
-  /** The longest read URL a store of the account may hand out, in seconds. */
-  readonly maxReadExpirySeconds: number;
+  /**
+   * The longest read URL a store of the account may hand out, in seconds: a plain number when a
+   * store is given it (the account's own maxReadExpirySeconds), so the store can check its own.
+   */
+  readonly maxReadExpirySeconds: pulumi.Input<number>;
 }
 
 /** One CloudFront key pair of the stack. */
@@ -233,4 +236,20 @@ export interface SignedFileStoreComponentArgs {
   readonly reservedConcurrency?: number;
   /** A CloudWatch alarm on the share of API requests answered 5xx. Default none. */
   readonly errorRateAlarm?: ErrorRateAlarm;
+}
+
+/** The account-wide half's args; every one is optional. */
+export interface SignedFileStoreAccountComponentArgs {
+  /** The longest read URL any store of the account may hand out, 1 to 604800 seconds; a rotation period must cover it. Default 86400. */
+  readonly maxReadExpirySeconds?: number;
+  /** The account's CloudFront key pairs, all in its key group. Default one ECDSA P-256 key named `primary`. */
+  readonly signingKeys?: SigningKey[];
+  /** Name of the key that signs. Default the first of signingKeys. */
+  readonly activeSigningKey?: string;
+  /** Rotate the shared signing key every this many days, as a store's own would. Default none. */
+  readonly signingKeyRotationDays?: number;
+  /** Algorithm of the scheduled keys, `ecdsa-p256` or `rsa-2048`. Default `ecdsa-p256`. */
+  readonly signingKeyAlgorithm?: KeyAlgorithm;
+  /** Tags for every taggable resource. */
+  readonly tags?: Record<string, string>;
 }
