@@ -79,7 +79,7 @@ export function createSigningFunction(
     },
     { parent, ...keepName() },
   );
-  new aws.iam.RolePolicy(
+  const rolePolicy = new aws.iam.RolePolicy(
     `${name}-function-policy`,
     {
       name: names.derived("function", 128),
@@ -179,7 +179,9 @@ export function createSigningFunction(
       },
       tags,
     },
-    { parent, ...keepName() },
+    // A cold start reads the signing key at once: the role must already allow the parameter the
+    // configuration names (a store moving to an account's key switches both in one deploy).
+    { parent, dependsOn: [rolePolicy], ...keepName() },
   );
   const functionUrl = createFunctionUrl(scope, fn);
   return { function: fn, functionUrl };

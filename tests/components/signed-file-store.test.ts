@@ -798,6 +798,10 @@ describe("SignedFileStore fully configured", () => {
     ]);
   });
 
+  it("updates the function only once its role allows what its configuration names", () => {
+    expect(dependencies.get("media-function")).to.deep.equal(["media-function-policy"]);
+  });
+
   it("adds the public-invoke permissions only once the function URL exists", () => {
     const permissions = built.resources.filter((r) => r.type === "aws:lambda/permission:Permission");
     expect(permissions.map((r) => [r.name, dependencies.get(r.name)])).to.deep.equal([
