@@ -3,20 +3,27 @@
  * checks and resolves them.
  */
 
-import type * as pulumi from "@pulumi/pulumi";
 import type { UploadLimits } from "../../functions/api/upload-rules";
 import type { AuthSettings, JwtScopes } from "../../functions/auth/settings";
+import type {
+  AccountSigning,
+  OwnSigning,
+  SharedSigning,
+  SigningKeyAlgorithm,
+  SigningKeyArgs,
+} from "./signing-types";
 
-export type SigningKeyAlgorithm = "ecdsa-p256" | "rsa-2048";
+export type { ResolvedAccountArgs, SignedFileStoreAccountArgs } from "./account-types";
+export type {
+  AccountSigning,
+  OwnSigning,
+  SharedSigning,
+  SigningKeyAlgorithm,
+  SigningKeyArgs,
+} from "./signing-types";
+
 export type PriceClass = "PriceClass_100" | "PriceClass_200" | "PriceClass_All";
 export type LambdaRuntime = "nodejs22.x" | "nodejs24.x";
-
-export interface SigningKeyArgs {
-  /** Stable name of this key pair in the stack (letters, digits, `-`). */
-  readonly name: string;
-  /** Default `ecdsa-p256` (shorter URLs, faster signing); `rsa-2048` is the other kind CloudFront accepts. */
-  readonly algorithm?: SigningKeyAlgorithm;
-}
 
 export interface JwtAuthArgs {
   readonly mode: "jwt";
@@ -63,32 +70,6 @@ export interface CustomDomainArgs {
   readonly certificateArn: string;
   /** Host names the distribution answers to; the first one is used in signed URLs. */
   readonly aliases: string[];
-}
-
-/**
- * What a store takes from a `SignedFileStoreAccount` (its `shared` output): the CDN policies and the
- * signing identity every store of the account uses instead of its own.
- */
-export interface SharedSigning {
-  /** The account's cache policy. */
-  readonly cachePolicyId: pulumi.Input<string>;
-  /** The account's response headers policy (the CDN's CORS). */
-  readonly responseHeadersPolicyId: pulumi.Input<string>;
-  /** The key group every store's distribution trusts. */
-  readonly keyGroupId: pulumi.Input<string>;
-  /** The ID of the public key that signs now. */
-  readonly keyPairId: pulumi.Input<string>;
-  /** The SSM SecureString holding the active signing key. */
-  readonly signingKeyParameterName: pulumi.Input<string>;
-  /** Its ARN: the only parameter a store's function may read. */
-  readonly signingKeyParameterArn: pulumi.Input<string>;
-  /** The KMS key the parameter is encrypted with: the only key a store's function may decrypt with. */
-  readonly signingKeyKmsKeyArn: pulumi.Input<string>;
-  /**
-   * The longest read URL a store of the account may hand out; the account's rotation period covers
-   * it, so a store may not ask for longer.
-   */
-  readonly maxReadExpirySeconds: number;
 }
 
 /** Every arg is optional; the defaults are the safe choice. */
@@ -231,20 +212,6 @@ export interface ErrorRateAlarmArgs {
   readonly actions?: string[];
 }
 
-/** The store's own signing keys, the active one first in `keys`' order of creation. */
-export interface OwnSigning {
-  readonly mode: "own";
-  readonly keys: ReadonlyArray<Required<SigningKeyArgs>>;
-  readonly active: string;
-}
-
-/** The account's signing identity, and the store's own earlier keys it still trusts. */
-export interface AccountSigning {
-  readonly mode: "shared";
-  readonly shared: SharedSigning;
-  readonly retainedKeys: ReadonlyArray<Required<SigningKeyArgs>>;
-}
-
 export interface ResolvedArgs {
   readonly expirySeconds: number;
   readonly maxReadExpirySeconds: number;
@@ -272,34 +239,4 @@ export interface ResolvedArgs {
   readonly events: boolean;
   readonly reservedConcurrency: number | undefined;
   readonly errorRateAlarm: Required<ErrorRateAlarmArgs> | undefined;
-}
-
-/**
- * The account-wide half: CDN policies and one signing identity for every store of the account.
- * Every arg is optional.
- */
-export interface SignedFileStoreAccountArgs {
-  /**
-   * The longest read URL any store of the account may hand out, 1 to 604800 seconds; a rotation
-   * period must cover it. Default 86400 (a day).
-   */
-  readonly maxReadExpirySeconds?: number;
-  /** The account's CloudFront key pairs, as for a store. Default one ECDSA P-256 key named `primary`. */
-  readonly signingKeys?: SigningKeyArgs[];
-  /** Name of the key that signs. Default the first of `signingKeys`. */
-  readonly activeSigningKey?: string;
-  /** Rotate the shared signing key every this many days, as a store's own would. Default none. */
-  readonly signingKeyRotationDays?: number;
-  /** Algorithm of the scheduled keys. Default `ecdsa-p256`. */
-  readonly signingKeyAlgorithm?: SigningKeyAlgorithm;
-  /** The deploy's clock for the schedule, in milliseconds since the Unix epoch. Default `Date.now`. */
-  readonly clock?: () => number;
-  /** Tags for every taggable resource. */
-  readonly tags?: Record<string, string>;
-}
-
-export interface ResolvedAccountArgs {
-  readonly maxReadExpirySeconds: number;
-  readonly signing: OwnSigning;
-  readonly tags: Readonly<Record<string, string>>;
 }
