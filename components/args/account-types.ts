@@ -19,8 +19,8 @@ export interface SignedFileStoreAccountArgs {
   readonly signingKeyRotationDays?: number;
   /** Algorithm of the scheduled keys. Default `ecdsa-p256`. */
   readonly signingKeyAlgorithm?: SigningKeyAlgorithm;
-  /** The deploy's clock for the schedule, in milliseconds since the Unix epoch. Default `Date.now`. */
-  readonly clock?: () => number;
+  /** The deploy's clock for the schedule, in milliseconds since the Unix epoch or a Date. Default `Date.now`. */
+  readonly clock?: () => number | Date;
   /** Tags for every taggable resource. */
   readonly tags?: Record<string, string>;
 }

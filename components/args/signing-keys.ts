@@ -10,7 +10,7 @@ export interface SigningKeyChoice {
   readonly activeSigningKey?: string;
   readonly signingKeyRotationDays?: number;
   readonly signingKeyAlgorithm?: SigningKeyAlgorithm;
-  readonly clock?: () => number;
+  readonly clock?: () => number | Date;
 }
 
 const ALGORITHMS: readonly SigningKeyAlgorithm[] = ["ecdsa-p256", "rsa-2048"];
@@ -37,10 +37,11 @@ export function namedKeys(keys: readonly SigningKeyArgs[] | unknown): Array<Requ
   return resolved;
 }
 
-/** The deploy's time from `clock`, checked: the schedule names keys after it. */
-function deployTime(clock: (() => number) | undefined): number {
+/** The deploy's time from `clock` (milliseconds or a Date), checked: the schedule names keys after it. */
+function deployTime(clock: (() => number | Date) | undefined): number {
   if (clock !== undefined && typeof clock !== "function") fail("clock", "must be a function", typeof clock);
-  const now = (clock ?? Date.now)();
+  const answer = (clock ?? Date.now)();
+  const now = answer instanceof Date ? answer.getTime() : answer;
   if (!Number.isSafeInteger(now) || now < 0)
     fail("clock", "must answer milliseconds since the Unix epoch", now);
   return now;

@@ -125,10 +125,10 @@ export interface SignedFileStoreArgs {
   /** Algorithm of the scheduled keys. Default `ecdsa-p256`. */
   readonly signingKeyAlgorithm?: SigningKeyAlgorithm;
   /**
-   * The deploy's clock, in milliseconds since the Unix epoch, which the signing key schedule reads
+   * The deploy's clock, in milliseconds since the Unix epoch (or a Date), which the signing key schedule reads
    * once. Default `Date.now`. Tests and simulations of a schedule set it.
    */
-  readonly clock?: () => number;
+  readonly clock?: () => number | Date;
   /** Digest for CloudFront signatures. Default `SHA256` (sent as `Hash-Algorithm=SHA256`). */
   readonly hashAlgorithm?: "SHA1" | "SHA256";
   /** Keep overwritten and deleted objects as noncurrent versions. Default true. */

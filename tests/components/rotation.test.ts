@@ -52,7 +52,7 @@ async function deploy(args: SignedFileStoreArgs): Promise<DeployedKeys & { resou
     String(single(resources, "aws:ssm/parameter:Parameter").inputs.value),
   ) as { keyPairId: string; privateKeyPem: string };
   return {
-    at: args.clock?.() ?? Date.now(),
+    at: Number(args.clock?.() ?? Date.now()),
     signer: keyPairId,
     signerMaterial: publicHalfOf(privateKeyPem),
     trusted,
@@ -167,6 +167,14 @@ describe("the signing key schedule", () => {
       expect(() => resolveArgs(args)).to.throw(Error, message);
     });
   }
+
+  it("reads the clock as milliseconds or as a Date", () => {
+    const at = Date.UTC(2026, 10, 23, 12);
+    const fromDate = resolveArgs({ signingKeyRotationDays: 7, clock: () => new Date(at) });
+    const fromMs = resolveArgs({ signingKeyRotationDays: 7, clock: () => at });
+    expect(fromDate.signing).to.deep.equal(fromMs.signing);
+    expect(fromMs.signing.mode === "own" && fromMs.signing.active).to.equal("r2968");
+  });
 
   it("accepts a period exactly as long as the longest read URL", () => {
     // 82800 s (23 h) is rounded up to the hour: 24 h, one day.
