@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   type AuthArgs,
   type EncryptionArgs,
+  jwtScopesFromConfig,
   SignedFileStore,
   type SignedFileStoreArgs,
   signingKeysFromConfig,
@@ -12,6 +13,7 @@ const config = new pulumi.Config();
 function authFromConfig(): AuthArgs {
   const mode = config.get("authMode") ?? "iam";
   if (mode !== "jwt") return { mode } as AuthArgs;
+  const scopes = jwtScopesFromConfig(config.getObject<string[]>("jwtScopes") ?? []);
   return {
     mode,
     issuer: config.require("jwtIssuer"),
@@ -21,6 +23,7 @@ function authFromConfig(): AuthArgs {
       read: config.getObject<string[]>("jwtReadPrefixes") ?? ["{sub}/"],
       write: config.getObject<string[]>("jwtWritePrefixes") ?? ["{sub}/"],
     },
+    ...(scopes ? { scopes } : {}),
   };
 }
 
@@ -69,6 +72,7 @@ const args: SignedFileStoreArgs = {
   maxUploadBytes: config.getNumber("maxUploadBytes"),
   allowedContentTypes: config.getObject<string[]>("allowedContentTypes"),
   partSizeBytes: config.getNumber("partSizeBytes"),
+  requireChecksum: config.getBoolean("requireChecksum"),
   cors: { allowedOrigins: config.getObject<string[]>("corsAllowedOrigins") ?? [] },
   denyDirectReads: config.getBoolean("denyDirectReads"),
   directReadPrincipalArns: config.getObject<string[]>("directReadPrincipalArns"),
@@ -81,7 +85,11 @@ const args: SignedFileStoreArgs = {
     : undefined,
 };
 
-const store = new SignedFileStore(`files-${pulumi.getStack()}`, args);
+// The same name in every stack, so `pulumi stack rename` keeps every resource. Stacks created before
+// were named after their stack; the alias moves them to this name (their children, whose names start
+// with the component's, follow: Pulumi docs, "Resource option: aliases"), and the component keeps
+// every physical name as created, so nothing is replaced.
+const store = new SignedFileStore("files", args, { aliases: [{ name: `files-${pulumi.getStack()}` }] });
 
 export const apiUrl = store.apiUrl;
 export const cdnDomainName = store.cdnDomainName;

@@ -1,13 +1,15 @@
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { resolveArgs } from "./args/resolve";
-import type { SignedFileStoreArgs } from "./args/types";
-import { invokeFunctionUrlPolicy } from "./policies/iam";
-import { createDelivery, createSigningKeys } from "./resources/delivery";
+import type { ResolvedArgs, SignedFileStoreArgs } from "./args/types";
+import { invokeFunctionUrlPolicy, signingKeyKmsPolicy } from "./policies/iam";
+import { type AwsContext, awsContext } from "./resources/aws-context";
+import { createCdnPolicies, createDelivery, type DeliveryInputs } from "./resources/delivery";
 import { createDataKey, createDataKeyPolicy } from "./resources/encryption";
-import { createSigningFunction } from "./resources/function";
+import { createFunctionRole, createSigningFunction, type SigningInputs } from "./resources/function";
 import { createErrorRateAlarm } from "./resources/monitoring";
-import { physicalNames } from "./resources/names";
+import { type ChildScope, physicalNames } from "./resources/names";
+import { activeKey, createSigningKeys, createSigningSecret, type SigningKeys } from "./resources/signing";
 import { createBucketPolicy, createStorage } from "./resources/storage";
 
 export type { SignedFileStoreArgs } from "./args/types";
@@ -24,9 +26,10 @@ export class SignedFileStore extends pulumi.ComponentResource {
   readonly cdnDomainName: pulumi.Output<string>;
   readonly bucketName: pulumi.Output<string>;
   readonly distributionId: pulumi.Output<string>;
+  /** The key group that signs: the store's own, or the account's with `shared`. */
   readonly keyGroupId: pulumi.Output<string>;
   readonly functionName: pulumi.Output<string>;
-  /** CloudFront public key IDs by signing key name. */
+  /** CloudFront public key IDs by signing key name: the store's own keys (none of the account's). */
   readonly publicKeyIds: pulumi.Output<Record<string, string>>;
   /** The SSM parameter that holds the active signing key. */
   readonly signingKeyParameterName: pulumi.Output<string>;
@@ -46,47 +49,55 @@ export class SignedFileStore extends pulumi.ComponentResource {
   readonly function: aws.lambda.Function;
   /** The function's execution role. */
   readonly role: aws.iam.Role;
-  /** The key group every behavior trusts. */
-  readonly keyGroup: aws.cloudfront.KeyGroup;
+  /** The store's own key group; undefined with `shared` (the account's signs) and no earlier keys. */
+  readonly keyGroup: aws.cloudfront.KeyGroup | undefined;
 
   constructor(name: string, args: SignedFileStoreArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
     super("signed-file-store:index:SignedFileStore", name, {}, opts);
     const config = resolveArgs(args);
-    const scope = { name, names: physicalNames(name), config, parent: this };
+    const scope: ChildScope = {
+      name,
+      names: physicalNames(name),
+      config,
+      tags: config.tags,
+      parent: this,
+    };
+    const context = awsContext(this);
 
     const encryption = createDataKey(scope);
     const storage = createStorage(scope, encryption.keyArn);
-    const signing = createSigningKeys(scope);
-    const delivery = createDelivery(scope, storage.bucket, signing.keyGroup);
+    const role = createFunctionRole(scope);
+    const signing = createStoreSigning(scope, context, role);
+    const distribution = createDelivery(scope, storage.bucket, signing.delivery);
     const cdnDomainName: pulumi.Output<string> = config.customDomain?.aliases[0]
       ? pulumi.output(config.customDomain.aliases[0])
-      : delivery.distribution.domainName;
-    const fn = createSigningFunction(scope, {
+      : distribution.domainName;
+    const fn = createSigningFunction(scope, role, context, {
       bucket: storage.bucket,
-      activeKey: signing.active,
+      signing: signing.function,
       cdnDomainName,
-      distributionId: delivery.distribution.id,
+      distribution,
       dataKeyArn: encryption.keyArn,
     });
-    createBucketPolicy(scope, storage, delivery.distribution, fn.role);
-    createDataKeyPolicy(scope, encryption, delivery.distribution);
+    createBucketPolicy(scope, storage, distribution, role);
+    createDataKeyPolicy(scope, encryption, distribution);
     createErrorRateAlarm(scope, fn.function);
 
     this.bucket = storage.bucket;
-    this.distribution = delivery.distribution;
+    this.distribution = distribution;
     this.function = fn.function;
-    this.role = fn.role;
-    this.keyGroup = signing.keyGroup;
+    this.role = role;
+    this.keyGroup = signing.own?.keyGroup;
     this.apiUrl = fn.functionUrl.functionUrl;
     this.cdnDomainName = cdnDomainName;
     this.bucketName = storage.bucket.bucket;
-    this.distributionId = delivery.distribution.id;
-    this.keyGroupId = signing.keyGroup.id;
+    this.distributionId = distribution.id;
+    this.keyGroupId = pulumi.output(signing.delivery.keyGroupIds[0] ?? "");
     this.functionName = fn.function.name;
     this.publicKeyIds = pulumi.output(
-      Object.fromEntries(signing.keys.map((k) => [k.name, k.publicKey.id])),
+      Object.fromEntries((signing.own?.keys ?? []).map((k) => [k.name, k.publicKey.id])),
     ) as pulumi.Output<Record<string, string>>;
-    this.signingKeyParameterName = fn.signingKeyParameter.name;
+    this.signingKeyParameterName = pulumi.output(signing.function.parameterName);
     this.invokePolicy = fn.function.arn.apply((arn) => JSON.stringify(invokeFunctionUrlPolicy(arn)));
     this.registerOutputs({
       apiUrl: this.apiUrl,
@@ -100,4 +111,61 @@ export class SignedFileStore extends pulumi.ComponentResource {
       invokePolicy: this.invokePolicy,
     });
   }
+}
+
+interface StoreSigning {
+  /** The store's own keys and key group, when it has any. */
+  readonly own: SigningKeys | undefined;
+  readonly delivery: DeliveryInputs;
+  readonly function: SigningInputs;
+}
+
+/**
+ * The store's own signing identity and CDN policies, or the account's. A store moving to the
+ * account keeps its own earlier keys trusted, second, until the URLs they signed have expired.
+ */
+function createStoreSigning(scope: ChildScope, context: AwsContext, role: aws.iam.Role): StoreSigning {
+  const { signing } = scope.config satisfies ResolvedArgs;
+  if (signing.mode === "shared") {
+    const { shared } = signing;
+    const retained =
+      signing.retainedKeys.length > 0 ? createSigningKeys(scope, signing.retainedKeys) : undefined;
+    return {
+      own: retained,
+      delivery: {
+        cachePolicyId: shared.cachePolicyId,
+        responseHeadersPolicyId: shared.responseHeadersPolicyId,
+        keyGroupIds: retained ? [shared.keyGroupId, retained.keyGroup.id] : [shared.keyGroupId],
+      },
+      function: {
+        keyPairId: shared.keyPairId,
+        parameterName: shared.signingKeyParameterName,
+        parameterArn: shared.signingKeyParameterArn,
+        kmsKeyArn: shared.signingKeyKmsKeyArn,
+      },
+    };
+  }
+  const own = createSigningKeys(scope, signing.keys);
+  const active = activeKey(own.keys, signing.active);
+  const keyPolicy = pulumi
+    .all([context.partition, context.dnsSuffix, context.accountId, role.arn, context.region])
+    .apply(([p, dnsSuffix, account, roleArn, r]) =>
+      signingKeyKmsPolicy(`arn:${p}:iam::${account}:root`, roleArn, r, dnsSuffix),
+    );
+  const secret = createSigningSecret(scope, active, own.keyGroup, keyPolicy);
+  const policies = createCdnPolicies(scope);
+  return {
+    own,
+    delivery: {
+      cachePolicyId: policies.cachePolicy.id,
+      responseHeadersPolicyId: policies.responseHeadersPolicy.id,
+      keyGroupIds: [own.keyGroup.id],
+    },
+    function: {
+      keyPairId: active.publicKey.id,
+      parameterName: secret.parameter.name,
+      parameterArn: secret.parameter.arn,
+      kmsKeyArn: secret.kmsKey.arn,
+    },
+  };
 }

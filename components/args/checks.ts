@@ -1,6 +1,6 @@
 /** Checks and resolvers for single args, each failing with the arg's name and the bad value. */
 import { ruleTemplateProblem } from "../../functions/auth/access-rules";
-import { type AuthSettings, DEFAULT_JWT_ALGORITHMS } from "../../functions/auth/settings";
+import { type AuthSettings, DEFAULT_JWT_ALGORITHMS, type JwtScopes } from "../../functions/auth/settings";
 import type { AuthArgs, EncryptionArgs, ErrorRateAlarmArgs } from "./types";
 
 /** `arn:PARTITION:iam::ACCOUNT:role/NAME` or `:user/NAME`, with an optional path. */
@@ -123,6 +123,7 @@ export function resolveAuth(auth: AuthArgs | undefined): AuthSettings {
         );
       }
       const write = templates("auth.rules.write", auth.rules?.write, ["{sub}/"]);
+      const scopes = jwtScopes(auth.scopes);
       return {
         mode: "jwt",
         issuer: auth.issuer,
@@ -134,9 +135,37 @@ export function resolveAuth(auth: AuthArgs | undefined): AuthSettings {
           write,
           delete: templates("auth.rules.delete", auth.rules?.delete, write),
         },
+        // Absent unless set, so the handler's own default (purge needs `purge`) applies and a store
+        // that sets none keeps the configuration it had.
+        ...(scopes === undefined ? {} : { scopes }),
       };
     }
     default:
       return fail("auth.mode", "must be one of iam, jwt, public", (auth as { mode: unknown }).mode);
   }
+}
+
+export const SCOPED_ACTIONS = ["read", "write", "delete", "purge"] as const;
+
+/**
+ * A scope token as OAuth 2.0 writes them: printable ASCII without space, `"` or `\` (RFC 6749,
+ * section 3.3), so it can stand in a space-separated `scope` claim.
+ */
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+export function jwtScopes(value: JwtScopes | undefined): JwtScopes | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    fail("auth.scopes", "must map read, write, delete or purge to a scope", value);
+  const scopes: Partial<Record<(typeof SCOPED_ACTIONS)[number], string>> = {};
+  for (const [action, scope] of Object.entries(value)) {
+    if (!(SCOPED_ACTIONS as readonly string[]).includes(action))
+      fail("auth.scopes", `names ${SCOPED_ACTIONS.join(", ")} only`, action);
+    if (scope === undefined) continue;
+    if (typeof scope !== "string" || !SCOPE_TOKEN.test(scope)) {
+      fail(`auth.scopes.${action}`, 'must be a scope token (printable ASCII without space, " or \\)', scope);
+    }
+    scopes[action as (typeof SCOPED_ACTIONS)[number]] = scope;
+  }
+  return scopes;
 }

@@ -1,4 +1,5 @@
 import type { UploadLimits } from "../../functions/api/upload-rules";
+import type { JwtScopes } from "../../functions/auth/settings";
 import {
   DEFAULT_MAX_READ_EXPIRY_SECONDS,
   DEFAULT_MAX_WRITE_EXPIRY_SECONDS,
@@ -19,8 +20,15 @@ import {
   resolveErrorRateAlarm,
   templates,
 } from "./checks";
-import { type ScheduledKeys, scheduledSigningKeys } from "./key-schedule";
-import type { ResolvedArgs, SignedFileStoreArgs, SigningKeyAlgorithm, SigningKeyArgs } from "./types";
+import { resolveSigningKeys, resolveStoreSigning } from "./signing-keys";
+import type {
+  ResolvedAccountArgs,
+  ResolvedArgs,
+  SignedFileStoreAccountArgs,
+  SignedFileStoreArgs,
+  SigningKeyAlgorithm,
+  SigningKeyArgs,
+} from "./types";
 
 export { LOG_RETENTION_DAYS } from "./checks";
 /**
@@ -38,31 +46,24 @@ export function signingKeysFromConfig(
   });
 }
 
-/** Resolves every default once and validates early, naming the arg and the bad value. */
-/** Scheduled keys when `signingKeyRotationDays` is set, from the deploy's clock. */
-function scheduleOf(args: SignedFileStoreArgs, maxReadExpirySeconds: number): ScheduledKeys | undefined {
-  if (args.signingKeyRotationDays === undefined) return undefined;
-  const days = args.signingKeyRotationDays;
-  if (typeof days !== "number" || !Number.isInteger(days) || days < 1 || days > 3650) {
-    fail("signingKeyRotationDays", "must be a whole number of days from 1 to 3650", days);
-  }
-  if (days * 86_400 < maxReadExpirySeconds) {
-    fail(
-      "signingKeyRotationDays",
-      `must be at least maxReadExpirySeconds (${maxReadExpirySeconds} s) long, so no key leaves the key group while a URL it signed is valid`,
-      days,
-    );
-  }
-  if (args.signingKeys !== undefined || args.activeSigningKey !== undefined) {
-    fail("signingKeyRotationDays", "names its own keys: leave signingKeys and activeSigningKey unset", days);
-  }
-  const algorithm = oneOf("signingKeyAlgorithm", args.signingKeyAlgorithm, "ecdsa-p256", [
-    "ecdsa-p256",
-    "rsa-2048",
-  ]);
-  return scheduledSigningKeys(days, algorithm, Date.now());
+/**
+ * The program's `jwtScopes` config: `ACTION:SCOPE` entries (typed config holds no objects), the
+ * action being read, write, delete or purge and the scope everything after the first `:` (a scope
+ * may hold colons itself, `files:read`). The component validates the result.
+ */
+export function jwtScopesFromConfig(entries: readonly string[]): JwtScopes | undefined {
+  if (entries.length === 0) return undefined;
+  return Object.fromEntries(
+    entries.map((entry, i) => {
+      const match = /^([a-z]+):(.+)$/.exec(typeof entry === "string" ? entry : "");
+      if (!match?.[1] || !match[2])
+        fail(`jwtScopes[${i}]`, "must be ACTION:SCOPE, such as purge:files:purge", entry);
+      return [match[1], match[2]];
+    }),
+  ) as JwtScopes;
 }
 
+/** Resolves every default once and validates early, naming the arg and the bad value. */
 export function resolveArgs(args: SignedFileStoreArgs = {}): ResolvedArgs {
   const auth = resolveAuth(args.auth);
   const publicReadPrefixes = templates("publicReadPrefixes", args.publicReadPrefixes, []);
@@ -82,23 +83,7 @@ export function resolveArgs(args: SignedFileStoreArgs = {}): ResolvedArgs {
     1,
     MAX_EXPIRY_SECONDS,
   );
-  const schedule = scheduleOf(args, maxReadExpirySeconds);
-  const signingKeys = (schedule?.signingKeys ?? args.signingKeys ?? [{ name: "primary" }]).map((k, i) => {
-    if (typeof k.name !== "string" || !/^[A-Za-z0-9-]{1,40}$/.test(k.name)) {
-      fail(`signingKeys[${i}].name`, "must be 1 to 40 letters, digits or -", k.name);
-    }
-    return {
-      name: k.name,
-      algorithm: oneOf(`signingKeys[${i}].algorithm`, k.algorithm, "ecdsa-p256", ["ecdsa-p256", "rsa-2048"]),
-    };
-  });
-  if (signingKeys.length === 0 || signingKeys.length > 5)
-    fail("signingKeys", "must hold 1 to 5 keys (a key group holds at most 5)", args.signingKeys);
-  const names = signingKeys.map((k) => k.name);
-  if (new Set(names).size !== names.length) fail("signingKeys", "must have unique names", names);
-  const activeSigningKey = schedule?.activeSigningKey ?? args.activeSigningKey ?? names[0] ?? "";
-  if (!names.includes(activeSigningKey))
-    fail("activeSigningKey", `must be one of ${names.join(", ")}`, activeSigningKey);
+  const signing = resolveStoreSigning(args, maxReadExpirySeconds);
 
   const customDomain = args.customDomain;
   if (customDomain !== undefined) {
@@ -164,8 +149,7 @@ export function resolveArgs(args: SignedFileStoreArgs = {}): ResolvedArgs {
     ),
     auth,
     publicReadPrefixes,
-    signingKeys,
-    activeSigningKey,
+    signing,
     hashAlgorithm: oneOf("hashAlgorithm", args.hashAlgorithm, "SHA256", ["SHA1", "SHA256"]),
     versioning: args.versioning ?? true,
     noncurrentVersionExpirationDays: integerIn(
@@ -219,7 +203,24 @@ function resolveUploads(args: SignedFileStoreArgs): UploadLimits {
       maxUploadBytes: args.maxUploadBytes,
       allowedContentTypes: args.allowedContentTypes,
       partSizeBytes: args.partSizeBytes,
+      requireChecksum: args.requireChecksum,
     },
     "",
   );
+}
+
+/** The account component's args, resolved and checked as a store's are. */
+export function resolveAccountArgs(args: SignedFileStoreAccountArgs = {}): ResolvedAccountArgs {
+  const maxReadExpirySeconds = integerIn(
+    "maxReadExpirySeconds",
+    args.maxReadExpirySeconds,
+    DEFAULT_MAX_READ_EXPIRY_SECONDS,
+    1,
+    MAX_EXPIRY_SECONDS,
+  );
+  return {
+    maxReadExpirySeconds,
+    signing: resolveSigningKeys(args, maxReadExpirySeconds),
+    tags: { ...args.tags },
+  };
 }

@@ -4,18 +4,26 @@
  */
 
 import type { UploadLimits } from "../../functions/api/upload-rules";
-import type { AuthSettings } from "../../functions/auth/settings";
+import type { AuthSettings, JwtScopes } from "../../functions/auth/settings";
+import type {
+  AccountSigning,
+  OwnSigning,
+  SharedSigning,
+  SigningKeyAlgorithm,
+  SigningKeyArgs,
+} from "./signing-types";
 
-export type SigningKeyAlgorithm = "ecdsa-p256" | "rsa-2048";
+export type { ResolvedAccountArgs, SignedFileStoreAccountArgs } from "./account-types";
+export type {
+  AccountSigning,
+  OwnSigning,
+  SharedSigning,
+  SigningKeyAlgorithm,
+  SigningKeyArgs,
+} from "./signing-types";
+
 export type PriceClass = "PriceClass_100" | "PriceClass_200" | "PriceClass_All";
 export type LambdaRuntime = "nodejs22.x" | "nodejs24.x";
-
-export interface SigningKeyArgs {
-  /** Stable name of this key pair in the stack (letters, digits, `-`). */
-  readonly name: string;
-  /** Default `ecdsa-p256` (shorter URLs, faster signing); `rsa-2048` is the other kind CloudFront accepts. */
-  readonly algorithm?: SigningKeyAlgorithm;
-}
 
 export interface JwtAuthArgs {
   readonly mode: "jwt";
@@ -32,6 +40,12 @@ export interface JwtAuthArgs {
   readonly rules?: { readonly read?: string[]; readonly write?: string[]; readonly delete?: string[] };
   /** Accepted JWS algorithms, default every asymmetric one. `none` and HMAC are never accepted. */
   readonly algorithms?: string[];
+  /**
+   * Scopes a token's `scope` (space-separated) or `scp` (array) claim must hold, per action, on top
+   * of the prefix rules. An action without one needs no scope, except purge, which needs `purge`
+   * unless set here.
+   */
+  readonly scopes?: JwtScopes;
 }
 
 export type AuthArgs = { readonly mode: "iam" } | { readonly mode: "public" } | JwtAuthArgs;
@@ -85,6 +99,14 @@ export interface SignedFileStoreArgs {
   /** Key prefixes (each ending in `/`) anyone may read without credentials. Default none. */
   readonly publicReadPrefixes?: string[];
   /**
+   * Use the account's shared CDN policies and signing identity (`SignedFileStoreAccount`'s
+   * `shared`) instead of the store's own: the store then creates no cache policy, response headers
+   * policy, key group, public key or signing secret. With `signingKeys` too, the store keeps those
+   * keys in a key group of its own that its distribution still trusts (none signs), so URLs signed
+   * before the move stay valid; deploy again without them once they have expired. Default none.
+   */
+  readonly shared?: SharedSigning;
+  /**
    * The stack's CloudFront key pairs; every public key is in the key group, so a key can be added,
    * made active, and the old one removed later without a redesign. Default one ECDSA P-256 key
    * named `primary`.
@@ -94,13 +116,19 @@ export interface SignedFileStoreArgs {
   readonly activeSigningKey?: string;
   /**
    * Rotate the signing key every this many days, with no key named in `signingKeys` (it cannot be
-   * combined with them): at each `pulumi up` the current period's key signs and the two before it
-   * stay trusted. Run `pulumi up` at least once a period (a scheduled deploy); the period must be at
-   * least `maxReadExpirySeconds` long. Default none.
+   * combined with them): at each `pulumi up` the current period's key signs, the keys of the two
+   * periods before it stay trusted and those of the two after it are published ahead. Run `pulumi
+   * up` at least once a period (a scheduled deploy); the period must cover the longest read URL,
+   * `maxReadExpirySeconds` plus the window its expiry is rounded up to. Default none.
    */
   readonly signingKeyRotationDays?: number;
   /** Algorithm of the scheduled keys. Default `ecdsa-p256`. */
   readonly signingKeyAlgorithm?: SigningKeyAlgorithm;
+  /**
+   * The deploy's clock, in milliseconds since the Unix epoch (or a Date), which the signing key schedule reads
+   * once. Default `Date.now`. Tests and simulations of a schedule set it.
+   */
+  readonly clock?: () => number | Date;
   /** Digest for CloudFront signatures. Default `SHA256` (sent as `Hash-Algorithm=SHA256`). */
   readonly hashAlgorithm?: "SHA1" | "SHA256";
   /** Keep overwritten and deleted objects as noncurrent versions. Default true. */
@@ -134,6 +162,12 @@ export interface SignedFileStoreArgs {
   readonly allowedContentTypes?: string[];
   /** Part size offered to multipart clients, 5 MiB to 5 GiB. Default 8 MiB. */
   readonly partSizeBytes?: number;
+  /**
+   * Refuse a write (a single PUT or a part) whose caller does not declare the checksum of its bytes
+   * (`x-amz-checksum-crc64nvme` or `x-amz-checksum-sha256`), which S3 then verifies; multipart
+   * uploads are created with CRC64NVME. Default false.
+   */
+  readonly requireChecksum?: boolean;
   /**
    * Browser origins (`https://app.example.com`) allowed to call the API and upload to the bucket.
    * Default none. Downloads from the CDN are open to any origin whatever this says: a signed URL is
@@ -184,8 +218,7 @@ export interface ResolvedArgs {
   readonly maxWriteExpirySeconds: number;
   readonly auth: AuthSettings;
   readonly publicReadPrefixes: readonly string[];
-  readonly signingKeys: ReadonlyArray<Required<SigningKeyArgs>>;
-  readonly activeSigningKey: string;
+  readonly signing: OwnSigning | AccountSigning;
   readonly hashAlgorithm: "SHA1" | "SHA256";
   readonly versioning: boolean;
   readonly noncurrentVersionExpirationDays: number;

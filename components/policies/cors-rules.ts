@@ -1,3 +1,9 @@
+import {
+  CHECKSUM_ALGORITHM_HEADER,
+  CHECKSUM_HEADERS,
+  CHECKSUM_TYPE_HEADER,
+} from "../../functions/api/checksums";
+
 /**
  * One list of allowed origins becomes two CORS configurations: the function URL (the API calls) and
  * the bucket (presigned PUT and DELETE, with ETag exposed so multipart clients can read each part's
@@ -17,8 +23,20 @@ export interface CorsRules {
   readonly bucket: CorsRule;
 }
 
+/**
+ * The checksum headers a write carries: to the function, which signs the value into the presigned
+ * URL, and then to S3 itself, which verifies the bytes against it.
+ */
+const CHECKSUM_VALUE_HEADERS = Object.values(CHECKSUM_HEADERS);
+
 /** Headers an upload may carry to S3; each is signed into the URL when given. */
-const UPLOAD_HEADERS = ["content-type", "content-disposition", "if-none-match", "x-amz-meta-sha256"];
+const UPLOAD_HEADERS = [
+  "content-type",
+  "content-disposition",
+  "if-none-match",
+  "x-amz-meta-sha256",
+  ...CHECKSUM_VALUE_HEADERS,
+];
 const MAX_AGE_SECONDS = 600;
 
 export function corsRules(allowOrigins: readonly string[]): CorsRules {
@@ -26,10 +44,19 @@ export function corsRules(allowOrigins: readonly string[]): CorsRules {
     api: {
       allowOrigins,
       allowMethods: ["GET", "HEAD", "PUT", "POST", "DELETE"],
+      // Beyond the CORS-safelisted ones (Fetch Standard, "CORS-safelisted request-header"), a browser
+      // asks the preflight for every header it will send: a resumed or revalidated read sends Range,
+      // If-Range, If-Modified-Since or If-None-Match and often Cache-Control; a multipart upload
+      // names its checksum algorithm (x-amz-checksum-algorithm) when it is created.
       allowHeaders: [
         "accept",
         "authorization",
+        "cache-control",
+        "range",
+        "if-range",
+        "if-modified-since",
         ...UPLOAD_HEADERS,
+        CHECKSUM_ALGORITHM_HEADER,
         "upload-length",
         "copy-source",
         "x-amz-content-sha256",
@@ -54,7 +81,10 @@ export function corsRules(allowOrigins: readonly string[]): CorsRules {
       allowOrigins,
       allowMethods: ["PUT", "DELETE"],
       allowHeaders: UPLOAD_HEADERS,
-      exposeHeaders: ["etag"],
+      // A multipart client reads each part's ETag; a writer reads the version it made and the
+      // checksum S3 verified and stored (Amazon S3 API Reference, "PutObject", "UploadPart": Response
+      // Syntax). A browser's script sees none of them unless they are exposed.
+      exposeHeaders: ["etag", "x-amz-version-id", ...CHECKSUM_VALUE_HEADERS, CHECKSUM_TYPE_HEADER],
       maxAgeSeconds: MAX_AGE_SECONDS,
     },
   };

@@ -98,6 +98,8 @@ export function lambdaAssumeRolePolicy(): PolicyDocument {
 
 export interface FunctionPolicyInputs {
   readonly bucketArn: string;
+  /** The store's distribution (`arn:PARTITION:cloudfront::ACCOUNT:distribution/ID`), which a purge invalidates. */
+  readonly distributionArn: string;
   readonly logGroupArn: string;
   readonly signingKeyParameterArn: string;
   readonly kmsKeyArn: string;
@@ -136,6 +138,25 @@ export function functionRolePolicy(p: FunctionPolicyInputs): PolicyDocument {
       Effect: "Allow",
       Action: ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
       Resource: `${p.bucketArn}/*`,
+    },
+    {
+      // A purge deletes every version and delete marker of a key: DeleteObject (and DeleteObjects)
+      // with a versionId needs s3:DeleteObjectVersion besides s3:DeleteObject (Amazon S3 API
+      // Reference, "DeleteObject", Permissions). The DELETE URLs the function presigns name no
+      // versionId, and their signature covers the query string, so no holder of one can add it.
+      Sid: "PurgeObjectVersions",
+      Effect: "Allow",
+      Action: "s3:DeleteObjectVersion",
+      Resource: `${p.bucketArn}/*`,
+    },
+    {
+      // A purge also drops the key's cached copies from this distribution, and only this one
+      // (Service Authorization Reference, "Actions, resources, and condition keys for Amazon
+      // CloudFront": CreateInvalidation on the distribution resource type).
+      Sid: "InvalidateOwnDistribution",
+      Effect: "Allow",
+      Action: "cloudfront:CreateInvalidation",
+      Resource: p.distributionArn,
     },
     {
       // HeadObject needs s3:GetObject, and s3:GetObjectVersion when it names a versionId (Amazon S3
@@ -217,6 +238,15 @@ export function dataKeyPolicy(accountRootArn: string, distributionArn: string): 
     Resource: "*",
     Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
   });
+}
+
+/**
+ * Key policy for the account's shared signing key: AWS's default key policy, the account statement
+ * only. The account cannot name the roles of stores created after it, so each store's role is
+ * granted kms:Decrypt on this key alone, through SSM only, in its own IAM policy.
+ */
+export function accountSigningKeyKmsPolicy(accountRootArn: string): PolicyDocument {
+  return doc(accountKeyStatement(accountRootArn));
 }
 
 /**

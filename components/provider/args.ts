@@ -7,6 +7,8 @@
  * The doc comments are the schema's descriptions.
  */
 
+import type * as pulumi from "@pulumi/pulumi";
+
 /** How callers authenticate. */
 export enum AuthMode {
   /** The function URL's auth type is AWS_IAM: callers sign with SigV4. */
@@ -73,6 +75,46 @@ export interface Auth {
   readonly deletePrefixes?: string[];
   /** jwt: accepted JWS algorithms. Default every asymmetric one; `none` and HMAC are never accepted. */
   readonly algorithms?: string[];
+  /** jwt: the scope a token's `scope` or `scp` claim must hold for each action. Default none, but `purge` for purges. */
+  readonly scopes?: JwtScopes;
+}
+
+/** jwt: scopes a token must hold, per action, on top of the key-prefix rules. */
+export interface JwtScopes {
+  /** Scope reads need. Default none. */
+  readonly read?: string;
+  /** Scope writes need. Default none. */
+  readonly write?: string;
+  /** Scope deletes need. Default none. */
+  readonly delete?: string;
+  /** Scope a purge (every version deleted, the CDN's copies invalidated) needs besides the delete right. Default `purge`. */
+  readonly purge?: string;
+}
+
+/**
+ * A SignedFileStoreAccount's shared CDN policies and signing identity, as a store takes them: pass
+ * the account's `shared` output.
+ */
+export interface SharedSigning {
+  /** The account's cache policy ID. */
+  readonly cachePolicyId: pulumi.Input<string>;
+  /** The account's response headers policy ID. */
+  readonly responseHeadersPolicyId: pulumi.Input<string>;
+  /** The key group every store's distribution trusts. */
+  readonly keyGroupId: pulumi.Input<string>;
+  /** The ID of the public key that signs now. */
+  readonly keyPairId: pulumi.Input<string>;
+  /** The SSM SecureString holding the active signing key. */
+  readonly signingKeyParameterName: pulumi.Input<string>;
+  /** The parameter's ARN: the only parameter a store's function may read. */
+  readonly signingKeyParameterArn: pulumi.Input<string>;
+  /** The KMS key that encrypts the parameter: the only key a store's function may decrypt with. */
+  readonly signingKeyKmsKeyArn: pulumi.Input<string>;
+  /**
+   * The longest read URL a store of the account may hand out, in seconds: a plain number when a
+   * store is given it (the account's own maxReadExpirySeconds), so the store can check its own.
+   */
+  readonly maxReadExpirySeconds: pulumi.Input<number>;
 }
 
 /** One CloudFront key pair of the stack. */
@@ -129,14 +171,21 @@ export interface SignedFileStoreComponentArgs {
   readonly auth?: Auth;
   /** Key prefixes (each ending in `/`) anyone may read without credentials; needs auth mode `jwt` or `public`. Default none. */
   readonly publicReadPrefixes?: string[];
+  /**
+   * A SignedFileStoreAccount's `shared` output: its CDN policies and signing identity replace the
+   * store's own. With signingKeys too, those earlier keys stay trusted (none signs) while their URLs
+   * expire. Default none.
+   */
+  readonly shared?: SharedSigning;
   /** The stack's CloudFront key pairs, all in the key group, so keys can be rotated. Default one ECDSA P-256 key named `primary`. */
   readonly signingKeys?: SigningKey[];
   /** Name of the key that signs. Default the first of signingKeys. */
   readonly activeSigningKey?: string;
   /**
    * Rotate the signing key every this many days, instead of naming keys in signingKeys: at each
-   * `pulumi up` the current period's key signs and the two before it stay trusted. Run `pulumi up` at
-   * least once a period; the period must be at least maxReadExpirySeconds long. Default none.
+   * `pulumi up` the current period's key signs, the keys of the two periods before it stay trusted
+   * and those of the next two are published ahead. Run `pulumi up` at least once a period; the
+   * period must cover maxReadExpirySeconds plus the window its expiry is rounded up to. Default none.
    */
   readonly signingKeyRotationDays?: number;
   /** Algorithm of the scheduled keys, `ecdsa-p256` or `rsa-2048`. Default `ecdsa-p256`. */
@@ -171,6 +220,8 @@ export interface SignedFileStoreComponentArgs {
   readonly allowedContentTypes?: string[];
   /** Part size offered to multipart clients, 5 MiB to 5 GiB. Default 8 MiB. */
   readonly partSizeBytes?: number;
+  /** Refuse writes that do not declare the checksum of their bytes (x-amz-checksum-crc64nvme or -sha256). Default false. */
+  readonly requireChecksum?: boolean;
   /** Browser origins allowed to call the API and upload to the bucket. Default none. */
   readonly cors?: Cors;
   /** Deny object reads in the bucket policy to every principal but the distribution and the function's role. Default true. */
@@ -185,4 +236,20 @@ export interface SignedFileStoreComponentArgs {
   readonly reservedConcurrency?: number;
   /** A CloudWatch alarm on the share of API requests answered 5xx. Default none. */
   readonly errorRateAlarm?: ErrorRateAlarm;
+}
+
+/** The account-wide half's args; every one is optional. */
+export interface SignedFileStoreAccountComponentArgs {
+  /** The longest read URL any store of the account may hand out, 1 to 604800 seconds; a rotation period must cover it. Default 86400. */
+  readonly maxReadExpirySeconds?: number;
+  /** The account's CloudFront key pairs, all in its key group. Default one ECDSA P-256 key named `primary`. */
+  readonly signingKeys?: SigningKey[];
+  /** Name of the key that signs. Default the first of signingKeys. */
+  readonly activeSigningKey?: string;
+  /** Rotate the shared signing key every this many days, as a store's own would. Default none. */
+  readonly signingKeyRotationDays?: number;
+  /** Algorithm of the scheduled keys, `ecdsa-p256` or `rsa-2048`. Default `ecdsa-p256`. */
+  readonly signingKeyAlgorithm?: KeyAlgorithm;
+  /** Tags for every taggable resource. */
+  readonly tags?: Record<string, string>;
 }

@@ -13,8 +13,10 @@ import {
   AuthMode,
   type Encryption,
   EncryptionMode,
+  type SharedSigning,
   type SignedFileStoreComponentArgs,
 } from "./args";
+import { fail, plainArgs } from "./plain-args";
 
 export * from "./args";
 
@@ -89,25 +91,10 @@ export class SignedFileStore extends pulumi.ComponentResource {
   }
 }
 
-function fail(arg: string, requirement: string, value: unknown): never {
-  throw new Error(`[${arg}] ${requirement}, got ${JSON.stringify(value)}`);
-}
-
-/**
- * The schema marks every arg plain: the component validates and branches on them while the program
- * runs, before any cloud resource exists, so an output of another resource (or a secret, which
- * arrives wrapped in one) cannot be used.
- */
-function plainArgs(args: SignedFileStoreComponentArgs): SignedFileStoreComponentArgs {
-  for (const [arg, value] of Object.entries(args)) {
-    if (pulumi.Output.isInstance(value)) fail(arg, "must be a plain value known before deployment", "output");
-  }
-  return args;
-}
-
 function toAuth(auth: Auth | undefined): AuthArgs | undefined {
   if (auth === undefined) return undefined;
-  const { mode, issuer, audience, jwksUrl, readPrefixes, writePrefixes, deletePrefixes, algorithms } = auth;
+  const { mode, issuer, audience, jwksUrl, readPrefixes, writePrefixes, deletePrefixes, algorithms, scopes } =
+    auth;
   if (mode === AuthMode.Jwt) {
     // resolveArgs names a missing issuer, audience or jwksUrl in its own words.
     return {
@@ -117,9 +104,19 @@ function toAuth(auth: Auth | undefined): AuthArgs | undefined {
       jwksUrl: jwksUrl as string,
       rules: { read: readPrefixes, write: writePrefixes, delete: deletePrefixes },
       algorithms,
+      ...(scopes === undefined ? {} : { scopes }),
     };
   }
-  const jwtOnly = { issuer, audience, jwksUrl, readPrefixes, writePrefixes, deletePrefixes, algorithms };
+  const jwtOnly = {
+    issuer,
+    audience,
+    jwksUrl,
+    readPrefixes,
+    writePrefixes,
+    deletePrefixes,
+    algorithms,
+    scopes,
+  };
   for (const [field, value] of Object.entries(jwtOnly)) {
     if (value !== undefined) fail(`auth.${field}`, 'only applies with auth mode "jwt"', value);
   }
@@ -139,6 +136,23 @@ function toEncryption(encryption: Encryption | undefined): EncryptionArgs | unde
 }
 
 /**
+ * The account's outputs pass through as they are; its longest read URL must be a plain number, as
+ * the store checks its own `maxReadExpirySeconds` against it before anything is deployed.
+ */
+function toShared(shared: SharedSigning | undefined): SignedFileStoreArgs["shared"] {
+  if (shared === undefined) return undefined;
+  const { maxReadExpirySeconds } = shared;
+  if (typeof maxReadExpirySeconds !== "number") {
+    fail(
+      "shared.maxReadExpirySeconds",
+      "must be a plain number known before deployment (the account's own maxReadExpirySeconds)",
+      pulumi.Output.isInstance(maxReadExpirySeconds) ? "output" : maxReadExpirySeconds,
+    );
+  }
+  return { ...shared, maxReadExpirySeconds };
+}
+
+/**
  * Every key of `SignedFileStoreArgs` is listed, so an arg added there fails to compile here until
  * the schema carries it too. Enums are cast unchecked: `resolveArgs` checks every value, as other
  * languages may send any string.
@@ -151,6 +165,7 @@ export function toStoreArgs(input: SignedFileStoreComponentArgs): SignedFileStor
     maxWriteExpirySeconds: args.maxWriteExpirySeconds,
     auth: toAuth(args.auth),
     publicReadPrefixes: args.publicReadPrefixes,
+    shared: toShared(args.shared),
     signingKeys: args.signingKeys?.map((k) => ({
       name: k.name,
       algorithm: k.algorithm as SigningKeyAlgorithm | undefined,
@@ -158,6 +173,8 @@ export function toStoreArgs(input: SignedFileStoreComponentArgs): SignedFileStor
     activeSigningKey: args.activeSigningKey,
     signingKeyRotationDays: args.signingKeyRotationDays,
     signingKeyAlgorithm: args.signingKeyAlgorithm as SigningKeyAlgorithm | undefined,
+    // Not in the schema: a program in any language deploys on the wall clock.
+    clock: undefined,
     hashAlgorithm: args.hashAlgorithm as SignedFileStoreArgs["hashAlgorithm"],
     versioning: args.versioning,
     noncurrentVersionExpirationDays: args.noncurrentVersionExpirationDays,
@@ -173,6 +190,7 @@ export function toStoreArgs(input: SignedFileStoreComponentArgs): SignedFileStor
     maxUploadBytes: args.maxUploadBytes,
     allowedContentTypes: args.allowedContentTypes,
     partSizeBytes: args.partSizeBytes,
+    requireChecksum: args.requireChecksum,
     cors: args.cors,
     denyDirectReads: args.denyDirectReads,
     directReadPrincipalArns: args.directReadPrincipalArns,

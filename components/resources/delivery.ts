@@ -1,9 +1,8 @@
 import * as aws from "@pulumi/aws";
-import * as tls from "@pulumi/tls";
+import type * as pulumi from "@pulumi/pulumi";
 import { CACHE_KEY_QUERY_PARAMS } from "../../functions/api/read-query";
-import type { SigningKeyAlgorithm } from "../args/types";
 import { CDN_CORS } from "../policies/cdn-cors";
-import type { ChildScope } from "./names";
+import { type ChildScope, keepName, type Scope } from "./names";
 
 /**
  * AWS's managed origin request policy CORS-S3Origin: forwards `Origin`,
@@ -25,79 +24,17 @@ export const CORS_S3_ORIGIN_REQUEST_POLICY_ID = "88a5eaf4-2fd4-4709-b370-b4c650e
  */
 export const CDN_TTL_SECONDS = { min: 0, default: 31_536_000, max: 31_536_000 } as const;
 
-const TLS_KEY: Record<SigningKeyAlgorithm, tls.PrivateKeyArgs> = {
-  "ecdsa-p256": { algorithm: "ECDSA", ecdsaCurve: "P256" },
-  "rsa-2048": { algorithm: "RSA", rsaBits: 2048 },
-};
-
-export interface SigningKey {
-  readonly name: string;
-  readonly privateKey: tls.PrivateKey;
-  readonly publicKey: aws.cloudfront.PublicKey;
-}
-
-export interface SigningKeys {
-  readonly keys: readonly SigningKey[];
-  readonly active: SigningKey;
-  readonly keyGroup: aws.cloudfront.KeyGroup;
-}
-
-/** Every public key in the key group; the active one's private half signs. */
-export function createSigningKeys({ name, names, config, parent }: ChildScope): SigningKeys {
-  const opts = { parent };
-  const keys = config.signingKeys.map((k) => {
-    const privateKey = new tls.PrivateKey(`${name}-signing-key-${k.name}`, TLS_KEY[k.algorithm], opts);
-    const publicKey = new aws.cloudfront.PublicKey(
-      `${name}-public-key-${k.name}`,
-      {
-        // A prefix, not a name: a key group refers to the key by ID, and the provider's suffix keeps a
-        // replaced key from clashing with the old one while both exist.
-        namePrefix: names.prefix(`key-${k.name}`, 102),
-        encodedKey: privateKey.publicKeyPem,
-        comment: `${name} ${k.name} (${k.algorithm})`,
-      },
-      opts,
-    );
-    return { name: k.name, privateKey, publicKey };
-  });
-  const active = keys.find((k) => k.name === config.activeSigningKey) ?? keys[0];
-  if (!active) throw new Error("[signingKeys] resolved to no key");
-  const keyGroup = new aws.cloudfront.KeyGroup(
-    `${name}-key-group`,
-    {
-      name: names.derived("keys", 128),
-      items: keys.map((k) => k.publicKey.id),
-      comment: `${name} signed URL keys`,
-    },
-    opts,
-  );
-  return { keys, active, keyGroup };
-}
-
-export interface Delivery {
-  readonly distribution: aws.cloudfront.Distribution;
+export interface CdnPolicies {
   readonly cachePolicy: aws.cloudfront.CachePolicy;
   readonly responseHeadersPolicy: aws.cloudfront.ResponseHeadersPolicy;
 }
 
-/** CloudFront reads the bucket through OAC, serves only signed URLs and caches each version once. */
-export function createDelivery(
-  { name, names, config, parent }: ChildScope,
-  bucket: aws.s3.Bucket,
-  keyGroup: aws.cloudfront.KeyGroup,
-): Delivery {
-  const opts = { parent };
-  const oac = new aws.cloudfront.OriginAccessControl(
-    `${name}-oac`,
-    {
-      name: names.derived("oac", 64),
-      originAccessControlOriginType: "s3",
-      signingBehavior: "always",
-      signingProtocol: "sigv4",
-      description: `${name} bucket access`,
-    },
-    opts,
-  );
+/**
+ * The cache policy and the response headers policy: the same for every store, so an account can
+ * create them once and every store use them (CloudFront Developer Guide, "Quotas": 20 custom cache
+ * policies and 20 custom response headers policies per account).
+ */
+export function createCdnPolicies({ name, names, parent }: Scope): CdnPolicies {
   // The cache key is the path plus exactly the read URL's own parameters; the signature parameters
   // (Expires, Signature, Key-Pair-Id, Hash-Algorithm) stay out of it, so every URL signed for one
   // version shares one cached copy. Query strings in the cache key are also forwarded to S3, which
@@ -124,7 +61,7 @@ export function createDelivery(
         enableAcceptEncodingBrotli: true,
       },
     },
-    opts,
+    { parent, ...keepName() },
   );
   // CloudFront does not answer a CORS preflight itself: with OPTIONS allowed it checks the signed
   // URL (a preflight carries the same query string) and forwards the request to S3, which answers
@@ -148,10 +85,42 @@ export function createDelivery(
         originOverride: true,
       },
     },
-    opts,
+    { parent, ...keepName() },
+  );
+  return { cachePolicy, responseHeadersPolicy };
+}
+
+/** What the distribution takes from the store's own resources or from the account's. */
+export interface DeliveryInputs {
+  readonly cachePolicyId: pulumi.Input<string>;
+  readonly responseHeadersPolicyId: pulumi.Input<string>;
+  /**
+   * The key groups every behavior trusts: the signing one first, then, while a store moves to the
+   * account's keys, its own earlier one (at most four per behavior, CloudFront Developer Guide,
+   * "Quotas on key groups").
+   */
+  readonly keyGroupIds: ReadonlyArray<pulumi.Input<string>>;
+}
+
+/** CloudFront reads the bucket through OAC, serves only signed URLs and caches each version once. */
+export function createDelivery(
+  { name, names, config, parent }: ChildScope,
+  bucket: aws.s3.Bucket,
+  inputs: DeliveryInputs,
+): aws.cloudfront.Distribution {
+  const oac = new aws.cloudfront.OriginAccessControl(
+    `${name}-oac`,
+    {
+      name: names.derived("oac", 64),
+      originAccessControlOriginType: "s3",
+      signingBehavior: "always",
+      signingProtocol: "sigv4",
+      description: `${name} bucket access`,
+    },
+    { parent, ...keepName() },
   );
   const originId = "bucket";
-  const distribution = new aws.cloudfront.Distribution(
+  return new aws.cloudfront.Distribution(
     `${name}-cdn`,
     {
       enabled: true,
@@ -168,10 +137,10 @@ export function createDelivery(
         // S3's answer to a preflight depends on headers the cache key leaves out, so preflights are
         // never cached.
         cachedMethods: ["GET", "HEAD"],
-        cachePolicyId: cachePolicy.id,
+        cachePolicyId: inputs.cachePolicyId,
         originRequestPolicyId: CORS_S3_ORIGIN_REQUEST_POLICY_ID,
-        responseHeadersPolicyId: responseHeadersPolicy.id,
-        trustedKeyGroups: [keyGroup.id],
+        responseHeadersPolicyId: inputs.responseHeadersPolicyId,
+        trustedKeyGroups: [...inputs.keyGroupIds],
         compress: true,
       },
       restrictions: { geoRestriction: { restrictionType: "none" } },
@@ -184,7 +153,6 @@ export function createDelivery(
         : { cloudfrontDefaultCertificate: true },
       tags: config.tags,
     },
-    opts,
+    { parent },
   );
-  return { distribution, cachePolicy, responseHeadersPolicy };
 }

@@ -1,87 +1,73 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_ENV, type HandlerConfig, SIGNING_KEY_PARAMETER_ENV } from "../../functions/config";
-import { bundleHandler } from "../bundle/function-bundle";
+import { bundleHandler, type FunctionBundle } from "../bundle/function-bundle";
 import { corsRules } from "../policies/cors-rules";
-import { functionRolePolicy, lambdaAssumeRolePolicy, signingKeyKmsPolicy } from "../policies/iam";
-import type { SigningKey } from "./delivery";
-import type { ChildScope } from "./names";
+import { functionRolePolicy, lambdaAssumeRolePolicy } from "../policies/iam";
+import type { AwsContext } from "./aws-context";
+import { type ChildScope, keepName } from "./names";
+
+/** The signing key the function reads: the store's own or the account's. */
+export interface SigningInputs {
+  /** The ID of the public key that signs now (the parameter carries it too). */
+  readonly keyPairId: pulumi.Input<string>;
+  readonly parameterName: pulumi.Input<string>;
+  readonly parameterArn: pulumi.Input<string>;
+  readonly kmsKeyArn: pulumi.Input<string>;
+}
 
 export interface FunctionInputs {
   readonly bucket: aws.s3.Bucket;
-  readonly activeKey: SigningKey;
+  readonly signing: SigningInputs;
   /** The host name signed download URLs use. */
   readonly cdnDomainName: pulumi.Output<string>;
-  /** The distribution a purge invalidates. */
-  readonly distributionId: pulumi.Output<string>;
+  /** The distribution that serves reads, and that a purge invalidates. */
+  readonly distribution: aws.cloudfront.Distribution;
   /** With SSE-KMS: the key that encrypts the objects. */
   readonly dataKeyArn: pulumi.Output<string> | undefined;
 }
 
 export interface SigningFunction {
-  readonly role: aws.iam.Role;
   readonly function: aws.lambda.Function;
   readonly functionUrl: aws.lambda.FunctionUrl;
-  readonly signingKeyParameter: aws.ssm.Parameter;
 }
 
-/** The function's identity, its secret, the function and its URL. */
-export function createSigningFunction(
-  { name, names, config, parent }: ChildScope,
-  inputs: FunctionInputs,
-): SigningFunction {
-  const opts = { parent };
-  const tags = config.tags;
-  const identity = aws.getCallerIdentityOutput({}, opts);
-  const region = aws.getRegionOutput({}, opts).region;
-  const partition = aws.getPartitionOutput({}, opts);
-  const { bucket, activeKey } = inputs;
-  const functionName = names.derived("signer", 64);
+let bundled: FunctionBundle | undefined;
+/**
+ * esbuild runs once per process: the sources do not change while a program runs, and a program
+ * that declares many stores (or a test that deploys one many times) needs the same bytes each time.
+ */
+function handlerBundle(): FunctionBundle {
+  bundled ??= bundleHandler();
+  return bundled;
+}
 
-  const role = new aws.iam.Role(
+/** The function's execution role; its policy follows once the resources it names exist. */
+export function createFunctionRole({ name, names, config, parent }: ChildScope): aws.iam.Role {
+  return new aws.iam.Role(
     `${name}-function-role`,
     {
       namePrefix: names.prefix("function", 38),
       assumeRolePolicy: JSON.stringify(lambdaAssumeRolePolicy()),
       description: `${name} signing function`,
-      tags,
+      tags: config.tags,
     },
-    opts,
+    { parent, ...keepName("namePrefix") },
   );
-  const kmsKey = new aws.kms.Key(
-    `${name}-signing-key-kms`,
-    {
-      description: `${name}: encrypts the CloudFront signing key`,
-      enableKeyRotation: true,
-      deletionWindowInDays: 30,
-      policy: pulumi
-        .all([partition.partition, partition.dnsSuffix, identity.accountId, role.arn, region])
-        .apply(([p, dnsSuffix, account, roleArn, r]) =>
-          JSON.stringify(signingKeyKmsPolicy(`arn:${p}:iam::${account}:root`, roleArn, r, dnsSuffix)),
-        ),
-      tags,
-    },
-    opts,
-  );
-  const signingKeyParameter = new aws.ssm.Parameter(
-    `${name}-signing-key`,
-    {
-      name: names.derived("signing-key", 512),
-      type: "SecureString",
-      description: `${name}: CloudFront signing key "${activeKey.name}", its public key ID and PEM`,
-      // The public key's ID and the private key in one value, so they change in one write: with the
-      // ID in the function's environment instead, a cold start between the parameter's update and
-      // the function's would pair the new key with the old ID (functions/signers/signing-key.ts reads both).
-      value: pulumi.secret(
-        pulumi
-          .all([activeKey.publicKey.id, activeKey.privateKey.privateKeyPemPkcs8])
-          .apply(([keyPairId, privateKeyPem]) => JSON.stringify({ keyPairId, privateKeyPem })),
-      ),
-      keyId: kmsKey.arn,
-      tags,
-    },
-    opts,
-  );
+}
+
+/** The function, its logs, its role's policy and its URL. */
+export function createSigningFunction(
+  scope: ChildScope,
+  role: aws.iam.Role,
+  context: AwsContext,
+  inputs: FunctionInputs,
+): SigningFunction {
+  const { name, names, config, parent } = scope;
+  const tags = config.tags;
+  const { bucket, signing, distribution } = inputs;
+  const functionName = names.derived("signer", 64);
+
   const logGroup = new aws.cloudwatch.LogGroup(
     `${name}-function-logs`,
     {
@@ -91,9 +77,9 @@ export function createSigningFunction(
       retentionInDays: config.logRetentionDays,
       tags,
     },
-    opts,
+    { parent, ...keepName() },
   );
-  new aws.iam.RolePolicy(
+  const rolePolicy = new aws.iam.RolePolicy(
     `${name}-function-policy`,
     {
       name: names.derived("function", 128),
@@ -101,38 +87,50 @@ export function createSigningFunction(
       policy: pulumi
         .all([
           bucket.arn,
+          distribution.arn,
           logGroup.arn,
-          signingKeyParameter.arn,
-          kmsKey.arn,
-          region,
-          partition.dnsSuffix,
+          signing.parameterArn,
+          signing.kmsKeyArn,
+          context.region,
+          context.dnsSuffix,
           inputs.dataKeyArn ?? "",
         ])
-        .apply(([bucketArn, logGroupArn, signingKeyParameterArn, kmsKeyArn, r, dnsSuffix, dataKeyArn]) =>
-          JSON.stringify(
-            functionRolePolicy({
-              bucketArn,
-              logGroupArn,
-              signingKeyParameterArn,
-              kmsKeyArn,
-              region: r,
-              dnsSuffix,
-              ...(dataKeyArn ? { dataKeyArn } : {}),
-            }),
-          ),
+        .apply(
+          ([
+            bucketArn,
+            distributionArn,
+            logGroupArn,
+            signingKeyParameterArn,
+            kmsKeyArn,
+            r,
+            dnsSuffix,
+            dataKeyArn,
+          ]) =>
+            JSON.stringify(
+              functionRolePolicy({
+                bucketArn,
+                distributionArn,
+                logGroupArn,
+                signingKeyParameterArn,
+                kmsKeyArn,
+                region: r,
+                dnsSuffix,
+                ...(dataKeyArn ? { dataKeyArn } : {}),
+              }),
+            ),
         ),
     },
-    opts,
+    { parent, ...keepName() },
   );
 
   const handlerConfig = pulumi
     .all([
       bucket.bucket,
-      region,
-      partition.dnsSuffix,
+      context.region,
+      context.dnsSuffix,
       inputs.cdnDomainName,
-      activeKey.publicKey.id,
-      inputs.distributionId,
+      signing.keyPairId,
+      distribution.id,
     ])
     .apply(
       ([bucketName, r, dnsSuffix, domain, keyPairId, distributionId]): HandlerConfig => ({
@@ -150,7 +148,7 @@ export function createSigningFunction(
         cdn: { distributionId },
       }),
     );
-  const bundle = bundleHandler();
+  const bundle = handlerBundle();
   const fn = new aws.lambda.Function(
     `${name}-function`,
     {
@@ -176,13 +174,29 @@ export function createSigningFunction(
       environment: {
         variables: {
           [CONFIG_ENV]: handlerConfig.apply((c) => JSON.stringify(c)),
-          [SIGNING_KEY_PARAMETER_ENV]: signingKeyParameter.name,
+          [SIGNING_KEY_PARAMETER_ENV]: signing.parameterName,
         },
       },
       tags,
     },
-    opts,
+    // A cold start reads the signing key at once: the role must already allow the parameter the
+    // configuration names (a store moving to an account's key switches both in one deploy).
+    { parent, dependsOn: [rolePolicy], ...keepName() },
   );
+  const functionUrl = createFunctionUrl(scope, fn);
+  return { function: fn, functionUrl };
+}
+
+/** The names of the two statements the provider adds by itself to a function whose URL it creates with auth NONE. */
+export const PROVIDER_URL_STATEMENT_IDS = [
+  "FunctionURLAllowPublicAccess",
+  "FunctionURLAllowInvokeAction",
+] as const;
+
+function createFunctionUrl(
+  { name, config, parent }: ChildScope,
+  fn: aws.lambda.Function,
+): aws.lambda.FunctionUrl {
   const api = config.corsOrigins.length > 0 ? corsRules(config.corsOrigins).api : undefined;
   const functionUrl = new aws.lambda.FunctionUrl(
     `${name}-url`,
@@ -201,15 +215,25 @@ export function createSigningFunction(
           }
         : {}),
     },
-    opts,
+    { parent },
   );
   if (config.auth.mode !== "iam") {
     // Function URLs created since October 2025 need both permissions (Lambda Developer Guide,
     // "Control access to Lambda function URLs"); the second is limited to calls through the URL.
-    // Lambda adds such statements by itself only when a NONE URL is created in the console;
-    // CreateFunctionUrlConfig, which the provider calls, adds none, so the component owns both. They
-    // are added once the URL exists (`dependsOn`), so that a public statement never stands on a
-    // function whose URL is still being configured, and `pulumi destroy` removes them first.
+    //
+    // When it creates a URL with auth NONE, the provider adds both statements itself
+    // (PROVIDER_URL_STATEMENT_IDS), and it never removes them: not when the URL is destroyed, and
+    // not when its auth type later becomes AWS_IAM, which is an update (@pulumi/aws 7.48,
+    // lambda/functionUrl.d.ts: "automatically added to the Lambda function on creation. These
+    // policies are NOT removed from AWS when the resource is destroyed"; upstream
+    // terraform-provider-aws, function_url.go and pull request #44858). They cannot be declared
+    // here under those IDs: the provider adds them as it creates the URL, and a second statement
+    // with an ID already in the policy is refused (ResourceConflictException). So the component
+    // declares its own two, which Pulumi removes when the store switches to `iam`; the README's
+    // "Function URL permissions" gives the command that removes the provider's two. Without these
+    // the URL would also be closed after a switch from `iam` to `public`, when the provider adds
+    // nothing. They are added once the URL exists (`dependsOn`), after the provider's own writes
+    // to the same policy, which Lambda serializes.
     const afterUrl = { parent, dependsOn: [functionUrl] };
     new aws.lambda.Permission(
       `${name}-url-public-invoke-url`,
@@ -235,5 +259,5 @@ export function createSigningFunction(
       afterUrl,
     );
   }
-  return { role, function: fn, functionUrl, signingKeyParameter };
+  return functionUrl;
 }

@@ -1,5 +1,5 @@
 import * as aws from "@pulumi/aws";
-import type { ChildScope } from "./names";
+import { type ChildScope, keepName } from "./names";
 
 /**
  * An alarm on the share of API requests answered 5xx, from the metrics Lambda publishes for every
@@ -43,6 +43,6 @@ export function createErrorRateAlarm(
       okActions: alarm.actions,
       tags: config.tags,
     },
-    { parent },
+    { parent, ...keepName() },
   );
 }

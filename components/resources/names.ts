@@ -22,6 +22,8 @@ import type { ResolvedArgs } from "../args/types";
 export interface PhysicalNames {
   /** `BASE-ROLE-HASH` in `[A-Za-z0-9-]`, at most `max` characters, the same on every deployment. */
   derived(role: string, max: number): string;
+  /** A derived name SSM accepts for a parameter (see `ssmParameterName`). */
+  parameter(role: string, max: number): string;
   /** `BASE-ROLE-` for a provider-suffixed name, at most `max` characters; lower case for buckets. */
   prefix(role: string, max: number, lowerCase?: boolean): string;
 }
@@ -51,26 +53,58 @@ function organization(): string {
   }
 }
 
+/**
+ * SSM refuses a parameter name that begins with `aws` or `ssm`, in any case (Systems Manager User
+ * Guide, "Parameter Store reference", "Parameter name constraints", Prefixes: `awsTestParameter` and
+ * `SSM-testparameter` fail), so such a name gets a `sfs-` in front. Other names stay as they were
+ * derived, so deployed parameters keep theirs.
+ */
+export const RESERVED_PARAMETER_PREFIX = /^(aws|ssm)/i;
+export const PARAMETER_PREFIX = "sfs-";
+
+export function ssmParameterName(derived: string): string {
+  return RESERVED_PARAMETER_PREFIX.test(derived) ? `${PARAMETER_PREFIX}${derived}` : derived;
+}
+
 /** Names for the component `name` in the running organization, project and stack. */
 export function physicalNames(name: string): PhysicalNames {
   const scope = [organization(), pulumi.getProject(), pulumi.getStack(), name].join("/");
   const hash = createHash("sha256").update(scope).digest("hex").slice(0, HASH_LENGTH);
-  const base = foldName(name);
+  const folded = foldName(name);
+  const derived = (role: string, max: number) =>
+    `${join(folded, role, max - role.length - HASH_LENGTH - 2)}-${hash}`;
   return {
-    derived(role, max) {
-      return `${join(base, role, max - role.length - HASH_LENGTH - 2)}-${hash}`;
+    derived,
+    parameter(role, max) {
+      return ssmParameterName(derived(role, max - PARAMETER_PREFIX.length));
     },
     prefix(role, max, lowerCase = false) {
-      const prefix = `${join(lowerCase ? base.toLowerCase() : base, role, max - role.length - 2)}-`;
+      const prefix = `${join(lowerCase ? folded.toLowerCase() : folded, role, max - role.length - 2)}-`;
       return lowerCase ? prefix.toLowerCase() : prefix;
     },
   };
 }
 
-/** What every child helper takes: the component's name, its physical names, its args and itself. */
-export interface ChildScope {
+/**
+ * Resource options that keep a physical name as it was when the resource was created. The names
+ * derive from the component's name and the stack's, so renaming either (the component with an
+ * alias, the stack with `pulumi stack rename`) changes them, and for most of these resources a new
+ * name means a new resource: a new, empty bucket, a new function with a new URL, a new log group
+ * without the old logs. A name only matters when the resource is created, so later changes to it
+ * are ignored and every resource stays where it is. A stack created afterwards under an old stack's
+ * name would compute that stack's names again: give it another name.
+ */
+export const keepName = (field = "name"): { ignoreChanges: string[] } => ({ ignoreChanges: [field] });
+
+/** What a child helper shared by both components takes: the component's name, names, tags, itself. */
+export interface Scope {
   readonly name: string;
   readonly names: PhysicalNames;
-  readonly config: ResolvedArgs;
+  readonly tags: Readonly<Record<string, string>>;
   readonly parent: pulumi.Resource;
+}
+
+/** What every child helper of the store takes: the shared scope and the store's resolved args. */
+export interface ChildScope extends Scope {
+  readonly config: ResolvedArgs;
 }

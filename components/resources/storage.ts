@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CDN_BUCKET_READ_METHODS, CDN_CORS } from "../policies/cdn-cors";
 import { corsRules } from "../policies/cors-rules";
 import { bucketPolicy } from "../policies/iam";
-import type { ChildScope } from "./names";
+import { type ChildScope, keepName } from "./names";
 
 export interface Storage {
   readonly bucket: aws.s3.Bucket;
@@ -58,7 +58,7 @@ export function createStorage(
     `${name}-bucket`,
     // The provider appends a unique suffix, so the name is unique in every account and partition.
     { bucketPrefix: names.prefix("bucket", 37, true), forceDestroy: config.forceDestroy, tags },
-    opts,
+    { parent, ...keepName("bucketPrefix") },
   );
   const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
     `${name}-public-access-block`,
@@ -115,6 +115,18 @@ export function createStorage(
           status: "Enabled",
           filter: {},
           abortIncompleteMultipartUpload: { daysAfterInitiation: config.abortIncompleteMultipartUploadDays },
+        },
+        {
+          // A delete in a versioned bucket only adds a delete marker, and once the versions under it
+          // have expired the marker is all that is left of the key; such markers pile up and slow
+          // down listings of versions. This removes them as soon as they are alone (Amazon S3 User
+          // Guide, "Managing delete markers"). ExpiredObjectDeleteMarker cannot share a rule's
+          // Expiration with Days or Date (Amazon S3 API Reference, "LifecycleExpiration"), and needs
+          // a rule without a tag filter: hence a rule of its own, on every key.
+          id: "remove-expired-delete-markers",
+          status: "Enabled",
+          filter: {},
+          expiration: { expiredObjectDeleteMarker: true },
         },
       ],
     },

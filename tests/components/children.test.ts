@@ -7,8 +7,10 @@ import { outputValue, recorded, resourcesOf, settled } from "../support/pulumi-m
 describe("SignedFileStore children", () => {
   it("exposes the bucket, distribution, function, role and key group to a consumer program", async () => {
     const store = new SignedFileStore("kids");
+    const keyGroup = store.keyGroup;
+    if (keyGroup === undefined) throw new Error("a store with its own keys exposes its key group");
     expect(
-      [store.bucket, store.distribution, store.function, store.role, store.keyGroup].map((r) => [
+      [store.bucket, store.distribution, store.function, store.role, keyGroup].map((r) => [
         pulumi.resourceType(r),
         pulumi.resourceName(r),
       ]),

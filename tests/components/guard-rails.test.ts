@@ -1,6 +1,12 @@
 import { expect } from "chai";
 import { SignedFileStore, type SignedFileStoreArgs } from "../../components";
-import { type RecordedResource, resourcesOf, settled, single } from "../support/pulumi-mocks";
+import {
+  functionEnvironment,
+  type RecordedResource,
+  resourcesOf,
+  settled,
+  single,
+} from "../support/pulumi-mocks";
 
 async function build(name: string, args: SignedFileStoreArgs): Promise<RecordedResource[]> {
   new SignedFileStore(name, args);
@@ -58,7 +64,69 @@ describe("SignedFileStore guard rails", () => {
     });
   });
 
+  it("passes requireChecksum and the jwt scopes to the handler, and leaves both out when unset", async () => {
+    const jwt = {
+      mode: "jwt",
+      issuer: "https://id.example.com/",
+      audience: "files",
+      jwksUrl: "https://id.example.com/jwks.json",
+    } as const;
+    const strict = await build("checksummed", {
+      requireChecksum: true,
+      auth: {
+        ...jwt,
+        scopes: { read: "files:read", write: "files:write", delete: "files:delete", purge: "admin" },
+      },
+    });
+    const plain = await build("unscoped", { auth: jwt });
+    const configOf = (resources: RecordedResource[]) =>
+      JSON.parse(functionEnvironment(resources).SIGNED_FILE_STORE_CONFIG ?? "");
+    const strictConfig = configOf(strict);
+    expect(strictConfig.uploads.requireChecksum).to.equal(true);
+    expect(strictConfig.auth.scopes).to.deep.equal({
+      read: "files:read",
+      write: "files:write",
+      delete: "files:delete",
+      purge: "admin",
+    });
+    const plainConfig = configOf(plain);
+    expect(plainConfig.uploads.requireChecksum).to.equal(false);
+    // The handler's own default applies: purge needs the scope `purge`.
+    expect(plainConfig.auth).to.not.have.property("scopes");
+    const partial = await build("purge-scoped", { auth: { ...jwt, scopes: { purge: "files:purge" } } });
+    expect(configOf(partial).auth.scopes).to.deep.equal({ purge: "files:purge" });
+  });
+
   const cases: Array<[SignedFileStoreArgs, string]> = [
+    [{ requireChecksum: "yes" as never }, '[requireChecksum] must be true or false, got "yes"'],
+    [
+      {
+        auth: {
+          mode: "jwt",
+          issuer: "i",
+          audience: "a",
+          jwksUrl: "https://x",
+          scopes: { upload: "w" } as never,
+        },
+      },
+      '[auth.scopes] names read, write, delete, purge only, got "upload"',
+    ],
+    [
+      {
+        auth: {
+          mode: "jwt",
+          issuer: "i",
+          audience: "a",
+          jwksUrl: "https://x",
+          scopes: { purge: "files purge" },
+        },
+      },
+      '[auth.scopes.purge] must be a scope token (printable ASCII without space, " or \\), got "files purge"',
+    ],
+    [
+      { auth: { mode: "jwt", issuer: "i", audience: "a", jwksUrl: "https://x", scopes: { read: "" } } },
+      '[auth.scopes.read] must be a scope token (printable ASCII without space, " or \\), got ""',
+    ],
     [{ reservedConcurrency: 0 }, "[reservedConcurrency] must be between 1 and 1000000, got 0"],
     [
       { errorRateAlarm: { threshold: 5 } },

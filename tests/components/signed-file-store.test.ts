@@ -100,6 +100,28 @@ describe("SignedFileStore with no args", () => {
     });
   });
 
+  it("keeps every physical name as it was created: later changes to a name are ignored", () => {
+    const kept = built.resources
+      .filter((r) => r.ignoreChanges.length > 0)
+      .map((r) => [r.type, r.ignoreChanges])
+      .sort();
+    expect(kept).to.deep.equal(
+      [
+        ["aws:cloudfront/cachePolicy:CachePolicy", ["name"]],
+        ["aws:cloudfront/keyGroup:KeyGroup", ["name"]],
+        ["aws:cloudfront/originAccessControl:OriginAccessControl", ["name"]],
+        ["aws:cloudfront/publicKey:PublicKey", ["namePrefix"]],
+        ["aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy", ["name"]],
+        ["aws:cloudwatch/logGroup:LogGroup", ["name"]],
+        ["aws:iam/role:Role", ["namePrefix"]],
+        ["aws:iam/rolePolicy:RolePolicy", ["name"]],
+        ["aws:lambda/function:Function", ["name"]],
+        ["aws:s3/bucket:Bucket", ["bucketPrefix"]],
+        ["aws:ssm/parameter:Parameter", ["name"]],
+      ].sort(),
+    );
+  });
+
   it("blocks every kind of public access to the bucket", () => {
     expect(find("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).to.deep.equal({
       bucket: "files-bucket-id",
@@ -140,8 +162,25 @@ describe("SignedFileStore with no args", () => {
         filter: {},
         abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
       },
+      {
+        id: "remove-expired-delete-markers",
+        status: "Enabled",
+        filter: {},
+        expiration: { expiredObjectDeleteMarker: true },
+      },
     ]);
     expect(find("aws:s3/bucket:Bucket").inputs.forceDestroy).to.equal(false);
+  });
+
+  it("never puts ExpiredObjectDeleteMarker in an expiration with Days or Date, which S3 refuses", () => {
+    const rules = find("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs
+      .rules as Array<{ expiration?: Record<string, unknown>; filter?: Record<string, unknown> }>;
+    const withMarker = rules.filter((r) => r.expiration?.expiredObjectDeleteMarker === true);
+    expect(withMarker).to.have.length(1);
+    for (const rule of withMarker) {
+      expect(Object.keys(rule.expiration ?? {})).to.deep.equal(["expiredObjectDeleteMarker"]);
+      expect(rule.filter).to.deep.equal({});
+    }
   });
 
   it("lets only this distribution read the bucket, over TLS only, and denies direct reads to all but the function", () => {
@@ -382,6 +421,18 @@ describe("SignedFileStore with no args", () => {
           Resource: "arn:aws:s3:::files-bucket-8474b17897358c162fedde8474/*",
         },
         {
+          Sid: "PurgeObjectVersions",
+          Effect: "Allow",
+          Action: "s3:DeleteObjectVersion",
+          Resource: "arn:aws:s3:::files-bucket-8474b17897358c162fedde8474/*",
+        },
+        {
+          Sid: "InvalidateOwnDistribution",
+          Effect: "Allow",
+          Action: "cloudfront:CreateInvalidation",
+          Resource: `arn:aws:cloudfront::${ACCOUNT}:distribution/${DISTRIBUTION_ID}`,
+        },
+        {
           Sid: "LookUpObjectVersions",
           Effect: "Allow",
           Action: ["s3:GetObject", "s3:GetObjectVersion"],
@@ -423,7 +474,7 @@ describe("SignedFileStore with no args", () => {
 
   it("has no wildcard action in any Allow statement but the key policy's account statement", () => {
     const actions = allowedActions(built.resources);
-    expect(actions.length).to.equal(18);
+    expect(actions.length).to.equal(20);
     expect(actions.filter(([, a]) => a.includes("*"))).to.deep.equal([["files-signing-key-kms", "kms:*"]]);
   });
 
@@ -650,10 +701,17 @@ describe("SignedFileStore fully configured", () => {
       allowHeaders: [
         "accept",
         "authorization",
+        "cache-control",
+        "range",
+        "if-range",
+        "if-modified-since",
         "content-type",
         "content-disposition",
         "if-none-match",
         "x-amz-meta-sha256",
+        "x-amz-checksum-crc64nvme",
+        "x-amz-checksum-sha256",
+        "x-amz-checksum-algorithm",
         "upload-length",
         "copy-source",
         "x-amz-content-sha256",
@@ -687,8 +745,21 @@ describe("SignedFileStore fully configured", () => {
           id: "browser-uploads",
           allowedOrigins: origins,
           allowedMethods: ["PUT", "DELETE"],
-          allowedHeaders: ["content-type", "content-disposition", "if-none-match", "x-amz-meta-sha256"],
-          exposeHeaders: ["etag"],
+          allowedHeaders: [
+            "content-type",
+            "content-disposition",
+            "if-none-match",
+            "x-amz-meta-sha256",
+            "x-amz-checksum-crc64nvme",
+            "x-amz-checksum-sha256",
+          ],
+          exposeHeaders: [
+            "etag",
+            "x-amz-version-id",
+            "x-amz-checksum-crc64nvme",
+            "x-amz-checksum-sha256",
+            "x-amz-checksum-type",
+          ],
           maxAgeSeconds: 600,
         },
       ],
@@ -727,6 +798,10 @@ describe("SignedFileStore fully configured", () => {
     ]);
   });
 
+  it("updates the function only once its role allows what its configuration names", () => {
+    expect(dependencies.get("media-function")).to.deep.equal(["media-function-policy"]);
+  });
+
   it("adds the public-invoke permissions only once the function URL exists", () => {
     const permissions = built.resources.filter((r) => r.type === "aws:lambda/permission:Permission");
     expect(permissions.map((r) => [r.name, dependencies.get(r.name)])).to.deep.equal([
@@ -761,9 +836,9 @@ describe("SignedFileStore fully configured", () => {
     });
     expect(
       (find("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules as Json[]).map(
-        (r) => r.noncurrentVersionExpiration ?? r.abortIncompleteMultipartUpload,
+        (r) => r.noncurrentVersionExpiration ?? r.abortIncompleteMultipartUpload ?? r.expiration,
       ),
-    ).to.deep.equal([{ noncurrentDays: 7 }, { daysAfterInitiation: 2 }]);
+    ).to.deep.equal([{ noncurrentDays: 7 }, { daysAfterInitiation: 2 }, { expiredObjectDeleteMarker: true }]);
   });
 
   it("still has no wildcard action in any Allow statement but the key policy's account statement", () => {

@@ -17,6 +17,14 @@ export interface RecordedResource {
   readonly physicalName?: string;
   // Resource inputs arrive as whatever JSON the program passed; each test narrows what it reads.
   readonly inputs: Record<string, unknown>;
+  /** The resource's URN, as the mocks name it. */
+  readonly urn: string;
+  /** The `ignoreChanges` option, as sent to the engine. */
+  readonly ignoreChanges: readonly string[];
+  /** Alias URNs the SDK sent, inherited ones included, when the engine is told it computes none. */
+  readonly aliasUrns: readonly string[];
+  /** The names of the alias specs the SDK sent, when the engine computes alias URNs itself. */
+  readonly aliasNames: readonly string[];
 }
 
 export const recorded: RecordedResource[] = [];
@@ -141,16 +149,30 @@ function idFor(type: string, name: string): string {
   }
 }
 
+/** What a registration's request carried besides its inputs, by `TYPE::NAME`, until the mocks record it. */
+interface RequestOptions {
+  readonly urn: string;
+  readonly ignoreChanges: readonly string[];
+  readonly aliasUrns: readonly string[];
+  readonly aliasNames: readonly string[];
+}
+const requestOptions = new Map<string, RequestOptions>();
+
 const mocks: pulumi.runtime.Mocks = {
   newResource(args) {
     const inputs = unwrapSecrets(args.name, args.inputs);
     const physicalName = physicalNameOf(args.type, args.name, inputs);
+    const options = requestOptions.get(`${args.type}::${args.name}`);
     recorded.push({
       type: args.type,
       name: args.name,
       stack: pulumi.getStack(),
       ...(physicalName === undefined ? {} : { physicalName }),
       inputs,
+      urn: options?.urn ?? "",
+      ignoreChanges: options?.ignoreChanges ?? [],
+      aliasUrns: options?.aliasUrns ?? [],
+      aliasNames: options?.aliasNames ?? [],
     });
     if (args.type === "pulumi:pulumi:StackReference") {
       const stack = String(inputs.name);
@@ -179,9 +201,42 @@ const mocks: pulumi.runtime.Mocks = {
 
 export const PROJECT = "signed-file-store";
 
-/** Registers whatever follows in `stack` (as a second `pulumi up` of the same program would). */
-export function useStack(stack: string): void {
+// The parts of the SDK's mock monitor and of a registration request read here; neither is typed
+// in the SDK's declarations.
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getIgnorechangesList(): string[];
+  getAliasurnsList(): string[];
+  getAliasesList(): Array<{ getSpec(): { getName(): string } | undefined }>;
+}
+interface MockMonitor {
+  newUrn(parent: string, type: string, name: string): string;
+  registerResource(req: RegisterRequest, callback: unknown): Promise<void>;
+}
+const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): MockMonitor };
+const state = require("@pulumi/pulumi/runtime/state") as { getStore(): { supportsAliasSpecs: boolean } };
+
+/**
+ * Registers whatever follows in `stack` (as a second `pulumi up` of the same program would). With
+ * `sdkAliases`, the SDK computes every alias URN itself, the ones children inherit from a renamed
+ * parent included, as it does for an engine without alias specs, so a test can read them.
+ */
+export function useStack(stack: string, { sdkAliases = false } = {}): void {
   pulumi.runtime.setMocks(mocks, PROJECT, stack, false, "organization");
+  state.getStore().supportsAliasSpecs = !sdkAliases;
+  const monitor = settings.getMonitor();
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    requestOptions.set(`${req.getType()}::${req.getName()}`, {
+      urn: monitor.newUrn(req.getParent(), req.getType(), req.getName()),
+      ignoreChanges: req.getIgnorechangesList(),
+      aliasUrns: req.getAliasurnsList(),
+      aliasNames: req.getAliasesList().map((a) => a.getSpec()?.getName() ?? ""),
+    });
+    return register(req, callback);
+  };
 }
 
 useStack("test");
@@ -190,14 +245,19 @@ export function outputValue<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply((v) => resolve(v)));
 }
 
-/** Waits until no resource has been registered for a while: registration is asynchronous. */
+/**
+ * The SDK's own wait for its outstanding RPCs (registrations and invokes), which `pulumi up` runs
+ * before the program exits. It is marked internal, so it is not in the type declarations.
+ */
+const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
+
+/** Waits until every registration has reached the mocks: registration is asynchronous. */
 export async function settled(): Promise<void> {
-  let quiet = 0;
   let last = -1;
-  while (quiet < 20) {
-    await new Promise((r) => setTimeout(r, 5));
-    quiet = recorded.length === last ? quiet + 1 : 0;
+  while (recorded.length !== last) {
     last = recorded.length;
+    await waitForRPCs();
+    await new Promise((r) => setTimeout(r, 1));
   }
 }
 

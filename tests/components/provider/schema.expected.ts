@@ -50,6 +50,12 @@ export const INPUTS: Record<string, Prop> = {
     strings,
     "Key prefixes (each ending in `/`) anyone may read without credentials; needs auth mode `jwt` or `public`. Default none.",
   ),
+  shared: optRef(
+    "SharedSigning",
+    "A SignedFileStoreAccount's `shared` output: its CDN policies and signing identity replace the\n" +
+      "store's own. With signingKeys too, those earlier keys stay trusted (none signs) while their URLs\n" +
+      "expire. Default none.",
+  ),
   signingKeys: optList(
     { $ref: "#/types/signed-file-store:index:SigningKey" },
     "The stack's CloudFront key pairs, all in the key group, so keys can be rotated. Default one ECDSA P-256 key named `primary`.",
@@ -58,8 +64,9 @@ export const INPUTS: Record<string, Prop> = {
   signingKeyRotationDays: opt(
     "number",
     "Rotate the signing key every this many days, instead of naming keys in signingKeys: at each\n" +
-      "`pulumi up` the current period's key signs and the two before it stay trusted. Run `pulumi up` at\n" +
-      "least once a period; the period must be at least maxReadExpirySeconds long. Default none.",
+      "`pulumi up` the current period's key signs, the keys of the two periods before it stay trusted\n" +
+      "and those of the next two are published ahead. Run `pulumi up` at least once a period; the\n" +
+      "period must cover maxReadExpirySeconds plus the window its expiry is rounded up to. Default none.",
   ),
   signingKeyAlgorithm: optRef(
     "KeyAlgorithm",
@@ -110,6 +117,10 @@ export const INPUTS: Record<string, Prop> = {
     "Content types uploads may declare, `type/subtype` or `type/*`. Default any.",
   ),
   partSizeBytes: opt("number", "Part size offered to multipart clients, 5 MiB to 5 GiB. Default 8 MiB."),
+  requireChecksum: opt(
+    "boolean",
+    "Refuse writes that do not declare the checksum of their bytes (x-amz-checksum-crc64nvme or -sha256). Default false.",
+  ),
   cors: optRef("Cors", "Browser origins allowed to call the API and upload to the bucket. Default none."),
   denyDirectReads: opt(
     "boolean",
@@ -182,8 +193,58 @@ export const TYPES: Record<string, Prop> = {
         strings,
         "jwt: accepted JWS algorithms. Default every asymmetric one; `none` and HMAC are never accepted.",
       ),
+      scopes: optRef(
+        "JwtScopes",
+        "jwt: the scope a token's `scope` or `scp` claim must hold for each action. Default none, but `purge` for purges.",
+      ),
     },
     required: ["mode"],
+  },
+  "signed-file-store:index:JwtScopes": {
+    type: "object",
+    properties: {
+      read: opt("string", "Scope reads need. Default none."),
+      write: opt("string", "Scope writes need. Default none."),
+      delete: opt("string", "Scope deletes need. Default none."),
+      purge: opt(
+        "string",
+        "Scope a purge (every version deleted, the CDN's copies invalidated) needs besides the delete right. Default `purge`.",
+      ),
+    },
+    required: [],
+  },
+  "signed-file-store:index:SharedSigning": {
+    type: "object",
+    properties: {
+      cachePolicyId: out("string", "The account's cache policy ID."),
+      responseHeadersPolicyId: out("string", "The account's response headers policy ID."),
+      keyGroupId: out("string", "The key group every store's distribution trusts."),
+      keyPairId: out("string", "The ID of the public key that signs now."),
+      signingKeyParameterName: out("string", "The SSM SecureString holding the active signing key."),
+      signingKeyParameterArn: out(
+        "string",
+        "The parameter's ARN: the only parameter a store's function may read.",
+      ),
+      signingKeyKmsKeyArn: out(
+        "string",
+        "The KMS key that encrypts the parameter: the only key a store's function may decrypt with.",
+      ),
+      maxReadExpirySeconds: out(
+        "number",
+        "The longest read URL a store of the account may hand out, in seconds: a plain number when a\n" +
+          "store is given it (the account's own maxReadExpirySeconds), so the store can check its own.",
+      ),
+    },
+    required: [
+      "cachePolicyId",
+      "keyGroupId",
+      "keyPairId",
+      "maxReadExpirySeconds",
+      "responseHeadersPolicyId",
+      "signingKeyKmsKeyArn",
+      "signingKeyParameterArn",
+      "signingKeyParameterName",
+    ],
   },
   "signed-file-store:index:AuthMode": enumOf(
     ["Iam", "iam", "The function URL's auth type is AWS_IAM: callers sign with SigV4."],
@@ -277,3 +338,49 @@ export const TYPES: Record<string, Prop> = {
 export const DESCRIPTION =
   "A private bucket, a CloudFront distribution that only serves signed URLs, and a Lambda function\n" +
   "URL that decides who may do what to which key and answers with a 307 to a signed URL.";
+
+/** The account component's inputs, outputs and description. */
+export const ACCOUNT_INPUTS: Record<string, Prop> = {
+  maxReadExpirySeconds: opt(
+    "number",
+    "The longest read URL any store of the account may hand out, 1 to 604800 seconds; a rotation period must cover it. Default 86400.",
+  ),
+  signingKeys: optList(
+    { $ref: "#/types/signed-file-store:index:SigningKey" },
+    "The account's CloudFront key pairs, all in its key group. Default one ECDSA P-256 key named `primary`.",
+  ),
+  activeSigningKey: opt("string", "Name of the key that signs. Default the first of signingKeys."),
+  signingKeyRotationDays: opt(
+    "number",
+    "Rotate the shared signing key every this many days, as a store's own would. Default none.",
+  ),
+  signingKeyAlgorithm: optRef(
+    "KeyAlgorithm",
+    "Algorithm of the scheduled keys, `ecdsa-p256` or `rsa-2048`. Default `ecdsa-p256`.",
+  ),
+  tags: {
+    type: "object",
+    additionalProperties: { type: "string", plain: true },
+    optional: true,
+    plain: true,
+    description: "Tags for every taggable resource.",
+  },
+};
+
+export const ACCOUNT_OUTPUTS: Record<string, Prop> = {
+  shared: {
+    $ref: "#/types/signed-file-store:index:SharedSigning",
+    description: "What a SignedFileStore takes as its `shared` arg.",
+  },
+  keyGroupId: out("string", "The shared key group's ID."),
+  publicKeyIds: {
+    type: "object",
+    additionalProperties: { type: "string" },
+    description: "CloudFront public key IDs by signing key name.",
+  },
+  signingKeyParameterName: out("string", "The SSM parameter that holds the active signing key."),
+};
+
+export const ACCOUNT_DESCRIPTION =
+  "What every store in an AWS account can share, created once: the cache policy, the response\n" +
+  "headers policy and one signing identity. Pass its `shared` output to each SignedFileStore.";

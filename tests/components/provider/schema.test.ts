@@ -5,6 +5,7 @@ import { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
 import { expect } from "chai";
 import { type SignedFileStoreArgs, SignedFileStore as TypeScriptStore } from "../../../components";
 import { PROJECT_ROOT } from "../../../components/bundle/function-bundle";
+import { SignedFileStoreAccount, toAccountArgs } from "../../../components/provider/account";
 import {
   AuthMode,
   EncryptionMode,
@@ -21,14 +22,27 @@ import {
   countByType,
   functionEnvironment,
   outputValue,
+  recorded,
   resourcesOf,
   settled,
   single,
   useStack,
 } from "../../support/pulumi-mocks";
-import { DESCRIPTION, INPUTS, OUTPUTS, TYPES } from "./schema.expected";
+
+const recordedIn = (stack: string) => recorded.filter((r) => r.stack === stack);
+
+import {
+  ACCOUNT_DESCRIPTION,
+  ACCOUNT_INPUTS,
+  ACCOUNT_OUTPUTS,
+  DESCRIPTION,
+  INPUTS,
+  OUTPUTS,
+  TYPES,
+} from "./schema.expected";
 
 const TOKEN = "signed-file-store:index:SignedFileStore";
+const ACCOUNT_TOKEN = "signed-file-store:index:SignedFileStoreAccount";
 const manifest = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as {
   name: string;
   version: string;
@@ -51,6 +65,7 @@ const FULL_INPUTS: SignedFileStoreComponentArgs = {
     readPrefixes: ["{sub}/", "shared/"],
     writePrefixes: ["{sub}/"],
     algorithms: ["RS256", "ES256"],
+    scopes: { purge: "files:purge" },
   },
   publicReadPrefixes: ["public/"],
   signingKeys: [{ name: "old" }, { name: "new", algorithm: KeyAlgorithm.Rsa2048 }],
@@ -73,6 +88,7 @@ const FULL_INPUTS: SignedFileStoreComponentArgs = {
   maxUploadBytes: 100 * 1024 ** 3,
   allowedContentTypes: ["image/*", "video/mp4"],
   partSizeBytes: 16 * 1024 ** 2,
+  requireChecksum: true,
   cors: { allowedOrigins: ["https://app.example.com"] },
   directReadPrincipalArns: ["arn:aws:iam::111122223333:role/incident-response"],
   encryption: { mode: EncryptionMode.SseKms },
@@ -83,7 +99,7 @@ const FULL_INPUTS: SignedFileStoreComponentArgs = {
 
 /** The same store as a TypeScript program declares it. */
 const TYPESCRIPT_ARGS: SignedFileStoreArgs = {
-  ...FULL_INPUTS,
+  ...(FULL_INPUTS as Omit<SignedFileStoreComponentArgs, "shared">),
   auth: {
     mode: "jwt",
     issuer: "https://id.example.com/",
@@ -91,6 +107,7 @@ const TYPESCRIPT_ARGS: SignedFileStoreArgs = {
     jwksUrl: "https://id.example.com/.well-known/jwks.json",
     rules: { read: ["{sub}/", "shared/"], write: ["{sub}/"], delete: undefined },
     algorithms: ["RS256", "ES256"],
+    scopes: { purge: "files:purge" },
   },
   signingKeys: [
     { name: "old", algorithm: undefined },
@@ -106,7 +123,7 @@ describe("Pulumi component package", function () {
   // The analyzer builds a TypeScript program over the whole project once.
   this.timeout(120_000);
   const provider = new ComponentProvider({
-    components: [SignedFileStore],
+    components: [SignedFileStore, SignedFileStoreAccount],
     name: manifest.name,
     dirname: PROJECT_ROOT,
   });
@@ -116,11 +133,12 @@ describe("Pulumi component package", function () {
     schema = JSON.parse(await provider.getSchema()) as Record<string, unknown>;
   });
 
-  it("is served from package.json's main, which exports the schema-friendly component only", async () => {
+  it("is served from package.json's main, which exports the schema-friendly components only", async () => {
     expect(manifest.main).to.equal("components/provider/main.ts");
     const entry = (await import(path.join(PROJECT_ROOT, manifest.main))) as Record<string, unknown>;
-    expect(Object.keys(entry)).to.deep.equal(["SignedFileStore"]);
+    expect(Object.keys(entry).sort()).to.deep.equal(["SignedFileStore", "SignedFileStoreAccount"]);
     expect(entry.SignedFileStore).to.equal(SignedFileStore);
+    expect(entry.SignedFileStoreAccount).to.equal(SignedFileStoreAccount);
   });
 
   it("has a schema with every input and output, its type and its description", () => {
@@ -137,6 +155,15 @@ describe("Pulumi component package", function () {
           properties: OUTPUTS,
           required: Object.keys(OUTPUTS).sort(),
           description: DESCRIPTION,
+        },
+        [ACCOUNT_TOKEN]: {
+          type: "object",
+          isComponent: true,
+          inputProperties: ACCOUNT_INPUTS,
+          requiredInputs: [],
+          properties: ACCOUNT_OUTPUTS,
+          required: Object.keys(ACCOUNT_OUTPUTS).sort(),
+          description: ACCOUNT_DESCRIPTION,
         },
       },
       types: TYPES,
@@ -162,6 +189,20 @@ describe("Pulumi component package", function () {
       auth: { mode: "public" },
       encryption: { mode: "sse-s3" },
     });
+    expect(
+      toAccountArgs({
+        maxReadExpirySeconds: 3600,
+        signingKeyRotationDays: 2,
+        signingKeyAlgorithm: KeyAlgorithm.Rsa2048,
+        tags: { team: "platform" },
+      }),
+    ).to.deep.equal({
+      maxReadExpirySeconds: 3600,
+      signingKeyRotationDays: 2,
+      signingKeyAlgorithm: "rsa-2048",
+      tags: { team: "platform" },
+    });
+    expect(toAccountArgs({})).to.deep.equal({});
   });
 
   describe("construct under mocks", () => {
@@ -198,7 +239,10 @@ describe("Pulumi component package", function () {
     });
 
     it("passes the args through to the function, its URL and the bucket", () => {
-      const config = JSON.parse(functionEnvironment(fromProvider)[CONFIG_ENV] ?? "{}") as { auth: unknown };
+      const config = JSON.parse(functionEnvironment(fromProvider)[CONFIG_ENV] ?? "{}") as {
+        auth: unknown;
+        uploads: { requireChecksum: boolean };
+      };
       expect(config.auth).to.deep.equal({
         mode: "jwt",
         issuer: "https://id.example.com/",
@@ -206,7 +250,9 @@ describe("Pulumi component package", function () {
         jwksUrl: "https://id.example.com/.well-known/jwks.json",
         algorithms: ["RS256", "ES256"],
         rules: { read: ["{sub}/", "shared/"], write: ["{sub}/"], delete: ["{sub}/"] },
+        scopes: { purge: "files:purge" },
       });
+      expect(config.uploads.requireChecksum).to.equal(true);
       const fn = single(fromProvider, "aws:lambda/function:Function").inputs;
       expect([fn.runtime, fn.memorySize, fn.timeout, fn.reservedConcurrentExecutions]).to.deep.equal([
         "nodejs22.x",
@@ -233,6 +279,63 @@ describe("Pulumi component package", function () {
         old: "K-files-public-key-old",
         new: "K-files-public-key-new",
       });
+    });
+  });
+
+  describe("the account and a store sharing it, constructed as another language would", () => {
+    const STACK_SHARED = "component-package-shared";
+    let accountState: Record<string, unknown>;
+    let resources: ReturnType<typeof resourcesOf>;
+
+    before(async () => {
+      useStack(STACK_SHARED);
+      try {
+        const account = await provider.construct("acct", ACCOUNT_TOKEN, { signingKeyRotationDays: 7 }, {});
+        accountState = account.state as Record<string, unknown>;
+        const shared = await outputValue(accountState.shared as pulumi.Output<Record<string, unknown>>);
+        // Another language passes the account's outputs, and its maxReadExpirySeconds as a number.
+        await provider.construct("app", TOKEN, { shared, auth: { mode: AuthMode.Public } }, {});
+        await settled();
+        resources = recordedIn(STACK_SHARED);
+      } finally {
+        useStack("test");
+      }
+    });
+
+    it("answers the account's outputs, shared among them", async () => {
+      expect(Object.keys(accountState).sort()).to.deep.equal(Object.keys(ACCOUNT_OUTPUTS).sort());
+      const shared = await outputValue(accountState.shared as pulumi.Output<Record<string, unknown>>);
+      expect(Object.keys(shared).sort()).to.deep.equal(
+        Object.keys(
+          (TYPES["signed-file-store:index:SharedSigning"] as { properties: object }).properties,
+        ).sort(),
+      );
+      expect(shared.keyGroupId).to.equal("kg-acct-key-group");
+    });
+
+    it("gives the store none of the account's resources: it trusts the account's key group", () => {
+      const counts = countByType(resources);
+      expect(counts["aws:cloudfront/keyGroup:KeyGroup"]).to.equal(1);
+      expect(counts["aws:cloudfront/publicKey:PublicKey"]).to.equal(5);
+      expect(counts["aws:cloudfront/cachePolicy:CachePolicy"]).to.equal(1);
+      expect(counts["aws:ssm/parameter:Parameter"]).to.equal(1);
+      const behavior = single(resources, "aws:cloudfront/distribution:Distribution").inputs
+        .defaultCacheBehavior as Record<string, unknown>;
+      expect(behavior.trustedKeyGroups).to.deep.equal(["kg-acct-key-group"]);
+    });
+
+    it("refuses an output where the store needs the account's maxReadExpirySeconds as a number", async () => {
+      useStack(STACK_SHARED);
+      const error = await provider
+        .construct("app-output", TOKEN, { shared: { maxReadExpirySeconds: pulumi.output(86_400) } }, {})
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      useStack("test");
+      expect((error as Error).message).to.equal(
+        '[shared.maxReadExpirySeconds] must be a plain number known before deployment (the account\'s own maxReadExpirySeconds), got "output"',
+      );
     });
   });
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { SignedFileStore } from "../../../components";
-import { foldName } from "../../../components/resources/names";
+import { foldName, ssmParameterName } from "../../../components/resources/names";
 import { type RecordedResource, resourcesOf, settled, useStack } from "../../support/pulumi-mocks";
 
 /** What AWS accepts for each name the component sets, per the documents cited in components/resources/names.ts. */
@@ -95,5 +95,49 @@ describe("physical names", () => {
         resourcesOf("shared", stack).find((r) => r.type === "aws:lambda/function:Function")?.physicalName,
     );
     expect(functionNames).to.deep.equal(["shared-signer-1bb03731", "shared-signer-457facb8"]);
+  });
+
+  describe("SSM parameter names", () => {
+    it("puts sfs- before a name SSM reserves (aws or ssm first, in any case), and leaves the others", () => {
+      expect(ssmParameterName("aws-files-signing-key-1")).to.equal("sfs-aws-files-signing-key-1");
+      expect(ssmParameterName("AWS-signing-key-1")).to.equal("sfs-AWS-signing-key-1");
+      expect(ssmParameterName("SsM-x-signing-key-1")).to.equal("sfs-SsM-x-signing-key-1");
+      expect(ssmParameterName("awsome-signing-key-1")).to.equal("sfs-awsome-signing-key-1");
+      expect(ssmParameterName("files-signing-key-1")).to.equal("files-signing-key-1");
+      expect(ssmParameterName("my-aws-files-signing-key-1")).to.equal("my-aws-files-signing-key-1");
+    });
+
+    // The longest ARN before a name: arn:aws-us-gov:ssm:us-gov-west-1:123456789012:parameter/ is 56
+    // characters, and SSM counts it in the name's 1011.
+    const SSM_NAME = /^[A-Za-z0-9_.-]+$/;
+    const cases: Array<[string, string]> = [
+      ["aws-files", "sfs-aws-files-signing-key-c4219ff5"],
+      ["AWS", "sfs-AWS-signing-key-697f9585"],
+      ["ssm-x", "sfs-ssm-x-signing-key-087150ae"],
+      ["photos", "photos-signing-key-5ee281ad"],
+    ];
+    for (const [component, parameter] of cases) {
+      it(`names the store ${JSON.stringify(component)}'s parameter ${parameter}`, async () => {
+        new SignedFileStore(component);
+        await settled();
+        const names = resourcesOf(component)
+          .filter((r) => r.type === "aws:ssm/parameter:Parameter")
+          .map((r) => r.inputs.name);
+        expect(names).to.deep.equal([parameter]);
+      });
+    }
+
+    it("keeps a long name within SSM's limits, without a reserved prefix", async () => {
+      const long = `aws${"x".repeat(600)}`;
+      new SignedFileStore(long);
+      await settled();
+      const [parameter] = resourcesOf(long)
+        .filter((r) => r.type === "aws:ssm/parameter:Parameter")
+        .map((r) => String(r.inputs.name));
+      expect(parameter).to.match(SSM_NAME);
+      expect(parameter).to.match(/^sfs-awsx+-signing-key-[0-9a-f]{8}$/);
+      expect(parameter?.length).to.equal(512);
+      expect((parameter?.length ?? 0) + 56).to.be.at.most(1011);
+    });
   });
 });
