@@ -52,7 +52,10 @@ describe("component package plugin", function () {
       types: unknown;
     };
     expect(parsed.name).to.equal("signed-file-store");
-    expect(Object.keys(parsed.resources)).to.deep.equal(["signed-file-store:index:SignedFileStore"]);
+    expect(Object.keys(parsed.resources).sort()).to.deep.equal([
+      "signed-file-store:index:SignedFileStore",
+      "signed-file-store:index:SignedFileStoreAccount",
+    ]);
     const component = parsed.resources["signed-file-store:index:SignedFileStore"] ?? {};
     expect(component.inputProperties).to.deep.equal(INPUTS);
     expect(component.properties).to.deep.equal(OUTPUTS);
