@@ -50,7 +50,13 @@ export class SignedFileStoreAccount extends pulumi.ComponentResource {
     const keyPolicy = pulumi
       .all([context.partition, context.accountId])
       .apply(([p, account]) => accountSigningKeyKmsPolicy(`arn:${p}:iam::${account}:root`));
-    const secret = createSigningSecret(scope, active, signing.keyGroup, keyPolicy);
+    const secret = createSigningSecret(
+      scope,
+      active,
+      signing.keyGroup,
+      keyPolicy,
+      config.signing.retiresAtMs,
+    );
 
     this.keyGroup = signing.keyGroup;
     this.shared = {

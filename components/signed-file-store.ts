@@ -152,7 +152,7 @@ function createStoreSigning(scope: ChildScope, context: AwsContext, role: aws.ia
     .apply(([p, dnsSuffix, account, roleArn, r]) =>
       signingKeyKmsPolicy(`arn:${p}:iam::${account}:root`, roleArn, r, dnsSuffix),
     );
-  const secret = createSigningSecret(scope, active, own.keyGroup, keyPolicy);
+  const secret = createSigningSecret(scope, active, own.keyGroup, keyPolicy, signing.retiresAtMs);
   const policies = createCdnPolicies(scope);
   return {
     own,

@@ -18,6 +18,11 @@ export interface ScheduledKeys {
   /** Oldest first: `r<N-2>`, `r<N-1>`, `r<N>` (signing), `r<N+1>`, `r<N+2>`. */
   readonly signingKeys: ReadonlyArray<{ readonly name: string; readonly algorithm: SigningKeyAlgorithm }>;
   readonly activeSigningKey: string;
+  /**
+   * When `activeSigningKey` may first leave the key group: the start of period N+3, the earliest a
+   * deploy drops it (milliseconds since the Unix epoch).
+   */
+  readonly retiresAtMs: number;
 }
 
 /** The name of the scheduled key of period `period`. */
@@ -62,6 +67,7 @@ export function scheduledSigningKeys(
     period,
     signingKeys: periods.map((p) => ({ name: scheduledKeyName(p), algorithm })),
     activeSigningKey: scheduledKeyName(period),
+    retiresAtMs: (period + SCHEDULED_KEYS_BEFORE + 1) * rotationDays * DAY_SECONDS * 1000,
   };
 }
 

@@ -70,7 +70,12 @@ export function resolveSigningKeys(args: SigningKeyChoice, maxReadExpirySeconds:
   }
   const algorithm = oneOf("signingKeyAlgorithm", args.signingKeyAlgorithm, "ecdsa-p256", ALGORITHMS);
   const schedule = scheduledSigningKeys(days, algorithm, deployTime(args.clock));
-  return { mode: "own", keys: schedule.signingKeys, active: schedule.activeSigningKey };
+  return {
+    mode: "own",
+    keys: schedule.signingKeys,
+    active: schedule.activeSigningKey,
+    retiresAtMs: schedule.retiresAtMs,
+  };
 }
 
 const SHARED_OUTPUTS = [

@@ -41,6 +41,11 @@ export interface OwnSigning {
   readonly mode: "own";
   readonly keys: ReadonlyArray<Required<SigningKeyArgs>>;
   readonly active: string;
+  /**
+   * A rotating schedule's active key: when a later deploy may first remove it from the key group
+   * (milliseconds since the Unix epoch). The function caps every URL it signs at this instant.
+   */
+  readonly retiresAtMs?: number;
 }
 
 /** The account's signing identity, and the store's own earlier keys it still trusts. */

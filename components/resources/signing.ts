@@ -71,7 +71,10 @@ export function createSigningSecret(
   active: SigningKey,
   keyGroup: aws.cloudfront.KeyGroup,
   keyPolicy: pulumi.Output<PolicyDocument>,
+  retiresAtMs?: number,
 ): SigningSecret {
+  // A rotating key's retirement travels with it, so the function never signs a URL that outlives it.
+  const retiresAt = retiresAtMs === undefined ? {} : { retiresAt: new Date(retiresAtMs).toISOString() };
   const kmsKey = new aws.kms.Key(
     `${name}-signing-key-kms`,
     {
@@ -95,7 +98,7 @@ export function createSigningSecret(
       value: pulumi.secret(
         pulumi
           .all([active.publicKey.id, active.privateKey.privateKeyPemPkcs8])
-          .apply(([keyPairId, privateKeyPem]) => JSON.stringify({ keyPairId, privateKeyPem })),
+          .apply(([keyPairId, privateKeyPem]) => JSON.stringify({ keyPairId, privateKeyPem, ...retiresAt })),
       ),
       keyId: kmsKey.arn,
       tags,

@@ -1,4 +1,4 @@
-import { NotFound } from "../api/http-error";
+import { NotFound, ServiceUnavailable } from "../api/http-error";
 import type { HandlerConfig } from "../config";
 import type { FunctionUrlResult } from "../http/function-url";
 import { jsonResponse, redirect, wantsJson } from "../http/responses";
@@ -62,9 +62,9 @@ export function createReads(deps: ReadDeps) {
       return jsonResponse(200, describe(object), objectHeaders(object));
     }
     const nowSeconds = Math.floor(now.getTime() / 1000);
-    const expires = alignedExpiry(nowSeconds, expirySeconds);
-    const resource = readResource(config.cdnBaseUrl, object, downloadName);
     const signer = await signingKey;
+    const expires = cappedExpiry(alignedExpiry(nowSeconds, expirySeconds), signer, nowSeconds);
+    const resource = readResource(config.cdnBaseUrl, object, downloadName);
     const started = process.hrtime.bigint();
     const url = signed.get(resource, expires, signer.keyPairId, nowSeconds, () =>
       signCloudFrontUrl(resource, signer, expires, config.hashAlgorithm),
@@ -80,6 +80,30 @@ export function createReads(deps: ReadDeps) {
       object: describe(object),
     });
   };
+}
+
+/** A read URL shorter than this is not worth handing out: a browser could not even follow it. */
+export const MIN_READ_URL_SECONDS = 60;
+
+/**
+ * A rotating key may leave the key group at the first deploy of its third period after it began to
+ * sign (components/args/key-schedule.ts), so no URL it signs may outlive that: CloudFront refuses a
+ * URL whose Key-Pair-Id is in no trusted key group (CloudFront Developer Guide, "Specify signers
+ * that can create signed URLs and signed cookies"). Deployed at least once a period, a function
+ * never comes near it; after a longer gap it hands out shorter URLs, then none, until a deploy
+ * brings a newer key, rather than URLs that break before they say.
+ */
+export function cappedExpiry(expires: number, signer: CloudFrontSigningKey, nowSeconds: number): number {
+  if (signer.retiresAt === undefined || expires <= signer.retiresAt) return expires;
+  if (signer.retiresAt - nowSeconds < MIN_READ_URL_SECONDS) {
+    throw new ServiceUnavailable(
+      "this store's signing key is due to leave its key group: the stack needs a deploy (pulumi up) to rotate to a newer key",
+      300,
+      `retiresAt ${new Date(signer.retiresAt * 1000).toISOString()}`,
+      "SigningKeyRetiring",
+    );
+  }
+  return signer.retiresAt;
 }
 
 /** The JSON shape of an object: fields in a fixed order, absent when unknown. */

@@ -7,6 +7,11 @@ export interface CloudFrontSigningKey {
   readonly keyPairId: string;
   /** Parsed once per cold start: parsing a PEM costs more than the signature itself. */
   readonly privateKey: KeyObject;
+  /**
+   * Epoch seconds from which a later deploy may remove this key from the key group (a rotating
+   * key's schedule); a URL it signs must expire by then. Absent for keys that do not rotate.
+   */
+  readonly retiresAt?: number;
 }
 
 /**

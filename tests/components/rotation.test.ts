@@ -48,14 +48,15 @@ async function deploy(args: SignedFileStoreArgs): Promise<DeployedKeys & { resou
       .filter((r) => r.type === "aws:cloudfront/publicKey:PublicKey" && items.includes(idOf(r)))
       .map((k) => [idOf(k), String(k.inputs.encodedKey)]),
   );
-  const { keyPairId, privateKeyPem } = JSON.parse(
+  const { keyPairId, privateKeyPem, retiresAt } = JSON.parse(
     String(single(resources, "aws:ssm/parameter:Parameter").inputs.value),
-  ) as { keyPairId: string; privateKeyPem: string };
+  ) as { keyPairId: string; privateKeyPem: string; retiresAt?: string };
   return {
     at: Number(args.clock?.() ?? Date.now()),
     signer: keyPairId,
     signerMaterial: publicHalfOf(privateKeyPem),
     trusted,
+    ...(retiresAt === undefined ? {} : { signerRetiresAt: Date.parse(retiresAt) }),
     resources,
   };
 }
@@ -121,6 +122,8 @@ describe("the signing key schedule", () => {
         algorithm: "ecdsa-p256",
       })),
       activeSigningKey: "r2968",
+      // The first instant of period 2971, when a deploy may first drop r2968.
+      retiresAtMs: 2971 * 7 * DAY_MS,
     });
     expect(scheduledSigningKeys(7, "rsa-2048", 2917 * 7 * DAY_MS).activeSigningKey).to.equal("r2917");
     expect(scheduledSigningKeys(7, "rsa-2048", 2917 * 7 * DAY_MS - 1).activeSigningKey).to.equal("r2916");
@@ -183,6 +186,7 @@ describe("the signing key schedule", () => {
       mode: "own",
       keys: ["r-2", "r-1", "r0", "r1", "r2"].map((name) => ({ name, algorithm: "ecdsa-p256" })),
       active: "r0",
+      retiresAtMs: 3 * DAY_MS,
     });
     expect(() => resolveArgs({ signingKeyRotationDays: 1, maxReadExpirySeconds: 82_801 })).to.throw(
       Error,
@@ -192,13 +196,14 @@ describe("the signing key schedule", () => {
 });
 
 /** What the schedule alone decides for a deploy at `at`: key names stand for key pair IDs and material. */
-function scheduled(rotationDays: number, at: number): DeployedKeys {
-  const { signingKeys, activeSigningKey } = scheduledSigningKeys(rotationDays, "ecdsa-p256", at);
+function scheduled(rotationDays: number, at: number, capped = true): DeployedKeys {
+  const { signingKeys, activeSigningKey, retiresAtMs } = scheduledSigningKeys(rotationDays, "ecdsa-p256", at);
   return {
     at,
     signer: activeSigningKey,
     signerMaterial: activeSigningKey,
     trusted: new Map(signingKeys.map((k) => [k.name, k.name])),
+    ...(capped ? { signerRetiresAt: retiresAtMs } : {}),
   };
 }
 
@@ -330,6 +335,31 @@ describe("the signing key schedule over more than a year of deploys", () => {
     });
   }
 
+  it("after gaps of up to five periods, no URL breaks: the function caps each URL at its key's retirement", () => {
+    const gaps = [100, 200, 300].map((day) => periodStart(7, day) - DAY_MS);
+    const times = every(DAY_MS, 420).filter(
+      (at) => !gaps.some((from, i) => at >= from && at < from + (i + 3) * SEVEN),
+    );
+    const rules = { longestUrlMs: longestReadUrlSeconds(86_400) * 1000, capacity: 5 };
+    const broken = (capped: boolean) =>
+      rotationViolations(
+        times.map((at) => scheduled(7, at, capped)),
+        rules,
+      )
+        .filter((p) => p.includes("left the group before its URLs expired"))
+        .map((p) => p.split(" ")[1]);
+    // Without the cap, URLs signed late in each gap outlive their key (one key a gap); with it, none does.
+    expect(new Set(broken(false)).size).to.equal(3);
+    expect(broken(true)).to.deep.equal([]);
+    // What no schedule that sees only the clock can keep: the deploy that ends a gap longer than two
+    // periods signs with a key the group did not hold before it (docs/operations.md says so).
+    const fresh = rotationViolations(
+      times.map((at) => scheduled(7, at)),
+      rules,
+    ).filter((p) => p.includes("was not in the group at the previous deploy"));
+    expect(fresh).to.have.length(3);
+  });
+
   it("catches what breaks a URL: a key dropped the deploy after it stopped signing", () => {
     // The checker must fail on a schedule that keeps no key after its period.
     const naive = every(DAY_MS, 30).map((at): DeployedKeys => {
@@ -383,6 +413,8 @@ describe("the store's own rotating keys, deployed under mocks", function () {
       const { signingKeys, activeSigningKey } = scheduledSigningKeys(7, "ecdsa-p256", d.at);
       expect([...d.trusted.keys()]).to.deep.equal(signingKeys.map((k) => `K-rotating-public-key-${k.name}`));
       expect(d.signer).to.equal(`K-rotating-public-key-${activeSigningKey}`);
+      // The parameter carries when that key may first leave the group: the function caps its URLs there.
+      expect(d.signerRetiresAt).to.equal(scheduledSigningKeys(7, "ecdsa-p256", d.at).retiresAtMs);
       expect(d.resources.filter((r) => r.type === "aws:cloudfront/publicKey:PublicKey")).to.have.length(5);
       expect(d.resources.filter((r) => r.type === "tls:index/privateKey:PrivateKey")).to.have.length(5);
     }

@@ -12,6 +12,11 @@ export interface DeployedKeys {
   readonly signerMaterial: string;
   /** Key pair ID → key material, for every key the distribution trusts after this deploy. */
   readonly trusted: ReadonlyMap<string, string>;
+  /**
+   * When the signer may first leave the group (ms): the function caps every URL it signs there
+   * (functions/routes/reads.ts, cappedExpiry). Absent: URLs live their whole length.
+   */
+  readonly signerRetiresAt?: number;
 }
 
 export interface RotationRules {
@@ -50,10 +55,11 @@ export function rotationViolations(deploys: readonly DeployedKeys[], rules: Rota
       }
     }
     // A URL signed just before the next deploy replaced this signer lives until then plus the
-    // longest URL; every deploy before that must still trust the signer with the same material.
+    // longest URL, or until the signer's retirement when the function caps it there; every deploy
+    // before that must still trust the signer with the same material.
     const next = deploys[i + 1];
     if (!next) return;
-    const urlsExpire = next.at + rules.longestUrlMs;
+    const urlsExpire = Math.min(next.at + rules.longestUrlMs, d.signerRetiresAt ?? Number.POSITIVE_INFINITY);
     for (const later of deploys.slice(i + 1)) {
       if (later.at >= urlsExpire) break;
       if (later.trusted.get(d.signer) !== d.signerMaterial) {

@@ -343,3 +343,58 @@ describe("reads: the object store is down", () => {
     expect(lines[0]?.errorMessage).to.equal("ECONNREFUSED");
   });
 });
+
+describe("reads: a rotating key's retirement", () => {
+  const signerRetiringAt = (retiresAt: number) => (config: ReturnType<typeof baseConfig>) => ({
+    keyPairId: config.keyPairId,
+    privateKey: ecdsaKey.privateKey,
+    retiresAt,
+  });
+
+  it("caps a URL's expiry at the instant its key may leave the key group, and signs that expiry", async () => {
+    const objects = new MemoryObjects();
+    objects.put(v1);
+    const config = baseConfig();
+    const retiresAt = NOW_S + 200;
+    const { handle } = harness(config, ecdsaKey, {
+      objects,
+      signingKey: async () => signerRetiringAt(retiresAt)(config),
+    });
+    const res = await get(handle, "/docs/v.txt", "", { accept: "application/json" });
+    expect(res.statusCode).to.equal(200);
+    const body = JSON.parse(res.body ?? "{}") as { url: string; expiresAt: string };
+    expect(body.expiresAt).to.equal(new Date(retiresAt * 1000).toISOString());
+    const url = new URL(body.url);
+    expect(url.searchParams.get("Expires")).to.equal(String(retiresAt));
+    expect(verifySignedUrl(url, KEYS, NOW_S, "203.0.113.9")).to.deep.include({ ok: true });
+    // A key further from retirement leaves the window's expiry as it was.
+    const later = harness(config, ecdsaKey, {
+      objects,
+      signingKey: async () => signerRetiringAt(NOW_S + 30 * 86_400)(config),
+    });
+    const uncapped = JSON.parse(
+      (await get(later.handle, "/docs/v.txt", "", { accept: "application/json" })).body ?? "{}",
+    );
+    expect(Date.parse(uncapped.expiresAt) / 1000).to.be.greaterThan(NOW_S + config.expirySeconds - 1);
+  });
+
+  it("answers 503 SigningKeyRetiring rather than hand out a URL of less than a minute", async () => {
+    const objects = new MemoryObjects();
+    objects.put(v1);
+    const config = baseConfig();
+    const { handle, lines } = harness(config, ecdsaKey, {
+      objects,
+      signingKey: async () => signerRetiringAt(NOW_S + 59)(config),
+    });
+    const res = await get(handle, "/docs/v.txt");
+    expect(res.statusCode).to.equal(503);
+    expect(res.headers?.["retry-after"]).to.equal("300");
+    expect(res.body).to.equal(
+      errorBody(
+        "SigningKeyRetiring",
+        "this store's signing key is due to leave its key group: the stack needs a deploy (pulumi up) to rotate to a newer key",
+      ),
+    );
+    expect(lines.some((l) => l.code === "SigningKeyRetiring")).to.equal(true);
+  });
+});

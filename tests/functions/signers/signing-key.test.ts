@@ -56,6 +56,19 @@ describe("signing key from SSM", () => {
       expect(key.privateKey.type).to.equal("private");
     });
 
+    it("reads a rotating key's retirement as epoch seconds, and none for a key that does not rotate", () => {
+      const key = parseSigningKeyValue(
+        JSON.stringify({
+          keyPairId: "KR",
+          privateKeyPem: pem(ecdsaKey),
+          retiresAt: "2026-12-24T00:00:00.000Z",
+        }),
+        "KCONFIG",
+      );
+      expect(key.retiresAt).to.equal(Date.UTC(2026, 11, 24) / 1000);
+      expect(parseSigningKeyValue(pem(ecdsaKey), "KCONFIG")).to.not.have.property("retiresAt");
+    });
+
     it("takes the ID from the config for a bare PEM", () => {
       const key = parseSigningKeyValue(`\n${pem(ecdsaKey)}\n`, "KCONFIG");
       expect(key.keyPairId).to.equal("KCONFIG");
@@ -73,6 +86,11 @@ describe("signing key from SSM", () => {
         "no PEM",
         JSON.stringify({ keyPairId: "K1" }),
         "the signing key parameter's privateKeyPem must be a PEM string",
+      ],
+      [
+        "a retirement that is not a date",
+        JSON.stringify({ keyPairId: "K1", privateKeyPem: "x", retiresAt: "next week" }),
+        "the signing key parameter's retiresAt must be an ISO 8601 date",
       ],
     ];
     for (const [name, value, message] of refusals) {
@@ -94,6 +112,55 @@ describe("signing key from SSM", () => {
       expect(names).to.deep.equal([PARAMETER]);
       expect(second).to.equal(first);
       expect(third).to.equal(first);
+    });
+
+    it("reads again in the background once the refresh interval has passed, and keeps the old key if that fails", async () => {
+      let now = 0;
+      const values = [
+        JSON.stringify({ keyPairId: "KOLD", privateKeyPem: pem(ecdsaKey) }),
+        new ServiceUnavailable("SSM is down"),
+        JSON.stringify({ keyPairId: "KNEW", privateKeyPem: pem(ecdsaKey) }),
+      ];
+      let reads = 0;
+      let answered: () => void = () => {};
+      const key = ssmSigningKey(
+        PARAMETER,
+        "KCONFIG",
+        async () => {
+          const value = values[reads++];
+          setImmediate(() => answered());
+          if (value instanceof Error) throw value;
+          return value ?? "";
+        },
+        () => now,
+        600_000,
+      );
+      const nextRead = () =>
+        new Promise<void>((resolve) => {
+          answered = resolve;
+        });
+      expect((await key()).keyPairId).to.equal("KOLD");
+      now = 599_999;
+      expect((await key()).keyPairId).to.equal("KOLD");
+      expect(reads).to.equal(1);
+      // Due: this request is served with the key it has while the parameter is read again, and fails.
+      now = 600_000;
+      let read = nextRead();
+      expect((await key()).keyPairId).to.equal("KOLD");
+      await read;
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(reads).to.equal(2);
+      // A failed refresh keeps the key and waits half a minute before it asks again.
+      now = 629_999;
+      expect((await key()).keyPairId).to.equal("KOLD");
+      expect(reads).to.equal(2);
+      now = 630_000;
+      read = nextRead();
+      expect((await key()).keyPairId).to.equal("KOLD");
+      await read;
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(reads).to.equal(3);
+      expect((await key()).keyPairId).to.equal("KNEW");
     });
 
     it("does not keep a failed read: the next request reads again", async () => {
