@@ -8,9 +8,9 @@ import { closeServer, listen, loggingServer } from "../http/listen";
 import { escapeXml, sendXmlError } from "../http/xml";
 import type { StorageCredentials } from "../storage/server";
 import { type CacheStats, EdgeCache } from "./cache";
-import { verifySignedResource } from "./cloudfront-verify";
+import { refusal, verifySignedResource } from "./cloudfront-verify";
 import { answerPreflight, corsHeaders, type EdgeCorsPolicy } from "./cors";
-import { HIT, OriginReads } from "./miss";
+import { ERROR, HIT, OriginReads } from "./miss";
 import { cacheKey, parseTarget, resourceUrl, signingParams } from "./request";
 import { sendCached, sendFromFill } from "./response";
 
@@ -21,8 +21,8 @@ import { sendCached, sendFromFill } from "./response";
  * - answers a malformed request (bad Host, bad percent-encoding, garbage target) with 400 before
  *   anything else, never with a 5xx;
  * - then verifies the signed URL, a preflight's too, before it reads or caches anything, and
- *   answers a bad one with 403 and CloudFront's XML AccessDenied body ("Restrict content with
- *   signed URLs and signed cookies");
+ *   answers a bad one with 403, `X-Cache: Error from cloudfront` and the XML body CloudFront sends
+ *   for that fault (MissingKey, InvalidKey, MalformedPolicy or AccessDenied: see `refusal`);
  * - strips the signing parameters and keys its cache on the path plus `versionId`, `etag` and
  *   `response-content-disposition` as sent (see edge-request.ts), so every version, and every
  *   download name, is one entry, and forwards those parameters to S3;
@@ -136,7 +136,10 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         message: "signed URL refused",
         reason: verdict.reason,
       });
-      sendXmlError(res, 403, "AccessDenied", "Access denied");
+      const { code, message } = refusal(verdict.reason);
+      // Set apart from the error's headers so the request log can read it.
+      res.setHeader("x-cache", ERROR);
+      sendXmlError(res, 403, code, message);
       return;
     }
     if (method === "OPTIONS") return answerPreflight(cors, req, res);
