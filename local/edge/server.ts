@@ -8,6 +8,7 @@ import { closeServer, listen, loggingServer } from "../http/listen";
 import { escapeXml, sendXmlError } from "../http/xml";
 import type { StorageCredentials } from "../storage/server";
 import { type CacheStats, EdgeCache } from "./cache";
+import { type CloudFrontApiOptions, type RunningCloudFrontApi, startCloudFrontApi } from "./cloudfront-api";
 import { refusal, verifySignedResource } from "./cloudfront-verify";
 import { answerPreflight, corsHeaders, type EdgeCorsPolicy } from "./cors";
 import { ERROR, HIT, OriginReads } from "./miss";
@@ -54,10 +55,14 @@ export interface EdgeOptions {
   readonly log?: (fields: Record<string, unknown>) => void;
   /** Where the cache publishes its counters, so that another thread can read them. */
   readonly statsBuffer?: SharedArrayBuffer;
+  /** Also serve CloudFront's invalidation API for this distribution, on its own port. */
+  readonly cloudFrontApi?: Pick<CloudFrontApiOptions, "distributionId" | "callers" | "port">;
 }
 
 export interface RunningEdge {
   readonly url: string;
+  /** The CloudFront API's base URL, when `cloudFrontApi` was given. */
+  readonly apiUrl?: string;
   /** The cache's size and its hit and miss counts so far. */
   cacheStats(): CacheStats;
   close(): Promise<void>;
@@ -168,5 +173,33 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   (server as typeof server & { requireHostHeader: boolean }).requireHostHeader = false;
   server.on("clientError", answerClientError);
   const url = await listen(server, options.port, options.host);
-  return { url, cacheStats: () => cache.stats(), close: () => closeServer(server) };
+  let api: RunningCloudFrontApi | undefined;
+  if (options.cloudFrontApi) {
+    try {
+      api = await startCloudFrontApi(
+        {
+          ...options.cloudFrontApi,
+          clock,
+          ...(options.host ? { host: options.host } : {}),
+          ...(options.log ? { log: options.log } : {}),
+        },
+        (paths) => {
+          origins.invalidate(paths);
+          return cache.invalidate(paths);
+        },
+      );
+    } catch (error) {
+      await closeServer(server);
+      throw error;
+    }
+  }
+  return {
+    url,
+    ...(api ? { apiUrl: api.url } : {}),
+    cacheStats: () => cache.stats(),
+    async close() {
+      await api?.close();
+      await closeServer(server);
+    },
+  };
 }
