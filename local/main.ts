@@ -11,6 +11,7 @@ const HELP = `signed-file-store local stack: function URL, CDN edge and S3 stora
 
   --port N                 API (function URL) port, default 3000
   --edge-port N            CDN edge port, default any free port
+  --cloudfront-port N      CloudFront API (invalidations) port, default any free port
   --storage-port N         embedded storage port, default any free port
   --example-port N         browser example page port, default 3001
   --data-dir DIR           where objects and local keys live, default .data
@@ -33,6 +34,7 @@ const HELP = `signed-file-store local stack: function URL, CDN edge and S3 stora
 const OPTIONS = {
   port: { type: "string" },
   "edge-port": { type: "string" },
+  "cloudfront-port": { type: "string" },
   "storage-port": { type: "string" },
   "example-port": { type: "string" },
   "max-upload-bytes": { type: "string" },
@@ -145,6 +147,7 @@ async function main(): Promise<void> {
   const ports = {
     port: int("port", 3000) ?? 3000,
     "edge-port": int("edge-port", 0) ?? 0,
+    "cloudfront-port": int("cloudfront-port", 0) ?? 0,
     "storage-port": int("storage-port", 0) ?? 0,
     "example-port": int("example-port", 3001) ?? 3001,
   };
@@ -154,6 +157,7 @@ async function main(): Promise<void> {
       dataDir,
       apiPort: ports.port,
       edgePort: ports["edge-port"],
+      cloudFrontPort: ports["cloudfront-port"],
       storagePort: ports["storage-port"],
       examplePort: ports["example-port"],
       ...(opt("edge-cache-bytes") === undefined ? {} : { edgeCacheBytes: int("edge-cache-bytes") }),
@@ -176,6 +180,7 @@ async function main(): Promise<void> {
       auth,
       apiUrl: stack.apiUrl,
       edgeUrl: stack.edgeUrl,
+      cloudFrontApiUrl: stack.cloudFrontApiUrl,
       storageUrl: stack.storageUrl,
       ...(s3 ? {} : { dataDir }),
       exampleUrl: stack.exampleUrl,

@@ -4,6 +4,7 @@ export interface BannerInput {
   readonly auth: AuthSettings;
   readonly apiUrl: string;
   readonly edgeUrl: string;
+  readonly cloudFrontApiUrl?: string;
   readonly storageUrl: string;
   /** Set for the embedded storage, whose data lives there. */
   readonly dataDir?: string;
@@ -78,10 +79,13 @@ function examples(input: BannerInput): string {
 }
 
 export function startBanner(input: BannerInput): string {
+  const cloudFront = input.cloudFrontApiUrl
+    ? `\n  CloudFront API      ${input.cloudFrontApiUrl}   (invalidations)`
+    : "";
   return `
 signed-file-store local stack (auth: ${input.auth.mode})
   API (function URL)  ${input.apiUrl}
-  CDN edge            ${input.edgeUrl}
+  CDN edge            ${input.edgeUrl}${cloudFront}
   storage             ${input.storageUrl}${input.dataDir ? `   (data in ${input.dataDir})` : ""}
   example page        ${input.exampleUrl}?api=${encodeURIComponent(input.apiUrl)}
 ${examples(input)}
@@ -90,7 +94,7 @@ Ctrl-C stops; uploads in flight finish first.
 }
 
 /** The option that sets each of the stack's ports, in the order a clash is reported. */
-export const PORT_OPTIONS = ["port", "edge-port", "storage-port", "example-port"] as const;
+export const PORT_OPTIONS = ["port", "edge-port", "cloudfront-port", "storage-port", "example-port"] as const;
 
 /**
  * One line for a port the stack could not listen on, naming the option (or its SFS_ variable) to

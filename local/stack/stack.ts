@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { corsRules } from "../../components/policies/cors-rules";
 import { DEFAULT_UPLOAD_LIMITS, type UploadLimits } from "../../functions/api/upload-rules";
 import type { AuthSettings } from "../../functions/auth/settings";
-import { parseExpiryLimits } from "../../functions/config";
+import { type HandlerConfig, parseExpiryLimits } from "../../functions/config";
 import { createHandler } from "../../functions/handler";
 import type { Logger } from "../../functions/telemetry/log";
 import { startEdgeWorker } from "../edge/worker";
@@ -39,6 +39,8 @@ export interface LocalStackOptions {
   /** Port of the example page's server (a different origin from the API), default any free port. */
   readonly examplePort?: number;
   readonly uploads?: Partial<UploadLimits>;
+  /** The CloudFront API's port (invalidations), default any free port. */
+  readonly cloudFrontPort?: number;
   /** The edge cache's bound in bytes (default 256 MiB). */
   readonly edgeCacheBytes?: number;
   /** Use this S3-compatible server instead of the embedded storage. */
@@ -48,6 +50,10 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   readonly apiUrl: string;
+  /** The configuration the function runs with. */
+  readonly handlerConfig: HandlerConfig;
+  /** CloudFront's API for the local distribution (CreateInvalidation, GetInvalidation). */
+  readonly cloudFrontApiUrl: string;
   /** The browser example page. */
   readonly exampleUrl: string;
   /** With auth `iam`: the credentials the local function URL accepts. */
@@ -136,9 +142,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       publicKeys: new Map([[LOCAL_KEY_PAIR_ID, createPublicKey(privateKey)]]),
       port: options.edgePort ?? 0,
       ...(options.edgeCacheBytes === undefined ? {} : { maxCacheBytes: options.edgeCacheBytes }),
+      // The function's role may invalidate its distribution, and calls CloudFront with its own keys.
+      cloudFrontApi: {
+        distributionId: LOCAL_DISTRIBUTION_ID,
+        callers: [writer],
+        port: options.cloudFrontPort ?? 0,
+      },
       log,
     });
     started.push(() => edge.close());
+    const cloudFrontApiUrl = edge.apiUrl;
+    if (!cloudFrontApiUrl) throw new Error("the edge started without its CloudFront API");
     const handlerLog: Logger = {
       log: (level, message, fields) => log({ component: "function", level, message, ...fields }),
     };
@@ -150,19 +164,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
     const iamCaller: IamCaller | undefined =
       auth.mode === "iam" ? { ...callerKeys, userArn: LOCAL_CALLER_ARN } : undefined;
+    const config: HandlerConfig = {
+      s3: target,
+      cdnBaseUrl: edge.url,
+      keyPairId: LOCAL_KEY_PAIR_ID,
+      hashAlgorithm: "SHA256",
+      ...expiry,
+      auth,
+      publicReadPrefixes: options.publicReadPrefixes ?? [],
+      uploads: { ...DEFAULT_UPLOAD_LIMITS, ...options.uploads },
+      cdn: { distributionId: LOCAL_DISTRIBUTION_ID, apiEndpoint: cloudFrontApiUrl },
+    };
     const api: RunningFunctionUrl = await startFunctionUrl({
       handler: createHandler({
-        config: {
-          s3: target,
-          cdnBaseUrl: edge.url,
-          keyPairId: LOCAL_KEY_PAIR_ID,
-          hashAlgorithm: "SHA256",
-          ...expiry,
-          auth,
-          publicReadPrefixes: options.publicReadPrefixes ?? [],
-          uploads: { ...DEFAULT_UPLOAD_LIMITS, ...options.uploads },
-          cdn: { distributionId: LOCAL_DISTRIBUTION_ID },
-        },
+        config,
         signingKey: async () => ({ keyPairId: LOCAL_KEY_PAIR_ID, privateKey }),
         credentials: async () => writer,
         log: handlerLog,
@@ -175,6 +190,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     started.push(() => api.close());
     return {
       apiUrl: api.url,
+      handlerConfig: config,
+      cloudFrontApiUrl,
       exampleUrl: `${example.url}/`,
       ...(iamCaller ? { iamCaller } : {}),
       edgeUrl: edge.url,

@@ -279,7 +279,7 @@ Ctrl-C stops; uploads in flight finish first.
     });
     after(() => new Promise<void>((resolve) => busy.close(() => resolve())));
 
-    for (const option of ["port", "example-port", "edge-port", "storage-port"]) {
+    for (const option of ["port", "example-port", "edge-port", "cloudfront-port", "storage-port"]) {
       it(`--${option}: one line naming the option, exit 2, no stack trace`, async () => {
         const others = ["port", "example-port"].filter((o) => o !== option).flatMap((o) => [`--${o}`, "0"]);
         const { exited, stderr } = startMain([`--${option}`, String(port), ...others, "--data-dir", dir]);

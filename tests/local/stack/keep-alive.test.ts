@@ -34,7 +34,7 @@ describe("local stack: idle keep-alive connections", function () {
           .on("error", reject)
           .end();
       });
-    const servers = [stack.apiUrl, stack.edgeUrl, stack.storageUrl, stack.exampleUrl];
+    const servers = [stack.apiUrl, stack.edgeUrl, stack.cloudFrontApiUrl, stack.storageUrl, stack.exampleUrl];
     expect(await Promise.all(servers.map((url) => keepAlive(url)))).to.deep.equal(
       new Array(servers.length).fill("timeout=60"),
     );
