@@ -46,6 +46,7 @@ async function main(): Promise<void> {
       exampleUrl: stack.exampleUrl,
       ...(stack.iamCaller ? { iamCaller: stack.iamCaller } : {}),
       ...(stack.devIssuer ? { devIssuer: stack.devIssuer } : {}),
+      requireChecksum: stack.handlerConfig.uploads.requireChecksum,
       // The local function URL's region (its default): what SigV4 callers must scope to.
       region: "us-east-1",
     }),

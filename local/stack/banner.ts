@@ -14,6 +14,8 @@ export interface BannerInput {
   readonly iamCaller?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** In jwt mode without a real issuer: the development issuer, which mints the banner's token. */
   readonly devIssuer?: Pick<RunningDevIssuer, "issuer" | "jwksUrl" | "audience" | "mint">;
+  /** Every upload must carry a checksum header. */
+  readonly requireChecksum?: boolean;
   readonly region: string;
 }
 
@@ -118,12 +120,15 @@ export function startBanner(input: BannerInput): string {
   const cloudFront = input.cloudFrontApiUrl
     ? `\n  CloudFront API      ${input.cloudFrontApiUrl}   (invalidations)`
     : "";
+  const checksums = input.requireChecksum
+    ? "\n  every upload must carry x-amz-checksum-crc64nvme or x-amz-checksum-sha256 (--require-checksums)"
+    : "";
   return `
 signed-file-store local stack (auth: ${input.auth.mode})
   API (function URL)  ${input.apiUrl}
   CDN edge            ${input.edgeUrl}${cloudFront}
   storage             ${input.storageUrl}${input.dataDir ? `   (data in ${input.dataDir})` : ""}
-  example page        ${input.exampleUrl}?api=${encodeURIComponent(input.apiUrl)}
+  example page        ${input.exampleUrl}?api=${encodeURIComponent(input.apiUrl)}${checksums}
 ${examples(input)}
 Ctrl-C stops; uploads in flight finish first.
 `;

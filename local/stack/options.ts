@@ -36,6 +36,9 @@ export const HELP = `signed-file-store local stack: function URL, CDN edge and S
   --max-upload-bytes N     largest upload accepted, default 5 TiB
   --allowed-content-types LIST  comma-separated type/subtype or type/*, default any
   --part-size N            part size offered to multipart clients, default 8388608
+  --require-checksums      every upload must carry x-amz-checksum-crc64nvme or -sha256
+  --noncurrent-version-expiration-days N  days an overwritten or deleted version is kept, default 30
+  --abort-incomplete-multipart-upload-days N  days an unfinished multipart upload is kept, default 7
   --s3-endpoint URL        use this S3-compatible server instead of the embedded storage
   --s3-bucket NAME --s3-region REGION --s3-access-key-id ID --s3-secret-access-key SECRET
 `;
@@ -49,6 +52,9 @@ const OPTIONS = {
   "max-upload-bytes": { type: "string" },
   "allowed-content-types": { type: "string" },
   "part-size": { type: "string" },
+  "require-checksums": { type: "boolean" },
+  "noncurrent-version-expiration-days": { type: "string" },
+  "abort-incomplete-multipart-upload-days": { type: "string" },
   "data-dir": { type: "string" },
   "edge-cache-bytes": { type: "string" },
   "expiry-seconds": { type: "string" },
@@ -75,6 +81,9 @@ type OptionName = keyof typeof OPTIONS;
 
 /** A command line the stack cannot start from: one line saying which option and why. */
 export class UsageError extends Error {}
+
+export const DEFAULT_NONCURRENT_VERSION_EXPIRATION_DAYS = 30;
+export const DEFAULT_ABORT_INCOMPLETE_MULTIPART_UPLOAD_DAYS = 7;
 
 /** The config's field names in brackets, as the options are spelled on the command line. */
 const FLAG_OF_FIELD: ReadonlyArray<readonly [RegExp, string]> = [
@@ -114,7 +123,7 @@ export function parseStackArgs(args: readonly string[]): ParsedStackArgs | undef
     throw new UsageError((error as Error).message);
   }
   if (values.help) return undefined;
-  const { opt } = envOptionReader<OptionName>(values);
+  const { opt, flag } = envOptionReader<OptionName>(values);
   const int = (name: OptionName, fallback: number, min = 0): number => {
     const text = opt(name);
     if (text === undefined) return fallback;
@@ -187,6 +196,7 @@ export function parseStackArgs(args: readonly string[]): ParsedStackArgs | undef
       maxUploadBytes: opt("max-upload-bytes") === undefined ? undefined : int("max-upload-bytes", 0),
       allowedContentTypes: list("allowed-content-types"),
       partSizeBytes: opt("part-size") === undefined ? undefined : int("part-size", 0),
+      requireChecksum: flag("require-checksums"),
     }),
   );
   const ports = {
@@ -212,6 +222,20 @@ export function parseStackArgs(args: readonly string[]): ParsedStackArgs | undef
     ...(devIssuer ? { issuerPort: ports["issuer-port"], ...(issuerHost ? { issuerHost } : {}) } : {}),
     publicReadPrefixes: list("public-read") ?? [],
     corsOrigins: list("cors-origins") ?? [],
+    storage: {
+      lifecycle: {
+        noncurrentVersionExpirationDays: int(
+          "noncurrent-version-expiration-days",
+          DEFAULT_NONCURRENT_VERSION_EXPIRATION_DAYS,
+          1,
+        ),
+        abortIncompleteMultipartUploadDays: int(
+          "abort-incomplete-multipart-upload-days",
+          DEFAULT_ABORT_INCOMPLETE_MULTIPART_UPLOAD_DAYS,
+          1,
+        ),
+      },
+    },
     ...(s3 ? { s3 } : {}),
   };
   return { options, ports };

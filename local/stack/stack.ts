@@ -42,6 +42,8 @@ export interface LocalStackOptions {
   readonly issuerHost?: string;
   /** The CloudFront API's port (invalidations), default any free port. */
   readonly cloudFrontPort?: number;
+  /** Options for the embedded storage, passed to startStorage as they are. */
+  readonly storage?: LocalStorageOptions;
   readonly publicReadPrefixes?: readonly string[];
   /** Origins allowed besides the example page's own, which is always allowed. */
   readonly corsOrigins?: readonly string[];
@@ -61,6 +63,14 @@ export interface DevJwtAuth {
   /** No issuer: that is what asks for the development one. */
   readonly issuer?: undefined;
   readonly rules?: Partial<AccessRules>;
+}
+
+/** The storage's lifecycle, as the deployed bucket's lifecycle rules say (days). */
+export interface LocalStorageOptions {
+  readonly lifecycle?: {
+    readonly noncurrentVersionExpirationDays: number;
+    readonly abortIncompleteMultipartUploadDays: number;
+  };
 }
 
 export interface LocalStack {
@@ -110,6 +120,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       reader = options.s3.credentials;
     } else {
       const running = await startStorage({
+        // The lifecycle options are the storage's own (startStorage({ lifecycle })), passed on whole.
+        ...options.storage,
         dataDir: options.dataDir,
         bucket: "local-files",
         port: options.storagePort ?? 0,

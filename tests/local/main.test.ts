@@ -228,6 +228,20 @@ Ctrl-C stops; uploads in flight finish first.
     });
   });
 
+  it("--require-checksums (or SFS_REQUIRE_CHECKSUMS=1) says so in the banner", async () => {
+    for (const [args, env] of [
+      [["--require-checksums"], {}],
+      [[], { SFS_REQUIRE_CHECKSUMS: "1" }],
+    ] as const) {
+      const { started } = startMain(onFreePorts(...args), env);
+      const stack = await started;
+      await stack.stop();
+      expect(bannerLine(stack.banner, "every upload")).to.equal(
+        "every upload must carry x-amz-checksum-crc64nvme or x-amz-checksum-sha256 (--require-checksums)",
+      );
+    }
+  });
+
   it("public: the upload and download lines work as printed", async () => {
     const { started } = startMain(onFreePorts());
     const stack = await started;

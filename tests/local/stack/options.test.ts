@@ -13,7 +13,7 @@ const refusal = (args: string[]) => {
 };
 
 describe("local stack options (npm start -- ...)", () => {
-  it("defaults: public, on the ports the README names", () => {
+  it("defaults: public, the ports of the README, 30 and 7 lifecycle days, checksums optional", () => {
     expect(parseStackArgs([])).to.deep.equal({
       options: {
         dataDir: path.resolve(".data"),
@@ -32,6 +32,9 @@ describe("local stack options (npm start -- ...)", () => {
         auth: { mode: "public" },
         publicReadPrefixes: [],
         corsOrigins: [],
+        storage: {
+          lifecycle: { noncurrentVersionExpirationDays: 30, abortIncompleteMultipartUploadDays: 7 },
+        },
       },
       ports: {
         port: 3000,
@@ -43,6 +46,34 @@ describe("local stack options (npm start -- ...)", () => {
       },
     });
     expect(parseStackArgs(["--help"])).to.equal(undefined);
+  });
+
+  it("--require-checksums, or SFS_REQUIRE_CHECKSUMS=1, makes the function require a checksum on every write", () => {
+    expect(parseStackArgs(["--require-checksums"])?.options.uploads?.requireChecksum).to.equal(true);
+    process.env.SFS_REQUIRE_CHECKSUMS = "1";
+    try {
+      expect(parseStackArgs([])?.options.uploads?.requireChecksum).to.equal(true);
+    } finally {
+      delete process.env.SFS_REQUIRE_CHECKSUMS;
+    }
+  });
+
+  it("the lifecycle days go to the storage as given, and must be whole days of at least 1", () => {
+    const parsed = parseStackArgs([
+      "--noncurrent-version-expiration-days",
+      "1",
+      "--abort-incomplete-multipart-upload-days",
+      "2",
+    ]);
+    expect(parsed?.options.storage).to.deep.equal({
+      lifecycle: { noncurrentVersionExpirationDays: 1, abortIncompleteMultipartUploadDays: 2 },
+    });
+    expect(refusal(["--noncurrent-version-expiration-days", "0"])).to.equal(
+      '--noncurrent-version-expiration-days must be a whole number of at least 1, got "0"',
+    );
+    expect(refusal(["--abort-incomplete-multipart-upload-days", "1.5"])).to.equal(
+      '--abort-incomplete-multipart-upload-days must be a whole number of at least 1, got "1.5"',
+    );
   });
 
   it("--auth jwt alone asks for the development issuer, on --issuer-port (default 3002)", () => {
