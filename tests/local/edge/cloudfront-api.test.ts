@@ -31,6 +31,10 @@ interface Call {
   readonly service?: string;
   readonly region?: string;
   readonly unsigned?: boolean;
+  /** When the request says it was signed; the API's clock is NOW. */
+  readonly signedAt?: Date;
+  /** Replaces the Authorization header after signing. */
+  readonly authorization?: string;
 }
 
 describe("local CloudFront API: invalidations drop the edge's matching entries", () => {
@@ -74,9 +78,10 @@ describe("local CloudFront API: invalidations drop the edge's matching entries",
           headers,
           ...(options.body === undefined ? {} : { body: options.body }),
         },
-        { signingDate: NOW },
+        { signingDate: options.signedAt ?? NOW },
       );
       headers = signed.headers as Record<string, string>;
+      if (options.authorization !== undefined) headers.authorization = options.authorization;
     }
     const res = await fetch(url, {
       method,
@@ -219,6 +224,29 @@ describe("local CloudFront API: invalidations drop the edge's matching entries",
         { path: createPath, body, region: "eu-west-1" },
         403,
         errorXml("SignatureDoesNotMatch", "Credential should be scoped to a valid region."),
+      ],
+      [
+        "a request signed 20 minutes ago",
+        { path: createPath, body, signedAt: new Date(NOW.getTime() - 20 * 60_000) },
+        400,
+        errorXml(
+          "RequestExpired",
+          "The difference between the request time and the current time is too large.",
+        ),
+      ],
+      [
+        "an Authorization header without its Signature",
+        {
+          path: createPath,
+          body,
+          authorization:
+            "AWS4-HMAC-SHA256 Credential=LOCALFUNCTIONROLE/20261123/us-east-1/cloudfront/aws4_request",
+        },
+        400,
+        errorXml(
+          "IncompleteSignature",
+          "The authorization header is malformed, or x-amz-date or x-amz-content-sha256 is missing.",
+        ),
       ],
       [
         "an unsigned request",
