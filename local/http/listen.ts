@@ -17,6 +17,12 @@ import { redactQuery } from "../../functions/http/query-redaction";
  */
 export async function listen(server: Server, port = 0, host = "127.0.0.1"): Promise<string> {
   server.keepAliveTimeout = IDLE_SOCKET_MS;
+  const responses = new Set<ServerResponse>();
+  inFlight.set(server, responses);
+  server.on("request", (_req: IncomingMessage, res: ServerResponse) => {
+    responses.add(res);
+    res.once("close", () => responses.delete(res));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
@@ -27,11 +33,23 @@ export async function listen(server: Server, port = 0, host = "127.0.0.1"): Prom
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-/** Stops accepting connections and resolves once every request in flight has finished. */
+/** The responses each listening server is still writing. */
+const inFlight = new WeakMap<Server, Set<ServerResponse>>();
+
+/**
+ * Stops accepting connections and resolves once every request in flight has finished. A
+ * connection whose response is still being written would otherwise stay open, idle, for the whole
+ * keep-alive timeout after its response ends, and hold the stop up that long: it is ended as soon
+ * as that response is done.
+ */
 export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
     server.closeIdleConnections();
+    for (const res of inFlight.get(server) ?? []) {
+      const socket = res.socket;
+      res.once("finish", () => socket?.end());
+    }
   });
 }
 
