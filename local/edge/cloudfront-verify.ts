@@ -16,6 +16,27 @@ export const SIGNING_PARAMETERS = [
   "Hash-Algorithm",
 ] as const;
 
+const MISSING_KEY = "missing Key-Pair-Id";
+const UNKNOWN_KEY = "unknown Key-Pair-Id";
+const MALFORMED_POLICY = "policy is not JSON";
+
+/**
+ * The 403 body CloudFront answers a refused signed URL with. AWS documents the messages of the
+ * first two (AWS re:Post Knowledge Center, "How do I troubleshoot issues related to a signed URL or
+ * signed cookies in CloudFront?": "Missing Key-Pair-Id query parameter or cookie value." for a
+ * missing or empty Key-Pair-Id, "Unknown Key." for one no trusted key group holds) but not the
+ * codes; the codes, and MalformedPolicy for a policy that is not JSON, are the ones CloudFront is
+ * seen to send. Everything else (a signature that does not verify, an expired URL, a URL changed
+ * after signing) is AccessDenied.
+ */
+export function refusal(reason: string): { readonly code: string; readonly message: string } {
+  if (reason === MISSING_KEY)
+    return { code: "MissingKey", message: "Missing Key-Pair-Id query parameter or cookie value" };
+  if (reason === UNKNOWN_KEY) return { code: "InvalidKey", message: "Unknown Key" };
+  if (reason === MALFORMED_POLICY) return { code: "MalformedPolicy", message: "Malformed Policy" };
+  return { code: "AccessDenied", message: "Access denied" };
+}
+
 export type EdgeVerdict =
   | { readonly ok: true; readonly keyPairId: string }
   | { readonly ok: false; readonly reason: string };
@@ -89,11 +110,12 @@ export function verifySignedResource(
   nowEpochSeconds: number,
   sourceIp: string,
 ): EdgeVerdict {
-  const signature = params.get("Signature");
   const keyPairId = params.get("Key-Pair-Id");
-  if (!signature || !keyPairId) return { ok: false, reason: "missing Signature or Key-Pair-Id" };
+  if (!keyPairId) return { ok: false, reason: MISSING_KEY };
   const publicKey = publicKeys.get(keyPairId);
-  if (!publicKey) return { ok: false, reason: "unknown Key-Pair-Id" };
+  if (!publicKey) return { ok: false, reason: UNKNOWN_KEY };
+  const signature = params.get("Signature");
+  if (!signature) return { ok: false, reason: "missing Signature" };
   const hashName = params.get("Hash-Algorithm") ?? "SHA1";
   if (hashName !== "SHA1" && hashName !== "SHA256")
     return { ok: false, reason: "unsupported Hash-Algorithm" };
@@ -112,18 +134,18 @@ export function verifySignedResource(
   } else {
     return { ok: false, reason: "missing Expires or Policy" };
   }
+  let statement: PolicyStatement | undefined;
+  try {
+    statement = (JSON.parse(policyText) as { Statement?: PolicyStatement[] }).Statement?.[0];
+  } catch {
+    return { ok: false, reason: MALFORMED_POLICY };
+  }
   const signatureBytes = fromCloudFrontBase64(signature);
   const digest = hashName === "SHA256" ? "sha256" : "sha1";
   if (!verify(digest, Buffer.from(policyText, "utf8"), publicKey, signatureBytes)) {
     return { ok: false, reason: "signature does not verify" };
   }
 
-  let statement: PolicyStatement | undefined;
-  try {
-    statement = (JSON.parse(policyText) as { Statement?: PolicyStatement[] }).Statement?.[0];
-  } catch {
-    return { ok: false, reason: "policy is not JSON" };
-  }
   const condition = statement?.Condition;
   const lessThan = condition?.DateLessThan?.["AWS:EpochTime"];
   if (typeof statement?.Resource !== "string" || typeof lessThan !== "number") {

@@ -54,15 +54,3 @@ export function originGet(url: string, headers: Record<string, string>): Promise
     req.end();
   });
 }
-
-/** Reads a whole origin body; rejects if it ends before `size` bytes (a broken-off transfer). */
-export async function readBody(origin: IncomingMessage, size: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of origin) {
-    chunks.push(chunk as Buffer);
-    length += (chunk as Buffer).length;
-  }
-  if (length !== size) throw new Error(`origin body ended at ${length} of ${size} bytes`);
-  return Buffer.concat(chunks, length);
-}

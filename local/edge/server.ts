@@ -1,7 +1,6 @@
 import type { KeyObject } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { pipeline } from "node:stream/promises";
 import { CDN_BUCKET_READ_METHODS, CDN_CORS } from "../../components/policies/cdn-cors";
 import type { CorsRule } from "../../components/policies/cors-rules";
 import { S3Presigner, type S3Target } from "../../functions/signers/s3-presigner";
@@ -9,11 +8,12 @@ import { closeServer, listen, loggingServer } from "../http/listen";
 import { escapeXml, sendXmlError } from "../http/xml";
 import type { StorageCredentials } from "../storage/server";
 import { type CacheStats, EdgeCache } from "./cache";
-import { verifySignedResource } from "./cloudfront-verify";
+import { type CloudFrontApiOptions, type RunningCloudFrontApi, startCloudFrontApi } from "./cloudfront-api";
+import { refusal, verifySignedResource } from "./cloudfront-verify";
 import { answerPreflight, corsHeaders, type EdgeCorsPolicy } from "./cors";
-import { forwardedHeaders, originGet, readBody, ttlSeconds } from "./origin";
-import { cacheKey, originQuery, parseTarget, resourceUrl, signingParams } from "./request";
-import { sendCached } from "./response";
+import { ERROR, HIT, OriginReads } from "./miss";
+import { cacheKey, parseTarget, resourceUrl, signingParams } from "./request";
+import { sendCached, sendFromFill } from "./response";
 
 /**
  * A CloudFront edge for the local stack, doing what the deployed distribution (trusted key group,
@@ -22,8 +22,8 @@ import { sendCached } from "./response";
  * - answers a malformed request (bad Host, bad percent-encoding, garbage target) with 400 before
  *   anything else, never with a 5xx;
  * - then verifies the signed URL, a preflight's too, before it reads or caches anything, and
- *   answers a bad one with 403 and CloudFront's XML AccessDenied body ("Restrict content with
- *   signed URLs and signed cookies");
+ *   answers a bad one with 403, `X-Cache: Error from cloudfront` and the XML body CloudFront sends
+ *   for that fault (MissingKey, InvalidKey, MalformedPolicy or AccessDenied: see `refusal`);
  * - strips the signing parameters and keys its cache on the path plus `versionId`, `etag` and
  *   `response-content-disposition` as sent (see edge-request.ts), so every version, and every
  *   download name, is one entry, and forwards those parameters to S3;
@@ -32,6 +32,9 @@ import { sendCached } from "./response";
  *   never when the origin says no-store, no-cache or private, in a cache bounded in bytes that
  *   evicts the least recently used objects first; `X-Cache: Hit from cloudfront` or
  *   `Miss from cloudfront`; serves HEAD, conditional GETs and single byte ranges from the cache;
+ * - streams a miss to the viewer as it arrives while filling the cache, and serves every miss of
+ *   the same key meanwhile from that one origin read (miss.ts), so its memory is the cache's bound
+ *   plus what each connection's socket holds;
  * - adds the CDN's CORS headers and answers preflights as S3 behind the response headers policy does.
  * A cached version is served until it expires; a new version has a new key, so it is never stale.
  */
@@ -52,10 +55,14 @@ export interface EdgeOptions {
   readonly log?: (fields: Record<string, unknown>) => void;
   /** Where the cache publishes its counters, so that another thread can read them. */
   readonly statsBuffer?: SharedArrayBuffer;
+  /** Also serve CloudFront's invalidation API for this distribution, on its own port. */
+  readonly cloudFrontApi?: Pick<CloudFrontApiOptions, "distributionId" | "callers" | "port">;
 }
 
 export interface RunningEdge {
   readonly url: string;
+  /** The CloudFront API's base URL, when `cloudFrontApi` was given. */
+  readonly apiUrl?: string;
   /** The cache's size and its hit and miss counts so far. */
   cacheStats(): CacheStats;
   close(): Promise<void>;
@@ -63,8 +70,6 @@ export interface RunningEdge {
 
 export const DEFAULT_MAX_CACHED_OBJECT_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_MAX_CACHE_BYTES = 256 * 1024 * 1024;
-const HIT = "Hit from cloudfront";
-const MISS = "Miss from cloudfront";
 
 /** Connections already answered with a 400 and `Connection: close`. */
 const closing = new WeakSet<Socket>();
@@ -102,6 +107,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   const maxCachedObject = options.maxCachedObjectBytes ?? DEFAULT_MAX_CACHED_OBJECT_BYTES;
   const presigner = new S3Presigner(options.origin, async () => options.credentials);
   const cors: EdgeCorsPolicy = { rule: options.cors ?? CDN_CORS, bucketMethods: CDN_BUCKET_READ_METHODS };
+  const origins = new OriginReads({ cache, presigner, maxCachedObjectBytes: maxCachedObject, clock });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? "GET";
@@ -135,53 +141,24 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         message: "signed URL refused",
         reason: verdict.reason,
       });
-      sendXmlError(res, 403, "AccessDenied", "Access denied");
+      const { code, message } = refusal(verdict.reason);
+      // Set apart from the error's headers so the request log can read it.
+      res.setHeader("x-cache", ERROR);
+      sendXmlError(res, 403, code, message);
       return;
     }
     if (method === "OPTIONS") return answerPreflight(cors, req, res);
 
     const viewerCors = corsHeaders(cors, req, false);
     const key = cacheKey(target);
+    const ranged = req.headers.range !== undefined;
+    // A miss of an object already on its way is answered from that one origin read.
+    const inFlight = origins.inFlight(key);
+    const joined = inFlight ? await origins.joined(key) : undefined;
+    if (joined) return sendFromFill(req, res, joined, HIT, viewerCors);
     const cached = cache.lookup(key, clock().getTime());
     if (cached) return sendCached(req, res, cached, HIT, viewerCors);
-
-    const originUrl = await presigner.presign({
-      method: "GET",
-      key: target.key,
-      query: originQuery(target),
-      expiresInSeconds: 60,
-      now: clock(),
-    });
-    const range = req.headers.range;
-    const ifRange = typeof req.headers["if-range"] === "string" ? req.headers["if-range"] : undefined;
-    const origin = await originGet(
-      originUrl,
-      range === undefined ? {} : { range, ...(ifRange === undefined ? {} : { "if-range": ifRange }) },
-    );
-    const headers = forwardedHeaders(origin);
-    const size = Number(origin.headers["content-length"] ?? "-1");
-    const ttl = origin.statusCode === 200 ? ttlSeconds(headers["cache-control"]) : 0;
-    if (origin.statusCode === 200 && ttl > 0 && size >= 0 && size <= maxCachedObject && cache.fits(size)) {
-      const body = await readBody(origin, size);
-      const entry = { status: 200, headers, body, expiresAt: clock().getTime() + ttl * 1000 };
-      cache.store(key, entry);
-      return sendCached(req, res, entry, MISS, viewerCors);
-    }
-    const status = origin.statusCode ?? 502;
-    const contentRange = origin.headers["content-range"];
-    res.setHeader("x-cache", status >= 400 ? "Error from cloudfront" : MISS);
-    res.writeHead(status, {
-      ...headers,
-      ...(size >= 0 ? { "content-length": size } : {}),
-      ...(contentRange ? { "content-range": contentRange } : {}),
-      ...viewerCors,
-    });
-    if (method === "HEAD") {
-      origin.destroy();
-      res.end();
-      return;
-    }
-    await pipeline(origin, res);
+    await origins.read(req, res, target, key, viewerCors, !ranged && !inFlight);
   }
 
   const server = loggingServer(
@@ -196,5 +173,33 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   (server as typeof server & { requireHostHeader: boolean }).requireHostHeader = false;
   server.on("clientError", answerClientError);
   const url = await listen(server, options.port, options.host);
-  return { url, cacheStats: () => cache.stats(), close: () => closeServer(server) };
+  let api: RunningCloudFrontApi | undefined;
+  if (options.cloudFrontApi) {
+    try {
+      api = await startCloudFrontApi(
+        {
+          ...options.cloudFrontApi,
+          clock,
+          ...(options.host ? { host: options.host } : {}),
+          ...(options.log ? { log: options.log } : {}),
+        },
+        (paths) => {
+          origins.invalidate(paths);
+          return cache.invalidate(paths);
+        },
+      );
+    } catch (error) {
+      await closeServer(server);
+      throw error;
+    }
+  }
+  return {
+    url,
+    ...(api ? { apiUrl: api.url } : {}),
+    cacheStats: () => cache.stats(),
+    async close() {
+      await api?.close();
+      await closeServer(server);
+    },
+  };
 }

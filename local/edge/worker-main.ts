@@ -20,7 +20,7 @@ startEdge(options).then(
     port?.on("message", (message: { type: string }) => {
       if (message.type === "close") edge.close().then(() => send({ type: "closed" }));
     });
-    send({ type: "ready", url: edge.url });
+    send({ type: "ready", url: edge.url, ...(edge.apiUrl ? { apiUrl: edge.apiUrl } : {}) });
   },
   (error: Error & { code?: string }) =>
     send({ type: "failed", message: error.message, ...(error.code ? { code: error.code } : {}) }),

@@ -11,7 +11,7 @@ export interface EdgeWorkerData {
 }
 
 export type EdgeWorkerMessage =
-  | { readonly type: "ready"; readonly url: string }
+  | { readonly type: "ready"; readonly url: string; readonly apiUrl?: string }
   | { readonly type: "failed"; readonly message: string; readonly code?: string }
   | { readonly type: "log"; readonly fields: Record<string, unknown> }
   | { readonly type: "closed" };
@@ -54,6 +54,7 @@ export function startEdgeWorker(options: EdgeOptions): Promise<RunningEdge> {
         );
         resolve({
           url: message.url,
+          ...(message.apiUrl ? { apiUrl: message.apiUrl } : {}),
           cacheStats: () => readCacheStats(statsBuffer),
           async close() {
             await new Promise<void>((done) => {

@@ -6,13 +6,29 @@ import { applyCors, type CorsRule } from "../http/cors";
 import { closeServer, listen } from "../http/listen";
 import { verifyAuthorizationHeader } from "../sigv4";
 
-/** Lambda's synchronous invocation payload limit, which a function URL enforces on the request. */
-export const MAX_REQUEST_BYTES = 6 * 1024 * 1024;
+/**
+ * Lambda's synchronous invocation payload limit ("Lambda quotas": invocation payload, 6 MB each for
+ * request and response), which a function URL applies to the event it builds from the request, not
+ * to the body: a binary body travels base64-encoded in it, so about 4.5 MB of file fit, with the
+ * headers and request context beside it. Lambda's message says the payload must be smaller than
+ * this many bytes.
+ */
+export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 const TOO_LARGE = JSON.stringify({
-  Message: `Request must be smaller than ${MAX_REQUEST_BYTES} bytes for the InvokeFunction operation`,
+  Message: `Request must be smaller than ${MAX_PAYLOAD_BYTES} bytes for the InvokeFunction operation`,
 });
 
 const TEXT_TYPES = /^(text\/|application\/(json|xml|x-www-form-urlencoded|javascript))/i;
+
+/** The fewest bytes a body of `size` bytes takes in the event: base64 for binary, itself for text. */
+export function encodedBodyBytes(size: number, text: boolean): number {
+  return text ? size : 4 * Math.ceil(size / 3);
+}
+
+/** The invocation payload: the event as JSON, as Lambda receives it. */
+export function payloadBytes(event: FunctionUrlEvent): number {
+  return Buffer.byteLength(JSON.stringify(event));
+}
 
 function clfTime(date: Date): string {
   const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -141,8 +157,10 @@ function iamCaller(
 export async function startFunctionUrl(options: FunctionUrlServerOptions): Promise<RunningFunctionUrl> {
   const server = createServer((req, res) => {
     if (options.cors && applyCors(options.cors, req, res)) return;
+    const text = TEXT_TYPES.test(req.headers["content-type"] ?? "");
+    // A body whose encoding alone reaches the limit is refused before it is read.
     const declared = Number(req.headers["content-length"] ?? "0");
-    if (declared > MAX_REQUEST_BYTES) {
+    if (encodedBodyBytes(declared, text) >= MAX_PAYLOAD_BYTES) {
       refuseTooLarge(res);
       req.resume();
       return;
@@ -152,7 +170,7 @@ export async function startFunctionUrl(options: FunctionUrlServerOptions): Promi
     let refused = false;
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_REQUEST_BYTES && !refused) {
+      if (encodedBodyBytes(size, text) >= MAX_PAYLOAD_BYTES && !refused) {
         refused = true;
         refuseTooLarge(res);
       }
@@ -186,6 +204,10 @@ export async function startFunctionUrl(options: FunctionUrlServerOptions): Promi
             },
           },
         };
+      }
+      if (payloadBytes(event) >= MAX_PAYLOAD_BYTES) {
+        refuseTooLarge(res);
+        return;
       }
       options
         .handler(event)

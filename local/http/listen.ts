@@ -5,8 +5,24 @@ import { redactQuery } from "../../functions/http/query-redaction";
 /**
  * Listens on 127.0.0.1 (port 0 picks a free one) and resolves with the server's base URL; rejects
  * with the listen error (EADDRINUSE names its `port`) instead of leaving it to crash the process.
+ *
+ * An idle keep-alive connection stays open for IDLE_SOCKET_MS, not Node's default of 5 s. HTTP/1.1
+ * lets either side close an idle connection at any time (RFC 9112, 9.3), so a client that sends its
+ * next request just as the server closes gets a reset ("socket hang up") with no answer. Node's
+ * http.Agent reuses a pooled connection without regard to the server's `Keep-Alive: timeout=5`
+ * unless it has a timeout of its own, and a client whose event loop was busy (hashing a download)
+ * has not yet seen the server's FIN when it picks the connection again: with a 5 s timeout that
+ * happened to reads through the stack whenever the CPU was loaded, on connections idle 5 to 7 s.
+ * The servers now keep an idle connection as long as they wait on a silent one.
  */
 export async function listen(server: Server, port = 0, host = "127.0.0.1"): Promise<string> {
+  server.keepAliveTimeout = IDLE_SOCKET_MS;
+  const responses = new Set<ServerResponse>();
+  inFlight.set(server, responses);
+  server.on("request", (_req: IncomingMessage, res: ServerResponse) => {
+    responses.add(res);
+    res.once("close", () => responses.delete(res));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
@@ -17,11 +33,23 @@ export async function listen(server: Server, port = 0, host = "127.0.0.1"): Prom
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-/** Stops accepting connections and resolves once every request in flight has finished. */
+/** The responses each listening server is still writing. */
+const inFlight = new WeakMap<Server, Set<ServerResponse>>();
+
+/**
+ * Stops accepting connections and resolves once every request in flight has finished. A
+ * connection whose response is still being written would otherwise stay open, idle, for the whole
+ * keep-alive timeout after its response ends, and hold the stop up that long: it is ended as soon
+ * as that response is done.
+ */
 export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
     server.closeIdleConnections();
+    for (const res of inFlight.get(server) ?? []) {
+      const socket = res.socket;
+      res.once("finish", () => socket?.end());
+    }
   });
 }
 

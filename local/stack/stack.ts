@@ -1,16 +1,17 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from "node:crypto";
-import { promises as fs } from "node:fs";
-import * as path from "node:path";
+import { createPrivateKey, createPublicKey } from "node:crypto";
 import { corsRules } from "../../components/policies/cors-rules";
 import { DEFAULT_UPLOAD_LIMITS, type UploadLimits } from "../../functions/api/upload-rules";
+import type { AccessRules } from "../../functions/auth/access-rules";
 import type { AuthSettings } from "../../functions/auth/settings";
-import { parseExpiryLimits } from "../../functions/config";
+import { type HandlerConfig, parseAuthSettings, parseExpiryLimits } from "../../functions/config";
 import { createHandler } from "../../functions/handler";
 import type { Logger } from "../../functions/telemetry/log";
 import { startEdgeWorker } from "../edge/worker";
 import { type IamCaller, type RunningFunctionUrl, startFunctionUrl } from "../function-url/server";
 import { type RunningStorage, type StorageCredentials, startStorage } from "../storage/server";
+import { DEV_AUDIENCE, DEV_SCOPES, type RunningDevIssuer, startDevIssuer } from "./dev-issuer";
 import { startExamplePage } from "./example-server";
+import { loadSecrets } from "./secrets";
 
 export const LOCAL_KEY_PAIR_ID = "KLOCALSTACK0001";
 /** The local edge answers for this one distribution, as the deployed function names its own. */
@@ -32,7 +33,17 @@ export interface LocalStackOptions {
   readonly expirySeconds?: number;
   /** The longest lifetime a read may ask for with `expires`, as the component's arg (default 86400). */
   readonly maxReadExpirySeconds?: number;
-  readonly auth?: AuthSettings;
+  /**
+   * The callers' authentication. `{ mode: "jwt" }` without an issuer starts the development issuer
+   * (dev-issuer.ts) on `issuerPort` (default 3002) of `issuerHost` (loopback only).
+   */
+  readonly auth?: AuthSettings | DevJwtAuth;
+  readonly issuerPort?: number;
+  readonly issuerHost?: string;
+  /** The CloudFront API's port (invalidations), default any free port. */
+  readonly cloudFrontPort?: number;
+  /** Options for the embedded storage, passed to startStorage as they are. */
+  readonly storage?: LocalStorageOptions;
   readonly publicReadPrefixes?: readonly string[];
   /** Origins allowed besides the example page's own, which is always allowed. */
   readonly corsOrigins?: readonly string[];
@@ -46,8 +57,30 @@ export interface LocalStackOptions {
   readonly log?: (fields: Record<string, unknown>) => void;
 }
 
+/** jwt mode with the development issuer: the prefix rules only (default `{sub}/` for reads and writes). */
+export interface DevJwtAuth {
+  readonly mode: "jwt";
+  /** No issuer: that is what asks for the development one. */
+  readonly issuer?: undefined;
+  readonly rules?: Partial<AccessRules>;
+}
+
+/** The storage's lifecycle, as the deployed bucket's lifecycle rules say (days). */
+export interface LocalStorageOptions {
+  readonly lifecycle?: {
+    readonly noncurrentVersionExpirationDays: number;
+    readonly abortIncompleteMultipartUploadDays: number;
+  };
+}
+
 export interface LocalStack {
   readonly apiUrl: string;
+  /** The configuration the function runs with. */
+  readonly handlerConfig: HandlerConfig;
+  /** CloudFront's API for the local distribution (CreateInvalidation, GetInvalidation). */
+  readonly cloudFrontApiUrl: string;
+  /** In jwt mode without an issuer: the development issuer. */
+  readonly devIssuer?: Omit<RunningDevIssuer, "close">;
   /** The browser example page. */
   readonly exampleUrl: string;
   /** With auth `iam`: the credentials the local function URL accepts. */
@@ -57,33 +90,7 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-interface LocalSecrets {
-  readonly signingKeyPem: string;
-  readonly writer: StorageCredentials;
-  readonly reader: StorageCredentials;
-  readonly caller?: StorageCredentials;
-}
-
 const LOCAL_CALLER_ARN = "arn:aws:iam::000000000000:user/local-caller";
-
-/** Keys live in the data directory, so URLs and credentials stay valid across restarts. */
-async function loadSecrets(dataDir: string): Promise<LocalSecrets> {
-  const file = path.join(dataDir, "local-secrets.json");
-  try {
-    return JSON.parse(await fs.readFile(file, "utf8")) as LocalSecrets;
-  } catch {
-    const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-    const secrets: LocalSecrets = {
-      signingKeyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
-      writer: { accessKeyId: "LOCALFUNCTIONROLE", secretAccessKey: randomBytes(30).toString("base64url") },
-      reader: { accessKeyId: "LOCALCLOUDFRONTOAC", secretAccessKey: randomBytes(30).toString("base64url") },
-      caller: { accessKeyId: "LOCALIAMCALLER", secretAccessKey: randomBytes(30).toString("base64url") },
-    };
-    await fs.mkdir(dataDir, { recursive: true });
-    await fs.writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
-    return secrets;
-  }
-}
 
 /** Function URL, CDN edge and storage on 127.0.0.1, running the handler that deploys. */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
@@ -113,6 +120,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       reader = options.s3.credentials;
     } else {
       const running = await startStorage({
+        // The lifecycle options are the storage's own (startStorage({ lifecycle })), passed on whole.
+        ...options.storage,
         dataDir: options.dataDir,
         bucket: "local-files",
         port: options.storagePort ?? 0,
@@ -136,33 +145,52 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       publicKeys: new Map([[LOCAL_KEY_PAIR_ID, createPublicKey(privateKey)]]),
       port: options.edgePort ?? 0,
       ...(options.edgeCacheBytes === undefined ? {} : { maxCacheBytes: options.edgeCacheBytes }),
+      // The function's role may invalidate its distribution, and calls CloudFront with its own keys.
+      cloudFrontApi: {
+        distributionId: LOCAL_DISTRIBUTION_ID,
+        callers: [writer],
+        port: options.cloudFrontPort ?? 0,
+      },
       log,
     });
     started.push(() => edge.close());
+    const cloudFrontApiUrl = edge.apiUrl;
+    if (!cloudFrontApiUrl) throw new Error("the edge started without its CloudFront API");
     const handlerLog: Logger = {
       log: (level, message, fields) => log({ component: "function", level, message, ...fields }),
     };
-    const auth = options.auth ?? { mode: "public" };
-    // Secrets written by an older version have no caller key; such a data directory gets one now.
-    const callerKeys = secrets.caller ?? {
-      accessKeyId: "LOCALIAMCALLER",
-      secretAccessKey: randomBytes(30).toString("base64url"),
-    };
+    let devIssuer: RunningDevIssuer | undefined;
+    const given = options.auth ?? { mode: "public" };
+    let auth: AuthSettings;
+    if (isDevJwt(given)) {
+      const issuer = await startDevIssuer({
+        privateKeyPem: secrets.issuerKeyPem,
+        ...(options.issuerPort === undefined ? {} : { port: options.issuerPort }),
+        ...(options.issuerHost === undefined ? {} : { host: options.issuerHost }),
+        corsOrigins: cors.api.allowOrigins,
+      });
+      started.push(() => issuer.close());
+      devIssuer = issuer;
+      auth = developmentAuth(issuer.issuer, issuer.jwksUrl, given.rules);
+    } else {
+      auth = given;
+    }
     const iamCaller: IamCaller | undefined =
-      auth.mode === "iam" ? { ...callerKeys, userArn: LOCAL_CALLER_ARN } : undefined;
+      auth.mode === "iam" ? { ...secrets.caller, userArn: LOCAL_CALLER_ARN } : undefined;
+    const config: HandlerConfig = {
+      s3: target,
+      cdnBaseUrl: edge.url,
+      keyPairId: LOCAL_KEY_PAIR_ID,
+      hashAlgorithm: "SHA256",
+      ...expiry,
+      auth,
+      publicReadPrefixes: options.publicReadPrefixes ?? [],
+      uploads: { ...DEFAULT_UPLOAD_LIMITS, ...options.uploads },
+      cdn: { distributionId: LOCAL_DISTRIBUTION_ID, apiEndpoint: cloudFrontApiUrl },
+    };
     const api: RunningFunctionUrl = await startFunctionUrl({
       handler: createHandler({
-        config: {
-          s3: target,
-          cdnBaseUrl: edge.url,
-          keyPairId: LOCAL_KEY_PAIR_ID,
-          hashAlgorithm: "SHA256",
-          ...expiry,
-          auth,
-          publicReadPrefixes: options.publicReadPrefixes ?? [],
-          uploads: { ...DEFAULT_UPLOAD_LIMITS, ...options.uploads },
-          cdn: { distributionId: LOCAL_DISTRIBUTION_ID },
-        },
+        config,
         signingKey: async () => ({ keyPairId: LOCAL_KEY_PAIR_ID, privateKey }),
         credentials: async () => writer,
         log: handlerLog,
@@ -175,6 +203,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     started.push(() => api.close());
     return {
       apiUrl: api.url,
+      handlerConfig: config,
+      cloudFrontApiUrl,
+      ...(devIssuer
+        ? {
+            devIssuer: {
+              issuer: devIssuer.issuer,
+              jwksUrl: devIssuer.jwksUrl,
+              audience: devIssuer.audience,
+              mint: devIssuer.mint,
+            },
+          }
+        : {}),
       exampleUrl: `${example.url}/`,
       ...(iamCaller ? { iamCaller } : {}),
       edgeUrl: edge.url,
@@ -193,3 +233,31 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 async function closeAll(started: ReadonlyArray<() => Promise<void>>): Promise<void> {
   for (const close of [...started].reverse()) await close();
 }
+
+/**
+ * jwt mode with the development issuer: its audience, ES256 only, the prefix rules (`{sub}/` unless
+ * given), and every action needing its scope, so a token's scopes are what a deployed stack with
+ * `auth.scopes` would check.
+ */
+export function developmentAuth(
+  issuer: string,
+  jwksUrl: string,
+  rules: Partial<AccessRules> = {},
+): AuthSettings {
+  return parseAuthSettings({
+    mode: "jwt",
+    issuer,
+    audience: DEV_AUDIENCE,
+    jwksUrl,
+    algorithms: ["ES256"],
+    rules: {
+      read: rules.read ?? ["{sub}/"],
+      write: rules.write ?? ["{sub}/"],
+      ...(rules.delete ? { delete: rules.delete } : {}),
+    },
+    scopes: DEV_SCOPES,
+  });
+}
+
+const isDevJwt = (auth: AuthSettings | DevJwtAuth): auth is DevJwtAuth =>
+  auth.mode === "jwt" && auth.issuer === undefined;

@@ -164,6 +164,84 @@ Ctrl-C stops; uploads in flight finish first.
     });
   });
 
+  describe("jwt with no issuer: the development issuer", () => {
+    it("prints a ready token and two ways to get another, and every line works as printed", async () => {
+      const { started } = startMain(onFreePorts("--auth", "jwt", "--issuer-port", "0"));
+      const stack = await started;
+      try {
+        const api = stack.url("API \\(function URL\\)");
+        const issuer = /development issuer (http:\/\/127\.0\.0\.1:\d+)\//.exec(stack.banner)?.[1] ?? "";
+        const tail = stack.banner
+          .slice(stack.banner.indexOf("  auth jwt"))
+          .replace(/TOKEN=[\w.-]+ SUB=dev/, "TOKEN=<token> SUB=dev")
+          .replace(/valid until [\dT:.Z-]+:/, "valid until <an hour from now>:");
+        const key = `"${api}/$SUB/cat.png"`;
+        expect(
+          tail,
+        ).to.equal(`  auth jwt, development issuer ${issuer}/ (audience signed-file-store-local, keys at ${issuer}/.well-known/jwks.json)
+  a token may write under {sub}/ and read under {sub}/,
+  and needs the scope read to read, write to write, delete to delete and purge to purge
+  a token for sub dev with scope read write delete, valid until <an hour from now>:
+    export TOKEN=<token> SUB=dev
+  another    npm run -s sfs -- token --sub alice --scope read,write --issuer-url ${issuer}
+             export TOKEN=$(curl -sS -X POST -H 'content-type: application/json' -d '{"sub":"alice","scope":"read write"}' ${issuer}/token | node -pe 'JSON.parse(require("fs").readFileSync(0)).token') SUB=alice
+  upload     curl -L -T cat.png -H "authorization: Bearer $TOKEN" ${key}
+  download   curl -L -o back.png -H "authorization: Bearer $TOKEN" ${key}
+  delete     curl -L -X DELETE -H "authorization: Bearer $TOKEN" ${key}
+  any size, with progress, parallel parts and resume (the sfs CLI):
+             npm run -s sfs -- put big.bin "$SUB/big.bin" --token "$TOKEN" --api-url ${api}
+
+Ctrl-C stops; uploads in flight finish first.
+`);
+        const ready = bannerLine(stack.banner, "export TOKEN=ey");
+        const another = bannerLine(stack.banner, "export TOKEN=$(curl");
+        for (const exports of [ready, another]) {
+          await shell(`${exports}; ${example(stack.banner, "upload")} --fail -sS`, dir);
+          await shell(`${exports}; ${example(stack.banner, "download")} --fail -sS`, dir);
+          expect(readFileSync(path.join(dir, "back.png"), "utf8")).to.equal("a cat, in bytes");
+        }
+        // alice's token reaches alice/ only: dev/ is another subject's prefix.
+        const outside = await shell(
+          `${another}; curl -sS -o /dev/null -w '%{http_code}' -X PUT -H "authorization: Bearer $TOKEN" ${api}/dev/cat.png`,
+          dir,
+        );
+        expect(outside).to.equal("403");
+      } finally {
+        await stack.stop();
+      }
+    });
+
+    it("--issuer-host 0.0.0.0: refused in one line, exit 2, nothing started", async () => {
+      const { exited, stderr } = startMain(onFreePorts("--auth", "jwt", "--issuer-host", "0.0.0.0"));
+      expect(await exited).to.equal(2);
+      expect(stderr()).to.equal(
+        '--issuer-host must be a loopback address (127.0.0.1, ::1 or localhost), got "0.0.0.0": the development issuer gives a token to anyone who asks; use a real issuer (--jwt-issuer, --jwt-audience, --jwt-jwks-url) beyond this machine\n(npm start -- --help lists every option)\n',
+      );
+    });
+
+    it("part of a real issuer's flags: the missing flags are named, not the config's fields", async () => {
+      const { exited, stderr } = startMain(onFreePorts("--auth", "jwt", "--jwt-audience", "files"));
+      expect(await exited).to.equal(2);
+      expect(stderr().split("\n")[0]).to.equal(
+        "--auth jwt with a real issuer needs --jwt-issuer, --jwt-audience and --jwt-jwks-url together (or none, for the development issuer); missing --jwt-issuer, --jwt-jwks-url",
+      );
+    });
+  });
+
+  it("--require-checksums (or SFS_REQUIRE_CHECKSUMS=1) says so in the banner", async () => {
+    for (const [args, env] of [
+      [["--require-checksums"], {}],
+      [[], { SFS_REQUIRE_CHECKSUMS: "1" }],
+    ] as const) {
+      const { started } = startMain(onFreePorts(...args), env);
+      const stack = await started;
+      await stack.stop();
+      expect(bannerLine(stack.banner, "every upload")).to.equal(
+        "every upload must carry x-amz-checksum-crc64nvme or x-amz-checksum-sha256 (--require-checksums)",
+      );
+    }
+  });
+
   it("public: the upload and download lines work as printed", async () => {
     const { started } = startMain(onFreePorts());
     const stack = await started;
@@ -279,10 +357,25 @@ Ctrl-C stops; uploads in flight finish first.
     });
     after(() => new Promise<void>((resolve) => busy.close(() => resolve())));
 
-    for (const option of ["port", "example-port", "edge-port", "storage-port"]) {
+    for (const option of [
+      "port",
+      "example-port",
+      "edge-port",
+      "cloudfront-port",
+      "storage-port",
+      "issuer-port",
+    ]) {
       it(`--${option}: one line naming the option, exit 2, no stack trace`, async () => {
         const others = ["port", "example-port"].filter((o) => o !== option).flatMap((o) => [`--${o}`, "0"]);
-        const { exited, stderr } = startMain([`--${option}`, String(port), ...others, "--data-dir", dir]);
+        const jwt = option === "issuer-port" ? ["--auth", "jwt"] : [];
+        const { exited, stderr } = startMain([
+          `--${option}`,
+          String(port),
+          ...others,
+          ...jwt,
+          "--data-dir",
+          dir,
+        ]);
         expect(await exited).to.equal(2);
         const variable = `SFS_${option.toUpperCase().replace(/-/g, "_")}`;
         expect(stderr()).to.equal(`port ${port} is in use: start with --${option} N (or ${variable}=N)\n`);

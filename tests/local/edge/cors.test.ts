@@ -4,6 +4,8 @@ import { type EdgeFixture, EXPIRES, NOW, startEdgeFixture } from "./fixture";
 const EXPOSED =
   "etag, content-length, content-range, content-disposition, content-type, x-amz-meta-sha256, x-amz-version-id, last-modified, accept-ranges";
 const ALLOWED_HEADERS = "range, if-range, if-none-match, if-match, if-modified-since, if-unmodified-since";
+const MISSING_KEY =
+  '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>MissingKey</Code><Message>Missing Key-Pair-Id query parameter or cookie value</Message></Error>';
 const ACCESS_DENIED =
   '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access denied</Message></Error>';
 
@@ -65,7 +67,7 @@ describe("local CloudFront edge: CDN CORS (any origin, no credentials)", () => {
       method: "OPTIONS",
       headers: { origin: "https://app.example", "access-control-request-method": "GET" },
     });
-    expect([res.status, await res.text(), corsOf(res)]).to.deep.equal([403, ACCESS_DENIED, {}]);
+    expect([res.status, await res.text(), corsOf(res)]).to.deep.equal([403, MISSING_KEY, {}]);
   });
 
   it("a preflight with an expired signature is refused: 403", async () => {

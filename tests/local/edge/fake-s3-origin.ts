@@ -11,6 +11,10 @@ export interface FakeObjectVersion {
   readonly versionId: string;
   readonly body: Buffer;
   readonly cacheControl?: string;
+  /** Sends the first `half` bytes of a whole-object GET, then waits for this before the rest. */
+  readonly hold?: { readonly half: number; readonly until: Promise<void> };
+  /** Sends this many bytes of a whole-object GET, then breaks the connection off. */
+  readonly breakAfter?: number;
 }
 
 export interface OriginRequest {
@@ -71,7 +75,17 @@ export async function startFakeOrigin(bucket: string): Promise<FakeOrigin> {
       res.end(version.body.subarray(start, end + 1));
       return;
     }
-    res.writeHead(200, { ...headers, "content-length": version.body.length }).end(version.body);
+    res.writeHead(200, { ...headers, "content-length": version.body.length });
+    if (version.breakAfter !== undefined) {
+      res.write(version.body.subarray(0, version.breakAfter), () => res.destroy());
+      return;
+    }
+    if (version.hold) {
+      res.write(version.body.subarray(0, version.hold.half));
+      void version.hold.until.then(() => res.end(version.body.subarray(version.hold?.half)));
+      return;
+    }
+    res.end(version.body);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {

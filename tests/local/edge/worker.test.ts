@@ -35,7 +35,7 @@ describe("local CloudFront edge in a worker thread", () => {
     ).to.deep.equal([
       ["edge", "GET", 200, "Miss from cloudfront"],
       ["edge", "GET", 200, "Hit from cloudfront"],
-      ["edge", "GET", 403, undefined],
+      ["edge", "GET", 403, "Error from cloudfront"],
     ]);
   });
 

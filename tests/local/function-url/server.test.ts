@@ -1,11 +1,17 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
+import { request } from "node:http";
 import { promisify } from "node:util";
 import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { expect } from "chai";
 import type { FunctionUrlEvent } from "../../../functions/http/function-url";
-import { type RunningFunctionUrl, startFunctionUrl } from "../../../local/function-url/server";
+import {
+  MAX_PAYLOAD_BYTES,
+  payloadBytes,
+  type RunningFunctionUrl,
+  startFunctionUrl,
+} from "../../../local/function-url/server";
 
 const CALLER = {
   accessKeyId: "LOCALIAMCALLER",
@@ -154,5 +160,70 @@ describe("local function URL, auth type AWS_IAM", () => {
     ]);
     expect(stdout).to.equal('{"ok":true} 200');
     expect(events[0]?.requestContext.authorizer?.iam?.userArn).to.equal(CALLER.userArn);
+  });
+});
+
+describe("local function URL: the 6 MB invocation payload limit counts the event, body base64-encoded", () => {
+  let api: RunningFunctionUrl;
+  const payloads: number[] = [];
+  before(async () => {
+    api = await startFunctionUrl({
+      handler: async (event) => {
+        payloads.push(payloadBytes(event));
+        return { statusCode: 200, headers: { "content-type": "text/plain" }, body: "ok" };
+      },
+    });
+  });
+  after(() => api.close());
+  beforeEach(() => {
+    payloads.length = 0;
+  });
+
+  /** A binary PUT of `size` bytes with the same headers every time, answered as sent back. */
+  function put(size: number): Promise<{ status: number; body: string }> {
+    const { hostname, port } = new URL(api.url);
+    return new Promise((resolve, reject) => {
+      const req = request(
+        {
+          host: hostname,
+          port,
+          method: "PUT",
+          path: "/videos/clip.bin",
+          headers: { "content-type": "application/octet-stream", "content-length": size },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () =>
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+          );
+        },
+      );
+      req.on("error", reject);
+      req.end(Buffer.alloc(size, 1));
+    });
+  }
+  const TOO_LARGE = {
+    status: 413,
+    body: '{"Message":"Request must be smaller than 6291456 bytes for the InvokeFunction operation"}',
+  };
+
+  it("about 4.5 MB of file fit: 4,500,000 bytes reach the function, 5,000,000 are refused with 413", async () => {
+    expect(await put(4_500_000)).to.deep.equal({ status: 200, body: "ok" });
+    expect(await put(5_000_000)).to.deep.equal(TOO_LARGE);
+    expect(payloads).to.have.length(1);
+  });
+
+  it("both sides of the limit: the largest body whose event stays under 6291456 bytes passes, one byte more is refused", async () => {
+    // The event around a 4,000,002-byte body (base64: 5,333,336 characters), then the largest body
+    // with as many digits in its Content-Length whose event stays under the limit.
+    expect((await put(4_000_002)).status).to.equal(200);
+    const envelope = (payloads[0] ?? 0) - 5_333_336;
+    const largest = 3 * Math.floor((MAX_PAYLOAD_BYTES - 1 - envelope) / 4);
+    expect(await put(largest)).to.deep.equal({ status: 200, body: "ok" });
+    const passed = payloads[1] ?? 0;
+    expect(passed).to.be.within(MAX_PAYLOAD_BYTES - 4, MAX_PAYLOAD_BYTES - 1);
+    expect(await put(largest + 1)).to.deep.equal(TOO_LARGE);
+    expect(payloads).to.have.length(2);
   });
 });

@@ -174,27 +174,37 @@ describe("local stack, end to end", function () {
     });
   }
 
-  describe("the edge refuses bad signed URLs with 403 AccessDenied", () => {
+  describe("the edge refuses bad signed URLs with 403, as CloudFront words each fault", () => {
     let good: string;
     before(async () => {
       await upload(stack, "secure/doc.txt", Buffer.from("top secret"));
       await upload(stack, "secure/other.txt", Buffer.from("other"));
       good = (await instruction(stack, "GET", "secure/doc.txt")).url;
     });
-    const denied = async (url: string) => {
+    const refused = async (url: string, code: string, message: string) => {
       const res = await fetch(url);
-      expect(res.status).to.equal(403);
-      expect(await res.text()).to.equal(
-        '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access denied</Message></Error>',
-      );
+      expect([res.status, res.headers.get("x-cache"), await res.text()]).to.deep.equal([
+        403,
+        "Error from cloudfront",
+        `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`,
+      ]);
     };
+    const denied = (url: string) => refused(url, "AccessDenied", "Access denied");
     it("tampered signature", () =>
       denied(good.replace(/Signature=(.)/, (_m, c: string) => `Signature=${c === "A" ? "B" : "A"}`)));
-    it("unknown key pair id", () => denied(good.replace(/Key-Pair-Id=[^&]+/, "Key-Pair-Id=KUNKNOWN")));
+    it("unknown key pair id: InvalidKey", () =>
+      refused(good.replace(/Key-Pair-Id=[^&]+/, "Key-Pair-Id=KUNKNOWN"), "InvalidKey", "Unknown Key"));
     it("swapped path", () => denied(good.replace("/secure/doc.txt", "/secure/other.txt")));
     it("changed expiry", () =>
       denied(good.replace(/Expires=(\d+)/, (_m, e: string) => `Expires=${Number(e) + 1000}`)));
-    it("no signature at all", () => denied(good.split("?")[0] ?? ""));
+    it("no signature at all: MissingKey", () =>
+      refused(good.split("?")[0] ?? "", "MissingKey", "Missing Key-Pair-Id query parameter or cookie value"));
+    it("a URL cut short before its Key-Pair-Id: MissingKey", () =>
+      refused(
+        good.slice(0, good.indexOf("&Key-Pair-Id=")),
+        "MissingKey",
+        "Missing Key-Pair-Id query parameter or cookie value",
+      ));
   });
 
   it("a default lifetime over maxReadExpirySeconds is refused before anything starts, as the function's config is", async () => {
