@@ -68,6 +68,35 @@ describe("local stack, jwt mode with the development issuer", function () {
     expect(JSON.parse(other.body).error.code).to.equal("Forbidden");
   });
 
+  it("scopes rule each action: a read-only token cannot write; purge needs the purge scope, and then purges", async () => {
+    const reader = await token("alice", "read");
+    const refused = await put("alice/cat.png", reader);
+    expect(refused.status).to.equal(403);
+    expect(JSON.parse(refused.body)).to.deep.equal({
+      error: { code: "Forbidden", message: "write needs the scope 'write' in the token" },
+    });
+    const writer = await token("alice", "read write delete");
+    const stored = await fetch(`${stack.apiUrl}/alice/purged.txt`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${writer}` },
+      body: "bytes",
+    });
+    expect(stored.status).to.equal(200);
+    const purge = (bearer: string) =>
+      fetch(`${stack.apiUrl}/alice/purged.txt?purge`, {
+        method: "DELETE",
+        headers: { authorization: `Bearer ${bearer}` },
+      });
+    const withoutScope = await purge(writer);
+    expect(withoutScope.status).to.equal(403);
+    expect(await withoutScope.json()).to.deep.equal({
+      error: { code: "Forbidden", message: "purge needs the scope 'purge' in the token" },
+    });
+    const purged = await purge(await token("alice", "delete purge"));
+    expect(purged.status).to.equal(200);
+    expect(await purged.json()).to.deep.include({ key: "alice/purged.txt", deletedVersions: 1 });
+  });
+
   it("a token signed by another key is refused with 401", async () => {
     const stranger = await generateKeyPair("ES256");
     const forged = await new SignJWT({ sub: "alice", scope: "read write" })
