@@ -178,7 +178,7 @@ describe("sfs share, stat, keys and saved uploads against the local stack", func
       file,
       size: stat.size,
       mtimeMs: stat.mtimeMs,
-      sha256: await fileSha256(file),
+      checksumAlgorithm: "CRC64NVME",
       uploadId,
       partSize: MiB,
     };

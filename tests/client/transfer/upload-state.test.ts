@@ -17,7 +17,7 @@ describe("the saved state of an upload", () => {
     file: "/data/file.bin",
     size: 1024 ** 3,
     mtimeMs: 1795341600000,
-    sha256: "ab".repeat(32),
+    checksumAlgorithm: "CRC64NVME",
     uploadId: `upload-${n}-${"x".repeat(4000)}`,
     partSize: 8 * 1024 ** 2,
   });

@@ -1,0 +1,152 @@
+import { open } from "node:fs/promises";
+import { crc64ToBase64 } from "../../functions/api/checksums";
+import type { Api } from "../api";
+import { type RetryOptions, withRetry } from "../retry";
+import { checksumRange, type PutBody, partRange, putBody, readRange } from "./file-ranges";
+import { PartUrls } from "./part-urls";
+
+/** A part is held in memory (read once) up to this size; a larger one is read twice from disk. */
+const BUFFERED_PART_BYTES = 64 * 1024 * 1024;
+
+/** A part in the store: its ETag and the CRC64NVME it was verified against. */
+export interface StoredPart {
+  readonly etag: string;
+  readonly crc: bigint;
+}
+
+export interface PipelineOptions {
+  readonly concurrency: number;
+  readonly retry: RetryOptions;
+  /** Bytes sent (negative when a try is undone). */
+  readonly onBytes: (n: number) => void;
+}
+
+interface Job {
+  readonly partNumber: number;
+  readonly body: PutBody;
+  readonly crc: bigint;
+  readonly checksum: string;
+}
+
+/** Runs of consecutive part numbers, at most `max` long: each is one signing request. */
+export function batches(partNumbers: readonly number[], max: number): number[][] {
+  const out: number[][] = [];
+  for (const n of partNumbers) {
+    const run = out.at(-1);
+    if (run && run.length < max && run.at(-1) === n - 1) run.push(n);
+    else out.push([n]);
+  }
+  return out;
+}
+
+/** Jobs read and signed, waiting for a sender; the reader waits while a batch is already waiting. */
+class Queue {
+  private readonly jobs: Job[] = [];
+  private closed = false;
+  private waiters: Array<() => void> = [];
+
+  push(jobs: readonly Job[]): void {
+    this.jobs.push(...jobs);
+    this.wake();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.wake();
+  }
+
+  async take(): Promise<Job | undefined> {
+    while (this.jobs.length === 0 && !this.closed) await this.wait();
+    const job = this.jobs.shift();
+    this.wake();
+    return job;
+  }
+
+  /** Resolves once fewer than `n` jobs wait (or the queue is closed). */
+  async below(n: number): Promise<void> {
+    while (this.jobs.length >= n && !this.closed) await this.wait();
+  }
+
+  private wait(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}
+
+/**
+ * Sends the parts `todo` of `file` and adds each to `stored` as storage takes it. One reader reads
+ * the parts in order, a batch of `concurrency` at a time, computing each part's CRC64NVME as it is
+ * read, and has the batch signed in one request; `concurrency` senders PUT the parts meanwhile. The
+ * reader stays at most one batch ahead of the senders, so memory is bounded and the first part is
+ * on the wire long before the file has been read to its end. The first failure stops everyone.
+ */
+export async function sendParts(
+  api: Api,
+  target: { readonly key: string; readonly uploadId: string },
+  file: string,
+  layout: { readonly size: number; readonly partSize: number },
+  todo: readonly number[],
+  stored: Map<number, StoredPart>,
+  options: PipelineOptions,
+): Promise<{ signingRequests: number }> {
+  const urls = new PartUrls(api, target.key, target.uploadId);
+  const queue = new Queue();
+  const batchSize = Math.max(1, options.concurrency);
+  let failure: { error: unknown } | undefined;
+  const fail = (error: unknown) => {
+    failure ??= { error };
+    queue.close();
+  };
+
+  const read = async () => {
+    const handle = await open(file, "r");
+    try {
+      for (const batch of batches(todo, batchSize)) {
+        await queue.below(batchSize);
+        if (failure) return;
+        const jobs: Job[] = [];
+        for (const partNumber of batch) {
+          const { start, length } = partRange(partNumber, layout.partSize, layout.size);
+          if (length > BUFFERED_PART_BYTES) {
+            const { crc } = await checksumRange(file, start, length);
+            jobs.push({ partNumber, body: { file, start, length }, crc, checksum: crc64ToBase64(crc) });
+          } else {
+            const { bytes, crc } = await readRange(handle, file, start, length);
+            jobs.push({ partNumber, body: bytes, crc, checksum: crc64ToBase64(crc) });
+          }
+          if (failure) return;
+        }
+        await urls.sign(
+          batch[0] as number,
+          jobs.map((job) => job.checksum),
+        );
+        queue.push(jobs);
+      }
+    } finally {
+      await handle.close();
+      queue.close();
+    }
+  };
+
+  const send = async () => {
+    for (let job = await queue.take(); job && !failure; job = await queue.take()) {
+      const { partNumber, checksum, body } = job;
+      const etag = await withRetry(async (attempt) => {
+        const url = await urls.get(partNumber, checksum, attempt > 1);
+        return putBody(url, body, options.onBytes);
+      }, options.retry);
+      urls.forget(partNumber);
+      stored.set(partNumber, { etag, crc: job.crc });
+    }
+  };
+
+  const guard = (work: () => Promise<void>) => work().catch(fail);
+  await Promise.all([guard(read), ...Array.from({ length: batchSize }, () => guard(send))]);
+  if (failure) throw failure.error;
+  return { signingRequests: urls.requests };
+}
