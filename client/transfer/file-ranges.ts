@@ -32,8 +32,9 @@ export async function readRange(
   start: number,
   length: number,
   onRead?: (position: number, bytes: number) => void,
+  into?: Buffer,
 ): Promise<ReadRange> {
-  const bytes = Buffer.allocUnsafe(length);
+  const bytes = into && into.length >= length ? into.subarray(0, length) : Buffer.allocUnsafe(length);
   const crc = new Crc64Nvme();
   const readAt = async (offset: number): Promise<number> => {
     const wanted = Math.min(READ_BYTES, length - offset);

@@ -26,6 +26,8 @@ interface Job {
   readonly body: PutBody;
   readonly crc: bigint;
   readonly checksum: string;
+  /** The pool's buffer the body was read into, given back once the part is stored. */
+  readonly buffer?: Buffer;
 }
 
 /** Runs of consecutive part numbers, at most `max` long: each is one signing request. */
@@ -39,7 +41,49 @@ export function batches(partNumbers: readonly number[], max: number): number[][]
   return out;
 }
 
-/** Jobs read and signed, waiting for a sender; the reader waits while a batch is already waiting. */
+/**
+ * The buffers parts are read into, allocated once and used again: a reader that may hold only so
+ * many parts in memory waits for one to come back, and the process's memory stays what the pool
+ * holds (a fresh buffer per part leaves the freeing to the garbage collector, and the resident size
+ * to its schedule).
+ */
+class BufferPool {
+  private readonly free: Buffer[] = [];
+  private created = 0;
+  private waiters: Array<(buffer: Buffer | undefined) => void> = [];
+  private closed = false;
+
+  constructor(
+    private readonly size: number,
+    private readonly count: number,
+  ) {}
+
+  /** A buffer, once one is free; undefined once the pool is closed. */
+  acquire(): Promise<Buffer | undefined> {
+    if (this.closed) return Promise.resolve(undefined);
+    const buffer = this.free.pop();
+    if (buffer) return Promise.resolve(buffer);
+    if (this.created < this.count) {
+      this.created++;
+      return Promise.resolve(Buffer.allocUnsafe(this.size));
+    }
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  release(buffer: Buffer): void {
+    const waiter = this.waiters.shift();
+    if (waiter) waiter(buffer);
+    else this.free.push(buffer);
+  }
+
+  /** A failure stops the reader: whoever waits for a buffer gets none. */
+  close(): void {
+    this.closed = true;
+    for (const waiter of this.waiters.splice(0)) waiter(undefined);
+  }
+}
+
+/** Jobs read and signed, waiting for a sender. */
 class Queue {
   private readonly jobs: Job[] = [];
   private closed = false;
@@ -57,14 +101,7 @@ class Queue {
 
   async take(): Promise<Job | undefined> {
     while (this.jobs.length === 0 && !this.closed) await this.wait();
-    const job = this.jobs.shift();
-    this.wake();
-    return job;
-  }
-
-  /** Resolves once fewer than `n` jobs wait (or the queue is closed). */
-  async below(n: number): Promise<void> {
-    while (this.jobs.length >= n && !this.closed) await this.wait();
+    return this.jobs.shift();
   }
 
   private wait(): Promise<void> {
@@ -82,8 +119,9 @@ class Queue {
  * Sends the parts `todo` of `file` and adds each to `stored` as storage takes it. One reader reads
  * the parts in order, a batch of `concurrency` at a time, computing each part's CRC64NVME as it is
  * read, and has the batch signed in one request; `concurrency` senders PUT the parts meanwhile. The
- * reader stays at most one batch ahead of the senders, so memory is bounded and the first part is
- * on the wire long before the file has been read to its end. The first failure stops everyone.
+ * reader holds at most two batches of parts in memory (the pool), so it stays one batch ahead of
+ * the senders and the first part is on the wire long before the file has been read to its end.
+ * The first failure stops everyone.
  */
 export async function sendParts(
   api: Api,
@@ -97,18 +135,18 @@ export async function sendParts(
   const urls = new PartUrls(api, target.key, target.uploadId);
   const queue = new Queue();
   const batchSize = Math.max(1, options.concurrency);
+  const pool = new BufferPool(Math.min(layout.partSize, BUFFERED_PART_BYTES), 2 * batchSize);
   let failure: { error: unknown } | undefined;
   const fail = (error: unknown) => {
     failure ??= { error };
     queue.close();
+    pool.close();
   };
 
   const read = async () => {
     const handle = await open(file, "r");
     try {
       for (const batch of batches(todo, batchSize)) {
-        await queue.below(batchSize);
-        if (failure) return;
         const jobs: Job[] = [];
         for (const partNumber of batch) {
           const { start, length } = partRange(partNumber, layout.partSize, layout.size);
@@ -116,8 +154,10 @@ export async function sendParts(
             const { crc } = await checksumRange(file, start, length);
             jobs.push({ partNumber, body: { file, start, length }, crc, checksum: crc64ToBase64(crc) });
           } else {
-            const { bytes, crc } = await readRange(handle, file, start, length);
-            jobs.push({ partNumber, body: bytes, crc, checksum: crc64ToBase64(crc) });
+            const buffer = await pool.acquire();
+            if (!buffer || failure) return;
+            const { bytes, crc } = await readRange(handle, file, start, length, undefined, buffer);
+            jobs.push({ partNumber, body: bytes, crc, checksum: crc64ToBase64(crc), buffer });
           }
           if (failure) return;
         }
@@ -135,13 +175,17 @@ export async function sendParts(
 
   const send = async () => {
     for (let job = await queue.take(); job && !failure; job = await queue.take()) {
-      const { partNumber, checksum, body } = job;
-      const etag = await withRetry(async (attempt) => {
-        const url = await urls.get(partNumber, checksum, attempt > 1);
-        return putBody(url, body, options.onBytes);
-      }, options.retry);
-      urls.forget(partNumber);
-      stored.set(partNumber, { etag, crc: job.crc });
+      const { partNumber, checksum, body, buffer } = job;
+      try {
+        const etag = await withRetry(async (attempt) => {
+          const url = await urls.get(partNumber, checksum, attempt > 1);
+          return putBody(url, body, options.onBytes);
+        }, options.retry);
+        urls.forget(partNumber);
+        stored.set(partNumber, { etag, crc: job.crc });
+      } finally {
+        if (buffer) pool.release(buffer);
+      }
     }
   };
 

@@ -186,6 +186,24 @@ describe("checksums on every write and read (CONTRACTS.md §1), against a store 
     expect(store.objects.get("big/resumed.bin")?.[0]?.body.equals(bytes)).to.equal(true);
   });
 
+  it("a part refused for good stops the reader and every sender at once: no part is sent after it", async () => {
+    const path = file("refused.bin", randomBytes(12 * 5 * MiB));
+    store.intercept = (req, res) => {
+      if (!req.target.includes("partNumber=2")) return false;
+      res.writeHead(403).end("<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>");
+      return true;
+    };
+    const error = await upload(path, "big/refused.bin", { concurrency: 2 }).catch((e: Error) => e);
+    expect((error as Error).message).to.equal("403 AccessDenied from storage");
+    const puts = store.storage.requests.map((r) =>
+      Number(new URL(r.target, "http://s").searchParams.get("partNumber")),
+    );
+    // Part 2 is never tried again, and the parts after it stop: what was already read (at most two
+    // batches) may have gone out before the refusal was heard, nothing beyond.
+    expect(puts.filter((n) => n === 2)).to.have.length(1);
+    expect(Math.max(...puts)).to.be.at.most(6);
+  });
+
   it("a download is checked against the store's checksum: verified when whole, refused naming both values when not", async () => {
     const bytes = randomBytes(2 * MiB);
     await upload(file("read.bin", bytes), "r/read.bin", { multipartThreshold: 16 * MiB });
