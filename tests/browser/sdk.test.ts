@@ -9,7 +9,7 @@ import { closedPort } from "../client/fake-server";
 import { inPage, launchChromium, pseudoRandomBytes, startSite, watchedPage } from "../support/chromium";
 
 describe("browser SDK in headless Chromium, from another origin", function () {
-  this.timeout(120_000);
+  this.timeout(300_000);
   let dataDir: string;
   let stack: LocalStack;
   let browser: Browser;

@@ -59,7 +59,7 @@ async function send(
 const dataText = (url: string) => decodeURIComponent(url.replace(/^data:application\/xml,/, ""));
 
 describe("the Uppy adapter's signing, request by request, against an API and storage that check checksums", function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   let store: ContractStore;
   let adapter: Adapter;
   beforeEach(async () => {

@@ -11,7 +11,7 @@ import { closedPort, fakeServer, sendJson } from "../fake-server";
 const MiB = 1024 * 1024;
 
 describe("sfs against an API and storage that follow the contracts", function () {
-  this.timeout(60_000);
+  this.timeout(300_000);
   let dir: string;
   let store: ContractStore;
   before(async () => {

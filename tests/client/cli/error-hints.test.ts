@@ -12,7 +12,7 @@ const xml = (code: string) =>
   `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>m</Message></Error>`;
 
 describe("a likely cause after each error", function () {
-  this.timeout(30_000);
+  this.timeout(180_000);
   let dir: string;
   let transfer: FakeServer;
   let api: FakeServer;

@@ -8,7 +8,7 @@ import { seedObjects } from "../../support/seed-objects";
 import { cliOptions, sfs, storeObjects } from "../../support/sfs-cli";
 
 describe("sfs ls, cp, mv, rm, versions and restore against the local stack", function () {
-  this.timeout(120_000);
+  this.timeout(300_000);
   let dir: string;
   let stack: LocalStack;
   /** The function's request log lines, to count the API calls a command made. */

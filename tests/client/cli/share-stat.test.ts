@@ -44,7 +44,7 @@ function answer(req: { method: string; target: string }, res: import("node:http"
 }
 
 describe("sfs share and stat against the API's read contract", function () {
-  this.timeout(30_000);
+  this.timeout(180_000);
   let api: FakeServer;
   before(async () => {
     api = await fakeServer(answer);

@@ -8,7 +8,7 @@ import { type LocalStack, startLocalStack } from "../../../local/stack/stack";
 import { cliOptions, expectedCheck, fileSha256, MiB, makeFile, sfs } from "../../support/sfs-cli";
 
 describe("sfs share, stat, keys and saved uploads against the local stack", function () {
-  this.timeout(120_000);
+  this.timeout(300_000);
   let dir: string;
   let stack: LocalStack;
   before(async () => {

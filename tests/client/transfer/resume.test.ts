@@ -93,7 +93,7 @@ async function multipartStore(options: { refuseCompletionOf?: string } = {}) {
 }
 
 describe("saved uploads that cannot complete", function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   let dir: string;
   let file: string;
   before(() => {

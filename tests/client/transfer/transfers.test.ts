@@ -66,7 +66,7 @@ describe("withRetry", () => {
 });
 
 describe("uploads and downloads through flaky servers", function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   let dir: string;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), "sfs-transfers-"));
