@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
-import { Crc64Nvme } from "../../functions/api/checksums";
 import { readText, sendTo, xmlErrorCode } from "../http";
 import { statusError, TransientError } from "../retry";
+import { newCrc64 } from "./crc64-wasm";
 
 /**
  * Reads are this large: few syscalls, and while the thread pool reads the next one the CRC of the
@@ -35,7 +35,7 @@ export async function readRange(
   into?: Buffer,
 ): Promise<ReadRange> {
   const bytes = into && into.length >= length ? into.subarray(0, length) : Buffer.allocUnsafe(length);
-  const crc = new Crc64Nvme();
+  const crc = newCrc64();
   const readAt = async (offset: number): Promise<number> => {
     const wanted = Math.min(READ_BYTES, length - offset);
     const { bytesRead } = await handle.read(bytes, offset, wanted, start + offset);
@@ -65,7 +65,7 @@ export async function checksumRange(
   length: number,
   options: { readonly md5?: boolean; readonly onBytes?: (n: number) => void } = {},
 ): Promise<{ crc: bigint; md5?: string }> {
-  const crc = new Crc64Nvme();
+  const crc = newCrc64();
   const md5 = options.md5 ? createHash("md5") : undefined;
   const handle = await open(file, "r");
   try {

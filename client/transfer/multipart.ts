@@ -22,6 +22,24 @@ import {
   writeState,
 } from "./upload-state";
 
+const MIB = 1024 * 1024;
+/** Parts of a large file grow up to this size, so that it is sent in about LARGE_FILE_PARTS parts. */
+const LARGE_PART_BYTES = 16 * MIB;
+const LARGE_FILE_PARTS = 64;
+
+/**
+ * The part size for a new upload: the caller's, else the API's offer, raised for a large file so it
+ * goes in about 64 parts of at most 16 MiB. Each part costs a request and, at storage, a durable
+ * write of its own; fewer, larger parts keep the upload streaming (1 GiB: 8 MiB parts 7.6 s, 16 MiB
+ * 7.1 s in one run against the local stack), while the parts held in memory (two batches) stay
+ * within a few hundred MiB. Never lowered: the deployment's offer stands as a floor.
+ */
+export function choosePartSize(offered: number, size: number, asked?: number): number {
+  if (asked !== undefined) return asked;
+  const large = Math.min(LARGE_PART_BYTES, Math.ceil(size / LARGE_FILE_PARTS / MIB) * MIB);
+  return Math.max(offered, large);
+}
+
 /** API refusals after which a multipart upload can never complete, however often it is resumed. */
 const DOOMED = new Set([
   "NoSuchUpload",
@@ -135,7 +153,7 @@ export async function uploadParts(
     mtimeMs,
     checksumAlgorithm: "CRC64NVME",
     uploadId: created.uploadId,
-    partSize: options.partSize ?? created.partSize,
+    partSize: choosePartSize(created.partSize, size, options.partSize),
   };
   await writeState(stateFile, state);
   try {

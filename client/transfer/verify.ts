@@ -1,6 +1,7 @@
 import { createHash, type Hash } from "node:crypto";
-import { Crc64Nvme, type ObjectChecksum } from "../../functions/api/checksums";
+import { crc64ToBase64, type ObjectChecksum } from "../../functions/api/checksums";
 import { PermanentError } from "../retry";
+import { type Crc64, newCrc64 } from "./crc64-wasm";
 
 /** The downloaded bytes differ from the checksum storage verified them against when they were written. */
 export class ChecksumMismatch extends PermanentError {
@@ -32,7 +33,7 @@ export interface Verdict {
  * recomputed without the part sizes, so such a download is reported as not verified, not as wrong.
  */
 export class DownloadCheck {
-  private readonly crc?: Crc64Nvme;
+  private readonly crc?: Crc64;
   private readonly sha256?: Hash;
   private readonly unverifiable?: string;
 
@@ -43,7 +44,7 @@ export class DownloadCheck {
     if (!checksum) this.unverifiable = "the store reported no checksum for this object";
     else if (checksum.type !== "FULL_OBJECT") {
       this.unverifiable = `its checksum is ${checksum.type} (a checksum of its parts' checksums), which a download cannot recompute`;
-    } else if (checksum.algorithm === "CRC64NVME") this.crc = new Crc64Nvme();
+    } else if (checksum.algorithm === "CRC64NVME") this.crc = newCrc64();
     else if (checksum.algorithm === "SHA256") this.sha256 = createHash("sha256");
     else
       this.unverifiable = `its checksum's algorithm ${String(checksum.algorithm)} is not one this client computes`;
@@ -59,7 +60,7 @@ export class DownloadCheck {
     const { checksum } = this;
     if (this.unverifiable !== undefined || !checksum)
       return { verified: false, note: this.unverifiable ?? "" };
-    const computed = this.crc ? this.crc.digest() : (this.sha256?.digest("base64") ?? "");
+    const computed = this.crc ? crc64ToBase64(this.crc.value()) : (this.sha256?.digest("base64") ?? "");
     if (computed !== checksum.value) {
       throw new ChecksumMismatch(this.key, checksum.algorithm, checksum.value, computed);
     }
