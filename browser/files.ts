@@ -143,7 +143,8 @@ export function fileOperations(api: Api) {
     /**
      * Deletes every version of each key for good and has the CDN forget their paths, so links
      * shared earlier stop working too: one key with `DELETE /{key}?purge`, several 1000 to a request.
-     * Keys with nothing stored come back in `errors`.
+     * Keys the API refuses come back in `errors`; a key with nothing stored is purged all the same
+     * (0 versions), its paths invalidated.
      */
     async purge(keys: string | readonly string[]): Promise<PurgeResult> {
       const list = typeof keys === "string" ? [keys] : keys;
@@ -176,10 +177,14 @@ export function fileOperations(api: Api) {
         const out = await api.call<{
           purged: Array<{ key: string; deletedVersions: number }>;
           errors: Array<{ key: string; code: string; message: string }>;
-          invalidation?: Invalidation;
+          invalidation: Invalidation | null;
         }>({ method: "POST", path: "", query: "delete&purge", body: { keys: list.slice(i, i + MAX_BATCH) } });
         if (!Array.isArray(out.purged)) {
-          throw new SignedFileStoreError(0, "PurgeUnsupported", "the API answered a purge as a plain delete: it predates purge");
+          throw new SignedFileStoreError(
+            0,
+            "PurgeUnsupported",
+            "the API answered a purge as a plain delete: it predates purge",
+          );
         }
         purged.push(...out.purged.map(({ key, deletedVersions }) => ({ key, deletedVersions })));
         errors.push(...out.errors);

@@ -49,7 +49,7 @@ type PresignedResponse = Awaited<ReturnType<SignRequest>>;
 
 export type SignedFileStoreUppyOptions<M extends Meta, B extends Body> = Pick<
   SignRequestOptions<M, B>,
-  "signRequest" | "shouldUseMultipart" | "getChunkSize" | "generateObjectKey" | "allowedMetaFields"
+  "signRequest" | "shouldUseMultipart" | "getChunkSize" | "generateObjectKey"
 >;
 
 const MIB = 1024 ** 2;
@@ -286,7 +286,6 @@ export function signedFileStore<M extends Meta = Meta, B extends Body = Body>(
 
   return {
     signRequest,
-    allowedMetaFields: typeof allowedMetaFields === "boolean" ? allowedMetaFields : [...allowedMetaFields],
     shouldUseMultipart: (file) => (file.size ?? 0) >= multipartFrom,
     getChunkSize: ({ size }) => chunkSize(size),
     generateObjectKey: (file: UppyFile<M, B>) => {

@@ -77,7 +77,8 @@ export interface Invalidation {
 export interface PurgeManyAnswer {
   readonly purged: ReadonlyArray<{ readonly key: string; readonly deletedVersions: number }>;
   readonly errors: ReadonlyArray<{ readonly key: string; readonly code: string; readonly message: string }>;
-  readonly invalidation?: Invalidation;
+  /** Null when no key was purged. */
+  readonly invalidation: Invalidation | null;
 }
 
 const CRC64NVME_HEADER = CHECKSUM_HEADERS.CRC64NVME;

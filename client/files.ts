@@ -112,8 +112,9 @@ export interface PurgeResult {
 /**
  * Deletes every version and delete marker of each key and has the CDN forget the keys' paths, so
  * no URL handed out earlier serves them again: one key with `DELETE /{key}?purge`, several 1000 to
- * a request with one invalidation each. A key with nothing stored is an error of its own, so the
- * result says which keys were not there.
+ * a request with one invalidation each. Keys the API refuses are in `errors`; a key with nothing
+ * stored is purged all the same (0 versions), so a purge retried after a failed invalidation still
+ * reaches the CDN.
  */
 export async function purgeKeys(api: Api, keys: readonly string[]): Promise<PurgeResult> {
   for (const key of keys) checkKey(key);

@@ -120,7 +120,8 @@ export class SignedFileStoreClient {
 
   /**
    * Deletes every version of each key for good and has the CDN forget their paths, so links shared
-   * earlier stop working too. Keys with nothing stored come back in `errors`.
+   * earlier stop working too. Keys the API refuses come back in `errors`; a key with nothing stored
+   * is purged all the same (0 versions), its paths invalidated.
    */
   purge(keys: string | readonly string[]): Promise<PurgeResult> {
     return purgeKeys(this.api, typeof keys === "string" ? [keys] : keys);

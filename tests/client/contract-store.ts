@@ -323,25 +323,27 @@ export async function contractStore(): Promise<ContractStore> {
     status: "InProgress",
     paths: keys.map((k) => `/${k.split("/").map(encodeURIComponent).join("/")}*`),
   });
+  /**
+   * As the function decided (CONTRACTS.md §2): a key with nothing stored is purged too, with 0
+   * versions deleted and its path still invalidated, so a purge retried after a failed invalidation
+   * reaches the CDN; only keys the API refuses are errors.
+   */
   function purge(req: Recorded, res: ServerResponse, key: string) {
-    if (req.method === "DELETE") {
-      const gone = objects.get(key)?.length ?? 0;
-      if (gone === 0) return apiError(res, 404, "NoSuchKey", `no version of ${key} is stored`);
-      objects.delete(key);
-      return sendJson(res, 200, { key, deletedVersions: gone, invalidation: invalidation([key]) });
-    }
+    const purgeOne = (k: string) => {
+      const gone = objects.get(k)?.length ?? 0;
+      objects.delete(k);
+      return { key: k, deletedVersions: gone };
+    };
+    if (req.method === "DELETE")
+      return sendJson(res, 200, { ...purgeOne(key), invalidation: invalidation([key]) });
     const { keys } = JSON.parse(req.body.toString()) as { keys: string[] };
-    const purged = keys
-      .filter((k) => objects.has(k))
-      .map((k) => ({ key: k, deletedVersions: objects.get(k)?.length }));
-    const errors = keys
-      .filter((k) => !objects.has(k))
-      .map((k) => ({ key: k, code: "NoSuchKey", message: `no version of ${k} is stored` }));
-    for (const p of purged) objects.delete(p.key);
+    const refused = keys.filter((k) => k.split("/").includes(".."));
+    const purged = keys.filter((k) => !refused.includes(k)).map(purgeOne);
+    const errors = refused.map((k) => ({ key: k, code: "InvalidKey", message: `${k} is not a key` }));
     sendJson(res, 200, {
       purged,
       errors,
-      ...(purged.length ? { invalidation: invalidation(purged.map((p) => p.key)) } : {}),
+      invalidation: purged.length ? invalidation(purged.map((p) => p.key)) : null,
     });
   }
 

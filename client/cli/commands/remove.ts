@@ -86,7 +86,13 @@ async function purge(context: CommandContext, keys: readonly string[], extra: Re
   const out: PurgeResult = await client.purge(keys);
   if (json) result({ command: "rm", purge: true, ...extra, ...out }, "");
   else {
-    lines(out.purged.map((p) => `purged ${p.key}: ${plural(p.deletedVersions, "version")} deleted`));
+    lines(
+      out.purged.map((p) =>
+        p.deletedVersions === 0
+          ? `purged ${p.key}: no version was stored; the CDN is told to drop its copies all the same`
+          : `purged ${p.key}: ${plural(p.deletedVersions, "version")} deleted`,
+      ),
+    );
     const versions = out.purged.reduce((sum, p) => sum + p.deletedVersions, 0);
     const invalidated = out.invalidations.map(
       (i) => `${i.id} (${i.status}, ${plural(i.paths.length, "path")})`,
