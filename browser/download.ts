@@ -1,6 +1,7 @@
 import type { ObjectInfo } from "../functions/api/shapes";
-import { type Api, explainedFetch, SignedFileStoreError, type TransferInstruction } from "./api";
+import type { Api, TransferInstruction } from "./api";
 import { ReadCheck, type ReadVerdict } from "./checksum";
+import { openResumable } from "./read-body";
 
 export type { ObjectInfo } from "../functions/api/shapes";
 
@@ -42,18 +43,17 @@ export function readInstruction(api: Api, key: string, options: ReadUrlOptions):
   });
 }
 
-async function fetchBody(
-  instruction: ReadInstruction,
-  options: DownloadOptions,
-): Promise<ReadableStream<Uint8Array>> {
-  const res = await explainedFetch(globalThis.fetch.bind(globalThis), "the CDN", instruction.url, {
+/** The object's bytes, resumed from where they stopped if the connection drops (read-body.ts). */
+function fetchBody(api: Api, key: string, instruction: ReadInstruction, options: DownloadOptions) {
+  const versionId = instruction.object.versionId;
+  return openResumable({
+    key,
+    url: instruction.url,
+    expiresAt: instruction.expiresAt,
     ...(options.signal ? { signal: options.signal } : {}),
+    resign: () =>
+      readInstruction(api, key, { ...options, ...(versionId === undefined ? {} : { versionId }) }),
   });
-  if (!res.ok) {
-    throw new SignedFileStoreError(res.status, `Http${res.status}`, `the CDN answered ${res.status}`);
-  }
-  // Old browsers without response streams get the whole body at once: one progress report at the end.
-  return res.body ?? new Blob([await res.arrayBuffer()]).stream();
 }
 
 /** Counts bytes for progress and feeds them to the check as they pass. */
@@ -75,7 +75,8 @@ const checkFor = (key: string, object: ObjectInfo, options: DownloadOptions) =>
     : new ReadCheck(key, object.checksum);
 
 /**
- * The object as a stream, checked as it arrives against the store's checksum: the stream errors
+ * The object as a stream, checked as it arrives against the store's checksum (a dropped connection
+ * resumed with a Range request, the check continuing where it stopped): the stream errors
  * at its end instead of closing if the bytes differ, so a consumer writing to disk (the File System
  * Access API's `createWritable`, say) can discard what it wrote.
  */
@@ -86,7 +87,7 @@ export async function streamObject(
 ): Promise<{ object: ObjectInfo; stream: ReadableStream<Uint8Array> }> {
   const instruction = await readInstruction(api, key, options);
   const { object } = instruction;
-  const body = await fetchBody(instruction, options);
+  const body = await fetchBody(api, key, instruction, options);
   const check = checkFor(key, object, options);
   const checked = new TransformStream<Uint8Array, Uint8Array>({
     flush(controller) {
@@ -105,7 +106,7 @@ export async function streamObject(
 
 /**
  * The whole object as a Blob, checked against the store's checksum (CRC64NVME or SHA-256 of the
- * whole object): a mismatch throws ChecksumMismatch naming both values; `verified` says whether the
+ * whole object), across a dropped connection resumed with a Range request: a mismatch throws ChecksumMismatch naming both values; `verified` says whether the
  * bytes were compared, and `note` why not when they were not.
  */
 export async function readObject(
@@ -115,7 +116,7 @@ export async function readObject(
 ): Promise<{ object: ObjectInfo; blob: Blob } & ReadVerdict> {
   const instruction = await readInstruction(api, key, options);
   const { object } = instruction;
-  const body = await fetchBody(instruction, options);
+  const body = await fetchBody(api, key, instruction, options);
   const check = checkFor(key, object, options);
   const chunks: Uint8Array[] = [];
   const reader = body.pipeThrough(counting(object.size, options.onProgress, check)).getReader();
