@@ -74,3 +74,15 @@ export function metadataHeaders(
   }
   return headers;
 }
+
+/** The headers, or the reason they cannot be sent, kept to be said when the upload starts. */
+export function metadataOf(
+  allowed: readonly string[] | boolean,
+  meta: Record<string, unknown>,
+): Record<string, string> | Error {
+  try {
+    return metadataHeaders(allowed, meta);
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}

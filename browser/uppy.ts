@@ -20,7 +20,7 @@ import {
 } from "../functions/api/checksums";
 import { Api, type ApiOptions, settableHeaders, type TransferInstruction } from "./api";
 import { crcOfBlob, readWithCrc } from "./checksum";
-import { metadataHeaders, xmlAnswer } from "./uppy-answers";
+import { metadataOf, xmlAnswer } from "./uppy-answers";
 
 export interface UppyAdapterOptions extends ApiOptions {
   /** Put before each file's name to make its key, such as `uploads/`; default none. */
@@ -69,17 +69,6 @@ const FILE_REF = "\u0000signed-file-store:file:";
 
 /** The API's default offer: 8 MiB, raised to the next MiB when the file would need more parts than S3 allows. */
 const chunkSize = (size: number) => Math.max(8 * MIB, Math.ceil(size / MAX_PARTS / MIB) * MIB);
-
-function metadataOf(
-  allowed: readonly string[] | boolean,
-  meta: Record<string, unknown>,
-): Record<string, string> | Error {
-  try {
-    return metadataHeaders(allowed, meta);
-  } catch (error) {
-    return error instanceof Error ? error : new Error(String(error));
-  }
-}
 
 /** What the adapter knows of one file of Uppy's, from generateObjectKey on. */
 interface Tracked {

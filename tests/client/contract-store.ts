@@ -1,56 +1,19 @@
-import { createHash } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import {
   CHECKSUM_HEADERS,
-  Crc64Nvme,
   combineCrc64,
   crc64FromBase64,
   crc64ToBase64,
   isChecksumValue,
   type ObjectChecksum,
 } from "../../functions/api/checksums";
-import { type FakeServer, fakeServer, type Recorded, sendJson } from "./fake-server";
+import { apiError, type ContractStore, md5, type StoredObject, type Upload } from "./contract-state";
+import { contractStorage } from "./contract-storage";
+import { fakeServer, type Recorded, sendJson } from "./fake-server";
+
+export { type ContractStore, crcOf } from "./contract-state";
 
 const CRC = CHECKSUM_HEADERS.CRC64NVME;
-export const crcOf = (bytes: Uint8Array) => new Crc64Nvme().update(bytes).digest();
-const md5 = (bytes: Buffer) => createHash("md5").update(bytes).digest("hex");
-
-interface StoredObject {
-  readonly body: Buffer;
-  readonly versionId: string;
-  readonly contentType?: string;
-  readonly contentDisposition?: string;
-  readonly checksum: ObjectChecksum;
-  /** A delete marker: the key reads as missing while it is the newest entry. */
-  readonly deleteMarker?: true;
-}
-
-interface Upload {
-  readonly key: string;
-  readonly algorithm?: string;
-  readonly parts: Map<number, { body: Buffer; crc: string }>;
-}
-
-export interface ContractStore {
-  readonly api: FakeServer;
-  readonly storage: FakeServer;
-  readonly objects: Map<string, StoredObject[]>;
-  readonly uploads: Map<string, Upload>;
-  /** Called before storage answers a request; resolve to answer, or answer `res` yourself and return true. */
-  intercept?: (req: Recorded, res: ServerResponse) => Promise<boolean | undefined> | boolean | undefined;
-  /** Part URLs and PUT URLs expire this long after signing. */
-  expiresInMs: number;
-  partSize: number;
-  close(): Promise<void>;
-}
-
-const apiError = (res: ServerResponse, status: number, code: string, message: string) =>
-  sendJson(res, status, { error: { code, message } });
-
-const s3Error = (res: ServerResponse, status: number, code: string, message: string) =>
-  res
-    .writeHead(status, { "content-type": "application/xml" })
-    .end(`<Error><Code>${code}</Code><Message>${message}</Message></Error>`);
 
 /**
  * An API and a storage that follow CONTRACTS.md §1 and §2 as the deployed function and S3 do:
@@ -65,81 +28,19 @@ export async function contractStore(): Promise<ContractStore> {
   let invalidations = 0;
   const objects = new Map<string, StoredObject[]>();
   const uploads = new Map<string, Upload>();
-  const store = { objects, uploads, expiresInMs: 300_000, partSize: 5 * 1024 * 1024 } as ContractStore;
+  const store = {
+    objects,
+    uploads,
+    expiresInMs: 300_000,
+    partSize: 5 * 1024 * 1024,
+    nextVersion: () => `v${++versions}`,
+  } as ContractStore;
   const expiresAt = () => new Date(Date.now() + store.expiresInMs).toISOString();
   const keyOf = (url: URL) => decodeURIComponent(url.pathname.slice(1));
   const signed = (path: string, query: Record<string, string>) =>
     `${storage.url}/${path}?${new URLSearchParams({ ...query, expires: String(Date.now() + store.expiresInMs) })}`;
 
-  const storage = await fakeServer(async (req, res) => {
-    if (store.intercept && (await store.intercept(req, res))) return;
-    const url = new URL(req.target, "http://storage");
-    const key = keyOf(url);
-    if (Number(url.searchParams.get("expires")) < Date.now()) {
-      return s3Error(res, 403, "AccessDenied", "Request has expired");
-    }
-    const sent = req.headers[CRC] as string | undefined;
-    if ((url.searchParams.get("crc") ?? undefined) !== sent) {
-      return s3Error(res, 403, "SignatureDoesNotMatch", "The request signature we calculated does not match");
-    }
-    if (req.method === "PUT") {
-      const crc = crcOf(req.body);
-      if (sent !== undefined && sent !== crc) {
-        return s3Error(
-          res,
-          400,
-          "BadDigest",
-          "The CRC64NVME you specified did not match the calculated checksum.",
-        );
-      }
-      const uploadId = url.searchParams.get("uploadId");
-      if (uploadId) {
-        const upload = uploads.get(uploadId);
-        if (!upload) return s3Error(res, 404, "NoSuchUpload", "The specified upload does not exist.");
-        if (upload.algorithm && sent === undefined) {
-          return s3Error(res, 400, "InvalidRequest", "Checksum Type mismatch occurred");
-        }
-        upload.parts.set(Number(url.searchParams.get("partNumber")), { body: req.body, crc });
-      } else {
-        const versionId = `v${++versions}`;
-        const contentType = url.searchParams.get("type") ?? undefined;
-        const contentDisposition = url.searchParams.get("disposition") ?? undefined;
-        const checksum: ObjectChecksum = { algorithm: "CRC64NVME", type: "FULL_OBJECT", value: crc };
-        objects.set(key, [
-          ...(objects.get(key) ?? []),
-          {
-            body: req.body,
-            versionId,
-            ...(contentType ? { contentType } : {}),
-            ...(contentDisposition ? { contentDisposition } : {}),
-            checksum,
-          },
-        ]);
-      }
-      return void res.writeHead(200, { etag: `"${md5(req.body)}"` }).end();
-    }
-    if (req.method === "GET") {
-      const version = (objects.get(key) ?? []).find((v) => v.versionId === url.searchParams.get("versionId"));
-      if (!version) return s3Error(res, 404, "NoSuchKey", "The specified key does not exist.");
-      const range = /^bytes=(\d+)-$/.exec(String(req.headers.range ?? ""));
-      const start = range ? Number(range[1]) : 0;
-      const etag = `"${md5(version.body)}"`;
-      res.writeHead(range ? 206 : 200, { "content-length": version.body.length - start, etag });
-      return void res.end(version.body.subarray(start));
-    }
-    if (req.method === "DELETE") {
-      const marker = {
-        body: Buffer.alloc(0),
-        versionId: `v${++versions}`,
-        checksum: { algorithm: "CRC64NVME", type: "FULL_OBJECT", value: "" },
-        deleteMarker: true,
-      } as const;
-      objects.set(key, [...(objects.get(key) ?? []), marker]);
-      return void res.writeHead(204).end();
-    }
-    res.writeHead(405).end();
-  });
-
+  const storage = await contractStorage(store);
   const api = await fakeServer((req, res) => {
     const url = new URL(req.target, "http://api");
     const q = url.searchParams;
