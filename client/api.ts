@@ -185,7 +185,9 @@ export class Api {
    * and, when the API refuses, its message (a HEAD answer has no body to say why).
    */
   async stat(key: string, versionId?: string): Promise<ObjectInfo> {
-    return (await this.instruct("GET", key, {}, versionId)).object;
+    const { object } = await this.instruct("GET", key, {}, versionId);
+    if (!object) throw new PermanentError("the API's read answer names no object; it may predate sfs stat");
+    return object;
   }
 
   /**
@@ -199,7 +201,7 @@ export class Api {
     versionId?: string,
   ) {
     const query = versionId === undefined ? "" : `versionId=${encodeURIComponent(versionId)}`;
-    return this.call<Instruction & { object: ObjectInfo }>(method, key, query, headers);
+    return this.call<Instruction & { readonly object?: ObjectInfo }>(method, key, query, headers);
   }
 
   /** Creates a multipart upload whose parts storage checks against their CRC64NVME. */

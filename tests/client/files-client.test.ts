@@ -43,7 +43,9 @@ const VERSION_PAGES: Record<string, unknown> = {
   },
 };
 
-describe("the client library's file calls, request by request", () => {
+describe("the client library's file calls, request by request", function () {
+  // A safety net only: the last test starts sfs ten times, which a loaded machine makes slow.
+  this.timeout(180_000);
   let api: FakeServer;
   let client: SignedFileStoreClient;
   before(async () => {
