@@ -62,7 +62,7 @@ export interface GetOptions {
 
 export const DEFAULTS = {
   multipartThreshold: 16 * 1024 * 1024,
-  concurrency: 4,
+  concurrency: 6,
 } as const;
 
 /**

@@ -31,8 +31,9 @@ const LARGE_FILE_PARTS = 64;
  * The part size for a new upload: the caller's, else the API's offer, raised for a large file so it
  * goes in about 64 parts of at most 16 MiB. Each part costs a request and, at storage, a durable
  * write of its own; fewer, larger parts keep the upload streaming (1 GiB: 8 MiB parts 7.6 s, 16 MiB
- * 7.1 s in one run against the local stack), while the parts held in memory (two batches) stay
- * within a few hundred MiB. Never lowered: the deployment's offer stands as a floor.
+ * 7.1 s in one run against the local stack), while the parts held in memory (concurrency and a
+ * batch: 9 of 16 MiB by default) stay under 150 MiB. Never lowered: the deployment's offer stands
+ * as a floor.
  */
 export function choosePartSize(offered: number, size: number, asked?: number): number {
   if (asked !== undefined) return asked;

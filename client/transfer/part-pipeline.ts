@@ -117,11 +117,13 @@ class Queue {
 
 /**
  * Sends the parts `todo` of `file` and adds each to `stored` as storage takes it. One reader reads
- * the parts in order, a batch of `concurrency` at a time, computing each part's CRC64NVME as it is
- * read, and has the batch signed in one request; `concurrency` senders PUT the parts meanwhile. The
- * reader holds at most two batches of parts in memory (the pool), so it stays one batch ahead of
- * the senders and the first part is on the wire long before the file has been read to its end.
- * The first failure stops everyone.
+ * the parts in order, a batch of half `concurrency` at a time, computing each part's CRC64NVME as
+ * it is read, and has the batch signed in one request; `concurrency` senders PUT the parts
+ * meanwhile. Parts live in a pool of `concurrency` + a batch buffers, so the reader stays one batch
+ * ahead of the senders, memory stays at the pool's size, and the first part is on the wire long
+ * before the file has been read to its end. Six senders rather than four hide the time storage
+ * takes to make each part durable (1 GiB to the local stack: 4 senders 6.7-7.0 s, 6 with 16 MiB
+ * parts 4.2-5.4 s, in one run). The first failure stops everyone.
  */
 export async function sendParts(
   api: Api,
@@ -134,8 +136,9 @@ export async function sendParts(
 ): Promise<{ signingRequests: number }> {
   const urls = new PartUrls(api, target.key, target.uploadId);
   const queue = new Queue();
-  const batchSize = Math.max(1, options.concurrency);
-  const pool = new BufferPool(Math.min(layout.partSize, BUFFERED_PART_BYTES), 2 * batchSize);
+  const senders = Math.max(1, options.concurrency);
+  const batchSize = Math.ceil(senders / 2);
+  const pool = new BufferPool(Math.min(layout.partSize, BUFFERED_PART_BYTES), senders + batchSize);
   let failure: { error: unknown } | undefined;
   const fail = (error: unknown) => {
     failure ??= { error };
@@ -190,7 +193,7 @@ export async function sendParts(
   };
 
   const guard = (work: () => Promise<void>) => work().catch(fail);
-  await Promise.all([guard(read), ...Array.from({ length: batchSize }, () => guard(send))]);
+  await Promise.all([guard(read), ...Array.from({ length: senders }, () => guard(send))]);
   if (failure) throw failure.error;
   return { signingRequests: urls.requests };
 }
