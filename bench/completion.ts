@@ -4,9 +4,12 @@
  * the new version rather than copying their bytes, so the two take about as long; a completion
  * that copied would take as long as writing the file again.
  */
+
 import { Api } from "../client/api";
 import { DEFAULT_RETRY } from "../client/retry";
-import { partRange, putRange } from "../client/transfer/file-ranges";
+import { checksumRange, partRange, putBody } from "../client/transfer/file-ranges";
+import { combinedCrc } from "../client/transfer/multipart";
+import { crc64ToBase64 } from "../functions/api/checksums";
 
 const MIB = 1024 * 1024;
 /** S3's smallest part but the last (Amazon S3 User Guide, "Amazon S3 multipart upload limits"). */
@@ -24,15 +27,21 @@ export interface Completion {
 async function completeTwoParts(api: Api, file: string, key: string, bytes: number): Promise<Completion> {
   const partSize = Math.ceil(bytes / 2);
   const { uploadId } = await api.createUpload(key, { "upload-length": String(bytes) });
-  const { parts } = await api.signParts(key, uploadId, 1, 2);
+  const ranges = [1, 2].map((n) => partRange(n, partSize, bytes));
+  const crcs = await Promise.all(
+    ranges.map(async ({ start, length }) => (await checksumRange(file, start, length)).crc),
+  );
+  const { parts } = await api.signParts(key, uploadId, 1, 2, crcs.map(crc64ToBase64));
   const sent = await Promise.all(
-    parts.map(async (part) => {
-      const { start, length } = partRange(part.partNumber, partSize, bytes);
-      return { partNumber: part.partNumber, etag: await putRange(part, file, start, length, () => {}) };
+    parts.map(async (part, i) => {
+      const body = { file, ...(ranges[i] as { start: number; length: number }) };
+      const etag = await putBody(part, body, () => {});
+      return { partNumber: part.partNumber, etag, checksum: crc64ToBase64(crcs[i] as bigint) };
     }),
   );
+  const whole = combinedCrc(ranges.map((range, i) => ({ crc: crcs[i] as bigint, length: range.length })));
   const started = process.hrtime.bigint();
-  const done = await api.complete(key, uploadId, sent, false);
+  const done = await api.complete(key, uploadId, sent, crc64ToBase64(whole), false);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (done.size !== bytes) throw new Error(`the completed object has ${done.size} bytes, not ${bytes}`);
   return { bytes, seconds };

@@ -1,7 +1,10 @@
 /**
  * The local stack's data path, side by side in one run: a download through the local CDN edge
  * against a plain Node server streaming the same file, and `sfs put` against `curl -T` of one
- * presigned PUT. Both are measured with the real curl and the real CLI, in rounds that take turns,
+ * presigned PUT. `sfs put` sums every byte it sends (CRC64NVME, bound into each part's URL and
+ * checked by the storage) and sends parts; curl sends one stream and no checksum, the fastest an
+ * upload to the storage can be. Both are measured with the real curl and the real CLI (started
+ * as a user starts it, so its start-up counts), in rounds that take turns,
  * and printed as ratios (never asserted), with the time a multipart completion takes for the whole
  * file against one of the smallest parts. `SFS_BENCH_DATA_MIB` sets the size (default 1024).
  */

@@ -79,7 +79,7 @@ export class Api {
 
   /** One API call: the parsed JSON answer, or a SignedFileStoreError with the API's code. */
   async call<T>(request: ApiRequest): Promise<T> {
-    const res = await this.fetcher(this.url(request.path, request.query), {
+    const res = await explainedFetch(this.fetcher, "the API", this.url(request.path, request.query), {
       method: request.method,
       headers: {
         accept: "application/json",
@@ -93,6 +93,42 @@ export class Api {
     const text = await res.text();
     if (!res.ok) throw apiError(res.status, text);
     return (text ? JSON.parse(text) : undefined) as T;
+  }
+}
+
+/**
+ * `fetch`, with its bare TypeError turned into words. A request refused by CORS and one that reached
+ * nothing fail alike, on purpose (the Fetch standard hides why); a `no-cors` request, whose answer a
+ * page may not read, still tells them apart: it completes whenever the server answered at all.
+ */
+export async function explainedFetch(
+  fetcher: typeof fetch,
+  service: string,
+  url: string,
+  init: RequestInit,
+): Promise<Response> {
+  try {
+    return await fetcher(url, init);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    const origin = new URL(url).origin;
+    const page = (globalThis as { location?: { origin?: string } }).location?.origin ?? "this page";
+    const answered = await fetcher(url, { method: "GET", mode: "no-cors" }).then(
+      () => true,
+      () => false,
+    );
+    if (answered) {
+      throw new SignedFileStoreError(
+        0,
+        "CorsRefused",
+        `${service} at ${origin} answered, but its CORS rules refuse this ${init.method ?? "GET"} from ${page}: add ${page} to the deployment's allowed origins (corsOrigins), or check that the request's headers are allowed`,
+      );
+    }
+    throw new SignedFileStoreError(
+      0,
+      "NetworkError",
+      `${service} at ${origin} could not be reached (${error.message})`,
+    );
   }
 }
 

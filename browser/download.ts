@@ -1,6 +1,7 @@
 import type { ObjectInfo } from "../functions/api/shapes";
-import { type Api, SignedFileStoreError, type TransferInstruction } from "./api";
-import { Sha256, sha256OfBlob } from "./sha256";
+import type { Api, TransferInstruction } from "./api";
+import { ReadCheck, type ReadVerdict } from "./checksum";
+import { openResumable } from "./read-body";
 
 export type { ObjectInfo } from "../functions/api/shapes";
 
@@ -16,7 +17,7 @@ export interface ReadUrlOptions {
 
 export interface DownloadOptions extends ReadUrlOptions {
   readonly onProgress?: (progress: { bytes: number; total: number }) => void;
-  /** Check the bytes against the stored SHA-256 when there is one; default true. */
+  /** Check the bytes against the store's checksum of the object; default true. */
   readonly verify?: boolean;
 }
 
@@ -42,32 +43,25 @@ export function readInstruction(api: Api, key: string, options: ReadUrlOptions):
   });
 }
 
-function mismatch(key: string, got: string, stored: string): SignedFileStoreError {
-  return new SignedFileStoreError(
-    0,
-    "ChecksumMismatch",
-    `${key}: got SHA-256 ${got}, the upload recorded ${stored}`,
-  );
+/** The object's bytes, resumed from where they stopped if the connection drops (read-body.ts). */
+function fetchBody(api: Api, key: string, instruction: ReadInstruction, options: DownloadOptions) {
+  const versionId = instruction.object.versionId;
+  return openResumable({
+    key,
+    url: instruction.url,
+    expiresAt: instruction.expiresAt,
+    ...(options.signal ? { signal: options.signal } : {}),
+    resign: () =>
+      readInstruction(api, key, { ...options, ...(versionId === undefined ? {} : { versionId }) }),
+  });
 }
 
-async function fetchBody(
-  instruction: ReadInstruction,
-  options: DownloadOptions,
-): Promise<ReadableStream<Uint8Array>> {
-  const res = await fetch(instruction.url, options.signal ? { signal: options.signal } : {});
-  if (!res.ok) {
-    throw new SignedFileStoreError(res.status, `Http${res.status}`, `the CDN answered ${res.status}`);
-  }
-  // Old browsers without response streams get the whole body at once: one progress report at the end.
-  return res.body ?? new Blob([await res.arrayBuffer()]).stream();
-}
-
-/** Counts bytes for progress and, when `hash` is given, hashes them as they pass. */
-function counting(total: number, onProgress: DownloadOptions["onProgress"], hash?: Sha256) {
+/** Counts bytes for progress and feeds them to the check as they pass. */
+function counting(total: number, onProgress: DownloadOptions["onProgress"], check: ReadCheck) {
   let bytes = 0;
   return new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
-      hash?.update(chunk);
+      check.update(chunk);
       bytes += chunk.length;
       onProgress?.({ bytes, total });
       controller.enqueue(chunk);
@@ -75,8 +69,14 @@ function counting(total: number, onProgress: DownloadOptions["onProgress"], hash
   });
 }
 
+const checkFor = (key: string, object: ObjectInfo, options: DownloadOptions) =>
+  options.verify === false
+    ? new ReadCheck(key, object.checksum, "verify: false was given")
+    : new ReadCheck(key, object.checksum);
+
 /**
- * The object as a stream, checked as it arrives: when storage holds its SHA-256, the stream errors
+ * The object as a stream, checked as it arrives against the store's checksum (a dropped connection
+ * resumed with a Range request, the check continuing where it stopped): the stream errors
  * at its end instead of closing if the bytes differ, so a consumer writing to disk (the File System
  * Access API's `createWritable`, say) can discard what it wrote.
  */
@@ -87,38 +87,43 @@ export async function streamObject(
 ): Promise<{ object: ObjectInfo; stream: ReadableStream<Uint8Array> }> {
   const instruction = await readInstruction(api, key, options);
   const { object } = instruction;
-  const body = await fetchBody(instruction, options);
-  const expected = options.verify === false ? undefined : object.sha256;
-  const hash = expected ? new Sha256() : undefined;
-  const counted = body.pipeThrough(counting(object.size, options.onProgress, hash));
-  if (!hash || !expected) return { object, stream: counted };
-  const check = new TransformStream<Uint8Array, Uint8Array>({
+  const body = await fetchBody(api, key, instruction, options);
+  const check = checkFor(key, object, options);
+  const checked = new TransformStream<Uint8Array, Uint8Array>({
     flush(controller) {
-      const got = hash.hex();
-      if (got !== expected) controller.error(mismatch(key, got, expected));
+      try {
+        check.finish();
+      } catch (error) {
+        controller.error(error);
+      }
     },
   });
-  return { object, stream: counted.pipeThrough(check) };
+  return {
+    object,
+    stream: body.pipeThrough(counting(object.size, options.onProgress, check)).pipeThrough(checked),
+  };
 }
 
-/** The whole object as a Blob, checked against the stored SHA-256 (native Web Crypto up to 64 MiB). */
+/**
+ * The whole object as a Blob, checked against the store's checksum (CRC64NVME or SHA-256 of the
+ * whole object), across a dropped connection resumed with a Range request: a mismatch throws ChecksumMismatch naming both values; `verified` says whether the
+ * bytes were compared, and `note` why not when they were not.
+ */
 export async function readObject(
   api: Api,
   key: string,
   options: DownloadOptions = {},
-): Promise<{ object: ObjectInfo; blob: Blob; sha256: string }> {
+): Promise<{ object: ObjectInfo; blob: Blob } & ReadVerdict> {
   const instruction = await readInstruction(api, key, options);
   const { object } = instruction;
-  const body = await fetchBody(instruction, options);
+  const body = await fetchBody(api, key, instruction, options);
+  const check = checkFor(key, object, options);
   const chunks: Uint8Array[] = [];
-  const reader = body.pipeThrough(counting(object.size, options.onProgress)).getReader();
+  const reader = body.pipeThrough(counting(object.size, options.onProgress, check)).getReader();
   for (let next = await reader.read(); !next.done; next = await reader.read()) chunks.push(next.value);
+  const verdict = check.finish();
   const blob = new Blob(chunks as BlobPart[], { type: object.contentType ?? "application/octet-stream" });
-  const sha256 = await sha256OfBlob(blob);
-  if (options.verify !== false && object.sha256 && sha256 !== object.sha256) {
-    throw mismatch(key, sha256, object.sha256);
-  }
-  return { object, blob, sha256 };
+  return { object, blob, ...verdict };
 }
 
 /** The name a download should be saved under: the stored Content-Disposition's, else the key's last segment. */

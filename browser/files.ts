@@ -1,5 +1,13 @@
 import type { ListedObject, ListPage, ObjectInfo, ObjectVersion } from "../functions/api/shapes";
-import { type Api, encodeKey, settableHeaders, storageError, type TransferInstruction } from "./api";
+import {
+  type Api,
+  encodeKey,
+  explainedFetch,
+  SignedFileStoreError,
+  settableHeaders,
+  storageError,
+  type TransferInstruction,
+} from "./api";
 
 export type { ListedObject, ListPage, ObjectVersion } from "../functions/api/shapes";
 
@@ -23,6 +31,23 @@ export interface CopyResult {
   readonly size: number;
   readonly versionId?: string;
 }
+
+/** A CloudFront invalidation made by a purge. */
+export interface Invalidation {
+  readonly id: string;
+  readonly status: string;
+  readonly paths: readonly string[];
+}
+
+/** What a purge did: versions deleted per key, keys refused, and the CDN invalidations made. */
+export interface PurgeResult {
+  readonly purged: ReadonlyArray<{ readonly key: string; readonly deletedVersions: number }>;
+  readonly errors: ReadonlyArray<{ key: string; code: string; message: string }>;
+  readonly invalidations: readonly Invalidation[];
+}
+
+/** The API takes at most this many keys in one batch, as S3's DeleteObjects does. */
+const MAX_BATCH = 1000;
 
 export interface DeleteManyResult {
   readonly deleted: readonly string[];
@@ -77,7 +102,10 @@ export function fileOperations(api: Api) {
     /** Deletes the current version (storage keeps it as a noncurrent version, so `restore` can bring it back). */
     async delete(key: string): Promise<void> {
       const step = await api.call<TransferInstruction>({ method: "DELETE", path: key });
-      const res = await fetch(step.url, { method: step.method, headers: settableHeaders(step.headers) });
+      const res = await explainedFetch(globalThis.fetch.bind(globalThis), "storage", step.url, {
+        method: step.method,
+        headers: settableHeaders(step.headers),
+      });
       if (!res.ok) throw storageError(res.status, await res.text());
     },
 
@@ -110,6 +138,59 @@ export function fileOperations(api: Api) {
         path: key,
         query: query ? `versions&${query}` : "versions",
       });
+    },
+
+    /**
+     * Deletes every version of each key for good and has the CDN forget their paths, so links
+     * shared earlier stop working too: one key with `DELETE /{key}?purge`, several 1000 to a request.
+     * Keys the API refuses come back in `errors`; a key with nothing stored is purged all the same
+     * (0 versions), its paths invalidated.
+     */
+    async purge(keys: string | readonly string[]): Promise<PurgeResult> {
+      const list = typeof keys === "string" ? [keys] : keys;
+      if (list.length === 1) {
+        const [key] = list as [string];
+        try {
+          const one = await api.call<{ key: string; deletedVersions: number; invalidation: Invalidation }>({
+            method: "DELETE",
+            path: key,
+            query: "purge",
+          });
+          return {
+            purged: [{ key, deletedVersions: one.deletedVersions }],
+            errors: [],
+            invalidations: [one.invalidation],
+          };
+        } catch (error) {
+          if (!(error instanceof SignedFileStoreError) || error.status !== 404) throw error;
+          return {
+            purged: [],
+            errors: [{ key, code: error.code, message: error.message }],
+            invalidations: [],
+          };
+        }
+      }
+      const purged: Array<{ key: string; deletedVersions: number }> = [];
+      const errors: Array<{ key: string; code: string; message: string }> = [];
+      const invalidations: Invalidation[] = [];
+      for (let i = 0; i < list.length; i += MAX_BATCH) {
+        const out = await api.call<{
+          purged: Array<{ key: string; deletedVersions: number }>;
+          errors: Array<{ key: string; code: string; message: string }>;
+          invalidation: Invalidation | null;
+        }>({ method: "POST", path: "", query: "delete&purge", body: { keys: list.slice(i, i + MAX_BATCH) } });
+        if (!Array.isArray(out.purged)) {
+          throw new SignedFileStoreError(
+            0,
+            "PurgeUnsupported",
+            "the API answered a purge as a plain delete: it predates purge",
+          );
+        }
+        purged.push(...out.purged.map(({ key, deletedVersions }) => ({ key, deletedVersions })));
+        errors.push(...out.errors);
+        if (out.invalidation) invalidations.push(out.invalidation);
+      }
+      return { purged, errors, invalidations };
     },
 
     /** Makes that version current again; a deleted key comes back. */

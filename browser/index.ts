@@ -5,6 +5,7 @@
  * for a PUT, which is why the JSON mode exists.
  */
 import { Api, type ApiOptions } from "./api";
+import type { ReadVerdict } from "./checksum";
 import {
   type DownloadOptions,
   type ObjectInfo,
@@ -16,20 +17,24 @@ import {
 import { fileOperations } from "./files";
 import { Upload, type UploadOptions } from "./upload";
 
+export type { ObjectChecksum } from "../functions/api/checksums";
 export type { ApiOptions, TokenSource, TransferInstruction } from "./api";
 export { encodeKey, SignedFileStoreError } from "./api";
+export type { ReadVerdict } from "./checksum";
 export type { DownloadOptions, ObjectInfo, ReadInstruction, ReadUrlOptions } from "./download";
 export { fileNameOf } from "./download";
 export type {
   CopyResult,
   DeleteManyResult,
+  Invalidation,
   ListedObject,
   ListOptions,
   ListPage,
   ObjectVersion,
+  PurgeResult,
   VersionPage,
 } from "./files";
-export { Sha256, sha256OfBlob } from "./sha256";
+export { Sha256 } from "./sha256";
 export type { UploadOptions, UploadProgress, UploadResult } from "./upload";
 export { Upload } from "./upload";
 
@@ -42,17 +47,21 @@ export class SignedFileStore {
     this.files = fileOperations(this.api);
   }
 
-  /** Starts an upload: one signed PUT, or parallel parts that resume after a reload. */
+  /**
+   * Starts an upload: one signed PUT, or parallel parts that `resume()` continues after a pause or
+   * a failure, and the same file continues after a reload. Storage checks every byte against the
+   * CRC64NVME the upload binds.
+   */
   upload(file: Blob, key: string, options: UploadOptions = {}): Upload {
     return new Upload(this.api, file, key, options);
   }
 
-  /** The whole object as a Blob, with progress, checked against its stored SHA-256. */
-  read(key: string, options?: DownloadOptions): Promise<{ object: ObjectInfo; blob: Blob; sha256: string }> {
+  /** The whole object as a Blob, with progress, checked against the store's checksum of it. */
+  read(key: string, options?: DownloadOptions): Promise<{ object: ObjectInfo; blob: Blob } & ReadVerdict> {
     return readObject(this.api, key, options);
   }
 
-  /** The object as a ReadableStream that errors at its end if the bytes fail the SHA-256 check. */
+  /** The object as a ReadableStream that errors at its end if the bytes fail the checksum check. */
   stream(
     key: string,
     options?: DownloadOptions,
@@ -72,6 +81,8 @@ export class SignedFileStore {
     this.files.listAll(prefix, options);
   readonly delete = (key: string) => this.files.delete(key);
   readonly deleteMany = (keys: readonly string[]) => this.files.deleteMany(keys);
+  /** Every version of each key, for good, and the CDN's copies: see `purge` in the docs. */
+  readonly purge = (keys: string | readonly string[]) => this.files.purge(keys);
   readonly copy = (source: string, destination: string, sourceVersionId?: string) =>
     this.files.copy(source, destination, sourceVersionId);
   readonly move = (source: string, destination: string) => this.files.move(source, destination);

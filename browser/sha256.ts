@@ -1,8 +1,8 @@
 /**
- * SHA-256 (FIPS 180-4) that can be fed in pieces. `crypto.subtle.digest` takes the whole input at
- * once (Web Crypto has no incremental digest), so hashing a 10 GB file with it would need 10 GB of
- * memory; this one reads a file a slice at a time and hashes bytes as a download streams in. Small
- * inputs still go through `crypto.subtle`, which is native and faster.
+ * SHA-256 (FIPS 180-4) that can be fed in pieces, to check a download whose store checksum is a
+ * SHA-256 of the whole object as its bytes stream in. `crypto.subtle.digest` takes the whole input at
+ * once (Web Crypto has no incremental digest), so checking a 10 GB download with it would need 10 GB
+ * of memory.
  */
 
 const K = new Uint32Array([
@@ -47,7 +47,7 @@ export class Sha256 {
     return this;
   }
 
-  /** The digest as 64 lower-case hex digits, the form the store keeps in `x-amz-meta-sha256`. */
+  /** The digest as 64 lower-case hex digits. */
   hex(): string {
     this.finished = true;
     const bits = this.length * 8;
@@ -112,31 +112,4 @@ export class Sha256 {
     s[6] = ((s[6] ?? 0) + g) >>> 0;
     s[7] = ((s[7] ?? 0) + h) >>> 0;
   }
-}
-
-/** Whole inputs up to this size go to Web Crypto in one piece; above it, the file is read in slices. */
-export const SUBTLE_LIMIT_BYTES = 64 * 1024 ** 2;
-const SLICE_BYTES = 4 * 1024 ** 2;
-
-const toHex = (bytes: ArrayBuffer) =>
-  Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
-
-/** The SHA-256 of a file or blob, reporting bytes hashed so far; `signal` stops it between slices. */
-export async function sha256OfBlob(
-  blob: Blob,
-  onProgress?: (bytes: number) => void,
-  signal?: AbortSignal,
-): Promise<string> {
-  if (blob.size <= SUBTLE_LIMIT_BYTES && globalThis.crypto?.subtle) {
-    const hex = toHex(await crypto.subtle.digest("SHA-256", await blob.arrayBuffer()));
-    onProgress?.(blob.size);
-    return hex;
-  }
-  const hash = new Sha256();
-  for (let offset = 0; offset < blob.size; offset += SLICE_BYTES) {
-    signal?.throwIfAborted();
-    hash.update(new Uint8Array(await blob.slice(offset, offset + SLICE_BYTES).arrayBuffer()));
-    onProgress?.(Math.min(offset + SLICE_BYTES, blob.size));
-  }
-  return hash.hex();
 }

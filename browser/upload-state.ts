@@ -7,7 +7,8 @@
 export interface SavedUpload {
   readonly uploadId: string;
   readonly partSize: number;
-  readonly sha256?: string;
+  /** Storage checks every part against its CRC64NVME; an upload begun without one is not resumed. */
+  readonly checksumAlgorithm: "CRC64NVME";
 }
 
 const PREFIX = "signed-file-store:upload:";
@@ -31,12 +32,13 @@ export function loadUpload(storage: Storage | undefined, id: string): SavedUploa
   if (!text) return undefined;
   try {
     const saved = JSON.parse(text) as Partial<SavedUpload>;
-    if (typeof saved.uploadId === "string" && typeof saved.partSize === "number" && saved.partSize > 0) {
-      return {
-        uploadId: saved.uploadId,
-        partSize: saved.partSize,
-        ...(typeof saved.sha256 === "string" ? { sha256: saved.sha256 } : {}),
-      };
+    if (
+      typeof saved.uploadId === "string" &&
+      typeof saved.partSize === "number" &&
+      saved.partSize > 0 &&
+      saved.checksumAlgorithm === "CRC64NVME"
+    ) {
+      return { uploadId: saved.uploadId, partSize: saved.partSize, checksumAlgorithm: "CRC64NVME" };
     }
   } catch {
     // A damaged entry is dropped below, and the upload starts again.

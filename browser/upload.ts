@@ -1,59 +1,44 @@
-import { type Api, SignedFileStoreError, type TransferInstruction } from "./api";
-import { sha256OfBlob } from "./sha256";
 import {
-  defaultStorage,
-  forgetUpload,
-  loadUpload,
-  type SavedUpload,
-  saveUpload,
-  uploadStateKey,
-} from "./upload-state";
+  CHECKSUM_ALGORITHM_HEADER,
+  CHECKSUM_HEADERS,
+  combineCrc64,
+  crc64ToBase64,
+  type ObjectChecksum,
+} from "../functions/api/checksums";
+
+export type { UploadOptions, UploadProgress, UploadResult } from "./upload-types";
+
+import { type Api, SignedFileStoreError, type TransferInstruction } from "./api";
+import { crcOfBlob, readWithCrc } from "./checksum";
+import { type StoredPart, sendParts } from "./parts";
+import { defaultStorage, forgetUpload, loadUpload, saveUpload, uploadStateKey } from "./upload-state";
+import type { UploadOptions, UploadResult } from "./upload-types";
 import { abortError, xhrPut } from "./xhr-put";
 
-export interface UploadOptions {
-  /** Stored as the object's Content-Type; default the file's own type, else application/octet-stream. */
-  readonly contentType?: string;
-  /** The file name downloads are saved under (Content-Disposition); default the File's name. */
-  readonly downloadName?: string;
-  /** Fail with 412 PreconditionFailed if the key already holds an object (If-None-Match: *). */
-  readonly createOnly?: boolean;
-  /** Files at least this large go in parts; default 8 MiB. */
-  readonly multipartFrom?: number;
-  /** Parts in flight at once; default 4. */
-  readonly parallelParts?: number;
-  /** Send the file's SHA-256, stored with the object and checked on download; default true. */
-  readonly checksum?: boolean;
-  /** Where multipart uploads are remembered for a resume after a reload; default localStorage. */
-  readonly storage?: Storage;
-  readonly onProgress?: (progress: UploadProgress) => void;
-}
-
-export interface UploadProgress {
-  /** The file is read once to hash it before the bytes are sent. */
-  readonly phase: "hashing" | "uploading";
-  readonly bytes: number;
-  readonly total: number;
-}
-
-export interface UploadResult {
-  readonly key: string;
-  readonly size: number;
-  readonly etag: string;
-  readonly sha256?: string;
-  /** 0 for a single PUT. */
-  readonly parts: number;
-  /** Parts found already stored from an earlier page load. */
-  readonly resumedParts: number;
-}
-
 const MIB = 1024 ** 2;
+/** A single PUT holds the file in memory up to this size (read once); above, it is read twice. */
+const BUFFERED_PUT_BYTES = 64 * MIB;
+const CRC = CHECKSUM_HEADERS.CRC64NVME;
 
-/** A running upload: `done` settles when it ends; `pause` keeps its parts for a later resume, `abort` drops them. */
+const fullObject = (crc: bigint): ObjectChecksum => ({
+  algorithm: "CRC64NVME",
+  type: "FULL_OBJECT",
+  value: crc64ToBase64(crc),
+});
+
+/**
+ * A running upload. `done` settles when the current run ends; `pause` stops it and keeps its parts,
+ * `resume` continues a paused or failed one from the parts storage holds, `abort` drops them.
+ */
 export class Upload {
-  readonly done: Promise<UploadResult>;
-  private readonly controller = new AbortController();
+  private controller = new AbortController();
+  private run: Promise<UploadResult>;
   private uploadId: string | undefined;
+  private partSize = 0;
+  /** Parts stored in this page's runs, with the CRCs they were sent with. */
+  private readonly stored = new Map<number, StoredPart>();
   private dropParts = false;
+  private state: "running" | "succeeded" | "failed" = "running";
 
   constructor(
     private readonly api: Api,
@@ -61,22 +46,51 @@ export class Upload {
     private readonly key: string,
     private readonly options: UploadOptions,
   ) {
-    this.done = this.run();
+    this.run = this.start();
   }
 
-  /** Stops sending; a multipart upload stays stored and the same file resumes it, after a reload too. */
+  /** The current run's outcome: after `resume()`, the resumed run's. */
+  get done(): Promise<UploadResult> {
+    return this.run;
+  }
+
+  /** Stops sending; a multipart upload stays stored, and `resume()` (or the same file after a reload) continues it. */
   pause(): void {
     this.controller.abort(new DOMException("the upload was paused", "AbortError"));
+  }
+
+  /**
+   * Continues a paused or interrupted upload: a multipart one from the parts storage holds (listed
+   * again, so parts sent just before the interruption count), a single PUT from the start. A running
+   * upload is left as it is.
+   */
+  resume(): Promise<UploadResult> {
+    if (this.state !== "failed" || this.dropParts) return this.run;
+    this.controller = new AbortController();
+    this.run = this.start();
+    return this.run;
   }
 
   /** Stops sending and deletes the parts already stored (AbortMultipartUpload). */
   async abort(): Promise<void> {
     this.dropParts = true;
     this.controller.abort(new DOMException("the upload was aborted", "AbortError"));
-    await this.done.catch(() => undefined);
+    await this.run.catch(() => undefined);
   }
 
-  private async run(): Promise<UploadResult> {
+  private async start(): Promise<UploadResult> {
+    this.state = "running";
+    try {
+      const result = await this.attempt();
+      this.state = "succeeded";
+      return result;
+    } catch (error) {
+      this.state = "failed";
+      throw error;
+    }
+  }
+
+  private async attempt(): Promise<UploadResult> {
     const { file, options } = this;
     const multipartFrom = options.multipartFrom ?? 8 * MIB;
     if (file.size === 0 || file.size < multipartFrom) return this.single();
@@ -115,19 +129,8 @@ export class Upload {
     });
   }
 
-  private progress(phase: UploadProgress["phase"], bytes: number): void {
-    this.options.onProgress?.({ phase, bytes, total: this.file.size });
-  }
-
-  private async checksum(): Promise<string | undefined> {
-    if (this.options.checksum === false) return undefined;
-    const hex = await sha256OfBlob(
-      this.file,
-      (bytes) => this.progress("hashing", bytes),
-      this.controller.signal,
-    );
-    this.throwIfAborted();
-    return hex;
+  private progress(bytes: number): void {
+    this.options.onProgress?.({ phase: "uploading", bytes, total: this.file.size });
   }
 
   private throwIfAborted(): void {
@@ -135,60 +138,65 @@ export class Upload {
   }
 
   /** The headers the API signs into the upload, so storage enforces them. */
-  private uploadHeaders(sha256: string | undefined): Record<string, string> {
+  private uploadHeaders(): Record<string, string> {
     const { file, options } = this;
     const name = options.downloadName ?? (file as Partial<File>).name;
     return {
       "content-type": options.contentType || file.type || "application/octet-stream",
       ...(name ? { "content-disposition": `attachment; filename*=UTF-8''${encodeURIComponent(name)}` } : {}),
       "upload-length": String(file.size),
-      ...(sha256 ? { "x-amz-meta-sha256": sha256 } : {}),
     };
   }
 
+  /** One PUT: the file is read first, since its checksum goes into the URL the API signs. */
   private async single(): Promise<UploadResult> {
-    const sha256 = await this.checksum();
+    const { file } = this;
+    const read = file.size <= BUFFERED_PUT_BYTES ? await readWithCrc(file) : undefined;
+    const crc = read?.crc ?? (await crcOfBlob(file, this.controller.signal));
+    this.throwIfAborted();
+    const checksum = fullObject(crc);
     const headers = {
-      ...this.uploadHeaders(sha256),
+      ...this.uploadHeaders(),
+      [CRC]: checksum.value,
       ...(this.options.createOnly ? { "if-none-match": "*" } : {}),
     };
     const step = await this.call<TransferInstruction>("PUT", "", true, headers);
     const etag = await xhrPut(
       step.url,
       step.headers,
-      this.file,
-      (bytes) => this.progress("uploading", bytes),
+      read?.bytes ?? file,
+      (b) => this.progress(b),
       this.controller.signal,
     );
-    this.progress("uploading", this.file.size);
-    return {
-      key: this.key,
-      size: this.file.size,
-      etag,
-      ...(sha256 ? { sha256 } : {}),
-      parts: 0,
-      resumedParts: 0,
-    };
+    this.progress(file.size);
+    return { key: this.key, size: file.size, etag, checksum, parts: 0, resumedParts: 0 };
   }
 
-  /** Parts already stored by an earlier run, when the upload still exists; otherwise none and a fresh start. */
-  private async storedParts(saved: SavedUpload): Promise<Map<number, string> | undefined> {
+  /** Parts storage already holds for `uploadId`, with their CRCs (known, or read again from the file). */
+  private async listStored(uploadId: string, partSize: number): Promise<Map<number, StoredPart> | undefined> {
+    let parts: Array<{ partNumber: number; etag: string; size: number }>;
     try {
-      const { parts } = await this.call<{ parts: Array<{ partNumber: number; etag: string; size: number }> }>(
+      ({ parts } = await this.call<{ parts: typeof parts }>(
         "GET",
-        `uploadId=${encodeURIComponent(saved.uploadId)}`,
-      );
-      const done = new Map<number, string>();
-      for (const part of parts) {
-        // A part cut short by a crash is stored with fewer bytes; it is sent again.
-        if (part.size === this.partLength(part.partNumber, saved.partSize))
-          done.set(part.partNumber, part.etag);
-      }
-      return done;
+        `uploadId=${encodeURIComponent(uploadId)}`,
+      ));
     } catch (error) {
       if (error instanceof SignedFileStoreError && error.code === "NoSuchUpload") return undefined;
       throw error;
     }
+    const done = new Map<number, StoredPart>();
+    for (const part of parts) {
+      // A part cut short by a crash is stored with fewer bytes; it is sent again.
+      if (part.size !== this.partLength(part.partNumber, partSize)) continue;
+      const known = this.stored.get(part.partNumber);
+      const start = (part.partNumber - 1) * partSize;
+      const crc =
+        known?.etag === part.etag
+          ? known.crc
+          : (await readWithCrc(this.file.slice(start, start + partSize))).crc;
+      done.set(part.partNumber, { etag: part.etag, crc });
+    }
+    return done;
   }
 
   private partLength(partNumber: number, partSize: number): number {
@@ -196,93 +204,84 @@ export class Upload {
   }
 
   private async multipart(storage: Storage | undefined, stateId: string): Promise<UploadResult> {
-    let saved = loadUpload(storage, stateId);
-    let done = saved ? await this.storedParts(saved) : undefined;
+    let saved = this.uploadId
+      ? { uploadId: this.uploadId, partSize: this.partSize }
+      : loadUpload(storage, stateId);
+    let done = saved ? await this.listStored(saved.uploadId, saved.partSize) : undefined;
     if (!saved || !done) {
       forgetUpload(storage, stateId);
-      const sha256 = await this.checksum();
-      const created = await this.call<{ uploadId: string; partSize: number }>(
-        "POST",
-        "uploads",
-        true,
-        this.uploadHeaders(sha256),
-      );
-      saved = { uploadId: created.uploadId, partSize: created.partSize, ...(sha256 ? { sha256 } : {}) };
-      saveUpload(storage, stateId, saved);
+      const created = await this.call<{ uploadId: string; partSize: number }>("POST", "uploads", true, {
+        ...this.uploadHeaders(),
+        [CHECKSUM_ALGORITHM_HEADER]: "CRC64NVME",
+      });
+      saved = { uploadId: created.uploadId, partSize: created.partSize };
+      saveUpload(storage, stateId, { ...saved, checksumAlgorithm: "CRC64NVME" });
       done = new Map();
     }
     const { uploadId, partSize } = saved;
     this.uploadId = uploadId;
+    this.partSize = partSize;
     const resumedParts = done.size;
+    const stored = done;
     const count = Math.ceil(this.file.size / partSize);
     const sent = new Map<number, number>();
-    for (const partNumber of done.keys()) sent.set(partNumber, this.partLength(partNumber, partSize));
-    const report = () =>
-      this.progress(
-        "uploading",
-        [...sent.values()].reduce((a, b) => a + b, 0),
-      );
+    for (const partNumber of stored.keys()) sent.set(partNumber, this.partLength(partNumber, partSize));
+    const report = () => this.progress([...sent.values()].reduce((a, b) => a + b, 0));
     report();
-    const todo = Array.from({ length: count }, (_, i) => i + 1).filter((n) => !done.has(n));
     const id = encodeURIComponent(uploadId);
-    const etags = done;
-    let firstError: unknown;
-    const worker = async () => {
-      try {
-        await sendParts();
-      } catch (error) {
-        // The first failure stops the other parts at once; it is the one the caller hears of.
-        if (firstError === undefined) firstError = error;
-        if (!this.controller.signal.aborted) this.controller.abort(error);
-      }
-    };
-    const sendParts = async () => {
-      for (let partNumber = todo.shift(); partNumber !== undefined; partNumber = todo.shift()) {
-        // Signed just before it is sent, so no part URL waits long enough to expire.
-        const { parts } = await this.call<{ parts: TransferInstruction[] }>(
-          "GET",
-          `uploadId=${id}&parts=${partNumber}`,
-        );
-        const [part] = parts;
-        if (!part)
-          throw new SignedFileStoreError(0, "NoPartUrl", `the API signed no URL for part ${partNumber}`);
-        const start = (partNumber - 1) * partSize;
-        const n = partNumber;
-        etags.set(
-          n,
-          await xhrPut(
-            part.url,
-            part.headers,
-            this.file.slice(start, start + partSize),
-            (bytes) => {
-              sent.set(n, bytes);
-              report();
-            },
-            this.controller.signal,
-          ),
-        );
-        sent.set(n, this.partLength(n, partSize));
-        report();
-      }
-    };
-    const workers = Array.from({ length: Math.min(this.options.parallelParts ?? 4, todo.length) }, worker);
-    // Every worker has stopped before the caller hears of a failure, so no part is still in flight.
-    await Promise.all(workers);
-    if (firstError !== undefined) throw firstError;
-    const parts = [...etags].sort(([a], [b]) => a - b).map(([partNumber, etag]) => ({ partNumber, etag }));
-    const completed = await this.call<{ key: string; etag: string; size: number }>(
+    const todo = Array.from({ length: count }, (_, i) => i + 1).filter((n) => !stored.has(n));
+    try {
+      await sendParts(
+        {
+          file: this.file,
+          partSize,
+          parallel: Math.max(1, this.options.parallelParts ?? 4),
+          signal: this.controller.signal,
+          sign: async (first, checksums) => {
+            const last = first + checksums.length - 1;
+            const { parts } = await this.call<{ parts: TransferInstruction[] }>(
+              "GET",
+              `uploadId=${id}&parts=${first}-${last}`,
+              true,
+              { [CRC]: checksums.join(",") },
+            );
+            return parts;
+          },
+          onPartBytes: (n, bytes) => {
+            sent.set(n, bytes);
+            report();
+          },
+        },
+        todo,
+        stored,
+      );
+    } finally {
+      for (const [n, part] of stored) this.stored.set(n, part);
+    }
+    this.throwIfAborted();
+    const parts = [...stored].sort(([a], [b]) => a - b);
+    let whole = 0n;
+    parts.forEach(([n, part], i) => {
+      whole = i === 0 ? part.crc : combineCrc64(whole, part.crc, this.partLength(n, partSize));
+    });
+    const checksum = fullObject(whole);
+    const completed = await this.call<{ key: string; etag: string; size: number; versionId?: string }>(
       "POST",
       `uploadId=${id}`,
       true,
-      this.options.createOnly ? { "if-none-match": "*" } : {},
-      { parts },
+      { [CRC]: checksum.value, ...(this.options.createOnly ? { "if-none-match": "*" } : {}) },
+      {
+        parts: parts.map(([partNumber, p]) => ({ partNumber, etag: p.etag, checksum: crc64ToBase64(p.crc) })),
+      },
     );
     forgetUpload(storage, stateId);
+    this.uploadId = undefined;
     return {
       key: completed.key,
       size: completed.size,
       etag: completed.etag,
-      ...(saved.sha256 ? { sha256: saved.sha256 } : {}),
+      checksum,
+      ...(completed.versionId === undefined ? {} : { versionId: completed.versionId }),
       parts: count,
       resumedParts,
     };

@@ -8,7 +8,7 @@ import { SignedFileStoreError, settableHeaders, storageError } from "./api";
 export function xhrPut(
   url: string,
   headers: Readonly<Record<string, string>>,
-  body: Blob,
+  body: Blob | Uint8Array,
   onProgress: (bytes: number) => void,
   signal: AbortSignal,
 ): Promise<string> {
@@ -50,7 +50,7 @@ export function xhrPut(
         reject(new SignedFileStoreError(0, "NetworkError", "the upload failed (network or CORS)")),
       );
     xhr.onabort = () => settle(() => reject(abortError(signal)));
-    xhr.send(body);
+    xhr.send(body as XMLHttpRequestBodyInit);
   });
 }
 

@@ -1,42 +1,45 @@
 import { STATUS_CODES } from "node:http";
+import { CHECKSUM_ALGORITHM_HEADER, CHECKSUM_HEADERS } from "../functions/api/checksums";
 import { encodeKeyPath } from "../functions/api/object-key";
+import type {
+  CompletedPart,
+  CompletedUpload,
+  Instruction,
+  MultipartUpload,
+  PartUrl,
+  PurgeAnswer,
+  PurgeManyAnswer,
+  UploadedPart,
+} from "./api-types";
 import { type ApiAuth, authorize } from "./auth";
 import { type HttpResponse, NetworkError, readText, send } from "./http";
 import { checkKey, checkPrefix } from "./keys";
-import { type ObjectInfo, objectInfoFromHeaders, type ShareLink } from "./object-info";
+import type { ObjectInfo, ShareLink } from "./object-info";
 import { PermanentError, type RetryOptions, statusError, TransientError, withRetry } from "./retry";
 
-/** One transfer the API tells the client to make (its JSON mode). */
-export interface Instruction {
-  readonly method: string;
-  readonly url: string;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly expiresAt: string;
-}
+export type {
+  CompletedPart,
+  CompletedUpload,
+  Instruction,
+  Invalidation,
+  MultipartUpload,
+  PartUrl,
+  PurgeAnswer,
+  PurgeManyAnswer,
+  UploadedPart,
+} from "./api-types";
 
-export interface MultipartUpload {
-  readonly uploadId: string;
-  readonly key: string;
-  readonly partSize: number;
-  readonly maxParts: number;
-}
-
-export interface PartUrl {
-  readonly partNumber: number;
-  readonly url: string;
-  readonly headers: Readonly<Record<string, string>>;
-}
-
-export interface UploadedPart {
-  readonly partNumber: number;
-  readonly etag: string;
-  readonly size: number;
-}
+const CRC64NVME_HEADER = CHECKSUM_HEADERS.CRC64NVME;
 
 /** A refusal from the API, with its JSON error code (for example `NoSuchUpload`, `PayloadTooLarge`). */
 export class ApiError extends PermanentError {
-  constructor(status: number, code: string, message: string) {
-    super(`${status} ${code}: ${message}`, status, code);
+  constructor(
+    status: number,
+    code: string,
+    /** The API's own message, without the status and code in front. */
+    readonly detail: string,
+  ) {
+    super(`${status} ${code}: ${detail}`, status, code);
   }
 }
 
@@ -177,9 +180,14 @@ export class Api {
     return this.call<ShareLink>("GET", key, query, {});
   }
 
-  /** The object's metadata, without a transfer. */
-  async stat(key: string): Promise<ObjectInfo> {
-    return objectInfoFromHeaders((await this.request("HEAD", key, "", {})).headers);
+  /**
+   * The object's metadata, without a transfer: the read's JSON answer, which carries the checksum
+   * and, when the API refuses, its message (a HEAD answer has no body to say why).
+   */
+  async stat(key: string, versionId?: string): Promise<ObjectInfo> {
+    const { object } = await this.instruct("GET", key, {}, versionId);
+    if (!object) throw new PermanentError("the API's read answer names no object; it may predate sfs stat");
+    return object;
   }
 
   /**
@@ -193,19 +201,27 @@ export class Api {
     versionId?: string,
   ) {
     const query = versionId === undefined ? "" : `versionId=${encodeURIComponent(versionId)}`;
-    return this.call<Instruction>(method, key, query, headers);
+    return this.call<Instruction & { readonly object?: ObjectInfo }>(method, key, query, headers);
   }
 
+  /** Creates a multipart upload whose parts storage checks against their CRC64NVME. */
   createUpload(key: string, headers: Record<string, string>) {
-    return this.call<MultipartUpload>("POST", key, "uploads", headers);
+    return this.call<MultipartUpload>("POST", key, "uploads", {
+      ...headers,
+      [CHECKSUM_ALGORITHM_HEADER]: "CRC64NVME",
+    });
   }
 
-  signParts(key: string, uploadId: string, first: number, last: number) {
+  /** URLs for parts `first` to `last`, each binding its part's CRC64NVME (base64, in order). */
+  signParts(key: string, uploadId: string, first: number, last: number, checksums: readonly string[]) {
+    if (checksums.length !== last - first + 1) {
+      throw new Error(`${checksums.length} checksums for parts ${first} to ${last}`);
+    }
     return this.call<{ parts: PartUrl[]; expiresAt: string }>(
       "GET",
       key,
       `${uploadQuery(uploadId)}&parts=${first}-${last}`,
-      {},
+      { [CRC64NVME_HEADER]: checksums.join(",") },
     );
   }
 
@@ -214,19 +230,34 @@ export class Api {
     return out.parts;
   }
 
+  /**
+   * Completes an upload from its parts, each with the checksum it was sent with, and the whole
+   * object's CRC64NVME (the parts' CRCs combined), which storage checks once more.
+   */
   complete(
     key: string,
     uploadId: string,
-    parts: ReadonlyArray<{ partNumber: number; etag: string }>,
+    parts: readonly CompletedPart[],
+    checksum: string,
     createOnly: boolean,
   ) {
-    return this.call<{ key: string; etag: string; size: number }>(
+    return this.call<CompletedUpload>(
       "POST",
       key,
       uploadQuery(uploadId),
-      createOnly ? { "if-none-match": "*" } : {},
+      { [CRC64NVME_HEADER]: checksum, ...(createOnly ? { "if-none-match": "*" } : {}) },
       { parts },
     );
+  }
+
+  /** Deletes every version of `key` and has the CDN forget it. */
+  purge(key: string) {
+    return this.call<PurgeAnswer>("DELETE", key, "purge", {});
+  }
+
+  /** Purges up to 1000 keys with one invalidation. */
+  purgeMany(keys: readonly string[]) {
+    return this.callPrefix<PurgeManyAnswer>("POST", "", "delete&purge", { keys });
   }
 
   abort(key: string, uploadId: string) {

@@ -1,6 +1,6 @@
 import { encodeKeyPath } from "../functions/api/object-key";
 import type { ListPage, ObjectVersion } from "../functions/api/shapes";
-import type { Api } from "./api";
+import { type Api, ApiError, type Invalidation } from "./api";
 import { checkKey } from "./keys";
 
 export type { ListedObject, ListPage, ObjectVersion } from "../functions/api/shapes";
@@ -30,8 +30,6 @@ export interface DeleteResult {
   readonly deleted: readonly string[];
   readonly errors: readonly DeleteError[];
 }
-
-/** One version of a key, or a delete marker (which has no size or ETag). */
 
 /** The API takes at most this many keys in one batch delete, as S3's DeleteObjects does. */
 export const MAX_DELETE_BATCH = 1000;
@@ -102,4 +100,47 @@ export async function* listVersions(api: Api, key: string): AsyncGenerator<Objec
 /** Makes `versionId` the current version of `key` again, a deleted key included. */
 export async function restoreVersion(api: Api, key: string, versionId: string): Promise<CopyResult> {
   return api.call<CopyResult>("POST", key, "restore", {}, { versionId });
+}
+
+/** What a purge did: versions deleted per key, keys refused, and the CDN invalidations made. */
+export interface PurgeResult {
+  readonly purged: ReadonlyArray<{ readonly key: string; readonly deletedVersions: number }>;
+  readonly errors: readonly DeleteError[];
+  readonly invalidations: readonly Invalidation[];
+}
+
+/**
+ * Deletes every version and delete marker of each key and has the CDN forget the keys' paths, so
+ * no URL handed out earlier serves them again: one key with `DELETE /{key}?purge`, several 1000 to
+ * a request with one invalidation each. Keys the API refuses are in `errors`; a key with nothing
+ * stored is purged all the same (0 versions), so a purge retried after a failed invalidation still
+ * reaches the CDN.
+ */
+export async function purgeKeys(api: Api, keys: readonly string[]): Promise<PurgeResult> {
+  for (const key of keys) checkKey(key);
+  if (keys.length === 1) {
+    const [key] = keys as [string];
+    try {
+      const one = await api.purge(key);
+      return {
+        purged: [{ key, deletedVersions: one.deletedVersions }],
+        errors: [],
+        invalidations: [one.invalidation],
+      };
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status !== 404) throw error;
+      const refusal = { key, code: error.code ?? "NoSuchKey", message: error.detail };
+      return { purged: [], errors: [refusal], invalidations: [] };
+    }
+  }
+  const purged: Array<{ key: string; deletedVersions: number }> = [];
+  const errors: DeleteError[] = [];
+  const invalidations: Invalidation[] = [];
+  for (let i = 0; i < keys.length; i += MAX_DELETE_BATCH) {
+    const out = await api.purgeMany(keys.slice(i, i + MAX_DELETE_BATCH));
+    purged.push(...out.purged.map(({ key, deletedVersions }) => ({ key, deletedVersions })));
+    errors.push(...out.errors);
+    if (out.invalidation) invalidations.push(out.invalidation);
+  }
+  return { purged, errors, invalidations };
 }

@@ -16,7 +16,12 @@ export interface HttpRequest {
   readonly body?: Buffer | (() => Readable);
   /** Abort when no byte moves for this long. */
   readonly idleTimeoutMs?: number;
+  /** Told of a buffer body's bytes as the socket takes them, for progress. */
+  readonly onBodySent?: (bytes: number) => void;
 }
+
+/** A buffer body is written in slices of this size, so progress moves while it goes out. */
+const SLICE_BYTES = 1024 * 1024;
 
 /** Raised for failures below HTTP (refused, reset, timed out): worth a retry on a transfer. */
 export class NetworkError extends Error {
@@ -67,8 +72,20 @@ export function send(req: HttpRequest): Promise<HttpResponse> {
       reject(error instanceof NetworkError ? error : new NetworkError(error.message, error.code)),
     );
     if (req.body === undefined) r.end();
-    else if (Buffer.isBuffer(req.body)) r.end(req.body);
-    else {
+    else if (Buffer.isBuffer(req.body)) {
+      const { body, onBodySent } = req;
+      if (!onBodySent) r.end(body);
+      else {
+        // Slices of one buffer are views, not copies; each callback fires once the socket took it.
+        for (let at = 0; at < body.length; at += SLICE_BYTES) {
+          const slice = body.subarray(at, at + SLICE_BYTES);
+          r.write(slice, (error) => {
+            if (!error) onBodySent(slice.length);
+          });
+        }
+        r.end();
+      }
+    } else {
       const source = req.body();
       source.on("error", (error) => r.destroy(error));
       source.pipe(r);

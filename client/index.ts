@@ -1,5 +1,7 @@
+import * as path from "node:path";
 import { Api, type ShareOptions } from "./api";
 import type { ApiAuth } from "./auth";
+import { contentDisposition, contentTypeFor } from "./content";
 import {
   type CopyResult,
   copyObject,
@@ -12,6 +14,8 @@ import {
   listVersions,
   moveObject,
   type ObjectVersion,
+  type PurgeResult,
+  purgeKeys,
   restoreVersion,
 } from "./files";
 import type { ObjectInfo, ShareLink } from "./object-info";
@@ -19,8 +23,9 @@ import { DEFAULT_RETRY, type RetryOptions } from "./retry";
 import { type DownloadResult, downloadFile, removeObject } from "./transfer/download";
 import { defaultStateDir, type UploadOptions, type UploadResult, uploadFile } from "./transfer/upload";
 
-export { Api, ApiError, ApiUnreachable, type ShareOptions } from "./api";
+export { Api, ApiError, ApiUnreachable, type Invalidation, type ShareOptions } from "./api";
 export { type ApiAuth, regionFromFunctionUrl } from "./auth";
+export { contentDisposition, contentTypeFor } from "./content";
 export type {
   CopyResult,
   DeleteError,
@@ -29,9 +34,11 @@ export type {
   ListOptions,
   ListPage,
   ObjectVersion,
+  PurgeResult,
 } from "./files";
+export { type DevToken, IssuerUnreachable, requestToken, type TokenRequest } from "./issuer";
 export { InvalidKeyError } from "./keys";
-export type { ObjectInfo, ShareLink } from "./object-info";
+export type { ObjectChecksum, ObjectInfo, ShareLink } from "./object-info";
 export { DEFAULT_RETRY, PermanentError, type RetryOptions } from "./retry";
 export { ChecksumMismatch, type DownloadResult } from "./transfer/download";
 export type { Progress, UploadResult } from "./transfer/upload";
@@ -43,7 +50,10 @@ export interface ClientOptions {
   readonly retry?: RetryOptions;
 }
 
-export type PutOptions = Partial<Omit<UploadOptions, "retry">>;
+export type PutOptions = Partial<Omit<UploadOptions, "retry">> & {
+  /** The file name downloads are saved as, when `contentDisposition` is not given: default the file's name. */
+  readonly downloadName?: string;
+};
 
 export interface GetOptions {
   /** An earlier version of the key rather than the current one. */
@@ -52,7 +62,7 @@ export interface GetOptions {
 
 export const DEFAULTS = {
   multipartThreshold: 16 * 1024 * 1024,
-  concurrency: 4,
+  concurrency: 6,
 } as const;
 
 /**
@@ -68,16 +78,28 @@ export class SignedFileStoreClient {
     this.api = new Api(options.apiUrl, options.auth ?? { kind: "none" }, this.retry);
   }
 
+  /**
+   * Uploads `file` as `key`. The object's Content-Type comes from the key's extension and downloads
+   * are saved under the file's name, unless `contentType`, `contentDisposition` or `downloadName`
+   * say otherwise.
+   */
   put(file: string, key: string, options: PutOptions = {}): Promise<UploadResult> {
+    const { downloadName, ...rest } = options;
     return uploadFile(this.api, file, key, {
       multipartThreshold: DEFAULTS.multipartThreshold,
       concurrency: DEFAULTS.concurrency,
       stateDir: defaultStateDir(),
-      ...options,
+      contentType: contentTypeFor(key),
+      contentDisposition: contentDisposition(downloadName ?? path.basename(file)),
+      ...rest,
       retry: this.retry,
     });
   }
 
+  /**
+   * Downloads `key` to `dest`, checking the bytes against the store's checksum of the object (a
+   * resumed download included): a mismatch is a ChecksumMismatch and leaves nothing at `dest`.
+   */
   get(
     key: string,
     dest: string,
@@ -91,8 +113,18 @@ export class SignedFileStoreClient {
     });
   }
 
+  /** Deletes the key's current version; earlier versions stay, and `restore` brings one back. */
   remove(key: string): Promise<void> {
     return removeObject(this.api, key, this.retry);
+  }
+
+  /**
+   * Deletes every version of each key for good and has the CDN forget their paths, so links shared
+   * earlier stop working too. Keys the API refuses come back in `errors`; a key with nothing stored
+   * is purged all the same (0 versions), its paths invalidated.
+   */
+  purge(keys: string | readonly string[]): Promise<PurgeResult> {
+    return purgeKeys(this.api, typeof keys === "string" ? [keys] : keys);
   }
 
   /** A read URL for someone else: `expiresSeconds` within the deployment's limit, `download` names the file. */
@@ -100,9 +132,9 @@ export class SignedFileStoreClient {
     return this.api.share(key, options);
   }
 
-  /** The object's size, ETag, version, type, date, SHA-256 and disposition, without a transfer. */
-  stat(key: string): Promise<ObjectInfo> {
-    return this.api.stat(key);
+  /** The object's size, ETag, version, type, date, checksum and disposition, without a transfer. */
+  stat(key: string, options: { readonly versionId?: string } = {}): Promise<ObjectInfo> {
+    return this.api.stat(key, options.versionId);
   }
 
   /**

@@ -19,6 +19,10 @@ export const OPTIONS = {
   expires: { type: "string" },
   download: { type: "string" },
   version: { type: "string" },
+  purge: { type: "boolean" },
+  sub: { type: "string" },
+  scope: { type: "string" },
+  "issuer-url": { type: "string" },
   recursive: { type: "boolean", short: "r" },
   long: { type: "boolean", short: "l" },
   yes: { type: "boolean", short: "y" },
@@ -30,15 +34,8 @@ export const OPTIONS = {
 
 export type OptionName = keyof typeof OPTIONS;
 
-/** A bad command line: exit 2. `showHelp` for a wrong shape (command, arguments), not a bad value. */
-export class UsageError extends Error {
-  constructor(
-    message: string,
-    readonly showHelp = false,
-  ) {
-    super(message);
-  }
-}
+/** A bad command line: exit 2, with the one line that says what is wrong. */
+export class UsageError extends Error {}
 
 export function byteCount(name: string, value: string | undefined, fallback: number): number;
 export function byteCount(name: string, value: string | undefined, fallback?: number): number | undefined;

@@ -45,6 +45,12 @@ const API_HINTS: Record<string, string> = {
     "the API did not understand the request's JSON body: sfs and the deployment may be of different releases",
   InvalidQuery:
     "the API did not understand the request's query: sfs and the deployment may be of different releases",
+  InvalidChecksum:
+    "the API refused the checksum sfs sent: sfs and the deployment may be of different releases",
+  ChecksumRequired:
+    "this store requires a checksum on every write: sfs sends one, so the deployment and sfs may be of different releases",
+  InvalidationFailed:
+    "the versions are deleted but the CDN could not be told to forget them: run the same sfs rm --purge again",
 };
 
 const STORAGE_HINTS: Record<string, string> = {
@@ -73,7 +79,8 @@ const STORAGE_HINTS: Record<string, string> = {
   RequestTimeout:
     "the connection stalled for too long: a slow or broken network; run the command again (an upload resumes)",
   IncompleteBody: "the connection closed before the whole body arrived; run the command again",
-  BadDigest: "the bytes changed on the way, or the file changed while it was sent; run the command again",
+  BadDigest:
+    "storage computed another checksum than the one signed: the bytes changed on the way, or the file changed while it was read; run the command again",
   ECONNREFUSED:
     "nothing listens at the address the API signed the URL for: the storage (the local stack's, or its --s3-endpoint) is down, or the API is configured with an endpoint this machine cannot reach",
   ENOTFOUND:
@@ -99,6 +106,9 @@ export function hintFor(error: unknown): string | undefined {
   const { code, status } = error as { code?: string; status?: number };
   if (code === undefined) return undefined;
   if (error instanceof ApiUnreachable) return API_HINTS[error.reason];
+  if (code === "ChecksumMismatch") {
+    return "the bytes changed on the way from the CDN, or the stored copy is damaged: run sfs get again, and if it fails the same way, the object needs to be uploaded again";
+  }
   switch (sourceOf(error)) {
     case "api":
       return API_HINTS[code === "HttpError" && status === 403 ? "HttpError403" : code];

@@ -1,21 +1,22 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { createInterface } from "node:readline";
-import { parseArgs } from "node:util";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { type ApiAuth, regionFromFunctionUrl } from "../auth";
 import { SignedFileStoreClient } from "../index";
 import { DEFAULT_RETRY } from "../retry";
-import { apiUrlArg, OPTIONS, type OptionName, UsageError, wholeNumberArg } from "./args";
+import { apiUrlArg, type OptionName, UsageError, wholeNumberArg } from "./args";
 import type { Command } from "./commands/context";
 import { cp, ls, mv, restore, versions } from "./commands/files";
 import { share, stat } from "./commands/inspect";
 import { rm } from "./commands/remove";
+import { token } from "./commands/token";
 import { get, put } from "./commands/transfer";
 import { envOptionReader } from "./env-options";
 import { hintFor } from "./error-hints";
 import { HELP } from "./help";
 import { progressBar } from "./output";
+import { parseCommandLine } from "./parse";
 
 const COMMANDS: Readonly<Record<string, Command>> = {
   put,
@@ -28,6 +29,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   rm,
   versions,
   restore,
+  token,
 };
 
 /**
@@ -35,7 +37,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
  * only: an SFS_YES or SFS_RECURSIVE left in the environment must never turn an `rm` into an
  * `rm -r --yes`, nor an SFS_VERSION make `get` read an old version.
  */
-const COMMAND_LINE_ONLY: ReadonlySet<OptionName> = new Set(["recursive", "long", "yes", "version"]);
+const COMMAND_LINE_ONLY: ReadonlySet<OptionName> = new Set(["recursive", "long", "yes", "version", "purge"]);
 
 /** Reads one answer from the terminal; end of input or Ctrl-C count as no. */
 function confirm(question: string): Promise<boolean> {
@@ -72,12 +74,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`sfs ${packageVersion()}\n`);
     return 0;
   }
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: OPTIONS,
-    allowPositionals: true,
-    strict: true,
-  });
+  const { values, positionals } = parseCommandLine(argv);
   const fromEnv = envOptionReader<OptionName>(values);
   const opt = (name: OptionName): string | undefined => {
     if (!COMMAND_LINE_ONLY.has(name)) return fromEnv.opt(name);
@@ -92,11 +89,10 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return name || values.help ? 0 : 2;
   }
-  const command = COMMANDS[name];
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
     throw new UsageError(
-      `unknown command "${name}"; use put, get, share, stat, ls, cp, mv, rm, versions or restore`,
-      true,
+      `unknown command "${name}"; use put, get, share, stat, ls, cp, mv, rm, versions, restore or token`,
     );
   }
   const apiUrl = apiUrlArg(opt("api-url") ?? "http://127.0.0.1:3000");
@@ -155,22 +151,13 @@ function packageVersion(): string {
   return "(unknown version)";
 }
 
-/** Node's own message for an unknown option tells how to pass a positional starting with "-". */
-function unknownOption(error: unknown): UsageError | undefined {
-  if ((error as { code?: unknown }).code !== "ERR_PARSE_ARGS_UNKNOWN_OPTION") return undefined;
-  const option = /'([^']+)'/.exec((error as Error).message)?.[1] ?? "";
-  return new UsageError(`unknown option ${option}`, true);
-}
-
-function fail(thrown: unknown): number {
-  const error = unknownOption(thrown) ?? thrown;
-  const usage =
-    error instanceof UsageError || String((error as { code?: unknown }).code).startsWith("ERR_PARSE_ARGS");
+/** A bad command line is said in one line and a pointer to the help, never the whole help after it. */
+function fail(error: unknown): number {
+  const usage = error instanceof UsageError;
   const message = error instanceof Error ? error.message : String(error);
   const hint = usage ? undefined : hintFor(error);
-  const help = usage && !(error instanceof UsageError && !error.showHelp);
   process.stderr.write(
-    `sfs: ${message}\n${hint ? `sfs: likely cause: ${hint}\n` : ""}${help ? `\n${HELP}` : usage ? "sfs: see sfs --help\n" : ""}`,
+    `sfs: ${message}\n${hint ? `sfs: likely cause: ${hint}\n` : ""}${usage ? "sfs: see sfs --help\n" : ""}`,
   );
   if (json) {
     const { code, status } = error as { code?: unknown; status?: unknown };

@@ -1,8 +1,11 @@
-import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
+import type { ObjectChecksum } from "../../functions/api/checksums";
 import type { Api } from "../api";
 import { NetworkError, readText, sendTo, xmlErrorCode } from "../http";
 import { PermanentError, type RetryOptions, statusError, withRetry } from "../retry";
+import { DownloadCheck } from "./verify";
+
+export { ChecksumMismatch } from "./verify";
 
 export interface DownloadOptions {
   readonly retry: RetryOptions;
@@ -14,17 +17,20 @@ export interface DownloadOptions {
 export interface DownloadResult {
   readonly key: string;
   readonly size: number;
-  readonly sha256: string;
-  /** Whether the store recorded a SHA-256 at upload and it matched. */
+  readonly versionId?: string;
+  /** The store's checksum of the object, as its JSON answer gave it. */
+  readonly checksum?: ObjectChecksum;
+  /** Whether the bytes were compared with that checksum and matched. */
   readonly verified: boolean;
+  /** Why they could not be compared, when they were not. */
+  readonly note?: string;
 }
 
-export class ChecksumMismatch extends PermanentError {}
-
 /**
- * Streams `key` into `dest` through a `.partial` file, hashing as it goes. A dropped connection is
- * resumed with a Range request from the last byte written; a SHA-256 recorded at upload
- * (x-amz-meta-sha256) must match, or nothing is left at `dest`.
+ * Streams `key` into `dest` through a `.partial` file, checking the bytes as they arrive against the
+ * checksum in the API's answer. A dropped connection is resumed with a Range request from the last
+ * byte written, of the same version, and the check continues where it stopped; a mismatch leaves
+ * nothing at `dest`.
  */
 export async function downloadFile(
   api: Api,
@@ -33,15 +39,22 @@ export async function downloadFile(
   options: DownloadOptions,
 ): Promise<DownloadResult> {
   const partial = `${dest}.partial`;
-  const hash = createHash("sha256");
   let written = 0;
   let total = -1;
-  let expected: string | undefined;
+  let check: DownloadCheck | undefined;
+  let checksum: ObjectChecksum | undefined;
   let etag: string | undefined;
+  // Later attempts read the version the first one found, so a write in between cannot mix two objects.
+  let versionId = options.versionId;
   await fs.rm(partial, { force: true });
   try {
     await withRetry(async () => {
-      const instruction = await api.instruct("GET", key, {}, options.versionId);
+      const instruction = await api.instruct("GET", key, {}, versionId);
+      if (!check) {
+        checksum = instruction.object?.checksum;
+        check = new DownloadCheck(key, checksum);
+        versionId ??= instruction.object?.versionId;
+      }
       const res = await sendTo("the CDN", {
         method: "GET",
         url: instruction.url,
@@ -53,21 +66,19 @@ export async function downloadFile(
       }
       if (res.status === 200 && written > 0) {
         // The object changed, or the server ignored the range: the bytes so far cannot be continued.
-        hash.destroy();
         throw new PermanentError("the object changed during the download; run it again");
       }
       if (written === 0) {
         total = Number(res.headers["content-length"] ?? -1);
-        expected = res.headers["x-amz-meta-sha256"] as string | undefined;
         etag = res.headers.etag;
       }
-      // Each chunk is hashed and counted only once it is written, so after a dropped connection the
-      // file, the hash and the Range of the next attempt all agree on where the bytes stop.
+      // Each chunk is checked and counted only once it is written, so after a dropped connection the
+      // file, the check and the Range of the next attempt all agree on where the bytes stop.
       const out = await fs.open(partial, written > 0 ? "a" : "w");
       try {
         for await (const chunk of res.body as AsyncIterable<Buffer>) {
           await out.write(chunk);
-          hash.update(chunk);
+          check.update(chunk);
           written += chunk.length;
           options.onProgress?.(written, total);
         }
@@ -77,19 +88,22 @@ export async function downloadFile(
         await out.close();
       }
     }, options.retry);
-    const sha256 = hash.digest("hex");
-    if (expected !== undefined && expected !== sha256) {
-      throw new ChecksumMismatch(`downloaded bytes have SHA-256 ${sha256}, the upload recorded ${expected}`);
-    }
+    const verdict = (check as DownloadCheck).finish();
     await fs.rename(partial, dest);
-    return { key, size: written, sha256, verified: expected !== undefined };
+    return {
+      key,
+      size: written,
+      ...(versionId === undefined ? {} : { versionId }),
+      ...(checksum ? { checksum } : {}),
+      ...verdict,
+    };
   } catch (error) {
     await fs.rm(partial, { force: true });
     throw error;
   }
 }
 
-/** Deletes `key`. */
+/** Deletes `key` (a delete marker on a versioned bucket). */
 export async function removeObject(api: Api, key: string, retry: RetryOptions): Promise<void> {
   await withRetry(async () => {
     const instruction = await api.instruct("DELETE", key);

@@ -10,7 +10,8 @@ export interface UploadState {
   readonly file: string;
   readonly size: number;
   readonly mtimeMs: number;
-  readonly sha256: string;
+  /** Storage checks every part of the upload against its CRC64NVME. */
+  readonly checksumAlgorithm: "CRC64NVME";
   readonly uploadId: string;
   readonly partSize: number;
 }
@@ -50,11 +51,7 @@ export async function readState(file: string): Promise<SavedState> {
   }
   try {
     const state = JSON.parse(text) as Partial<UploadState>;
-    if (
-      typeof state.uploadId === "string" &&
-      typeof state.partSize === "number" &&
-      typeof state.sha256 === "string"
-    ) {
+    if (typeof state.uploadId === "string" && typeof state.partSize === "number") {
       return { state: state as UploadState };
     }
   } catch {}
@@ -67,6 +64,8 @@ export function staleReason(
   now: { readonly size: number; readonly mtimeMs: number; readonly partSize?: number },
 ): string | undefined {
   if (state.size !== now.size || state.mtimeMs !== now.mtimeMs) return "the file changed since";
+  // An upload begun without an algorithm takes no part checksums: its parts were never verified.
+  if (state.checksumAlgorithm !== "CRC64NVME") return "it was begun without checksums";
   if (now.partSize !== undefined && now.partSize !== state.partSize) {
     return `it used parts of ${mib(state.partSize)}, and ${mib(now.partSize)} were asked for`;
   }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { expect } from "chai";
-import { Sha256, SUBTLE_LIMIT_BYTES, sha256OfBlob } from "../../browser/sha256";
+import { Sha256 } from "../../browser/sha256";
 
 const reference = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
 
@@ -30,39 +30,5 @@ describe("browser SDK: incremental SHA-256", () => {
     const hash = new Sha256();
     hash.hex();
     expect(() => hash.update(new Uint8Array(1))).to.throw("this SHA-256 has already been finished");
-  });
-
-  it("hashes a blob above the Web Crypto size in slices, reporting progress up to its size", async () => {
-    const data = randomBytes(SUBTLE_LIMIT_BYTES + 5);
-    const seen: number[] = [];
-    expect(await sha256OfBlob(new Blob([data]), (bytes) => seen.push(bytes))).to.equal(reference(data));
-    expect(seen).to.have.length(17);
-    expect(seen.at(-1)).to.equal(SUBTLE_LIMIT_BYTES + 5);
-  });
-
-  it("stops between slices once its signal is aborted", async () => {
-    const controller = new AbortController();
-    const seen: number[] = [];
-    const hashing = sha256OfBlob(
-      new Blob([new Uint8Array(SUBTLE_LIMIT_BYTES + 1)]),
-      (bytes) => {
-        seen.push(bytes);
-        if (seen.length === 2) controller.abort(new Error("paused"));
-      },
-      controller.signal,
-    );
-    let failure: unknown;
-    await hashing.catch((error: unknown) => {
-      failure = error;
-    });
-    expect(String(failure)).to.equal("Error: paused");
-    expect(seen).to.deep.equal([4 * 1024 ** 2, 8 * 1024 ** 2]);
-  });
-
-  it("hashes a small blob with Web Crypto in one report", async () => {
-    const data = randomBytes(1000);
-    const seen: number[] = [];
-    expect(await sha256OfBlob(new Blob([data]), (bytes) => seen.push(bytes))).to.equal(reference(data));
-    expect(seen).to.deep.equal([1000]);
   });
 });

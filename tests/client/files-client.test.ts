@@ -43,7 +43,9 @@ const VERSION_PAGES: Record<string, unknown> = {
   },
 };
 
-describe("the client library's file calls, request by request", () => {
+describe("the client library's file calls, request by request", function () {
+  // A safety net only: the last test starts sfs ten times, which a loaded machine makes slow.
+  this.timeout(180_000);
   let api: FakeServer;
   let client: SignedFileStoreClient;
   before(async () => {
@@ -160,8 +162,11 @@ describe("the client library's file calls, request by request", () => {
     await usage(["ls", "a", "b"], "sfs: usage: sfs ls [PREFIX] [-r] [-l]");
     await usage(["cp", "a"], "sfs: usage: sfs cp SRC DEST [--version V]");
     await usage(["mv", "a", "b", "c"], "sfs: usage: sfs mv SRC DEST");
-    await usage(["rm"], "sfs: usage: sfs rm KEY... or sfs rm -r PREFIX [--yes]");
-    await usage(["rm", "-r", "a", "b", "--yes"], "sfs: usage: sfs rm KEY... or sfs rm -r PREFIX [--yes]");
+    await usage(["rm"], "sfs: usage: sfs rm [--purge] KEY... or sfs rm -r [--purge] PREFIX [--yes]");
+    await usage(
+      ["rm", "-r", "a", "b", "--yes"],
+      "sfs: usage: sfs rm [--purge] KEY... or sfs rm -r [--purge] PREFIX [--yes]",
+    );
     await usage(["versions"], "sfs: usage: sfs versions KEY");
     await usage(["restore", "k"], "sfs: usage: sfs restore KEY VERSION");
     await usage(
@@ -174,7 +179,7 @@ describe("the client library's file calls, request by request", () => {
     );
     await usage(
       ["frobnicate"],
-      'sfs: unknown command "frobnicate"; use put, get, share, stat, ls, cp, mv, rm, versions or restore',
+      'sfs: unknown command "frobnicate"; use put, get, share, stat, ls, cp, mv, rm, versions, restore or token',
     );
     expect(api.requests).to.deep.equal([]);
   });

@@ -1,4 +1,6 @@
+import { createServer } from "node:http";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { closeServer, listen } from "../../local/http/listen";
 
 /** Debian's chromium; playwright-core drives it and downloads no browser of its own. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -54,4 +56,54 @@ export async function inPage<T>(page: Page, body: string, arg: unknown = null): 
   return (await page.evaluate(
     `(async () => { const sdk = await import("/signed-file-store.mjs"); return (${body})(sdk, ${JSON.stringify(arg)}); })()`,
   )) as T;
+}
+
+/** xorshift32: the same bytes in Node and in a page (PAGE_BYTES), so both sides know a file's bytes. */
+export function pseudoRandomBytes(length: number, seed: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/** The page's copy of pseudoRandomBytes, as a function's source: `(length, seed) => Uint8Array`. */
+export const PAGE_BYTES = `(length, seed) => {
+  const out = new Uint8Array(length);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    out[i] = x & 0xff;
+  }
+  return out;
+}`;
+
+/** A File of PAGE_BYTES with a fixed name and date, as a function's source: `(length, seed, name) => File`. */
+export const PAGE_FILE = `(length, seed, name) =>
+  new File([(${PAGE_BYTES})(length, seed)], name, { type: "application/octet-stream", lastModified: 1700000000000 })`;
+
+/**
+ * A site of its own on 127.0.0.1: an empty page at `/` and `files` (path to JavaScript source), on
+ * an origin apart from the stack's, so every call the page makes to the API is cross-origin.
+ */
+export async function startSite(
+  files: Readonly<Record<string, string>>,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const html =
+    '<!doctype html><meta charset="utf-8"><title>site</title><link rel="icon" href="data:,"><script type="module" src="/app.js"></script>';
+  const server = createServer((req, res) => {
+    const path = req.url ?? "/";
+    const body = path === "/" ? html : files[path];
+    if (body === undefined) return void res.writeHead(404).end();
+    const type = path === "/" ? "text/html" : "text/javascript";
+    res.writeHead(200, { "content-type": `${type}; charset=utf-8`, "cache-control": "no-store" }).end(body);
+  });
+  const url = await listen(server);
+  return { url, close: () => closeServer(server) };
 }

@@ -45,23 +45,31 @@ export function cliOptions(apiUrl: string, dir: string): string[] {
   return ["--api-url", apiUrl, "--state-dir", join(dir, "state"), "--json", "--no-progress"];
 }
 
-/** A file of pseudo-random bytes written in 4 MiB chunks, so the test itself stays small in memory. */
-export async function makeFile(path: string, bytes: number): Promise<void> {
+/**
+ * A file of pseudo-random bytes written in 4 MiB chunks, so the test itself stays small in memory;
+ * resolves with the hex SHA-256 of what it wrote, hashed on the way, so a test needs no pass of
+ * its own to know it.
+ */
+export async function makeFile(path: string, bytes: number): Promise<string> {
   let seed = bytes;
+  const hash = createHash("sha256");
   await pipeline(
     (async function* () {
       for (let left = bytes; left > 0; left -= 4 * MiB) {
         const length = Math.min(4 * MiB, left);
-        const chunk = Buffer.allocUnsafe(Math.ceil(length / 4) * 4);
-        for (let i = 0; i < chunk.length; i += 4) {
+        const words = new Uint32Array(Math.ceil(length / 4));
+        for (let i = 0; i < words.length; i++) {
           seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-          chunk.writeUInt32LE(seed, i);
+          words[i] = seed;
         }
-        yield chunk.subarray(0, length);
+        const chunk = Buffer.from(words.buffer, 0, length);
+        hash.update(chunk);
+        yield chunk;
       }
     })(),
     createWriteStream(path),
   );
+  return hash.digest("hex");
 }
 
 export async function fileSha256(path: string): Promise<string> {
@@ -101,4 +109,17 @@ export async function storeObjects(
 /** sha256 of a string or buffer, for comparing with what `sfs get` reports. */
 export function sha256Of(bytes: string | Buffer): string {
   return createHash("sha256").update(bytes).digest("hex");
+}
+
+/**
+ * What `sfs get` says of its check for the object now at `key`, from the API's own answer: the
+ * checksum and "(verified)" when the store reports one, why not otherwise.
+ */
+export async function expectedCheck(apiUrl: string, key: string): Promise<string> {
+  const path = key.split("/").map(encodeURIComponent).join("/");
+  const res = await fetch(`${apiUrl}/${path}`, { headers: { accept: "application/json" } });
+  const { object } = (await res.json()) as { object: { checksum?: { algorithm: string; value: string } } };
+  return object.checksum
+    ? `${object.checksum.algorithm.toLowerCase()} ${object.checksum.value} (verified)`
+    : "not verified: the store reported no checksum for this object";
 }

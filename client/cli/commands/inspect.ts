@@ -1,11 +1,11 @@
 import type { ObjectInfo } from "../../object-info";
-import { durationArg, keyArg, UsageError } from "../args";
+import { durationArg, keyArg, UsageError, versionArg } from "../args";
 import type { Command } from "./context";
 
 export const share: Command = async ({ client, args, opt, result }) => {
   const [key] = args;
   if (!key || args.length > 1)
-    throw new UsageError("usage: sfs share KEY [--expires TIME] [--download NAME]", true);
+    throw new UsageError("usage: sfs share KEY [--expires TIME] [--download NAME]");
   keyArg(key);
   const expires = opt("expires");
   const download = opt("download");
@@ -25,22 +25,32 @@ const LABELS: ReadonlyArray<readonly [keyof ObjectInfo, string]> = [
   ["versionId", "version"],
   ["contentType", "content type"],
   ["lastModified", "last modified"],
-  ["sha256", "sha256"],
+  ["checksum", "checksum"],
   ["contentDisposition", "disposition"],
 ];
+
+function fieldText(info: ObjectInfo, field: keyof ObjectInfo): string {
+  if (field === "size") return `${info.size} bytes`;
+  if (field === "checksum" && info.checksum) {
+    const { algorithm, type, value } = info.checksum;
+    return `${algorithm.toLowerCase()} ${value} (${type.toLowerCase().replace("_", " ")})`;
+  }
+  return String(info[field]);
+}
 
 /** One `label  value` line per field the store knows, in a fixed order. */
 export function describeObject(info: ObjectInfo): string {
   return LABELS.filter(([field]) => info[field] !== undefined)
-    .map(([field, label]) => `${label.padEnd(15)}${field === "size" ? `${info.size} bytes` : info[field]}`)
+    .map(([field, label]) => `${label.padEnd(15)}${fieldText(info, field)}`)
     .join("\n");
 }
 
-export const stat: Command = async ({ client, args, result }) => {
+export const stat: Command = async ({ client, args, opt, result }) => {
   const [key] = args;
-  if (!key || args.length > 1) throw new UsageError("usage: sfs stat KEY", true);
+  if (!key || args.length > 1) throw new UsageError("usage: sfs stat KEY [--version V]");
   keyArg(key);
-  const info = await client.stat(key);
+  const versionId = versionArg(opt("version"));
+  const info = await client.stat(key, versionId === undefined ? {} : { versionId });
   result(info, describeObject(info));
   return undefined;
 };

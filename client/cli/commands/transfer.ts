@@ -1,6 +1,8 @@
 import { stat } from "node:fs/promises";
 import * as path from "node:path";
+import { contentDisposition, contentTypeFor } from "../../content";
 import { DEFAULTS } from "../../index";
+import type { DownloadResult } from "../../transfer/download";
 import { defaultStateDir } from "../../transfer/upload";
 import {
   byteCount,
@@ -12,14 +14,13 @@ import {
   versionArg,
   wholeNumberArg,
 } from "../args";
-import { contentDisposition, contentTypeFor } from "../output";
 import type { Command } from "./context";
 
 export const maxRssBytes = () => process.resourceUsage().maxRSS * 1024;
 
 export const put: Command = async ({ client, args, opt, flag, bar, result, notice }) => {
   const [file, key] = args;
-  if (!file || !key || args.length > 2) throw new UsageError("usage: sfs put FILE KEY", true);
+  if (!file || !key || args.length > 2) throw new UsageError("usage: sfs put FILE KEY");
   keyArg(key);
   const concurrency = wholeNumberArg(
     "concurrency",
@@ -38,7 +39,9 @@ export const put: Command = async ({ client, args, opt, flag, bar, result, notic
     throw new Error(`cannot upload ${JSON.stringify(file)}: ${why} (in ${startDirectory()})`);
   }
   const uploaded = await client.put(source, key, {
-    contentType: opt("content-type") ?? contentTypeFor(file),
+    // The object's type follows its key, not the local file's name: readers and the store's allowed
+    // types see the object.
+    contentType: opt("content-type") ?? contentTypeFor(key),
     contentDisposition: contentDisposition(opt("filename") ?? path.basename(file), flag("inline")),
     createOnly: flag("if-absent"),
     multipartThreshold: byteCount(
@@ -56,14 +59,14 @@ export const put: Command = async ({ client, args, opt, flag, bar, result, notic
   result(
     { command: "put", ...uploaded, maxRssBytes: maxRssBytes() },
     `uploaded ${file} to ${key}: ${uploaded.size} bytes in ${uploaded.parts} part(s)` +
-      `${uploaded.resumedParts ? `, ${uploaded.resumedParts} resumed` : ""}, sha256 ${uploaded.sha256}`,
+      `${uploaded.resumedParts ? `, ${uploaded.resumedParts} resumed` : ""}, crc64nvme ${uploaded.checksum.value}`,
   );
   return undefined;
 };
 
 export const get: Command = async ({ client, args, opt, bar, result }) => {
   const [key, file] = args;
-  if (!key || args.length > 2) throw new UsageError("usage: sfs get KEY [FILE] [--version V]", true);
+  if (!key || args.length > 2) throw new UsageError("usage: sfs get KEY [FILE] [--version V]");
   keyArg(key);
   const versionId = versionArg(opt("version"));
   const dest = await downloadTarget(key, file);
@@ -87,10 +90,17 @@ export const get: Command = async ({ client, args, opt, bar, result }) => {
       ...(versionId === undefined ? {} : { versionId }),
       maxRssBytes: maxRssBytes(),
     },
-    `downloaded ${which} to ${dest}: ${got.size} bytes, sha256 ${got.sha256}${got.verified ? " (matches the upload)" : ""}`,
+    `downloaded ${which} to ${dest}: ${got.size} bytes, ${checkText(got)}`,
   );
   return undefined;
 };
+
+/** What the check of a download found, in words. */
+export function checkText(got: DownloadResult): string {
+  const sum = got.checksum ? `${got.checksum.algorithm.toLowerCase()} ${got.checksum.value}` : "";
+  if (got.verified) return `${sum} (verified)`;
+  return `not verified: ${got.note ?? "no checksum"}`;
+}
 
 /**
  * Where `sfs get` writes, checked before a byte is fetched: FILE, or the key's last segment inside

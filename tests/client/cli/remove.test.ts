@@ -37,7 +37,7 @@ function onTerminal(args: string[], answer: string): Promise<{ code: number | nu
 }
 
 describe("sfs rm -r: asks on a terminal, refuses without one", function () {
-  this.timeout(120_000);
+  this.timeout(300_000);
   let dir: string;
   let stack: LocalStack;
   const calls: string[] = [];
@@ -112,7 +112,7 @@ describe("sfs rm -r: asks on a terminal, refuses without one", function () {
 });
 
 describe("sfs under jwt rules {sub}/: no listing, copy, restore or delete outside the caller's prefix", function () {
-  this.timeout(120_000);
+  this.timeout(300_000);
   let dir: string;
   let jwks: JwksFixture;
   let stack: LocalStack;

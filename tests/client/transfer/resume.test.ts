@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -93,7 +93,7 @@ async function multipartStore(options: { refuseCompletionOf?: string } = {}) {
 }
 
 describe("saved uploads that cannot complete", function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   let dir: string;
   let file: string;
   before(() => {
@@ -121,7 +121,7 @@ describe("saved uploads that cannot complete", function () {
       file,
       size: stat.size,
       mtimeMs: stat.mtimeMs,
-      sha256: "0".repeat(64),
+      checksumAlgorithm: "CRC64NVME",
       uploadId,
       partSize,
     };
@@ -193,6 +193,27 @@ describe("saved uploads that cannot complete", function () {
       // Nothing to abort: the store has already forgotten it.
       expect(store.aborted).to.deep.equal([]);
       expect(readdirSync(stateDir)).to.deep.equal([]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("a saved upload begun without checksums (an older sfs) is aborted and replaced, with a notice", async () => {
+    const store = await multipartStore();
+    const stateDir = join(dir, "state-unchecked");
+    try {
+      store.open("UNCHECKED");
+      saveState(store.api.url, stateDir, "UNCHECKED", 5 * MiB);
+      const stateFile = stateFileFor(stateDir, store.api.url, "k", file);
+      const { checksumAlgorithm: _dropped, ...older } = JSON.parse(readFileSync(stateFile, "utf8"));
+      writeFileSync(stateFile, JSON.stringify({ ...older, sha256: "0".repeat(64) }));
+      const notices: string[] = [];
+      expect(await upload(store.api.url, stateDir, notices)).to.include({ parts: 3, resumedParts: 0 });
+      expect(notices).to.deep.equal([
+        "discarded the saved upload of k (it was begun without checksums); starting afresh",
+      ]);
+      expect(store.aborted).to.deep.equal(["UNCHECKED"]);
+      expect(store.created).to.deep.equal(["U1"]);
     } finally {
       await store.close();
     }

@@ -9,10 +9,11 @@ import { Api } from "../../../client/api";
 import { PermanentError, type RetryOptions, TransientError, withRetry } from "../../../client/retry";
 import { downloadFile } from "../../../client/transfer/download";
 import { uploadFile } from "../../../client/transfer/upload";
+import { Crc64Nvme } from "../../../functions/api/checksums";
 
 const MiB = 1024 * 1024;
 const md5 = (b: Buffer) => createHash("md5").update(b).digest("hex");
-const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+const crcOf = (b: Buffer) => new Crc64Nvme().update(b).digest();
 const FAST_RETRY: RetryOptions = { attempts: 4, baseDelayMs: 1, maxDelayMs: 5 };
 
 async function serve(handler: (req: IncomingMessage, res: ServerResponse, body: Buffer) => void) {
@@ -65,14 +66,14 @@ describe("withRetry", () => {
 });
 
 describe("uploads and downloads through flaky servers", function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   let dir: string;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), "sfs-transfers-"));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("retries parts on 500, 503, a dropped connection and a wrong ETag, and completes with the right bytes", async () => {
+  it("retries parts on 500, 503, a dropped connection and BadDigest, and completes with the right bytes", async () => {
     const file = join(dir, "parts.bin");
     const bytes = randomBytes(5 * 5 * MiB + 123);
     writeFileSync(file, bytes);
@@ -88,8 +89,9 @@ describe("uploads and downloads through flaky servers", function () {
       if (attempt === 1 && partNumber === 3)
         return void res.writeHead(503).end("<Error><Code>SlowDown</Code></Error>");
       if (attempt === 1 && partNumber === 4) return void req.socket.destroy();
+      // The bytes were damaged on the way: storage's CRC of what arrived is not the one signed.
       if (attempt === 1 && partNumber === 5)
-        return void res.writeHead(200, { etag: `"${md5(Buffer.from("other"))}"` }).end();
+        return void res.writeHead(400).end("<Error><Code>BadDigest</Code></Error>");
       stored.set(partNumber, body);
       res.writeHead(200, { etag: `"${md5(body)}"` }).end();
     });
@@ -119,18 +121,23 @@ describe("uploads and downloads through flaky servers", function () {
     try {
       const result = await uploadFile(new Api(api.url, { kind: "none" }, FAST_RETRY), file, "k", {
         multipartThreshold: 1,
-        concurrency: 3,
+        concurrency: 6,
         stateDir: join(dir, "state"),
         retry: FAST_RETRY,
       });
-      expect(result).to.include({ size: bytes.length, parts: 6, resumedParts: 0, sha256: sha256(bytes) });
+      expect(result).to.include({ size: bytes.length, parts: 6, resumedParts: 0 });
+      expect(result.checksum).to.deep.equal({
+        algorithm: "CRC64NVME",
+        type: "FULL_OBJECT",
+        value: crcOf(bytes),
+      });
       expect(Object.fromEntries(attempts)).to.deep.equal({ 1: 1, 2: 2, 3: 2, 4: 2, 5: 2, 6: 1 });
       expect(
         Buffer.concat([1, 2, 3, 4, 5, 6].map((n) => stored.get(n) ?? Buffer.alloc(0))).equals(bytes),
       ).to.equal(true);
-      // First a batch for the first part asked for, then fresh single URLs for each retried part.
-      expect(signRequests[0]).to.equal("1-6");
-      expect(signRequests.slice(1).sort()).to.deep.equal(["2-6", "3-6", "4-6", "5-6"]);
+      // A batch per three parts read (half the concurrency), then a fresh URL of its own for each retried part.
+      expect(signRequests[0]).to.equal("1-3");
+      expect([...signRequests].sort()).to.deep.equal(["1-3", "2-2", "3-3", "4-4", "4-6", "5-5"]);
     } finally {
       await api.close();
       await storage.close();
@@ -183,13 +190,13 @@ describe("uploads and downloads through flaky servers", function () {
     }
   });
 
-  it("resumes a download cut off mid-body with a Range request and checks the recorded SHA-256", async () => {
+  it("resumes a download cut off mid-body with a Range request, of the same version, and checks the whole against the store's CRC64NVME", async () => {
     const bytes = randomBytes(3 * MiB);
     const ranges: Array<string | undefined> = [];
     let first = true;
     const cdn = await serve((req, res) => {
       ranges.push(req.headers.range);
-      const headers = { etag: '"e1"', "x-amz-meta-sha256": sha256(bytes) };
+      const headers = { etag: '"e1"' };
       if (req.headers.range) {
         const start = Number(/bytes=(\d+)-/.exec(req.headers.range)?.[1]);
         res.writeHead(206, {
@@ -207,15 +214,26 @@ describe("uploads and downloads through flaky servers", function () {
       }
       res.end(bytes);
     });
-    const api = await serve((_req, res) =>
-      json(res, 200, { method: "GET", url: `${cdn.url}/k`, headers: {}, expiresAt: "" }),
-    );
+    const checksum = { algorithm: "CRC64NVME", type: "FULL_OBJECT", value: crcOf(bytes) };
+    const asked: string[] = [];
+    const api = await serve((req, res) => {
+      asked.push(req.url ?? "");
+      const object = { key: "k", size: bytes.length, etag: '"e1"', versionId: "V1", checksum };
+      json(res, 200, { method: "GET", url: `${cdn.url}/k`, headers: {}, expiresAt: "", object });
+    });
     try {
       const dest = join(dir, "download.bin");
       const result = await downloadFile(new Api(api.url, { kind: "none" }, FAST_RETRY), "k", dest, {
         retry: FAST_RETRY,
       });
-      expect(result).to.deep.equal({ key: "k", size: bytes.length, sha256: sha256(bytes), verified: true });
+      expect(result).to.deep.equal({
+        key: "k",
+        size: bytes.length,
+        versionId: "V1",
+        checksum,
+        verified: true,
+      });
+      expect(asked).to.deep.equal(["/k", "/k?versionId=V1"]);
       expect(readFileSync(dest).equals(bytes)).to.equal(true);
       expect(ranges).to.have.length(2);
       expect(ranges[0]).to.equal(undefined);
@@ -229,14 +247,17 @@ describe("uploads and downloads through flaky servers", function () {
     }
   });
 
-  it("refuses bytes whose SHA-256 differs from the one recorded at upload, leaving no file", async () => {
+  it("refuses bytes whose CRC64NVME differs from the store's checksum, naming both, leaving no file", async () => {
     const bytes = randomBytes(1000);
     const cdn = await serve((_req, res) => {
-      res.writeHead(200, { "content-length": bytes.length, "x-amz-meta-sha256": "0".repeat(64) }).end(bytes);
+      res.writeHead(200, { "content-length": bytes.length }).end(bytes);
     });
-    const api = await serve((_req, res) =>
-      json(res, 200, { method: "GET", url: `${cdn.url}/k`, headers: {}, expiresAt: "" }),
-    );
+    const stored = crcOf(Buffer.from("other bytes"));
+    const api = await serve((_req, res) => {
+      const checksum = { algorithm: "CRC64NVME", type: "FULL_OBJECT", value: stored };
+      const object = { key: "k", size: bytes.length, etag: '"e1"', checksum };
+      json(res, 200, { method: "GET", url: `${cdn.url}/k`, headers: {}, expiresAt: "", object });
+    });
     try {
       const dest = join(dir, "corrupt.bin");
       await downloadFile(new Api(api.url, { kind: "none" }, FAST_RETRY), "k", dest, {
@@ -245,7 +266,7 @@ describe("uploads and downloads through flaky servers", function () {
         () => expect.fail("should have failed"),
         (error: unknown) =>
           expect((error as Error).message).to.equal(
-            `downloaded bytes have SHA-256 ${sha256(bytes)}, the upload recorded ${"0".repeat(64)}`,
+            `k: the downloaded bytes have CRC64NVME ${crcOf(bytes)}, but the store's checksum is ${stored}; the download was discarded`,
           ),
       );
       const { existsSync } = await import("node:fs");
