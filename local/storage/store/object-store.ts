@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { syncDirectory, type WriteFault } from "./durable-write";
@@ -7,15 +7,16 @@ import { KeyedLock } from "./keyed-lock";
 import { migrateLegacyObjects } from "./legacy-layout";
 import { SortedKeys } from "./sorted-keys";
 import { OpenedVersion } from "./version-reader";
-import type {
-  DeleteMarker,
-  InstallCondition,
-  InstallOptions,
-  NewVersion,
-  ObjectVersion,
-  StagedVersion,
-  StoredFile,
-  VersionEntry,
+import {
+  type DeleteMarker,
+  type InstallCondition,
+  type InstallOptions,
+  type NewVersion,
+  newVersionId,
+  type ObjectVersion,
+  type StagedVersion,
+  type StoredFile,
+  type VersionEntry,
 } from "./versions";
 
 export { OpenedVersion } from "./version-reader";
@@ -37,10 +38,6 @@ export {
 export interface ObjectStoreOptions {
   readonly clock?: () => Date;
   readonly fault?: WriteFault;
-}
-
-function newVersionId(): string {
-  return randomBytes(24).toString("base64url");
 }
 
 /**

@@ -192,7 +192,7 @@ describe("local storage: atomic versions under races and faults", function () {
         MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
       }),
     );
-    expect(done.VersionId).to.match(/^[A-Za-z0-9_-]{32}$/);
+    expect(done.VersionId).to.match(/^[A-Za-z0-9][A-Za-z0-9._]{31}$/);
     const versionFiles = filesUnder(join(s.dataDir, "versions", BUCKET)).filter((f) =>
       f.includes(`${done.VersionId}/part-`),
     );
