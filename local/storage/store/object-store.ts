@@ -1,8 +1,17 @@
-import { createHash, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { syncDirectory, type WriteFault } from "./durable-write";
-import { INDEX_FILE, isMissing, type KeyIndex, loadKeyIndexes, writeKeyIndex } from "./key-index";
+import { KeyHistory } from "./key-history";
+import {
+  appendLog,
+  isMissing,
+  type LogRecord,
+  type LogWriteOptions,
+  loadKeyDir,
+  TOMBSTONE,
+  writeSnapshot,
+} from "./key-log";
 import { KeyedLock } from "./keyed-lock";
 import { migrateLegacyObjects } from "./legacy-layout";
 import { SortedKeys } from "./sorted-keys";
@@ -38,39 +47,64 @@ export {
 export interface ObjectStoreOptions {
   readonly clock?: () => Date;
   readonly fault?: WriteFault;
+  /**
+   * False only to build test fixtures fast: nothing is synced to disk, so a crash can lose what was
+   * written. The storage itself always opens its store durable.
+   */
+  readonly durable?: boolean;
 }
+
+interface KeyState {
+  readonly history: KeyHistory;
+  hasLog: boolean;
+  logRecords: number;
+  /** Tombstones whose `remove` line could not be written yet (a full disk). */
+  readonly tombstones: Set<string>;
+}
+
+/** A log longer than this and than the key's version count is folded into a new snapshot. */
+const MIN_LOG_RECORDS_TO_COMPACT = 64;
+/** Key directories loaded at once at start. */
+const LOAD_CONCURRENCY = 16;
 
 /**
  * The object store behind the local S3 surface: one versioned bucket on disk.
  *
  * Each key has a directory holding its immutable version directories (the bytes: one `data` file,
- * or a completed multipart upload's part files in order) and `index.json`, the key's versions
- * newest first with every version's metadata. A write stages its version directory under `tmp/`,
- * renames it into the key's directory (invisible: nothing names it yet), then replaces the index
- * by writing a new file and renaming it over the old one. That rename is the one step in which the
- * new bytes and their metadata become current together; updates of one key's index are serialized
- * in this process, so with racing writers the last to install wins, whole. A crash leaves at most
- * an unreferenced version directory or index temp file, removed at the next start.
+ * or a completed multipart upload's part files in order) and its versions' metadata, kept by
+ * `key-log.ts` as a snapshot and an append-only log. A write stages its version directory under
+ * `tmp/`, renames it into the key's directory (invisible: nothing names it yet), then appends the
+ * version to the key's log and syncs it. That line is the one step in which the new bytes and their
+ * metadata become current together, and it costs the same however long the key's history is.
+ * Changes to one key are serialized in this process, so with racing writers the last to install
+ * wins, whole. A crash leaves at most an unreferenced version directory or a torn last log line,
+ * both removed at the next start.
  */
 export class ObjectStore {
-  private readonly indexes = new Map<string, KeyIndex>();
+  private readonly states = new Map<string, KeyState>();
   /** Every key with at least one version (delete markers included), in S3's order. */
   private keys = new SortedKeys();
   private readonly lock = new KeyedLock();
   private readonly clock: () => Date;
+  private readonly writes: LogWriteOptions;
 
   private constructor(
     private readonly root: string,
     private readonly tmpDir: string,
     readonly fault: WriteFault | undefined,
-    clock: (() => Date) | undefined,
+    options: ObjectStoreOptions,
   ) {
-    this.clock = clock ?? (() => new Date());
+    this.clock = options.clock ?? (() => new Date());
+    this.writes = { durable: options.durable ?? true, ...(fault ? { fault } : {}) };
+  }
+
+  get durable(): boolean {
+    return this.writes.durable;
   }
 
   /**
    * Opens the store for `bucket` under `dataDir`: removes what unacknowledged writes left, loads
-   * every key's index, and moves objects kept by the unversioned layout in as "null" versions.
+   * every key's versions, and moves objects kept by the unversioned layout in as "null" versions.
    */
   static async open(dataDir: string, bucket: string, options: ObjectStoreOptions = {}): Promise<ObjectStore> {
     const root = path.join(dataDir, "versions", bucket);
@@ -80,7 +114,7 @@ export class ObjectStore {
     for (const name of await fs.readdir(tmpDir)) {
       await fs.rm(path.join(tmpDir, name), { recursive: true, force: true });
     }
-    const store = new ObjectStore(root, tmpDir, options.fault, options.clock);
+    const store = new ObjectStore(root, tmpDir, options.fault, options);
     await store.load();
     await migrateLegacyObjects(path.join(dataDir, "objects", bucket), store);
     return store;
@@ -91,8 +125,37 @@ export class ObjectStore {
   }
 
   private async load(): Promise<void> {
-    for (const [key, index] of await loadKeyIndexes(this.root)) this.indexes.set(key, index);
-    this.keys = new SortedKeys(this.indexes.keys());
+    const names = await fs.readdir(this.root);
+    let next = 0;
+    const worker = async () => {
+      while (next < names.length) {
+        const name = names[next++] as string;
+        const dir = path.join(this.root, name);
+        // A key whose last version was removed: the rename was the removal.
+        if (name.endsWith(TOMBSTONE)) {
+          await fs.rm(dir, { recursive: true, force: true });
+          continue;
+        }
+        const loaded = await loadKeyDir(dir);
+        if (!loaded) continue;
+        const state: KeyState = {
+          history: loaded.history,
+          hasLog: loaded.hasLog,
+          logRecords: loaded.logRecords,
+          tombstones: new Set(loaded.unrecorded),
+        };
+        this.states.set(loaded.history.key, state);
+        if (state.tombstones.size > 0) await this.settleTombstones(loaded.history.key, state, dir);
+      }
+    };
+    await Promise.all(Array.from({ length: LOAD_CONCURRENCY }, worker));
+    this.keys = new SortedKeys(this.states.keys());
+  }
+
+  /** Frees what removed versions' tombstones still hold and, when a snapshot can be written, drops them. */
+  private async settleTombstones(key: string, state: KeyState, dir: string): Promise<void> {
+    for (const versionId of state.tombstones) await emptyDirectory(path.join(dir, versionId + TOMBSTONE));
+    await this.compact(key, state).catch(() => undefined);
   }
 
   /** A new, empty directory under `tmp/` for a version's files. */
@@ -125,35 +188,28 @@ export class ObjectStore {
       }
       const dir = await this.ensureKeyDir(key);
       try {
-        await syncDirectory(staged.dir);
+        if (this.durable) await syncDirectory(staged.dir);
         await fs.rename(staged.dir, path.join(dir, versionId));
+        // The version's name must be durable before a log line names it.
+        if (this.durable) await syncDirectory(dir);
       } catch (error) {
         await this.discard(staged);
         throw error;
       }
+      const { files, ...attributes } = version;
       const entry: ObjectVersion = {
         key,
         versionId,
         deleteMarker: false,
-        size: version.files.reduce((sum, f) => sum + f.size, 0),
-        etag: version.etag,
+        size: files.reduce((sum, f) => sum + f.size, 0),
         lastModified: options.lastModified ?? this.clock().toISOString(),
-        contentType: version.contentType,
-        ...(version.cacheControl === undefined ? {} : { cacheControl: version.cacheControl }),
-        ...(version.contentDisposition === undefined
-          ? {}
-          : { contentDisposition: version.contentDisposition }),
-        ...(version.contentEncoding === undefined ? {} : { contentEncoding: version.contentEncoding }),
-        ...(version.contentLanguage === undefined ? {} : { contentLanguage: version.contentLanguage }),
-        ...(version.expires === undefined ? {} : { expires: version.expires }),
-        metadata: version.metadata,
-        files: version.files,
+        ...attributes,
+        files,
       };
-      const previous = this.indexes.get(key)?.versions ?? [];
       try {
-        await this.writeIndex(key, [entry, ...previous.filter((v) => v.versionId !== versionId)]);
+        await this.append(key, [{ add: entry }]);
       } catch (error) {
-        // The index still names the previous version: the renamed directory is unreferenced.
+        // Nothing names the renamed directory: it goes, and the previous version stays current.
         await fs.rm(path.join(dir, versionId), { recursive: true, force: true });
         throw error;
       }
@@ -184,28 +240,50 @@ export class ObjectStore {
         lastModified: this.clock().toISOString(),
       };
       await this.ensureKeyDir(key);
-      await this.writeIndex(key, [marker, ...(this.indexes.get(key)?.versions ?? [])]);
+      await this.append(key, [{ add: marker }]);
       return marker;
     });
   }
 
-  /** Removes one version or delete marker for good; resolves with what was removed, if anything. */
+  /**
+   * Removes one version or delete marker for good; resolves with what was removed, if anything.
+   * The removal is one rename (the version's directory, or the whole key's for its last version),
+   * and its bytes are freed before anything is written, so it works on a full disk.
+   */
   async deleteVersion(key: string, versionId: string): Promise<VersionEntry | undefined> {
     return this.lock.run(key, async () => {
-      const versions = this.indexes.get(key)?.versions ?? [];
-      const removed = versions.find((v) => v.versionId === versionId);
-      if (!removed) return undefined;
-      const rest = versions.filter((v) => v !== removed);
+      const state = this.states.get(key);
+      const removed = state?.history.get(versionId);
+      if (!state || !removed) return undefined;
       const dir = this.keyDir(key);
-      if (rest.length === 0) {
-        await fs.rm(path.join(dir, INDEX_FILE), { force: true });
-        this.forget(key);
-        await fs.rm(dir, { recursive: true, force: true });
+      if (state.history.size === 1) {
+        const trash = `${dir}.${randomBytes(6).toString("hex")}${TOMBSTONE}`;
+        await fs.rename(dir, trash);
+        if (this.durable) await syncDirectory(this.root);
+        this.states.delete(key);
+        this.keys.delete(key);
+        // Readers that opened the files keep reading them; the names go now.
+        await fs.rm(trash, { recursive: true, force: true });
         return removed;
       }
-      await this.writeIndex(key, rest);
-      // Readers that opened the files keep reading them; the directory entry goes now.
-      if (!removed.deleteMarker) await fs.rm(path.join(dir, versionId), { recursive: true, force: true });
+      const tombstone = path.join(dir, versionId + TOMBSTONE);
+      try {
+        await fs.rename(path.join(dir, versionId), tombstone);
+      } catch (error) {
+        // A delete marker has no directory: an empty one stands for its removal.
+        if (!isMissing(error)) throw error;
+        await fs.mkdir(tombstone);
+      }
+      if (this.durable) await syncDirectory(dir);
+      state.history.remove(versionId);
+      await emptyDirectory(tombstone);
+      try {
+        await this.append(key, [{ remove: versionId }]);
+        await fs.rmdir(tombstone);
+      } catch {
+        // The tombstone records the removal until a snapshot can be written.
+        state.tombstones.add(versionId);
+      }
       return removed;
     });
   }
@@ -213,36 +291,62 @@ export class ObjectStore {
   /** The key's directory, created (and its entry made durable) for the key's first version. */
   private async ensureKeyDir(key: string): Promise<string> {
     const dir = this.keyDir(key);
-    if (this.indexes.has(key)) return dir;
+    if (this.states.has(key)) return dir;
     await fs.mkdir(dir, { recursive: true });
-    await syncDirectory(this.root);
+    if (this.durable) await syncDirectory(this.root);
     return dir;
   }
 
-  private async writeIndex(key: string, versions: readonly VersionEntry[]): Promise<void> {
-    const index: KeyIndex = { key, versions };
-    await writeKeyIndex(this.keyDir(key), index, this.fault);
-    if (!this.indexes.has(key)) this.keys.add(key);
-    this.indexes.set(key, index);
+  /** Appends to the key's log (applying the records in memory once they are durable), then compacts. */
+  private async append(key: string, records: readonly LogRecord[]): Promise<void> {
+    const existing = this.states.get(key);
+    await appendLog(this.keyDir(key), key, records, !existing?.hasLog, this.writes);
+    let state = existing;
+    if (!state) {
+      state = { history: new KeyHistory(key), hasLog: true, logRecords: 0, tombstones: new Set() };
+      this.states.set(key, state);
+      this.keys.add(key);
+    }
+    state.hasLog = true;
+    state.logRecords += records.length;
+    for (const record of records) {
+      if ("add" in record) state.history.add(record.add);
+      else state.history.remove(record.remove);
+    }
+    if (state.logRecords >= MIN_LOG_RECORDS_TO_COMPACT && state.logRecords > state.history.size) {
+      // The change is durable already; a snapshot that cannot be written now is tried again later.
+      await this.compact(key, state).catch(() => undefined);
+    }
   }
 
-  private forget(key: string): void {
-    this.indexes.delete(key);
-    this.keys.delete(key);
+  private async compact(key: string, state: KeyState): Promise<void> {
+    const dir = this.keyDir(key);
+    await writeSnapshot(dir, key, state.history.list(), this.writes);
+    state.hasLog = false;
+    state.logRecords = 0;
+    for (const versionId of state.tombstones) {
+      await fs.rm(path.join(dir, versionId + TOMBSTONE), { recursive: true, force: true });
+    }
+    state.tombstones.clear();
   }
 
   /** The key's newest entry: its current version, or the delete marker that hides it. */
   current(key: string): VersionEntry | undefined {
-    return this.indexes.get(key)?.versions[0];
+    return this.states.get(key)?.history.current();
   }
 
   version(key: string, versionId: string): VersionEntry | undefined {
-    return this.indexes.get(key)?.versions.find((v) => v.versionId === versionId);
+    return this.states.get(key)?.history.get(versionId);
   }
 
   /** All versions and delete markers of a key, newest first. */
-  versions(key: string): readonly VersionEntry[] {
-    return this.indexes.get(key)?.versions ?? [];
+  versions(key: string): VersionEntry[] {
+    return this.states.get(key)?.history.list() ?? [];
+  }
+
+  /** The key's versions in memory, for walking them without a copy (listings, expiry). */
+  history(key: string): KeyHistory | undefined {
+    return this.states.get(key)?.history;
   }
 
   /** Keys with any version, in order, starting at the first key above `after` ("" for all). */
@@ -270,4 +374,16 @@ export class ObjectStore {
     }
     return new OpenedVersion(version, handles);
   }
+}
+
+/** Removes what a directory holds, keeping the directory. */
+async function emptyDirectory(dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch (error) {
+    if (isMissing(error)) return;
+    throw error;
+  }
+  for (const name of names) await fs.rm(path.join(dir, name), { recursive: true, force: true });
 }

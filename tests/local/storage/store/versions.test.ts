@@ -24,14 +24,28 @@ describe("version IDs and key order", () => {
   });
 
   it("keys compare in UTF-8 byte order, as S3 lists them, across surrogates and U+E000 to U+FFFF", () => {
-    const pieces = ["a", "Z", "é", "\uD7FF", "\uE000", "\uFF5E", "\uFFFF", "\u{10000}", "\u{1F600}", "\u{10FFFF}"];
+    const pieces = [
+      "a",
+      "Z",
+      "é",
+      "\uD7FF",
+      "\uE000",
+      "\uFF5E",
+      "\uFFFF",
+      "\u{10000}",
+      "\u{1F600}",
+      "\u{10FFFF}",
+    ];
     let seed = 7;
     const random = () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
       return seed / 2 ** 31;
     };
     const make = () =>
-      Array.from({ length: Math.floor(random() * 4) }, () => pieces[Math.floor(random() * pieces.length)]).join("");
+      Array.from(
+        { length: Math.floor(random() * 4) },
+        () => pieces[Math.floor(random() * pieces.length)],
+      ).join("");
     const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
     let compared = 0;
     for (let i = 0; i < 20_000; i += 1) {
@@ -41,6 +55,11 @@ describe("version IDs and key order", () => {
       compared += 1;
     }
     expect(compared).to.equal(20_000);
-    expect(["\u{1F600}", "\uFF5E", "a", "Z"].sort(compareKeys)).to.deep.equal(["Z", "a", "\uFF5E", "\u{1F600}"]);
+    expect(["\u{1F600}", "\uFF5E", "a", "Z"].sort(compareKeys)).to.deep.equal([
+      "Z",
+      "a",
+      "\uFF5E",
+      "\u{1F600}",
+    ]);
   });
 });
