@@ -3,7 +3,7 @@ import { element, sendXml } from "../../http/xml";
 import { isVersionId } from "../store/object-store";
 import { checkBodyIntegrity } from "./checksums";
 import { sendS3Error } from "./errors";
-import { fromXml, readXmlBody, type S3Call, type StorageContext } from "./request";
+import { fromXml, readXmlBody, type S3Call, type StorageContext, xmlDocument } from "./request";
 
 /** "The request can contain a list of up to 1,000 keys" (DeleteObjects). */
 const MAX_OBJECTS = 1000;
@@ -39,7 +39,8 @@ export async function deleteObjects(ctx: StorageContext, call: S3Call): Promise<
     }
     return;
   }
-  const xml = body.toString("utf8");
+  const xml = xmlDocument(res, body);
+  if (xml === undefined) return;
   // Each <Object> is taken as written and only its leaves are unescaped: unescaping the object and
   // then its key would turn a key named `&amp;` into `&` and delete another key.
   const parsed = fromXml(res, () => ({

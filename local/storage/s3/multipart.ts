@@ -14,6 +14,7 @@ import {
   refuseWithoutLength,
   type S3Call,
   type StorageContext,
+  xmlDocument,
 } from "./request";
 
 function isMissing(error: unknown): boolean {
@@ -147,7 +148,8 @@ export async function completeUpload(
   const { res, key } = call;
   const body = await readXmlBody(call, 4 * 1024 * 1024);
   if (body === undefined) return;
-  const xml = body.toString("utf8");
+  const xml = xmlDocument(res, body);
+  if (xml === undefined) return;
   if (!xml.includes("<CompleteMultipartUpload")) {
     sendS3Error(res, "MalformedXML");
     return;

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { MalformedXml } from "../../../functions/http/xml-text";
+import { disallowedXmlChar, MalformedXml } from "../../../functions/http/xml-text";
 import type { LogSink } from "../../http/listen";
 import { IncompleteBodyError } from "../store/durable-write";
 import type { MultipartUploads } from "../store/multipart-uploads";
@@ -164,6 +164,28 @@ export async function readXmlBody(call: S3Call, limit: number): Promise<Buffer |
     return undefined;
   }
   return body;
+}
+
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * A request body as an XML document's text, or undefined once 400 MalformedXML is sent: bytes that
+ * are not UTF-8, or a character XML does not allow anywhere in it (U+0001, U+FFFF, …: XML 1.0,
+ * "Characters"), make the document malformed, as an XML parser would find it.
+ */
+export function xmlDocument(res: ServerResponse, body: Buffer): string | undefined {
+  let text: string;
+  try {
+    text = UTF8.decode(body);
+  } catch {
+    sendS3Error(res, "MalformedXML");
+    return undefined;
+  }
+  if (disallowedXmlChar(text) !== undefined) {
+    sendS3Error(res, "MalformedXML");
+    return undefined;
+  }
+  return text;
 }
 
 /**
