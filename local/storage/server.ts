@@ -5,7 +5,7 @@ import { closeServer, listen, loggingServer } from "../http/listen";
 import { sendXmlError } from "../http/xml";
 import { verifyAuthorizationHeader, verifyPresigned } from "../sigv4";
 import { sendS3Error } from "./s3/errors";
-import type { S3Call, StorageContext } from "./s3/request";
+import { MAX_KEY_BYTES, refuseLongKey, type S3Call, type StorageContext } from "./s3/request";
 import { routeOf, type S3Action } from "./s3/routes";
 import { lockDataDir } from "./store/data-dir-lock";
 import type { WriteFault } from "./store/durable-write";
@@ -157,6 +157,11 @@ async function serveStorage(options: StorageOptions, unlock: () => Promise<void>
       key = decodeURIComponent(rawPath.slice(bucketPath.length + 1));
     } catch {
       refuse("InvalidArgument", { message: "The object key is not valid percent-encoding." });
+      return;
+    }
+    if (Buffer.byteLength(key, "utf8") > MAX_KEY_BYTES) {
+      req.resume();
+      refuseLongKey(res, key);
       return;
     }
     const query = new URLSearchParams(rawQuery);

@@ -9,6 +9,7 @@ import {
   attributesFrom,
   etagMatches,
   header,
+  refuseLongKey,
   type S3Call,
   type StorageContext,
 } from "./request";
@@ -50,6 +51,7 @@ function resolveSource(ctx: StorageContext, call: S3Call): CopySource | undefine
     sendS3Error(call.res, "NoSuchBucket");
     return undefined;
   }
+  if (refuseLongKey(call.res, key)) return undefined;
   const versionId = query.get("versionId");
   if (versionId !== null && !isVersionId(versionId)) {
     invalid("Invalid version id specified");

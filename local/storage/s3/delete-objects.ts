@@ -2,8 +2,15 @@ import { childElements, childTexts } from "../../../functions/http/xml-text";
 import { element, sendXml } from "../../http/xml";
 import { isVersionId } from "../store/object-store";
 import { checkBodyIntegrity } from "./checksums";
-import { sendS3Error } from "./errors";
-import { fromXml, readXmlBody, type S3Call, type StorageContext, xmlDocument } from "./request";
+import { s3Message, sendS3Error } from "./errors";
+import {
+  fromXml,
+  MAX_KEY_BYTES,
+  readXmlBody,
+  type S3Call,
+  type StorageContext,
+  xmlDocument,
+} from "./request";
 
 /** "The request can contain a list of up to 1,000 keys" (DeleteObjects). */
 const MAX_OBJECTS = 1000;
@@ -66,6 +73,13 @@ export async function deleteObjects(ctx: StorageContext, call: S3Call): Promise<
     const version = versionId === undefined ? "" : element("VersionId", versionId);
     const error = (code: string, message: string) =>
       `<Error>${element("Key", key)}${version}${element("Code", code)}${element("Message", message)}</Error>`;
+    if (Buffer.byteLength(key, "utf8") > MAX_KEY_BYTES) {
+      // Each key gets what DeleteObject would answer it, and nothing is stored for it.
+      results.push(
+        `<Error>${element("Key", key)}${version}${element("Code", "KeyTooLongError")}${element("Message", s3Message("KeyTooLongError"))}</Error>`,
+      );
+      continue;
+    }
     try {
       if (versionId === undefined) {
         const marker = await ctx.store.addDeleteMarker(key);

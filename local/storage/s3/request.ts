@@ -35,6 +35,23 @@ export interface S3Call {
 
 const META_PREFIX = "x-amz-meta-";
 
+/** "The object key name … can be up to 1,024 bytes long" (Amazon S3 User Guide, "Naming Amazon S3 objects"). */
+export const MAX_KEY_BYTES = 1024;
+
+/**
+ * S3's answer to a key over 1,024 bytes of UTF-8, on every operation that names one: 400
+ * KeyTooLongError with the key's size and the limit (never the key itself). Returns true when it
+ * answered.
+ */
+export function refuseLongKey(res: ServerResponse, key: string): boolean {
+  const size = Buffer.byteLength(key, "utf8");
+  if (size <= MAX_KEY_BYTES) return false;
+  sendS3Error(res, "KeyTooLongError", {
+    details: { Size: String(size), MaxSizeAllowed: String(MAX_KEY_BYTES) },
+  });
+  return true;
+}
+
 export function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value.join(",") : value;
