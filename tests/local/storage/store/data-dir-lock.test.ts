@@ -4,6 +4,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Writable } from "node:stream";
 import { expect } from "chai";
 import { startLocalStack } from "../../../../local/stack/stack";
 import { DataDirInUse, lockDataDir } from "../../../../local/storage/store/data-dir-lock";
@@ -20,16 +21,20 @@ function stateOf(pid: number): string {
 }
 
 /**
- * A real zombie: a shell starts a child that exits at once, then replaces itself with `sleep`,
- * which never waits for it. Resolves once /proc shows the child in state Z.
+ * A real zombie: a shell starts `cat` in the background, then replaces itself with `sleep`, which
+ * never waits for a child. Once /proc shows the exec, the test closes cat's input, cat exits, and
+ * no one reaps it. Resolves once /proc shows it in state Z.
  */
 async function zombie(): Promise<{ pid: number; parent: ChildProcess }> {
-  const parent = spawn("sh", ["-c", "true & echo $!; exec sleep 60"], {
-    stdio: ["ignore", "pipe", "ignore"],
+  const parent = spawn("sh", ["-c", "cat <&3 >/dev/null & echo $!; exec sleep 60"], {
+    stdio: ["ignore", "pipe", "ignore", "pipe"],
   });
   const pid = await new Promise<number>((resolve) =>
     parent.stdout?.once("data", (chunk: Buffer) => resolve(Number(chunk.toString().trim()))),
   );
+  const execed = () => readFileSync(`/proc/${parent.pid}/stat`, "utf8").includes("(sleep)");
+  while (!execed()) await new Promise((resolve) => setImmediate(resolve));
+  (parent.stdio[3] as Writable).end();
   while (stateOf(pid) !== "Z") await new Promise((resolve) => setImmediate(resolve));
   return { pid, parent };
 }
