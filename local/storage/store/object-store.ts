@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { promises as fs } from "node:fs";
+import { promises as fs, readdirSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { syncDirectory, type WriteFault } from "./durable-write";
 import { KeyHistory } from "./key-history";
@@ -21,6 +21,7 @@ import {
   type InstallCondition,
   type InstallOptions,
   type NewVersion,
+  NOTHING_STAGED,
   newVersionId,
   type ObjectVersion,
   type StagedVersion,
@@ -36,6 +37,7 @@ export {
   type InstallOptions,
   isVersionId,
   type NewVersion,
+  NOTHING_STAGED,
   NULL_VERSION_ID,
   type ObjectAttributes,
   type ObjectVersion,
@@ -64,8 +66,6 @@ interface KeyState {
 
 /** A log longer than this and than the key's version count is folded into a new snapshot. */
 const MIN_LOG_RECORDS_TO_COMPACT = 64;
-/** Key directories loaded at once at start. */
-const LOAD_CONCURRENCY = 16;
 
 /**
  * The object store behind the local S3 surface: one versioned bucket on disk.
@@ -125,31 +125,27 @@ export class ObjectStore {
   }
 
   private async load(): Promise<void> {
-    const names = await fs.readdir(this.root);
-    let next = 0;
-    const worker = async () => {
-      while (next < names.length) {
-        const name = names[next++] as string;
-        const dir = path.join(this.root, name);
-        // A key whose last version was removed: the rename was the removal.
-        if (name.endsWith(TOMBSTONE)) {
-          await fs.rm(dir, { recursive: true, force: true });
-          continue;
-        }
-        const loaded = await loadKeyDir(dir);
-        if (!loaded) continue;
-        const state: KeyState = {
-          history: loaded.history,
-          hasLog: loaded.hasLog,
-          logRecords: loaded.logRecords,
-          tombstones: new Set(loaded.unrecorded),
-        };
-        this.states.set(loaded.history.key, state);
-        if (state.tombstones.size > 0) await this.settleTombstones(loaded.history.key, state, dir);
+    const settle: Array<[string, KeyState, string]> = [];
+    for (const name of readdirSync(this.root)) {
+      const dir = path.join(this.root, name);
+      // A key whose last version was removed: the rename was the removal.
+      if (name.endsWith(TOMBSTONE)) {
+        rmSync(dir, { recursive: true, force: true });
+        continue;
       }
-    };
-    await Promise.all(Array.from({ length: LOAD_CONCURRENCY }, worker));
+      const loaded = loadKeyDir(dir);
+      if (!loaded) continue;
+      const state: KeyState = {
+        history: loaded.history,
+        hasLog: loaded.hasLog,
+        logRecords: loaded.logRecords,
+        tombstones: new Set(loaded.unrecorded),
+      };
+      this.states.set(loaded.history.key, state);
+      if (state.tombstones.size > 0) settle.push([loaded.history.key, state, dir]);
+    }
     this.keys = new SortedKeys(this.states.keys());
+    for (const [key, state, dir] of settle) await this.settleTombstones(key, state, dir);
   }
 
   /** Frees what removed versions' tombstones still hold and, when a snapshot can be written, drops them. */
@@ -166,6 +162,7 @@ export class ObjectStore {
   }
 
   async discard(staged: StagedVersion): Promise<void> {
+    if (staged === NOTHING_STAGED) return;
     await fs.rm(staged.dir, { recursive: true, force: true });
   }
 
@@ -188,10 +185,15 @@ export class ObjectStore {
       }
       const dir = await this.ensureKeyDir(key);
       try {
-        if (this.durable) await syncDirectory(staged.dir);
-        await fs.rename(staged.dir, path.join(dir, versionId));
-        // The version's name must be durable before a log line names it.
-        if (this.durable) await syncDirectory(dir);
+        if (version.files.length === 0) {
+          // An empty object has no bytes, so no directory.
+          if (staged !== NOTHING_STAGED) await fs.rmdir(staged.dir);
+        } else {
+          if (this.durable) await syncDirectory(staged.dir);
+          await fs.rename(staged.dir, path.join(dir, versionId));
+          // The version's name must be durable before a log line names it.
+          if (this.durable) await syncDirectory(dir);
+        }
       } catch (error) {
         await this.discard(staged);
         throw error;

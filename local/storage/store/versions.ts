@@ -44,6 +44,9 @@ export interface StagedVersion {
   readonly dir: string;
 }
 
+/** What an empty version installs: it has no bytes, so no directory is staged for it. */
+export const NOTHING_STAGED: StagedVersion = { dir: "" };
+
 export interface NewVersion extends ObjectAttributes {
   readonly etag: string;
   readonly files: readonly StoredFile[];

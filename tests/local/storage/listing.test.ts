@@ -1,0 +1,141 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ListObjectsV2Command, type ListObjectsV2CommandOutput, type S3Client } from "@aws-sdk/client-s3";
+import { expect } from "chai";
+import { seedObjects } from "../../support/seed-objects";
+import { BUCKET, md5, type StorageFixture, startStorageFixture, xmlText } from "./fixture";
+
+describe("local storage: ListObjectsV2", () => {
+  const keys = Array.from({ length: 2500 }, (_, i) => `many/${String(i).padStart(4, "0")}.txt`);
+  let ls: StorageFixture;
+  let lc: S3Client;
+  const lput = async (key: string, text: string) => {
+    const res = await fetch(await ls.presign("PUT", key), { method: "PUT", body: text });
+    expect(res.status).to.equal(200);
+  };
+  after(() => ls.close());
+  before(async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "sfs-listing-"));
+    await seedObjects(dataDir, BUCKET, [
+      ...keys.map((key) => ({ key })),
+      ...["tree/a/1", "tree/a/2", "tree/b/1", "tree/c", "tree/d/e/f"].map((key) => ({ key })),
+      { key: "tree/gone", deleted: true },
+    ]);
+    ls = await startStorageFixture({ dataDir });
+    lc = ls.client();
+  });
+
+  it("pages 2,500 keys at max-keys 1000: 1000, 1000, 500, exactly the keys in order", async () => {
+    const pages: ListObjectsV2CommandOutput[] = [];
+    let token: string | undefined;
+    do {
+      const page = await lc.send(
+        new ListObjectsV2Command({
+          Bucket: BUCKET,
+          Prefix: "many/",
+          MaxKeys: 1000,
+          ...(token ? { ContinuationToken: token } : {}),
+        }),
+      );
+      pages.push(page);
+      token = page.NextContinuationToken;
+    } while (token);
+    expect(pages.map((p) => [p.KeyCount, p.IsTruncated, p.Contents?.length])).to.deep.equal([
+      [1000, true, 1000],
+      [1000, true, 1000],
+      [500, false, 500],
+    ]);
+    expect(pages.flatMap((p) => (p.Contents ?? []).map((c) => c.Key))).to.deep.equal(keys);
+    const first = pages[0]?.Contents?.[0];
+    expect([first?.Size, first?.ETag, first?.StorageClass]).to.deep.equal([
+      13,
+      `"${md5(keys[0] ?? "")}"`,
+      "STANDARD",
+    ]);
+  });
+
+  it("a delimiter rolls keys up into CommonPrefixes, which count toward max-keys; deleted keys are not listed", async () => {
+    const all = await lc.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: "tree/", Delimiter: "/" }));
+    expect([
+      all.Contents?.map((c) => c.Key),
+      all.CommonPrefixes?.map((p) => p.Prefix),
+      all.KeyCount,
+    ]).to.deep.equal([["tree/c"], ["tree/a/", "tree/b/", "tree/d/"], 4]);
+    const seen: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await lc.send(
+        new ListObjectsV2Command({
+          Bucket: BUCKET,
+          Prefix: "tree/",
+          Delimiter: "/",
+          MaxKeys: 1,
+          ...(token ? { ContinuationToken: token } : {}),
+        }),
+      );
+      seen.push(
+        ...(page.CommonPrefixes ?? []).map((p) => `P:${p.Prefix}`),
+        ...(page.Contents ?? []).map((c) => `K:${c.Key}`),
+      );
+      token = page.NextContinuationToken;
+    } while (token);
+    expect(seen).to.deep.equal(["P:tree/a/", "P:tree/b/", "K:tree/c", "P:tree/d/"]);
+  });
+
+  it("start-after and a top-level delimiter listing", async () => {
+    const after = await lc.send(
+      new ListObjectsV2Command({ Bucket: BUCKET, Prefix: "many/", StartAfter: "many/2497.txt" }),
+    );
+    expect([after.Contents?.map((c) => c.Key), after.StartAfter]).to.deep.equal([
+      ["many/2498.txt", "many/2499.txt"],
+      "many/2497.txt",
+    ]);
+    const top = await lc.send(new ListObjectsV2Command({ Bucket: BUCKET, Delimiter: "/" }));
+    expect(top.CommonPrefixes?.map((p) => p.Prefix)).to.deep.equal(["many/", "tree/"]);
+  });
+
+  it("encoding-type=url encodes keys and common prefixes as S3 does: space as +, + as %2B, % as %25, UTF-8 escaped, / kept", async () => {
+    for (const key of [
+      "enc/a b.txt",
+      "enc/a+b.txt",
+      "enc/100%.csv",
+      "enc/한글/x.txt",
+      "enc/run books/x.txt",
+    ]) {
+      await lput(key, key);
+    }
+    const flat = await lc.send(
+      new ListObjectsV2Command({ Bucket: BUCKET, Prefix: "enc/", EncodingType: "url" }),
+    );
+    expect([flat.EncodingType, flat.Prefix, flat.Contents?.map((c) => c.Key)]).to.deep.equal([
+      "url",
+      "enc/",
+      [
+        "enc/100%25.csv",
+        "enc/a+b.txt",
+        "enc/a%2Bb.txt",
+        "enc/run+books/x.txt",
+        "enc/%ED%95%9C%EA%B8%80/x.txt",
+      ],
+    ]);
+    const nested = await lc.send(
+      new ListObjectsV2Command({ Bucket: BUCKET, Prefix: "enc/", Delimiter: "/", EncodingType: "url" }),
+    );
+    expect(nested.CommonPrefixes?.map((p) => p.Prefix)).to.deep.equal([
+      "enc/run+books/",
+      "enc/%ED%95%9C%EA%B8%80/",
+    ]);
+  });
+
+  it("refuses a bad continuation token and a bad max-keys with 400 InvalidArgument", async () => {
+    const queries: Array<Record<string, string>> = [
+      { "list-type": "2", "continuation-token": "not a token" },
+      { "list-type": "2", "max-keys": "-1" },
+    ];
+    for (const query of queries) {
+      const res = await fetch(await ls.presign("GET", "", { query }));
+      expect([res.status, xmlText(await res.text(), "Code")]).to.deep.equal([400, "InvalidArgument"]);
+    }
+  });
+});
