@@ -356,6 +356,11 @@ export class ObjectStore {
     return this.keys.after(after);
   }
 
+  /** Every key with any version, in order, for listings that seek by binary search. */
+  get sortedKeys(): SortedKeys {
+    return this.keys;
+  }
+
   /** Where a version's file lives, for hard links that reuse its bytes. */
   filePath(version: ObjectVersion, file: StoredFile): string {
     return path.join(this.keyDir(version.key), version.versionId, file.file);

@@ -139,3 +139,72 @@ describe("local storage: ListObjectsV2", () => {
     }
   });
 });
+
+describe("local storage: a listing page costs what its entries cost, wherever it starts", function () {
+  this.timeout(120_000);
+  const FOLDERS = 50;
+  const PER_FOLDER = 200;
+  const folder = (f: number) => `f${String(f).padStart(3, "0")}/`;
+  let s: StorageFixture;
+  before(async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "sfs-listing-cost-"));
+    const objects = [];
+    for (let f = 0; f < FOLDERS; f += 1) {
+      for (let k = 0; k < PER_FOLDER; k += 1)
+        objects.push({ key: `${folder(f)}k${String(k).padStart(3, "0")}.txt`, body: "" });
+    }
+    await seedObjects(dataDir, BUCKET, objects);
+    s = await startStorageFixture({ dataDir });
+  });
+  after(() => s.close());
+
+  it(`${FOLDERS * PER_FOLDER} keys: pages deep by start-after, continuation, prefix and delimiter cost about what the first page costs`, async () => {
+    const page = async (query: Record<string, string>) => {
+      const url = await s.presign("GET", "", { query: { "list-type": "2", "max-keys": "100", ...query } });
+      const started = performance.now();
+      const text = await (await fetch(url)).text();
+      return { ms: performance.now() - started, text };
+    };
+    const deep = await page({ "start-after": `${folder(FOLDERS - 3)}k199.txt` });
+    const token = xmlText(deep.text, "NextContinuationToken") ?? "";
+    const cases: Record<string, Record<string, string>> = {
+      "first page": {},
+      "start-after deep": { "start-after": `${folder(FOLDERS - 1)}k099.txt` },
+      "continuation deep": { "continuation-token": token },
+      "prefix of the last folder": { prefix: folder(FOLDERS - 1) },
+      "delimiter at the root": { delimiter: "/" },
+      "delimiter, start-after half way": { delimiter: "/", "start-after": folder(FOLDERS / 2) },
+    };
+    const counts: Record<string, string | undefined> = {};
+    const times: Record<string, number[]> = {};
+    for (let round = 0; round < 16; round += 1) {
+      for (const [name, query] of Object.entries(cases)) {
+        const { ms, text } = await page(query);
+        counts[name] = xmlText(text, "KeyCount");
+        // The first round warms up the code paths.
+        if (round > 0) times[name] = [...(times[name] ?? []), ms];
+      }
+    }
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1] ?? 0;
+    const base = median(times["first page"] ?? []);
+    const ratios = Object.fromEntries(
+      Object.keys(cases).map((name) => [name, median(times[name] ?? []) / base]),
+    );
+    process.stdout.write(
+      `      listing ${FOLDERS * PER_FOLDER} keys, median ms per 100-entry page (ratio to the first page): ${Object.keys(
+        cases,
+      )
+        .map((name) => `${name} ${median(times[name] ?? []).toFixed(2)} (${ratios[name]?.toFixed(2)})`)
+        .join(", ")}\n`,
+    );
+    expect(counts).to.deep.equal({
+      "first page": "100",
+      "start-after deep": "100",
+      "continuation deep": "100",
+      "prefix of the last folder": "100",
+      "delimiter at the root": "50",
+      "delimiter, start-after half way": "25",
+    });
+    for (const [name, ratio] of Object.entries(ratios)) expect(ratio, name).to.be.below(3);
+  });
+});
