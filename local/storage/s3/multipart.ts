@@ -1,20 +1,14 @@
-import { childElements, childTexts } from "../../../functions/http/xml-text";
-import { element, escapeXml, sendXml } from "../../http/xml";
+import { element, sendXml } from "../../http/xml";
 import { IncompleteBodyError } from "../store/durable-write";
-import type { UploadRecord } from "../store/multipart-uploads";
 import { sendS3Error } from "./errors";
-import { answerRefusal, writeCondition } from "./objects";
 import {
   answerWriteFailure,
   attributesFrom,
   contentMd5Problem,
   declaredLength,
-  fromXml,
-  readXmlBody,
   refuseWithoutLength,
   type S3Call,
   type StorageContext,
-  xmlDocument,
 } from "./request";
 
 function isMissing(error: unknown): boolean {
@@ -125,96 +119,4 @@ export async function abortUpload(ctx: StorageContext, call: S3Call, uploadId: s
   call.req.resume();
   await ctx.uploads.remove(uploadId);
   call.res.writeHead(204).end();
-}
-
-const COMPLETE_MESSAGES = {
-  InvalidPart: "One or more of the specified parts could not be found or the ETag did not match.",
-  InvalidPartOrder: "The list of parts was not in ascending order.",
-  EntityTooSmall: "Your proposed upload is smaller than the minimum allowed object size.",
-} as const;
-
-/**
- * CompleteMultipartUpload. The parts' files become the new version's files by hard links (the
- * version is a list of them, read in order), so completion takes the same time for any size. With
- * `x-amz-mp-object-size`, parts that add up to another size are 400 InvalidRequest and nothing is
- * completed (Amazon S3 API Reference, "CompleteMultipartUpload").
- */
-export async function completeUpload(
-  ctx: StorageContext,
-  call: S3Call,
-  uploadId: string,
-  upload: UploadRecord,
-): Promise<void> {
-  const { res, key } = call;
-  const body = await readXmlBody(call, 4 * 1024 * 1024);
-  if (body === undefined) return;
-  const xml = xmlDocument(res, body);
-  if (xml === undefined) return;
-  if (!xml.includes("<CompleteMultipartUpload")) {
-    sendS3Error(res, "MalformedXML");
-    return;
-  }
-  const requested = fromXml(res, () =>
-    childElements(xml, "Part").map((part) => ({
-      partNumber: Number(childTexts(part, "PartNumber")[0] ?? "0"),
-      etag: childTexts(part, "ETag")[0] ?? "",
-    })),
-  );
-  if (requested === undefined) return;
-  const condition = writeCondition(call);
-  if (condition === "NotImplemented") {
-    sendS3Error(res, "NotImplemented");
-    return;
-  }
-  const early = condition?.(ctx.store.current(key));
-  if (early) {
-    answerRefusal(res, early, key);
-    return;
-  }
-  const staged = await ctx.store.stage();
-  let installed: Awaited<ReturnType<typeof ctx.store.install>>;
-  let etag: string;
-  try {
-    const linked = await ctx.uploads.linkParts(uploadId, requested, staged.dir);
-    if (typeof linked === "string") {
-      await ctx.store.discard(staged);
-      sendS3Error(res, linked, { message: COMPLETE_MESSAGES[linked] });
-      return;
-    }
-    const assembled = linked.files.reduce((sum, f) => sum + f.size, 0);
-    const expected = call.req.headers["x-amz-mp-object-size"];
-    if (expected !== undefined && Number(expected) !== assembled) {
-      await ctx.store.discard(staged);
-      sendS3Error(res, "InvalidRequest", {
-        message: `The object size of the parts, ${assembled} bytes, does not match x-amz-mp-object-size, ${expected}.`,
-      });
-      return;
-    }
-    etag = linked.etag;
-    const { key: _key, initiated: _initiated, ...attributes } = upload;
-    installed = await ctx.store.install(
-      key,
-      staged,
-      { ...attributes, etag, files: linked.files },
-      condition ? { condition } : {},
-    );
-  } catch (error) {
-    await ctx.store.discard(staged);
-    answerWriteFailure(ctx, call, error, { key, uploadId });
-    return;
-  }
-  if ("refused" in installed) {
-    answerRefusal(res, installed.refused, key);
-    return;
-  }
-  await ctx.uploads.remove(uploadId);
-  sendXml(
-    res,
-    "CompleteMultipartUploadResult",
-    element("Location", `/${ctx.bucket}/${key}`) +
-      element("Bucket", ctx.bucket) +
-      element("Key", key) +
-      `<ETag>${escapeXml(etag)}</ETag>`,
-    { "x-amz-version-id": installed.versionId },
-  );
 }

@@ -1,16 +1,10 @@
 import type { IncomingMessage } from "node:http";
+import { completeUpload } from "./complete-upload";
 import { copyObject, uploadPartCopy } from "./copy";
 import { deleteObjects } from "./delete-objects";
 import { sendS3Error } from "./errors";
 import { listObjectsV2, listObjectVersions } from "./listing";
-import {
-  abortUpload,
-  completeUpload,
-  createUpload,
-  listParts,
-  partNumberParam,
-  uploadPart,
-} from "./multipart";
+import { abortUpload, createUpload, listParts, partNumberParam, uploadPart } from "./multipart";
 import { deleteObject, getObject, putObject } from "./objects";
 import type { S3Call, StorageContext } from "./request";
 
@@ -100,11 +94,8 @@ export function routeOf(
         actions: ["s3:AbortMultipartUpload"],
         run: withUpload((c) => abortUpload(ctx, c, uploadId)),
       };
-    if (method === "POST")
-      return {
-        actions: ["s3:PutObject"],
-        run: withUpload((c, upload) => completeUpload(ctx, c, uploadId, upload)),
-      };
+    // A completion checks its upload itself, in turn with any other completion of it.
+    if (method === "POST") return { actions: ["s3:PutObject"], run: (c) => completeUpload(ctx, c, uploadId) };
     return undefined;
   }
   if (OTHER_SUBRESOURCES.some((name) => query.has(name))) {

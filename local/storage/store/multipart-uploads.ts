@@ -42,6 +42,20 @@ export interface LinkedParts {
   readonly files: readonly StoredFile[];
 }
 
+/** What a completed upload leaves behind: the answer a retry of its completion gets again. */
+export interface CompletedUpload {
+  readonly key: string;
+  readonly initiated: string;
+  /** The parts the completion named, in order, ETags without quotes. */
+  readonly parts: ReadonlyArray<{ readonly partNumber: number; readonly etag: string }>;
+  readonly versionId: string;
+  readonly etag: string;
+  readonly answer: string;
+}
+
+const UPLOAD_FILE = "upload.json";
+const COMPLETED_FILE = "completed.json";
+
 export class MultipartUploads {
   /** Part writes and completion of one upload take turns, so completion links the parts it checked. */
   private readonly lock = new KeyedLock();
@@ -61,9 +75,9 @@ export class MultipartUploads {
     const uploadId = randomBytes(24).toString("base64url");
     const dir = this.uploadDir(uploadId);
     await fs.mkdir(dir, { recursive: true });
-    const tmp = path.join(dir, "upload.json.tmp");
+    const tmp = path.join(dir, `${UPLOAD_FILE}.tmp`);
     await writeSmallFileDurably(tmp, JSON.stringify(record));
-    await fs.rename(tmp, path.join(dir, "upload.json"));
+    await fs.rename(tmp, path.join(dir, UPLOAD_FILE));
     await syncDirectory(dir);
     await syncDirectory(this.dir);
     return uploadId;
@@ -72,7 +86,7 @@ export class MultipartUploads {
   async get(uploadId: string, key: string): Promise<UploadRecord | undefined> {
     try {
       const record = JSON.parse(
-        await fs.readFile(path.join(this.uploadDir(uploadId), "upload.json"), "utf8"),
+        await fs.readFile(path.join(this.uploadDir(uploadId), UPLOAD_FILE), "utf8"),
       ) as UploadRecord;
       // S3 ties an upload ID to its key: the same ID under another key is NoSuchUpload.
       return record.key === key ? record : undefined;
@@ -120,11 +134,63 @@ export class MultipartUploads {
     return this.recordPart(uploadId, record);
   }
 
+  /** The record a completed upload left, while it is kept. */
+  async completed(uploadId: string, key: string): Promise<CompletedUpload | undefined> {
+    try {
+      const record = JSON.parse(
+        await fs.readFile(path.join(this.uploadDir(uploadId), COMPLETED_FILE), "utf8"),
+      ) as CompletedUpload;
+      return record.key === key ? record : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Runs `task` with the upload's parts and completion to itself: a completion holds it from its
+   * check of the upload to its record of the result, so racing completions of one upload complete
+   * it once, and a part cannot be recorded into an upload that is being (or was) completed.
+   */
+  exclusive<T>(uploadId: string, task: () => Promise<T>): Promise<T> {
+    return this.lock.run(uploadId, task);
+  }
+
+  /**
+   * Records that the upload was completed (only within `exclusive`): its record of the result
+   * replaces the upload's description, and its part files go (the version holds them by hard
+   * links). Without space for the record, the upload goes entirely: a retry is then NoSuchUpload,
+   * which S3 also answers for a completed upload, rather than a second completion.
+   */
+  async markCompleted(uploadId: string, record: CompletedUpload): Promise<void> {
+    const dir = this.uploadDir(uploadId);
+    const tmp = path.join(dir, `${COMPLETED_FILE}.tmp`);
+    try {
+      this.fault?.(tmp, 0);
+      await writeSmallFileDurably(tmp, JSON.stringify(record));
+      await fs.rename(tmp, path.join(dir, COMPLETED_FILE));
+      await fs.rm(path.join(dir, UPLOAD_FILE));
+      await syncDirectory(dir);
+    } catch {
+      await fs.rm(dir, { recursive: true, force: true });
+      return;
+    }
+    for (const name of await fs.readdir(dir)) {
+      if (name !== COMPLETED_FILE) await fs.rm(path.join(dir, name), { force: true });
+    }
+  }
+
   /** Makes a written part file the part's current record, replacing (and removing) an earlier one. */
   async recordPart(uploadId: string, record: PartRecord): Promise<PartRecord> {
     const dir = this.uploadDir(uploadId);
     return this.lock.run(uploadId, async () => {
       const recordFile = path.join(dir, `part-${record.partNumber}.json`);
+      try {
+        await fs.access(path.join(dir, UPLOAD_FILE));
+      } catch (error) {
+        // Completed or aborted while the part was on its way: the caller answers NoSuchUpload.
+        if (record.file) await fs.rm(path.join(dir, record.file), { force: true });
+        throw error;
+      }
       const previous = await this.readPart(recordFile);
       const tmp = `${recordFile}.${randomBytes(6).toString("hex")}.tmp`;
       try {
@@ -171,36 +237,35 @@ export class MultipartUploads {
   /**
    * Checks the client's part list as S3 does and hard-links the chosen parts, in order, into
    * `targetDir` as `part-00001`, `part-00002`, …: the parts' inodes become the version's files.
-   * Resolves with the multipart ETag (MD5 of the parts' MD5s, then `-N`) and the files.
+   * Resolves with the multipart ETag (MD5 of the parts' MD5s, then `-N`) and the files. Only within
+   * `exclusive`, so that no part changes while it runs.
    */
   async linkParts(
     uploadId: string,
     requested: ReadonlyArray<{ partNumber: number; etag: string }>,
     targetDir: string,
   ): Promise<LinkedParts | CompleteProblem> {
-    return this.lock.run(uploadId, async () => {
-      const uploaded = new Map((await this.listParts(uploadId)).map((p) => [p.partNumber, p]));
-      let previous = 0;
-      const parts: PartRecord[] = [];
-      for (const r of requested) {
-        if (r.partNumber <= previous) return "InvalidPartOrder";
-        previous = r.partNumber;
-        const part = uploaded.get(r.partNumber);
-        if (!part || part.etag.replace(/"/g, "") !== r.etag.replace(/"/g, "")) return "InvalidPart";
-        parts.push(part);
-      }
-      if (parts.length === 0) return "InvalidPart";
-      if (parts.slice(0, -1).some((p) => p.size < MIN_PART_BYTES)) return "EntityTooSmall";
-      const dir = this.uploadDir(uploadId);
-      const files: StoredFile[] = [];
-      for (const [i, part] of parts.entries()) {
-        const file = `part-${String(i + 1).padStart(5, "0")}`;
-        await fs.link(path.join(dir, partFile(part)), path.join(targetDir, file));
-        files.push({ file, size: part.size });
-      }
-      const md5s = Buffer.concat(parts.map((p) => Buffer.from(p.etag.replace(/"/g, ""), "hex")));
-      return { etag: `"${createHash("md5").update(md5s).digest("hex")}-${parts.length}"`, files };
-    });
+    const uploaded = new Map((await this.listParts(uploadId)).map((p) => [p.partNumber, p]));
+    let previous = 0;
+    const parts: PartRecord[] = [];
+    for (const r of requested) {
+      if (r.partNumber <= previous) return "InvalidPartOrder";
+      previous = r.partNumber;
+      const part = uploaded.get(r.partNumber);
+      if (!part || part.etag.replace(/"/g, "") !== r.etag.replace(/"/g, "")) return "InvalidPart";
+      parts.push(part);
+    }
+    if (parts.length === 0) return "InvalidPart";
+    if (parts.slice(0, -1).some((p) => p.size < MIN_PART_BYTES)) return "EntityTooSmall";
+    const dir = this.uploadDir(uploadId);
+    const files: StoredFile[] = [];
+    for (const [i, part] of parts.entries()) {
+      const file = `part-${String(i + 1).padStart(5, "0")}`;
+      await fs.link(path.join(dir, partFile(part)), path.join(targetDir, file));
+      files.push({ file, size: part.size });
+    }
+    const md5s = Buffer.concat(parts.map((p) => Buffer.from(p.etag.replace(/"/g, ""), "hex")));
+    return { etag: `"${createHash("md5").update(md5s).digest("hex")}-${parts.length}"`, files };
   }
 
   async remove(uploadId: string): Promise<void> {
