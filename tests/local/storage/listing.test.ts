@@ -185,16 +185,17 @@ describe("local storage: a listing page costs what its entries cost, wherever it
         if (round > 0) times[name] = [...(times[name] ?? []), ms];
       }
     }
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1] ?? 0;
-    const base = median(times["first page"] ?? []);
+    // The fastest of 15 is the page's own cost: other processes on the machine only ever add to it.
+    const fastest = (values: number[]) => Math.min(...values);
+    const base = fastest(times["first page"] ?? []);
     const ratios = Object.fromEntries(
-      Object.keys(cases).map((name) => [name, median(times[name] ?? []) / base]),
+      Object.keys(cases).map((name) => [name, fastest(times[name] ?? []) / base]),
     );
     process.stdout.write(
-      `      listing ${FOLDERS * PER_FOLDER} keys, median ms per 100-entry page (ratio to the first page): ${Object.keys(
+      `      listing ${FOLDERS * PER_FOLDER} keys, fastest of 15, ms per 100-entry page (ratio to the first page): ${Object.keys(
         cases,
       )
-        .map((name) => `${name} ${median(times[name] ?? []).toFixed(2)} (${ratios[name]?.toFixed(2)})`)
+        .map((name) => `${name} ${fastest(times[name] ?? []).toFixed(2)} (${ratios[name]?.toFixed(2)})`)
         .join(", ")}\n`,
     );
     expect(counts).to.deep.equal({
