@@ -60,11 +60,6 @@ export class KeyHistory {
     }
   }
 
-  /** The entry that replaced `entry` as the newest (its successor), if any. */
-  successorOf(entry: VersionEntry): VersionEntry | undefined {
-    return this.entries[this.entries.lastIndexOf(entry) + 1];
-  }
-
   /** Newest first, as a snapshot stores them. */
   list(): VersionEntry[] {
     return [...this.newestFirst()];

@@ -268,6 +268,37 @@ export class MultipartUploads {
     return { etag: `"${createHash("md5").update(md5s).digest("hex")}-${parts.length}"`, files };
   }
 
+  /**
+   * Every upload on disk (incomplete, or the record of a completed one) with when it was initiated,
+   * for the lifecycle sweep. A directory without either record was never acknowledged: it has the
+   * epoch as its date, so the first sweep removes it.
+   */
+  async all(): Promise<Array<{ uploadId: string; initiated: string }>> {
+    let names: string[];
+    try {
+      names = await fs.readdir(this.dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw error;
+    }
+    const found: Array<{ uploadId: string; initiated: string }> = [];
+    for (const uploadId of names) {
+      let initiated = new Date(0).toISOString();
+      for (const file of [UPLOAD_FILE, COMPLETED_FILE]) {
+        try {
+          initiated = (
+            JSON.parse(await fs.readFile(path.join(this.dir, uploadId, file), "utf8")) as UploadRecord
+          ).initiated;
+          break;
+        } catch {
+          // Not this record: the other, or none.
+        }
+      }
+      found.push({ uploadId, initiated });
+    }
+    return found;
+  }
+
   async remove(uploadId: string): Promise<void> {
     await this.lock.run(uploadId, () => fs.rm(this.uploadDir(uploadId), { recursive: true, force: true }));
   }
