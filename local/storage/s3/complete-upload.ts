@@ -2,6 +2,18 @@ import { childElements, childTexts } from "../../../functions/http/xml-text";
 import { element, sendXml } from "../../http/xml";
 import type { CompletedUpload, UploadRecord } from "../store/multipart-uploads";
 import type { InstallCondition } from "../store/object-store";
+import { checksumElements } from "./checksum-headers";
+import {
+  checkParts,
+  checkRequest,
+  checkWholeObject,
+  INVALID_PART,
+  invalidPart,
+  objectChecksum,
+  partChecksums,
+  type Refusal,
+  type RequestedPart,
+} from "./complete-checksums";
 import { sendS3Error } from "./errors";
 import { answerRefusal, writeCondition } from "./objects";
 import {
@@ -14,23 +26,27 @@ import {
 } from "./request";
 
 const COMPLETE_MESSAGES = {
-  InvalidPart: "One or more of the specified parts could not be found or the ETag did not match.",
+  InvalidPart: INVALID_PART,
   InvalidPartOrder: "The list of parts was not in ascending order.",
   EntityTooSmall: "Your proposed upload is smaller than the minimum allowed object size.",
 } as const;
 
-interface RequestedPart {
-  readonly partNumber: number;
-  readonly etag: string;
-}
-
 const bare = (etag: string) => etag.replace(/"/g, "");
 
-function sameParts(a: readonly RequestedPart[], b: readonly RequestedPart[]): boolean {
+type NamedPart = Pick<RequestedPart, "partNumber" | "etag">;
+
+function sameParts(a: readonly NamedPart[], b: readonly NamedPart[]): boolean {
   return (
     a.length === b.length &&
     a.every((p, i) => p.partNumber === b[i]?.partNumber && bare(p.etag) === bare(b[i]?.etag ?? ""))
   );
+}
+
+function sendRefusal(res: S3Call["res"], refusal: Refusal): void {
+  sendS3Error(res, refusal.code, {
+    message: refusal.message,
+    ...(refusal.details ? { details: refusal.details } : {}),
+  });
 }
 
 function answerCompleted(_ctx: StorageContext, call: S3Call, done: CompletedUpload): void {
@@ -61,10 +77,13 @@ export async function completeUpload(ctx: StorageContext, call: S3Call, uploadId
     return;
   }
   const requested = fromXml(res, () =>
-    childElements(xml, "Part").map((part) => ({
-      partNumber: Number(childTexts(part, "PartNumber")[0] ?? "0"),
-      etag: childTexts(part, "ETag")[0] ?? "",
-    })),
+    childElements(xml, "Part").map(
+      (part): RequestedPart => ({
+        partNumber: Number(childTexts(part, "PartNumber")[0] ?? "0"),
+        etag: childTexts(part, "ETag")[0] ?? "",
+        checksums: partChecksums((name) => childTexts(part, name)[0]),
+      }),
+    ),
   );
   if (requested === undefined) return;
   const condition = writeCondition(call);
@@ -98,29 +117,48 @@ async function completeOnce(
     answerRefusal(res, early, key);
     return;
   }
+  const refusal = checkRequest(call.req, upload, uploadId, requested);
+  if (refusal) {
+    sendRefusal(res, refusal);
+    return;
+  }
+  const chosen = await ctx.uploads.chooseParts(uploadId, requested);
+  if ("problem" in chosen) {
+    const named = chosen.at === undefined ? undefined : requested[chosen.at];
+    if (named) sendRefusal(res, invalidPart(uploadId, named));
+    else sendS3Error(res, chosen.problem, { message: COMPLETE_MESSAGES[chosen.problem] });
+    return;
+  }
+  const checksum = objectChecksum(upload, chosen);
+  const problem =
+    checkParts(upload, uploadId, requested, chosen) ?? checkWholeObject(call.req, upload, checksum);
+  if (problem) {
+    sendRefusal(res, problem);
+    return;
+  }
+  const assembled = chosen.reduce((sum, p) => sum + p.size, 0);
+  const expected = call.req.headers["x-amz-mp-object-size"];
+  if (expected !== undefined && Number(expected) !== assembled) {
+    sendS3Error(res, "InvalidRequest", {
+      message: `The provided 'x-amz-mp-object-size' header value ${expected} does not match what was computed: ${assembled}`,
+    });
+    return;
+  }
   const staged = await ctx.store.stage();
   let installed: Awaited<ReturnType<typeof ctx.store.install>>;
   try {
-    const linked = await ctx.uploads.linkParts(uploadId, requested, staged.dir);
-    if (typeof linked === "string") {
-      await ctx.store.discard(staged);
-      sendS3Error(res, linked, { message: COMPLETE_MESSAGES[linked] });
-      return;
-    }
-    const assembled = linked.files.reduce((sum, f) => sum + f.size, 0);
-    const expected = call.req.headers["x-amz-mp-object-size"];
-    if (expected !== undefined && Number(expected) !== assembled) {
-      await ctx.store.discard(staged);
-      sendS3Error(res, "InvalidRequest", {
-        message: `The object size of the parts, ${assembled} bytes, does not match x-amz-mp-object-size, ${expected}.`,
-      });
-      return;
-    }
-    const { key: _key, initiated: _initiated, ...attributes } = upload;
+    const linked = await ctx.uploads.linkParts(uploadId, chosen, staged.dir, checksum?.algorithm);
+    const {
+      key: _key,
+      initiated: _initiated,
+      checksumAlgorithm: _a,
+      checksumType: _t,
+      ...attributes
+    } = upload;
     installed = await ctx.store.install(
       key,
       staged,
-      { ...attributes, etag: linked.etag, files: linked.files },
+      { ...attributes, etag: linked.etag, files: linked.files, ...(checksum ? { checksum } : {}) },
       condition ? { condition } : {},
     );
   } catch (error) {
@@ -142,7 +180,8 @@ async function completeOnce(
       element("Location", `/${ctx.bucket}/${key}`) +
       element("Bucket", ctx.bucket) +
       element("Key", key) +
-      element("ETag", installed.etag),
+      element("ETag", installed.etag) +
+      checksumElements(installed.checksum),
   };
   await ctx.uploads.markCompleted(uploadId, done);
   answerCompleted(ctx, call, done);

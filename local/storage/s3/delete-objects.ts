@@ -15,13 +15,6 @@ import {
 /** "The request can contain a list of up to 1,000 keys" (DeleteObjects). */
 const MAX_OBJECTS = 1000;
 
-const CHECKSUM_NAMES: Record<string, string> = {
-  "x-amz-checksum-crc32": "CRC32",
-  "x-amz-checksum-crc32c": "CRC32C",
-  "x-amz-checksum-sha1": "SHA1",
-  "x-amz-checksum-sha256": "SHA256",
-};
-
 /**
  * DeleteObjects (`POST /bucket?delete`): each key gets what DeleteObject would do to it, in
  * order; a key that does not exist is reported deleted, as S3 reports it. Quiet mode lists only
@@ -31,19 +24,9 @@ export async function deleteObjects(ctx: StorageContext, call: S3Call): Promise<
   const { req, res } = call;
   const body = await readXmlBody(call, 8 * 1024 * 1024);
   if (body === undefined) return;
-  const integrity = checkBodyIntegrity(req.headers, body);
-  if (!integrity.ok) {
-    if (integrity.reason === "missing") {
-      sendS3Error(res, "InvalidRequest", {
-        message: "Missing required header for this request: Content-MD5 OR x-amz-checksum-*",
-      });
-    } else if (integrity.header === "content-md5") {
-      sendS3Error(res, "BadDigest");
-    } else {
-      sendS3Error(res, "BadDigest", {
-        message: `The ${CHECKSUM_NAMES[integrity.header] ?? "checksum"} you specified did not match the calculated checksum.`,
-      });
-    }
+  const integrity = checkBodyIntegrity(req, body);
+  if (integrity) {
+    sendS3Error(res, integrity.code, { message: integrity.message });
     return;
   }
   const xml = xmlDocument(res, body);

@@ -1,5 +1,6 @@
 import { element, sendXml } from "../../http/xml";
 import { isVersionId, type ObjectVersion, type VersionEntry } from "../store/object-store";
+import { listedChecksum } from "./checksum-headers";
 import { sendS3Error } from "./errors";
 import {
   commonPrefix,
@@ -84,7 +85,7 @@ export async function listObjectsV2(ctx: StorageContext, call: S3Call): Promise<
       contents
         .map(
           (v) =>
-            `<Contents>${element("Key", encode(v.key))}${element("LastModified", v.lastModified)}${element("ETag", v.etag)}${element("Size", v.size)}${element("StorageClass", "STANDARD")}</Contents>`,
+            `<Contents>${element("Key", encode(v.key))}${element("LastModified", v.lastModified)}${element("ETag", v.etag)}${listedChecksum(v.checksum)}${element("Size", v.size)}${element("StorageClass", "STANDARD")}</Contents>`,
         )
         .join("") +
       commonPrefixesXml(prefixes, encode),
@@ -98,7 +99,7 @@ function versionXml(entry: VersionEntry, isLatest: boolean, encode: (t: string) 
     element("IsLatest", isLatest) +
     element("LastModified", entry.lastModified);
   if (entry.deleteMarker) return `<DeleteMarker>${common}</DeleteMarker>`;
-  return `<Version>${common}${element("ETag", entry.etag)}${element("Size", entry.size)}${element("StorageClass", "STANDARD")}</Version>`;
+  return `<Version>${common}${element("ETag", entry.etag)}${listedChecksum(entry.checksum)}${element("Size", entry.size)}${element("StorageClass", "STANDARD")}</Version>`;
 }
 
 /**

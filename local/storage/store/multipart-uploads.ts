@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
+import type { Algorithm, ChecksumType } from "../checksums/algorithms";
 import {
   type DurableWriteResult,
   syncDirectory,
@@ -21,6 +22,9 @@ import type { ObjectAttributes, StoredFile } from "./object-store";
 export interface UploadRecord extends ObjectAttributes {
   readonly key: string;
   readonly initiated: string;
+  /** From CreateMultipartUpload's x-amz-checksum-algorithm and -type; absent when it named none. */
+  readonly checksumAlgorithm?: Algorithm;
+  readonly checksumType?: ChecksumType;
 }
 
 export interface PartRecord {
@@ -30,6 +34,11 @@ export interface PartRecord {
   readonly lastModified: string;
   /** The part's bytes in the upload's directory; records of older uploads name `part-N`. */
   readonly file?: string;
+  /**
+   * The part's checksum in the upload's algorithm, or CRC64NVME for an upload created without one
+   * (from which its default full-object checksum is combined). Absent in records of older parts.
+   */
+  readonly checksum?: { readonly algorithm: Algorithm; readonly value: string };
 }
 
 /** S3's rule: every part but the last is at least 5 MiB. */
@@ -100,27 +109,31 @@ export class MultipartUploads {
    * IncompleteBodyError when the body was cut short, with the file system's error otherwise; either
    * way the previous record of that part number is untouched.
    */
-  async putPart(
+  async putPart<T>(
     uploadId: string,
     partNumber: number,
     body: AsyncIterable<Buffer>,
     options: {
       expectedLength?: number;
       sha256?: boolean;
-      /** Refuses the written bytes with an S3 error code (a digest that does not match). */
-      verify?: (written: DurableWriteResult) => string | undefined;
+      /** The checksum the part's record keeps; computed with any in `checksums` as the bytes go by. */
+      keep: Algorithm;
+      checksums?: readonly Algorithm[];
+      /** Refuses the written bytes with an S3 error (a digest that does not match). */
+      verify?: (written: DurableWriteResult) => T | undefined;
     },
     now: Date,
-  ): Promise<PartRecord | { problem: string }> {
+  ): Promise<PartRecord | { problem: T }> {
     const dir = this.uploadDir(uploadId);
     const file = `p-${partNumber}-${randomBytes(8).toString("hex")}`;
     const written = await writeDurably(body, path.join(dir, file), {
       ...(options.expectedLength === undefined ? {} : { expectedLength: options.expectedLength }),
       ...(options.sha256 ? { sha256: true } : {}),
+      checksums: [...new Set([options.keep, ...(options.checksums ?? [])])],
       ...(this.fault ? { fault: this.fault } : {}),
     });
     const problem = options.verify?.(written);
-    if (problem) {
+    if (problem !== undefined) {
       await fs.rm(path.join(dir, file), { force: true });
       return { problem };
     }
@@ -130,6 +143,7 @@ export class MultipartUploads {
       size: written.size,
       lastModified: now.toISOString(),
       file,
+      checksum: { algorithm: options.keep, value: written.checksums[options.keep] ?? "" },
     };
     return this.recordPart(uploadId, record);
   }
@@ -235,34 +249,48 @@ export class MultipartUploads {
   }
 
   /**
-   * Checks the client's part list as S3 does and hard-links the chosen parts, in order, into
-   * `targetDir` as `part-00001`, `part-00002`, …: the parts' inodes become the version's files.
-   * Resolves with the multipart ETag (MD5 of the parts' MD5s, then `-N`) and the files. Only within
-   * `exclusive`, so that no part changes while it runs.
+   * The parts a completion names, checked as S3 checks them: in ascending order, each uploaded with
+   * that ETag, and all but the last at least 5 MiB. Only within `exclusive`, so that no part changes
+   * until they are linked.
    */
-  async linkParts(
+  async chooseParts(
     uploadId: string,
     requested: ReadonlyArray<{ partNumber: number; etag: string }>,
-    targetDir: string,
-  ): Promise<LinkedParts | CompleteProblem> {
+  ): Promise<PartRecord[] | { problem: CompleteProblem; at?: number }> {
     const uploaded = new Map((await this.listParts(uploadId)).map((p) => [p.partNumber, p]));
     let previous = 0;
     const parts: PartRecord[] = [];
-    for (const r of requested) {
-      if (r.partNumber <= previous) return "InvalidPartOrder";
+    for (const [at, r] of requested.entries()) {
+      if (r.partNumber <= previous) return { problem: "InvalidPartOrder" };
       previous = r.partNumber;
       const part = uploaded.get(r.partNumber);
-      if (!part || part.etag.replace(/"/g, "") !== r.etag.replace(/"/g, "")) return "InvalidPart";
+      if (!part || part.etag.replace(/"/g, "") !== r.etag.replace(/"/g, ""))
+        return { problem: "InvalidPart", at };
       parts.push(part);
     }
-    if (parts.length === 0) return "InvalidPart";
-    if (parts.slice(0, -1).some((p) => p.size < MIN_PART_BYTES)) return "EntityTooSmall";
+    if (parts.length === 0) return { problem: "InvalidPart" };
+    if (parts.slice(0, -1).some((p) => p.size < MIN_PART_BYTES)) return { problem: "EntityTooSmall" };
+    return parts;
+  }
+
+  /**
+   * Hard-links the chosen parts, in order, into `targetDir` as `part-00001`, `part-00002`, …: the
+   * parts' inodes become the version's files. Resolves with the multipart ETag (MD5 of the parts'
+   * MD5s, then `-N`) and the files, each with its checksum when `algorithm` is the parts' own.
+   */
+  async linkParts(
+    uploadId: string,
+    parts: readonly PartRecord[],
+    targetDir: string,
+    algorithm: Algorithm | undefined,
+  ): Promise<LinkedParts> {
     const dir = this.uploadDir(uploadId);
     const files: StoredFile[] = [];
     for (const [i, part] of parts.entries()) {
       const file = `part-${String(i + 1).padStart(5, "0")}`;
       await fs.link(path.join(dir, partFile(part)), path.join(targetDir, file));
-      files.push({ file, size: part.size });
+      const checksum = part.checksum?.algorithm === algorithm ? part.checksum?.value : undefined;
+      files.push({ file, size: part.size, ...(checksum === undefined ? {} : { checksum }) });
     }
     const md5s = Buffer.concat(parts.map((p) => Buffer.from(p.etag.replace(/"/g, ""), "hex")));
     return { etag: `"${createHash("md5").update(md5s).digest("hex")}-${parts.length}"`, files };

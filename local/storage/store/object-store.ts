@@ -42,6 +42,7 @@ export {
   type ObjectAttributes,
   type ObjectVersion,
   type StagedVersion,
+  type StoredChecksum,
   type StoredFile,
   type VersionEntry,
 } from "./versions";

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { Algorithm, ChecksumType } from "../checksums/algorithms";
 
 /** What the object store keeps for each version of a key, and the rules for version IDs and key order. */
 export interface ObjectAttributes {
@@ -16,6 +17,15 @@ export interface StoredFile {
   /** A file name inside the version's directory. */
   readonly file: string;
   readonly size: number;
+  /** A multipart object's part: its checksum in the object's algorithm. */
+  readonly checksum?: string;
+}
+
+/** An object's checksum as S3 keeps it; a COMPOSITE value ends in `-N`, N the number of parts. */
+export interface StoredChecksum {
+  readonly algorithm: Algorithm;
+  readonly type: ChecksumType;
+  readonly value: string;
 }
 
 export interface ObjectVersion extends ObjectAttributes {
@@ -28,6 +38,8 @@ export interface ObjectVersion extends ObjectAttributes {
   readonly lastModified: string;
   /** The bytes in order: one file for a single upload, one per part for a completed multipart upload. */
   readonly files: readonly StoredFile[];
+  /** Absent only for versions stored before checksums were kept. */
+  readonly checksum?: StoredChecksum;
 }
 
 export interface DeleteMarker {
@@ -50,6 +62,7 @@ export const NOTHING_STAGED: StagedVersion = { dir: "" };
 export interface NewVersion extends ObjectAttributes {
   readonly etag: string;
   readonly files: readonly StoredFile[];
+  readonly checksum?: StoredChecksum;
 }
 
 /** Decides, against the key's current entry, whether an install may go ahead (conditional writes). */
