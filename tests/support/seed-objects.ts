@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
+import { checksumOf } from "../../local/storage/checksums/algorithms";
 import { lockDataDir } from "../../local/storage/store/data-dir-lock";
 import { NOTHING_STAGED, ObjectStore } from "../../local/storage/store/object-store";
 
@@ -49,6 +50,12 @@ export async function seedObjects(
         const object = objects[index] as SeedObject;
         const body = Buffer.from(object.body ?? object.key);
         const etag = `"${createHash("md5").update(body).digest("hex")}"`;
+        // What the storage keeps for an object written without a checksum: S3's default.
+        const checksum = {
+          algorithm: "CRC64NVME",
+          type: "FULL_OBJECT",
+          value: checksumOf("CRC64NVME", body),
+        } as const;
         const versionIds: string[] = [];
         for (let v = 0; v < (object.versions ?? 1); v += 1) {
           // An empty object has no file, so nothing to stage: the store keeps no directory for it.
@@ -59,6 +66,7 @@ export async function seedObjects(
             contentType: object.contentType ?? "binary/octet-stream",
             metadata: object.metadata ?? {},
             files: body.length > 0 ? [{ file: "data", size: body.length }] : [],
+            checksum,
           });
           if (!("versionId" in installed)) throw new Error(`seeding ${object.key} was refused`);
           versionIds.push(installed.versionId);

@@ -48,11 +48,13 @@ describe("local storage: ListObjectsV2", () => {
     ]);
     expect(pages.flatMap((p) => (p.Contents ?? []).map((c) => c.Key))).to.deep.equal(keys);
     const first = pages[0]?.Contents?.[0];
-    expect([first?.Size, first?.ETag, first?.StorageClass]).to.deep.equal([
-      13,
-      `"${md5(keys[0] ?? "")}"`,
-      "STANDARD",
-    ]);
+    expect([
+      first?.Size,
+      first?.ETag,
+      first?.StorageClass,
+      first?.ChecksumAlgorithm,
+      first?.ChecksumType,
+    ]).to.deep.equal([13, `"${md5(keys[0] ?? "")}"`, "STANDARD", ["CRC64NVME"], "FULL_OBJECT"]);
   });
 
   it("a delimiter rolls keys up into CommonPrefixes, which count toward max-keys; deleted keys are not listed", async () => {
