@@ -1,20 +1,13 @@
-import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { promises as fs, readdirSync, rmSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { promises as fs } from "node:fs";
 import * as path from "node:path";
+import { BucketKeys } from "./bucket-keys";
 import { syncDirectory, type WriteFault } from "./durable-write";
-import { KeyHistory } from "./key-history";
-import {
-  appendLog,
-  isMissing,
-  type LogRecord,
-  type LogWriteOptions,
-  loadKeyDir,
-  TOMBSTONE,
-  writeSnapshot,
-} from "./key-log";
+import type { KeyHistory } from "./key-history";
+import { isMissing, type LogWriteOptions } from "./key-log";
 import { KeyedLock } from "./keyed-lock";
 import { migrateLegacyObjects } from "./legacy-layout";
-import { SortedKeys } from "./sorted-keys";
+import type { SortedKeys } from "./sorted-keys";
 import { OpenedVersion } from "./version-reader";
 import {
   type DeleteMarker,
@@ -57,17 +50,6 @@ export interface ObjectStoreOptions {
   readonly durable?: boolean;
 }
 
-interface KeyState {
-  readonly history: KeyHistory;
-  hasLog: boolean;
-  logRecords: number;
-  /** Tombstones whose `remove` line could not be written yet (a full disk). */
-  readonly tombstones: Set<string>;
-}
-
-/** A log longer than this and than the key's version count is folded into a new snapshot. */
-const MIN_LOG_RECORDS_TO_COMPACT = 64;
-
 /**
  * The object store behind the local S3 surface: one versioned bucket on disk.
  *
@@ -82,21 +64,20 @@ const MIN_LOG_RECORDS_TO_COMPACT = 64;
  * both removed at the next start.
  */
 export class ObjectStore {
-  private readonly states = new Map<string, KeyState>();
-  /** Every key with at least one version (delete markers included), in S3's order. */
-  private keys = new SortedKeys();
+  private readonly keys: BucketKeys;
   private readonly lock = new KeyedLock();
   private readonly clock: () => Date;
   private readonly writes: LogWriteOptions;
 
   private constructor(
-    private readonly root: string,
+    root: string,
     private readonly tmpDir: string,
     readonly fault: WriteFault | undefined,
     options: ObjectStoreOptions,
   ) {
     this.clock = options.clock ?? (() => new Date());
     this.writes = { durable: options.durable ?? true, ...(fault ? { fault } : {}) };
+    this.keys = new BucketKeys(root, this.writes);
   }
 
   get durable(): boolean {
@@ -116,43 +97,9 @@ export class ObjectStore {
       await fs.rm(path.join(tmpDir, name), { recursive: true, force: true });
     }
     const store = new ObjectStore(root, tmpDir, options.fault, options);
-    await store.load();
+    await store.keys.load();
     await migrateLegacyObjects(path.join(dataDir, "objects", bucket), store);
     return store;
-  }
-
-  private keyDir(key: string): string {
-    return path.join(this.root, createHash("sha256").update(key, "utf8").digest("hex"));
-  }
-
-  private async load(): Promise<void> {
-    const settle: Array<[string, KeyState, string]> = [];
-    for (const name of readdirSync(this.root)) {
-      const dir = path.join(this.root, name);
-      // A key whose last version was removed: the rename was the removal.
-      if (name.endsWith(TOMBSTONE)) {
-        rmSync(dir, { recursive: true, force: true });
-        continue;
-      }
-      const loaded = loadKeyDir(dir);
-      if (!loaded) continue;
-      const state: KeyState = {
-        history: loaded.history,
-        hasLog: loaded.hasLog,
-        logRecords: loaded.logRecords,
-        tombstones: new Set(loaded.unrecorded),
-      };
-      this.states.set(loaded.history.key, state);
-      if (state.tombstones.size > 0) settle.push([loaded.history.key, state, dir]);
-    }
-    this.keys = new SortedKeys(this.states.keys());
-    for (const [key, state, dir] of settle) await this.settleTombstones(key, state, dir);
-  }
-
-  /** Frees what removed versions' tombstones still hold and, when a snapshot can be written, drops them. */
-  private async settleTombstones(key: string, state: KeyState, dir: string): Promise<void> {
-    for (const versionId of state.tombstones) await emptyDirectory(path.join(dir, versionId + TOMBSTONE));
-    await this.compact(key, state).catch(() => undefined);
   }
 
   /** A new, empty directory under `tmp/` for a version's files. */
@@ -184,7 +131,7 @@ export class ObjectStore {
         await this.discard(staged);
         return { refused };
       }
-      const dir = await this.ensureKeyDir(key);
+      const dir = await this.keys.ensureKeyDir(key);
       try {
         if (version.files.length === 0) {
           // An empty object has no bytes, so no directory.
@@ -210,7 +157,7 @@ export class ObjectStore {
         files,
       };
       try {
-        await this.append(key, [{ add: entry }]);
+        await this.keys.append(key, [{ add: entry }]);
       } catch (error) {
         // Nothing names the renamed directory: it goes, and the previous version stays current.
         await fs.rm(path.join(dir, versionId), { recursive: true, force: true });
@@ -242,8 +189,8 @@ export class ObjectStore {
         deleteMarker: true,
         lastModified: this.clock().toISOString(),
       };
-      await this.ensureKeyDir(key);
-      await this.append(key, [{ add: marker }]);
+      await this.keys.ensureKeyDir(key);
+      await this.keys.append(key, [{ add: marker }]);
       return marker;
     });
   }
@@ -254,117 +201,41 @@ export class ObjectStore {
    * and its bytes are freed before anything is written, so it works on a full disk.
    */
   async deleteVersion(key: string, versionId: string): Promise<VersionEntry | undefined> {
-    return this.lock.run(key, async () => {
-      const state = this.states.get(key);
-      const removed = state?.history.get(versionId);
-      if (!state || !removed) return undefined;
-      const dir = this.keyDir(key);
-      if (state.history.size === 1) {
-        const trash = `${dir}.${randomBytes(6).toString("hex")}${TOMBSTONE}`;
-        await fs.rename(dir, trash);
-        if (this.durable) await syncDirectory(this.root);
-        this.states.delete(key);
-        this.keys.delete(key);
-        // Readers that opened the files keep reading them; the names go now.
-        await fs.rm(trash, { recursive: true, force: true });
-        return removed;
-      }
-      const tombstone = path.join(dir, versionId + TOMBSTONE);
-      try {
-        await fs.rename(path.join(dir, versionId), tombstone);
-      } catch (error) {
-        // A delete marker has no directory: an empty one stands for its removal.
-        if (!isMissing(error)) throw error;
-        await fs.mkdir(tombstone);
-      }
-      if (this.durable) await syncDirectory(dir);
-      state.history.remove(versionId);
-      await emptyDirectory(tombstone);
-      try {
-        await this.append(key, [{ remove: versionId }]);
-        await fs.rmdir(tombstone);
-      } catch {
-        // The tombstone records the removal until a snapshot can be written.
-        state.tombstones.add(versionId);
-      }
-      return removed;
-    });
-  }
-
-  /** The key's directory, created (and its entry made durable) for the key's first version. */
-  private async ensureKeyDir(key: string): Promise<string> {
-    const dir = this.keyDir(key);
-    if (this.states.has(key)) return dir;
-    await fs.mkdir(dir, { recursive: true });
-    if (this.durable) await syncDirectory(this.root);
-    return dir;
-  }
-
-  /** Appends to the key's log (applying the records in memory once they are durable), then compacts. */
-  private async append(key: string, records: readonly LogRecord[]): Promise<void> {
-    const existing = this.states.get(key);
-    await appendLog(this.keyDir(key), key, records, !existing?.hasLog, this.writes);
-    let state = existing;
-    if (!state) {
-      state = { history: new KeyHistory(key), hasLog: true, logRecords: 0, tombstones: new Set() };
-      this.states.set(key, state);
-      this.keys.add(key);
-    }
-    state.hasLog = true;
-    state.logRecords += records.length;
-    for (const record of records) {
-      if ("add" in record) state.history.add(record.add);
-      else state.history.remove(record.remove);
-    }
-    if (state.logRecords >= MIN_LOG_RECORDS_TO_COMPACT && state.logRecords > state.history.size) {
-      // The change is durable already; a snapshot that cannot be written now is tried again later.
-      await this.compact(key, state).catch(() => undefined);
-    }
-  }
-
-  private async compact(key: string, state: KeyState): Promise<void> {
-    const dir = this.keyDir(key);
-    await writeSnapshot(dir, key, state.history.list(), this.writes);
-    state.hasLog = false;
-    state.logRecords = 0;
-    for (const versionId of state.tombstones) {
-      await fs.rm(path.join(dir, versionId + TOMBSTONE), { recursive: true, force: true });
-    }
-    state.tombstones.clear();
+    return this.lock.run(key, () => this.keys.remove(key, versionId));
   }
 
   /** The key's newest entry: its current version, or the delete marker that hides it. */
   current(key: string): VersionEntry | undefined {
-    return this.states.get(key)?.history.current();
+    return this.keys.history(key)?.current();
   }
 
   version(key: string, versionId: string): VersionEntry | undefined {
-    return this.states.get(key)?.history.get(versionId);
+    return this.keys.history(key)?.get(versionId);
   }
 
   /** All versions and delete markers of a key, newest first. */
   versions(key: string): VersionEntry[] {
-    return this.states.get(key)?.history.list() ?? [];
+    return this.keys.history(key)?.list() ?? [];
   }
 
   /** The key's versions in memory, for walking them without a copy (listings, expiry). */
   history(key: string): KeyHistory | undefined {
-    return this.states.get(key)?.history;
+    return this.keys.history(key);
   }
 
   /** Keys with any version, in order, starting at the first key above `after` ("" for all). */
   keysAfter(after: string): Generator<string> {
-    return this.keys.after(after);
+    return this.keys.sorted.after(after);
   }
 
   /** Every key with any version, in order, for listings that seek by binary search. */
   get sortedKeys(): SortedKeys {
-    return this.keys;
+    return this.keys.sorted;
   }
 
   /** Where a version's file lives, for hard links that reuse its bytes. */
   filePath(version: ObjectVersion, file: StoredFile): string {
-    return path.join(this.keyDir(version.key), version.versionId, file.file);
+    return path.join(this.keys.keyDir(version.key), version.versionId, file.file);
   }
 
   /**
@@ -382,16 +253,4 @@ export class ObjectStore {
     }
     return new OpenedVersion(version, handles);
   }
-}
-
-/** Removes what a directory holds, keeping the directory. */
-async function emptyDirectory(dir: string): Promise<void> {
-  let names: string[];
-  try {
-    names = await fs.readdir(dir);
-  } catch (error) {
-    if (isMissing(error)) return;
-    throw error;
-  }
-  for (const name of names) await fs.rm(path.join(dir, name), { recursive: true, force: true });
 }
