@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import type { Algorithm, ChecksumType } from "../checksums/algorithms";
+import type { Algorithm } from "../checksums/algorithms";
 import {
   type DurableWriteResult,
   syncDirectory,
@@ -10,7 +10,28 @@ import {
   writeSmallFileDurably,
 } from "./durable-write";
 import { KeyedLock } from "./keyed-lock";
-import type { ObjectAttributes, StoredFile } from "./object-store";
+import {
+  type CompletedUpload,
+  type CompleteProblem,
+  chooseParts,
+  type LinkedParts,
+  type PartRecord,
+  partFile,
+  type UploadRecord,
+} from "./upload-records";
+import type { StoredFile } from "./versions";
+
+export type {
+  CompletedUpload,
+  CompleteProblem,
+  LinkedParts,
+  PartRecord,
+  UploadRecord,
+} from "./upload-records";
+export { MIN_PART_BYTES } from "./upload-records";
+
+const UPLOAD_FILE = "upload.json";
+const COMPLETED_FILE = "completed.json";
 
 /**
  * Multipart uploads on disk for the local storage: one directory per upload holding its
@@ -19,52 +40,6 @@ import type { ObjectAttributes, StoredFile } from "./object-store";
  * a rename: a listing reads either the old record or the new one, never half of one. Completing
  * hard-links the chosen part files into the new version, so no byte is copied again.
  */
-export interface UploadRecord extends ObjectAttributes {
-  readonly key: string;
-  readonly initiated: string;
-  /** From CreateMultipartUpload's x-amz-checksum-algorithm and -type; absent when it named none. */
-  readonly checksumAlgorithm?: Algorithm;
-  readonly checksumType?: ChecksumType;
-}
-
-export interface PartRecord {
-  readonly partNumber: number;
-  readonly etag: string;
-  readonly size: number;
-  readonly lastModified: string;
-  /** The part's bytes in the upload's directory; records of older uploads name `part-N`. */
-  readonly file?: string;
-  /**
-   * The part's checksum in the upload's algorithm, or CRC64NVME for an upload created without one
-   * (from which its default full-object checksum is combined). Absent in records of older parts.
-   */
-  readonly checksum?: { readonly algorithm: Algorithm; readonly value: string };
-}
-
-/** S3's rule: every part but the last is at least 5 MiB. */
-export const MIN_PART_BYTES = 5 * 1024 * 1024;
-
-export type CompleteProblem = "InvalidPart" | "InvalidPartOrder" | "EntityTooSmall";
-
-export interface LinkedParts {
-  readonly etag: string;
-  readonly files: readonly StoredFile[];
-}
-
-/** What a completed upload leaves behind: the answer a retry of its completion gets again. */
-export interface CompletedUpload {
-  readonly key: string;
-  readonly initiated: string;
-  /** The parts the completion named, in order, ETags without quotes. */
-  readonly parts: ReadonlyArray<{ readonly partNumber: number; readonly etag: string }>;
-  readonly versionId: string;
-  readonly etag: string;
-  readonly answer: string;
-}
-
-const UPLOAD_FILE = "upload.json";
-const COMPLETED_FILE = "completed.json";
-
 export class MultipartUploads {
   /** Part writes and completion of one upload take turns, so completion links the parts it checked. */
   private readonly lock = new KeyedLock();
@@ -249,28 +224,14 @@ export class MultipartUploads {
   }
 
   /**
-   * The parts a completion names, checked as S3 checks them: in ascending order, each uploaded with
-   * that ETag, and all but the last at least 5 MiB. Only within `exclusive`, so that no part changes
-   * until they are linked.
+   * The parts a completion names, checked as S3 checks them (`chooseParts`). Only within
+   * `exclusive`, so that no part changes until they are linked.
    */
   async chooseParts(
     uploadId: string,
     requested: ReadonlyArray<{ partNumber: number; etag: string }>,
   ): Promise<PartRecord[] | { problem: CompleteProblem; at?: number }> {
-    const uploaded = new Map((await this.listParts(uploadId)).map((p) => [p.partNumber, p]));
-    let previous = 0;
-    const parts: PartRecord[] = [];
-    for (const [at, r] of requested.entries()) {
-      if (r.partNumber <= previous) return { problem: "InvalidPartOrder" };
-      previous = r.partNumber;
-      const part = uploaded.get(r.partNumber);
-      if (!part || part.etag.replace(/"/g, "") !== r.etag.replace(/"/g, ""))
-        return { problem: "InvalidPart", at };
-      parts.push(part);
-    }
-    if (parts.length === 0) return { problem: "InvalidPart" };
-    if (parts.slice(0, -1).some((p) => p.size < MIN_PART_BYTES)) return { problem: "EntityTooSmall" };
-    return parts;
+    return chooseParts(await this.listParts(uploadId), requested);
   }
 
   /**
@@ -330,8 +291,4 @@ export class MultipartUploads {
   async remove(uploadId: string): Promise<void> {
     await this.lock.run(uploadId, () => fs.rm(this.uploadDir(uploadId), { recursive: true, force: true }));
   }
-}
-
-function partFile(part: PartRecord): string {
-  return part.file ?? `part-${part.partNumber}`;
 }
