@@ -73,6 +73,7 @@ const args: SignedFileStoreArgs = {
   allowedContentTypes: config.getObject<string[]>("allowedContentTypes"),
   partSizeBytes: config.getNumber("partSizeBytes"),
   requireChecksum: config.getBoolean("requireChecksum"),
+  allowedMetadata: config.getObject<string[]>("allowedMetadata"),
   cors: { allowedOrigins: config.getObject<string[]>("corsAllowedOrigins") ?? [] },
   denyDirectReads: config.getBoolean("denyDirectReads"),
   directReadPrincipalArns: config.getObject<string[]>("directReadPrincipalArns"),

@@ -1,4 +1,4 @@
-import { DEFAULT_UPLOAD_LIMITS, S3_LIMITS, type UploadLimits } from "./api/upload-rules";
+import { DEFAULT_UPLOAD_LIMITS, METADATA_NAME, S3_LIMITS, type UploadLimits } from "./api/upload-rules";
 import { type AccessRules, ruleTemplateProblem } from "./auth/access-rules";
 import {
   type AuthSettings,
@@ -186,11 +186,18 @@ export function parseUploadLimits(value: unknown, path = "uploads."): UploadLimi
       `[${path}requireChecksum] must be true or false, got ${JSON.stringify(requireChecksum)}`,
     );
   }
+  const metadata = uploads.allowedMetadata ?? [];
+  if (!Array.isArray(metadata) || metadata.some((n) => typeof n !== "string" || !METADATA_NAME.test(n))) {
+    throw new ConfigError(
+      `[${path}allowedMetadata] must be lower-case metadata names without x-amz-meta-, got ${JSON.stringify(metadata)}`,
+    );
+  }
   return {
     maxUploadBytes: max,
     allowedContentTypes: types as string[],
     partSizeBytes: partSize,
     requireChecksum,
+    allowedMetadata: metadata as string[],
   };
 }
 

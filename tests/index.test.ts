@@ -53,6 +53,7 @@ describe("the Pulumi program (index.ts)", () => {
       "signed-file-store:alarmActions": '["arn:aws:sns:eu-west-1:111122223333:on-call"]',
       "signed-file-store:directReadPrincipalArns": '["arn:aws:iam::111122223333:role/incident-response"]',
       "signed-file-store:requireChecksum": "true",
+      "signed-file-store:allowedMetadata": JSON.stringify(["caption"]),
     });
     const outputs = {
       apiUrl: await outputValue(program.apiUrl),
@@ -99,6 +100,7 @@ describe("the Pulumi program (index.ts)", () => {
       allowedContentTypes: ["image/*"],
       partSizeBytes: 8388608,
       requireChecksum: true,
+      allowedMetadata: ["caption"],
     });
     expect(
       (single(resources, "aws:lambda/functionUrl:FunctionUrl").inputs.cors as { allowOrigins: string[] })

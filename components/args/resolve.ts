@@ -204,6 +204,7 @@ function resolveUploads(args: SignedFileStoreArgs): UploadLimits {
       allowedContentTypes: args.allowedContentTypes,
       partSizeBytes: args.partSizeBytes,
       requireChecksum: args.requireChecksum,
+      allowedMetadata: args.allowedMetadata,
     },
     "",
   );

@@ -169,6 +169,12 @@ export interface SignedFileStoreArgs {
    */
   readonly requireChecksum?: boolean;
   /**
+   * User metadata names an upload may set as `x-amz-meta-NAME` (lower case, without the prefix),
+   * signed into its URL and stored by S3 (at most 2 KB in all). Default none: any other
+   * `x-amz-meta-*` header is refused with 400. Each name is admitted by the CORS rules too.
+   */
+  readonly allowedMetadata?: string[];
+  /**
    * Browser origins (`https://app.example.com`) allowed to call the API and upload to the bucket.
    * Default none. Downloads from the CDN are open to any origin whatever this says: a signed URL is
    * itself the capability.

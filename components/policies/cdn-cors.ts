@@ -31,7 +31,6 @@ export const CDN_CORS: CorsRule = {
     "content-range",
     "content-disposition",
     "content-type",
-    "x-amz-meta-sha256",
     "x-amz-version-id",
     "last-modified",
     "accept-ranges",

@@ -3,6 +3,7 @@ import {
   CHECKSUM_HEADERS,
   CHECKSUM_TYPE_HEADER,
 } from "../../functions/api/checksums";
+import { METADATA_PREFIX } from "../../functions/api/upload-rules";
 
 /**
  * One list of allowed origins becomes two CORS configurations: the function URL (the API calls) and
@@ -29,17 +30,23 @@ export interface CorsRules {
  */
 const CHECKSUM_VALUE_HEADERS = Object.values(CHECKSUM_HEADERS);
 
-/** Headers an upload may carry to S3; each is signed into the URL when given. */
-const UPLOAD_HEADERS = [
-  "content-type",
-  "content-disposition",
-  "if-none-match",
-  "x-amz-meta-sha256",
-  ...CHECKSUM_VALUE_HEADERS,
-];
+/**
+ * Headers an upload may carry to S3; each is signed into the URL when given. User metadata names
+ * are the store's own (`allowedMetadata`): a header a CORS rule does not list fails the preflight.
+ */
+function uploadHeaders(metadataNames: readonly string[]): string[] {
+  return [
+    "content-type",
+    "content-disposition",
+    "if-none-match",
+    ...CHECKSUM_VALUE_HEADERS,
+    ...metadataNames.map((name) => METADATA_PREFIX + name),
+  ];
+}
 const MAX_AGE_SECONDS = 600;
 
-export function corsRules(allowOrigins: readonly string[]): CorsRules {
+export function corsRules(allowOrigins: readonly string[], metadataNames: readonly string[] = []): CorsRules {
+  const UPLOAD_HEADERS = uploadHeaders(metadataNames);
   return {
     api: {
       allowOrigins,
@@ -72,8 +79,10 @@ export function corsRules(allowOrigins: readonly string[]): CorsRules {
         "object-version-id",
         "object-content-type",
         "object-last-modified",
-        "object-sha256",
         "object-content-disposition",
+        "object-checksum-algorithm",
+        "object-checksum-type",
+        "object-checksum",
       ],
       maxAgeSeconds: MAX_AGE_SECONDS,
     },

@@ -222,6 +222,8 @@ export interface SignedFileStoreComponentArgs {
   readonly partSizeBytes?: number;
   /** Refuse writes that do not declare the checksum of their bytes (x-amz-checksum-crc64nvme or -sha256). Default false. */
   readonly requireChecksum?: boolean;
+  /** User metadata names (x-amz-meta-NAME, lower case) uploads may set; any other is refused. Default none. */
+  readonly allowedMetadata?: string[];
   /** Browser origins allowed to call the API and upload to the bucket. Default none. */
   readonly cors?: Cors;
   /** Deny object reads in the bucket policy to every principal but the distribution and the function's role. Default true. */

@@ -191,6 +191,7 @@ export function toStoreArgs(input: SignedFileStoreComponentArgs): SignedFileStor
     allowedContentTypes: args.allowedContentTypes,
     partSizeBytes: args.partSizeBytes,
     requireChecksum: args.requireChecksum,
+    allowedMetadata: args.allowedMetadata,
     cors: args.cors,
     denyDirectReads: args.denyDirectReads,
     directReadPrincipalArns: args.directReadPrincipalArns,

@@ -197,7 +197,10 @@ function createFunctionUrl(
   { name, config, parent }: ChildScope,
   fn: aws.lambda.Function,
 ): aws.lambda.FunctionUrl {
-  const api = config.corsOrigins.length > 0 ? corsRules(config.corsOrigins).api : undefined;
+  const api =
+    config.corsOrigins.length > 0
+      ? corsRules(config.corsOrigins, config.uploads.allowedMetadata).api
+      : undefined;
   const functionUrl = new aws.lambda.FunctionUrl(
     `${name}-url`,
     {

@@ -22,6 +22,7 @@ export interface Storage {
  */
 export function bucketCorsRules(
   corsOrigins: readonly string[],
+  metadataNames: readonly string[] = [],
 ): aws.types.input.s3.BucketCorsConfigurationCorsRule[] {
   const rules: aws.types.input.s3.BucketCorsConfigurationCorsRule[] = [
     {
@@ -34,7 +35,7 @@ export function bucketCorsRules(
   ];
   if (corsOrigins.length > 0) {
     // Browsers upload straight to S3 with the presigned URLs; multipart clients read each part's ETag.
-    const uploads = corsRules(corsOrigins).bucket;
+    const uploads = corsRules(corsOrigins, metadataNames).bucket;
     rules.push({
       id: "browser-uploads",
       allowedOrigins: [...uploads.allowOrigins],
@@ -134,7 +135,7 @@ export function createStorage(
   );
   new aws.s3.BucketCorsConfiguration(
     `${name}-cors`,
-    { bucket: bucket.id, corsRules: bucketCorsRules(config.corsOrigins) },
+    { bucket: bucket.id, corsRules: bucketCorsRules(config.corsOrigins, config.uploads.allowedMetadata) },
     opts,
   );
   if (config.events) {

@@ -23,6 +23,11 @@ export interface UploadLimits {
   readonly partSizeBytes: number;
   /** Every write must declare the checksum of its bytes (`x-amz-checksum-*`), which S3 then verifies. */
   readonly requireChecksum: boolean;
+  /**
+   * User metadata names (`x-amz-meta-NAME`, lower case) an upload may set; none unless listed, since
+   * every name is a header the API's and the bucket's CORS rules must admit.
+   */
+  readonly allowedMetadata: readonly string[];
 }
 
 export const DEFAULT_UPLOAD_LIMITS: UploadLimits = {
@@ -30,7 +35,18 @@ export const DEFAULT_UPLOAD_LIMITS: UploadLimits = {
   allowedContentTypes: [],
   partSizeBytes: DEFAULT_PART_SIZE_BYTES,
   requireChecksum: false,
+  allowedMetadata: [],
 };
+
+export const METADATA_PREFIX = "x-amz-meta-";
+/**
+ * S3 keeps at most 2 KB of user metadata, counted as the UTF-8 bytes of every name and value (Amazon
+ * S3 User Guide, "Working with object metadata", "User-defined object metadata").
+ */
+export const MAX_METADATA_BYTES = 2048;
+/** A metadata name: a lower-case HTTP token (RFC 9110, 5.6.2) without the prefix. */
+export const METADATA_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
+const UTF8 = new TextEncoder();
 
 /** The header a client declares its upload's size with when the request carries no body (JSON mode, multipart). */
 export const UPLOAD_LENGTH_HEADER = "upload-length";
@@ -44,6 +60,8 @@ export interface UploadDescription {
   readonly checksum?: DeclaredChecksum;
   /** A multipart upload's algorithm and type, named to CreateMultipartUpload. */
   readonly multipartChecksum?: MultipartChecksum;
+  /** User metadata by lower-case name without `x-amz-meta-`, each one the store allows. */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 type Headers = Readonly<Record<string, string | undefined>>;
@@ -111,11 +129,51 @@ export function describeUpload(
       `the upload is ${length} bytes; this store accepts at most ${limits.maxUploadBytes} bytes`,
     );
   }
+  const metadata = userMetadata(headers, limits.allowedMetadata);
   return {
     ...(contentType === undefined ? {} : { contentType }),
     ...(contentDisposition === undefined ? {} : { contentDisposition }),
     ...(length === undefined ? {} : { length }),
+    ...(metadata === undefined ? {} : { metadata }),
   };
+}
+
+/**
+ * The upload's `x-amz-meta-*` headers, each signed into the URL (S3 refuses an unsigned one), so
+ * only names the store allows are taken: another is 400, not silently dropped, so a client learns
+ * that its field was not kept. Values are ASCII text (RFC 2047 words for anything else, as S3
+ * clients send them), within S3's 2 KB.
+ */
+function userMetadata(headers: Headers, allowed: readonly string[]): Record<string, string> | undefined {
+  const metadata: Record<string, string> = {};
+  let bytes = 0;
+  for (const [header, value] of Object.entries(headers)) {
+    if (!header.startsWith(METADATA_PREFIX) || value === undefined) continue;
+    const name = header.slice(METADATA_PREFIX.length);
+    if (!allowed.includes(name)) {
+      throw new BadRequest(
+        "InvalidMetadata",
+        allowed.length === 0
+          ? `this store keeps no user metadata; remove ${header}`
+          : `${header} is not kept by this store; it keeps ${allowed.map((n) => METADATA_PREFIX + n).join(", ")}`,
+      );
+    }
+    if (!/^[\x20-\x7e]*$/.test(value)) {
+      throw new BadRequest(
+        "InvalidMetadata",
+        `${header} must be printable ASCII; send other text as an RFC 2047 encoded word (=?UTF-8?B?...?=)`,
+      );
+    }
+    metadata[name] = value.trim();
+    bytes += UTF8.encode(name).length + UTF8.encode(value.trim()).length;
+  }
+  if (bytes > MAX_METADATA_BYTES) {
+    throw new BadRequest(
+      "MetadataTooLarge",
+      `user metadata is ${bytes} bytes; S3 keeps at most ${MAX_METADATA_BYTES} (names and values)`,
+    );
+  }
+  return Object.keys(metadata).length === 0 ? undefined : metadata;
 }
 
 /** Extra checks for a single PUT: its size is signed as Content-Length, so S3 refuses any other. */
@@ -154,6 +212,9 @@ export function signedUploadHeaders(upload: UploadDescription): Record<string, s
       ? {}
       : { [CHECKSUM_HEADERS[upload.checksum.algorithm]]: upload.checksum.value }),
     ...(upload.length === undefined ? {} : { "content-length": String(upload.length) }),
+    ...Object.fromEntries(
+      Object.entries(upload.metadata ?? {}).map(([name, value]) => [METADATA_PREFIX + name, value]),
+    ),
   };
 }
 

@@ -44,6 +44,29 @@ export function unescapeXml(text: string): string {
   });
 }
 
+const CDATA_OPEN = "<![CDATA[";
+const CDATA_CLOSE = "]]>";
+
+/** Where the CDATA section opening at `start` ends (just past its `]]>`); unterminated is malformed. */
+function cdataEnd(xml: string, start: number): number {
+  const end = xml.indexOf(CDATA_CLOSE, start + CDATA_OPEN.length);
+  if (end === -1) throw new MalformedXml("a CDATA section is not closed");
+  return end + CDATA_CLOSE.length;
+}
+
+/**
+ * The first `needle` at or after `from` that is not inside a CDATA section (whose text is
+ * character data, never markup: XML 1.0, "CDATA Sections"), or -1.
+ */
+function indexOutsideCdata(xml: string, needle: string, from: number): number {
+  for (let at = from; ; ) {
+    const found = xml.indexOf(needle, at);
+    const cdata = xml.indexOf(CDATA_OPEN, at);
+    if (cdata === -1 || found === -1 || found < cdata) return found;
+    at = cdataEnd(xml, cdata);
+  }
+}
+
 /**
  * The inner text, as written, of each `<name>…</name>` in `xml`, in one forward pass. A regular
  * expression with a lazy `[\s\S]*?` instead scans to the end of the body again from every opening
@@ -54,16 +77,47 @@ export function childElements(xml: string, name: string): string[] {
   const close = `</${name}>`;
   const found: string[] = [];
   for (let from = 0; ; ) {
-    const start = xml.indexOf(open, from);
+    const start = indexOutsideCdata(xml, open, from);
     if (start === -1) return found;
-    const end = xml.indexOf(close, start + open.length);
+    const end = indexOutsideCdata(xml, close, start + open.length);
     if (end === -1) return found;
     found.push(xml.slice(start + open.length, end));
     from = end + close.length;
   }
 }
 
-/** The unescaped text of each `<name>…</name>` leaf element in `xml`. */
+/** The first character in `text` that XML 1.0 does not allow (U+0001, U+FFFE, U+FFFF, …), if any. */
+export function disallowedXmlChar(text: string): number | undefined {
+  for (const char of text) {
+    const code = char.codePointAt(0) ?? 0;
+    if (!isXmlChar(code)) return code;
+  }
+  return undefined;
+}
+
+/**
+ * A leaf's text as XML reads it: CDATA sections taken literally, escapes replaced elsewhere, and
+ * a character XML does not allow, raw or in a CDATA section, makes the document malformed.
+ */
+function leafText(inner: string): string {
+  const bad = disallowedXmlChar(inner);
+  if (bad !== undefined) {
+    throw new MalformedXml(
+      `U+${bad.toString(16).toUpperCase().padStart(4, "0")} is not a character XML allows`,
+    );
+  }
+  let text = "";
+  for (let at = 0; ; ) {
+    const cdata = inner.indexOf(CDATA_OPEN, at);
+    if (cdata === -1) return text + unescapeXml(inner.slice(at));
+    const end = cdataEnd(inner, cdata);
+    text +=
+      unescapeXml(inner.slice(at, cdata)) + inner.slice(cdata + CDATA_OPEN.length, end - CDATA_CLOSE.length);
+    at = end;
+  }
+}
+
+/** The text of each `<name>…</name>` leaf element in `xml`. */
 export function childTexts(xml: string, name: string): string[] {
-  return childElements(xml, name).map(unescapeXml);
+  return childElements(xml, name).map(leafText);
 }

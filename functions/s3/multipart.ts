@@ -126,6 +126,7 @@ export function s3MultipartStore(
             ...(upload.contentType ? { ContentType: upload.contentType } : {}),
             ...(upload.contentDisposition ? { ContentDisposition: upload.contentDisposition } : {}),
             ...(checksum ? { ChecksumAlgorithm: checksum.algorithm, ChecksumType: checksum.type } : {}),
+            ...(upload.metadata ? { Metadata: { ...upload.metadata } } : {}),
           }),
           quickCall(deadline),
         );

@@ -37,6 +37,7 @@ export const HELP = `signed-file-store local stack: function URL, CDN edge and S
   --allowed-content-types LIST  comma-separated type/subtype or type/*, default any
   --part-size N            part size offered to multipart clients, default 8388608
   --require-checksums      every upload must carry x-amz-checksum-crc64nvme or -sha256
+  --allowed-metadata LIST  comma-separated user metadata names uploads may set (x-amz-meta-NAME), default none
   --noncurrent-version-expiration-days N  days an overwritten or deleted version is kept, default 30
   --abort-incomplete-multipart-upload-days N  days an unfinished multipart upload is kept, default 7
   --s3-endpoint URL        use this S3-compatible server instead of the embedded storage
@@ -53,6 +54,7 @@ const OPTIONS = {
   "allowed-content-types": { type: "string" },
   "part-size": { type: "string" },
   "require-checksums": { type: "boolean" },
+  "allowed-metadata": { type: "string" },
   "noncurrent-version-expiration-days": { type: "string" },
   "abort-incomplete-multipart-upload-days": { type: "string" },
   "data-dir": { type: "string" },
@@ -99,6 +101,7 @@ const FLAG_OF_FIELD: ReadonlyArray<readonly [RegExp, string]> = [
   [/\[uploads\.maxUploadBytes\]/g, "--max-upload-bytes"],
   [/\[uploads\.allowedContentTypes\]/g, "--allowed-content-types"],
   [/\[uploads\.partSizeBytes\]/g, "--part-size"],
+  [/\[uploads\.allowedMetadata\]/g, "--allowed-metadata"],
 ];
 
 function asFlags(message: string): string {
@@ -197,6 +200,7 @@ export function parseStackArgs(args: readonly string[]): ParsedStackArgs | undef
       allowedContentTypes: list("allowed-content-types"),
       partSizeBytes: opt("part-size") === undefined ? undefined : int("part-size", 0),
       requireChecksum: flag("require-checksums"),
+      allowedMetadata: list("allowed-metadata"),
     }),
   );
   const ports = {

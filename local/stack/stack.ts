@@ -108,7 +108,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   try {
     const example = await startExamplePage({ port: options.examplePort ?? 0, log });
     started.push(() => example.close());
-    const cors = corsRules([...(options.corsOrigins ?? []), example.url]);
+    const cors = corsRules([...(options.corsOrigins ?? []), example.url], options.uploads?.allowedMetadata);
 
     let storage: RunningStorage | undefined;
     let target: { bucket: string; region: string; endpoint: string };

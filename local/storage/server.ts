@@ -5,14 +5,16 @@ import { closeServer, listen, loggingServer } from "../http/listen";
 import { sendXmlError } from "../http/xml";
 import { verifyAuthorizationHeader, verifyPresigned } from "../sigv4";
 import { sendS3Error } from "./s3/errors";
-import type { S3Call, StorageContext } from "./s3/request";
+import { MAX_KEY_BYTES, refuseLongKey, type S3Call, type StorageContext } from "./s3/request";
 import { routeOf, type S3Action } from "./s3/routes";
 import { lockDataDir } from "./store/data-dir-lock";
 import type { WriteFault } from "./store/durable-write";
+import { type LifecycleRules, LifecycleSweeper, resolveLifecycle, type SweepReport } from "./store/lifecycle";
 import { MultipartUploads } from "./store/multipart-uploads";
 import { ObjectStore } from "./store/object-store";
 
 export { parseRange } from "../http/byte-range";
+export type { LifecycleRules, SweepReport } from "./store/lifecycle";
 
 /**
  * The S3 HTTP surface of the local stack, path-style (`/BUCKET/KEY`), over one versioned bucket
@@ -45,10 +47,22 @@ export interface StorageOptions {
   readonly log?: (fields: Record<string, unknown>) => void;
   /** Stands for a failing disk in tests: thrown from before a write, it fails that write. */
   readonly writeFault?: WriteFault;
+  /**
+   * The deployed bucket's lifecycle rules, applied at start and then every `sweepIntervalMs`
+   * (default one hour) by the injected clock: noncurrent versions expire after
+   * `noncurrentVersionExpirationDays` (default 30), incomplete uploads after
+   * `abortIncompleteMultipartUploadDays` (default 7), and a delete marker with nothing left behind
+   * it goes (`expiredObjectDeleteMarker`, default true).
+   */
+  readonly lifecycle?: Partial<LifecycleRules> & { readonly sweepIntervalMs?: number };
 }
 
 export interface RunningStorage {
   readonly url: string;
+  /** What the sweep at start removed. */
+  readonly startSweep: SweepReport;
+  /** Applies the lifecycle rules now (after a sweep already running, if any). */
+  sweep(): Promise<SweepReport>;
   close(): Promise<void>;
 }
 
@@ -89,6 +103,14 @@ async function serveStorage(options: StorageOptions, unlock: () => Promise<void>
     path.join(options.dataDir, "multipart", options.bucket),
     options.writeFault,
   );
+  const sweeper = new LifecycleSweeper(
+    store,
+    uploads,
+    resolveLifecycle(options.lifecycle),
+    clock,
+    options.log,
+  );
+  const startSweep = await sweeper.sweep();
   const ctx: StorageContext = {
     bucket: options.bucket,
     store,
@@ -159,6 +181,11 @@ async function serveStorage(options: StorageOptions, unlock: () => Promise<void>
       refuse("InvalidArgument", { message: "The object key is not valid percent-encoding." });
       return;
     }
+    if (Buffer.byteLength(key, "utf8") > MAX_KEY_BYTES) {
+      req.resume();
+      refuseLongKey(res, key);
+      return;
+    }
     const query = new URLSearchParams(rawQuery);
     const payloadHash = verdict.payloadHash;
     const mayDo = (action: S3Action) =>
@@ -184,5 +211,14 @@ async function serveStorage(options: StorageOptions, unlock: () => Promise<void>
   }
 
   const url = await listen(server, options.port, options.host);
-  return { url, close: () => closeServer(server).finally(unlock) };
+  sweeper.start(options.lifecycle?.sweepIntervalMs ?? 60 * 60 * 1000);
+  return {
+    url,
+    startSweep,
+    sweep: () => sweeper.sweep(),
+    close: async () => {
+      await sweeper.stop();
+      await closeServer(server).finally(unlock);
+    },
+  };
 }

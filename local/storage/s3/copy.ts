@@ -1,14 +1,22 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { element, sendXml } from "../../http/xml";
-import { IncompleteBodyError } from "../store/durable-write";
-import { isVersionId, type ObjectAttributes, type ObjectVersion } from "../store/object-store";
+import { type Algorithm, hasher, isAlgorithm } from "../checksums/algorithms";
+import {
+  isVersionId,
+  NOTHING_STAGED,
+  type ObjectAttributes,
+  type ObjectVersion,
+  type StoredChecksum,
+} from "../store/object-store";
+import { checksumElements, UNSUPPORTED_ALGORITHM } from "./checksum-headers";
 import { sendS3Error } from "./errors";
 import {
   answerWriteFailure,
   attributesFrom,
   etagMatches,
   header,
+  refuseLongKey,
   type S3Call,
   type StorageContext,
 } from "./request";
@@ -16,7 +24,7 @@ import {
 /** CopyObject's limit; larger sources are copied with UploadPartCopy ("Copy an object"). */
 export const MAX_COPY_BYTES = 5 * 1024 * 1024 * 1024;
 
-interface CopySource {
+export interface CopySource {
   readonly version: ObjectVersion;
   /** Whether the request named the version (`?versionId=`), as S3 reports it back. */
   readonly named: boolean;
@@ -27,7 +35,7 @@ interface CopySource {
  * S3's error: NoSuchKey when the key or its current version is gone (a delete marker), NoSuchVersion
  * for an unknown version, and 400 InvalidRequest when the named version is a delete marker.
  */
-function resolveSource(ctx: StorageContext, call: S3Call): CopySource | undefined {
+export function resolveSource(ctx: StorageContext, call: S3Call): CopySource | undefined {
   const raw = header(call.req, "x-amz-copy-source") ?? "";
   const q = raw.indexOf("?");
   const pathPart = q === -1 ? raw : raw.slice(0, q);
@@ -50,6 +58,7 @@ function resolveSource(ctx: StorageContext, call: S3Call): CopySource | undefine
     sendS3Error(call.res, "NoSuchBucket");
     return undefined;
   }
+  if (refuseLongKey(call.res, key)) return undefined;
   const versionId = query.get("versionId");
   if (versionId !== null && !isVersionId(versionId)) {
     invalid("Invalid version id specified");
@@ -105,9 +114,39 @@ function attributesOf(version: ObjectVersion): ObjectAttributes {
     etag: _e,
     lastModified: _l,
     files: _f,
+    checksum: _c,
     ...rest
   } = version;
   return rest;
+}
+
+function sameChecksum(a: StoredChecksum, b: StoredChecksum | undefined): boolean {
+  return a.algorithm === b?.algorithm && a.type === b.type && a.value === b.value;
+}
+
+/**
+ * A copy's checksum, as CopyObject makes it: the source's when it is a FULL_OBJECT one and no other
+ * algorithm is asked for ("if the source object has a checksum, that checksum value will be copied
+ * to the new object by default"); otherwise computed over the source's bytes, FULL_OBJECT, in the
+ * algorithm asked for, the source's, or S3's default CRC64NVME for a source without one ("With a
+ * copy command, the checksum of the object is a direct checksum of the full object", Amazon S3 User
+ * Guide, "Checking object integrity"). Resolves undefined when the source went while it was read.
+ */
+async function copyChecksum(
+  ctx: StorageContext,
+  version: ObjectVersion,
+  asked: Algorithm | undefined,
+): Promise<StoredChecksum | undefined> {
+  const current = version.checksum;
+  if (current?.type === "FULL_OBJECT" && (asked === undefined || asked === current.algorithm)) return current;
+  const algorithm = asked ?? current?.algorithm ?? "CRC64NVME";
+  const h = hasher(algorithm);
+  if (version.size > 0) {
+    const opened = await ctx.store.openVersion(version);
+    if (!opened) return undefined;
+    for await (const chunk of opened.stream(0, version.size - 1)) h.update(chunk as Buffer);
+  }
+  return { algorithm, type: "FULL_OBJECT", value: h.digest() };
 }
 
 /**
@@ -143,7 +182,18 @@ export async function copyObject(ctx: StorageContext, call: S3Call): Promise<voi
     });
     return;
   }
-  const staged = await ctx.store.stage();
+  const asked = header(req, "x-amz-checksum-algorithm")?.toUpperCase();
+  if (asked !== undefined && !isAlgorithm(asked)) {
+    sendS3Error(res, "InvalidRequest", { message: UNSUPPORTED_ALGORITHM });
+    return;
+  }
+  const checksum = await copyChecksum(ctx, source.version, asked);
+  if (!checksum) {
+    sendS3Error(res, "NoSuchKey", { details: { Key: source.version.key } });
+    return;
+  }
+  const kept = sameChecksum(checksum, source.version.checksum);
+  const staged = source.version.files.length > 0 ? await ctx.store.stage() : NOTHING_STAGED;
   let installed: Awaited<ReturnType<typeof ctx.store.install>>;
   try {
     for (const file of source.version.files) {
@@ -152,7 +202,13 @@ export async function copyObject(ctx: StorageContext, call: S3Call): Promise<voi
     installed = await ctx.store.install(key, staged, {
       ...(directive === "COPY" ? attributesOf(source.version) : attributesFrom(req)),
       etag: source.version.etag,
-      files: source.version.files,
+      // A part's checksum is the source's, in the source's algorithm: it goes with that checksum only.
+      files: source.version.files.map(({ file, size, checksum: part }) => ({
+        file,
+        size,
+        ...(kept && part !== undefined ? { checksum: part } : {}),
+      })),
+      checksum,
     });
   } catch (error) {
     await ctx.store.discard(staged);
@@ -168,78 +224,12 @@ export async function copyObject(ctx: StorageContext, call: S3Call): Promise<voi
   sendXml(
     res,
     "CopyObjectResult",
-    element("LastModified", installed.lastModified) + element("ETag", installed.etag),
+    element("LastModified", installed.lastModified) +
+      element("ETag", installed.etag) +
+      checksumElements(installed.checksum),
     {
       "x-amz-version-id": installed.versionId,
       "x-amz-copy-source-version-id": source.version.versionId,
     },
   );
-}
-
-/**
- * UploadPartCopy: a part made of a source version's bytes, all of them or `x-amz-copy-source-range:
- * bytes=first-last` (both offsets inclusive and inside the source).
- */
-export async function uploadPartCopy(
-  ctx: StorageContext,
-  call: S3Call,
-  uploadId: string,
-  partNumber: number,
-): Promise<void> {
-  const { req, res } = call;
-  req.resume();
-  const source = resolveSource(ctx, call);
-  if (!source) return;
-  const { version } = source;
-  const rangeHeader = header(req, "x-amz-copy-source-range");
-  let first = 0;
-  let last = version.size - 1;
-  if (rangeHeader !== undefined) {
-    const m = /^bytes=(\d+)-(\d+)$/.exec(rangeHeader);
-    if (!m) {
-      sendS3Error(res, "InvalidArgument", {
-        message:
-          "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy",
-      });
-      return;
-    }
-    first = Number(m[1]);
-    last = Number(m[2]);
-    if (first > last || last >= version.size) {
-      sendS3Error(res, "InvalidArgument", {
-        message: `Range specified is not valid for source object of size: ${version.size}`,
-      });
-      return;
-    }
-  } else if (version.size > MAX_COPY_BYTES) {
-    sendS3Error(res, "InvalidRequest", {
-      message: `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_COPY_BYTES}`,
-    });
-    return;
-  }
-  const opened = await ctx.store.openVersion(version);
-  if (!opened) {
-    sendS3Error(res, "NoSuchKey", { details: { Key: version.key } });
-    return;
-  }
-  try {
-    const part = await ctx.uploads.putPart(
-      uploadId,
-      partNumber,
-      opened.stream(first, last),
-      { expectedLength: Math.max(0, last - first + 1) },
-      ctx.clock(),
-    );
-    if ("problem" in part) throw new Error(part.problem);
-    sendXml(res, "CopyPartResult", element("LastModified", part.lastModified) + element("ETag", part.etag), {
-      "x-amz-copy-source-version-id": version.versionId,
-    });
-  } catch (error) {
-    await opened.close();
-    // Reading our own file short is our failure, not the client's.
-    answerWriteFailure(ctx, call, error instanceof IncompleteBodyError ? new Error(error.message) : error, {
-      uploadId,
-      partNumber,
-    });
-  }
 }

@@ -2,18 +2,18 @@ import { childElements, childTexts } from "../../../functions/http/xml-text";
 import { element, sendXml } from "../../http/xml";
 import { isVersionId } from "../store/object-store";
 import { checkBodyIntegrity } from "./checksums";
-import { sendS3Error } from "./errors";
-import { fromXml, readXmlBody, type S3Call, type StorageContext } from "./request";
+import { s3Message, sendS3Error } from "./errors";
+import {
+  fromXml,
+  MAX_KEY_BYTES,
+  readXmlBody,
+  type S3Call,
+  type StorageContext,
+  xmlDocument,
+} from "./request";
 
 /** "The request can contain a list of up to 1,000 keys" (DeleteObjects). */
 const MAX_OBJECTS = 1000;
-
-const CHECKSUM_NAMES: Record<string, string> = {
-  "x-amz-checksum-crc32": "CRC32",
-  "x-amz-checksum-crc32c": "CRC32C",
-  "x-amz-checksum-sha1": "SHA1",
-  "x-amz-checksum-sha256": "SHA256",
-};
 
 /**
  * DeleteObjects (`POST /bucket?delete`): each key gets what DeleteObject would do to it, in
@@ -24,22 +24,13 @@ export async function deleteObjects(ctx: StorageContext, call: S3Call): Promise<
   const { req, res } = call;
   const body = await readXmlBody(call, 8 * 1024 * 1024);
   if (body === undefined) return;
-  const integrity = checkBodyIntegrity(req.headers, body);
-  if (!integrity.ok) {
-    if (integrity.reason === "missing") {
-      sendS3Error(res, "InvalidRequest", {
-        message: "Missing required header for this request: Content-MD5 OR x-amz-checksum-*",
-      });
-    } else if (integrity.header === "content-md5") {
-      sendS3Error(res, "BadDigest");
-    } else {
-      sendS3Error(res, "BadDigest", {
-        message: `The ${CHECKSUM_NAMES[integrity.header] ?? "checksum"} you specified did not match the calculated checksum.`,
-      });
-    }
+  const integrity = checkBodyIntegrity(req, body);
+  if (integrity) {
+    sendS3Error(res, integrity.code, { message: integrity.message });
     return;
   }
-  const xml = body.toString("utf8");
+  const xml = xmlDocument(res, body);
+  if (xml === undefined) return;
   // Each <Object> is taken as written and only its leaves are unescaped: unescaping the object and
   // then its key would turn a key named `&amp;` into `&` and delete another key.
   const parsed = fromXml(res, () => ({
@@ -65,6 +56,13 @@ export async function deleteObjects(ctx: StorageContext, call: S3Call): Promise<
     const version = versionId === undefined ? "" : element("VersionId", versionId);
     const error = (code: string, message: string) =>
       `<Error>${element("Key", key)}${version}${element("Code", code)}${element("Message", message)}</Error>`;
+    if (Buffer.byteLength(key, "utf8") > MAX_KEY_BYTES) {
+      // Each key gets what DeleteObject would answer it, and nothing is stored for it.
+      results.push(
+        `<Error>${element("Key", key)}${version}${element("Code", "KeyTooLongError")}${element("Message", s3Message("KeyTooLongError"))}</Error>`,
+      );
+      continue;
+    }
     try {
       if (versionId === undefined) {
         const marker = await ctx.store.addDeleteMarker(key);

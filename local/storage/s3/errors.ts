@@ -28,6 +28,7 @@ const ERRORS = {
   ],
   InvalidRange: [416, "The requested range is not satisfiable"],
   InvalidRequest: [400, "Invalid Request"],
+  KeyTooLongError: [400, "Your key is too long."],
   MalformedXML: [
     400,
     "The XML you provided was not well-formed or did not validate against our published schema",

@@ -1,128 +1,21 @@
 import { element, sendXml } from "../../http/xml";
-import {
-  compareKeys,
-  isVersionId,
-  type ObjectStore,
-  type ObjectVersion,
-  type VersionEntry,
-} from "../store/object-store";
+import { isVersionId, type ObjectVersion, type VersionEntry } from "../store/object-store";
+import { listedChecksum } from "./checksum-headers";
 import { sendS3Error } from "./errors";
+import {
+  commonPrefix,
+  decodeToken,
+  encoder,
+  encodeToken,
+  type Listed,
+  listParams,
+  type Position,
+  walk,
+} from "./list-walk";
 import type { S3Call, StorageContext } from "./request";
-
-/** S3 returns at most 1,000 entries a page, whatever max-keys asks for. */
-const MAX_KEYS = 1000;
-
-interface ListParams {
-  readonly prefix: string;
-  readonly delimiter: string;
-  readonly maxKeys: number;
-  readonly encodeUrl: boolean;
-}
-
-/** The parameters both listings share, or S3's 400 (then undefined). */
-function listParams(call: S3Call): ListParams | undefined {
-  const { query, res } = call;
-  const maxText = query.get("max-keys");
-  const maxKeys = maxText === null ? MAX_KEYS : Number(maxText);
-  if (!/^\d+$/.test(maxText ?? "0") || !Number.isSafeInteger(maxKeys)) {
-    sendS3Error(res, "InvalidArgument", {
-      message: "Provided max-keys not an integer or within integer range",
-      details: { ArgumentName: "max-keys", ArgumentValue: maxText ?? "" },
-    });
-    return undefined;
-  }
-  const encoding = query.get("encoding-type");
-  if (encoding !== null && encoding !== "url") {
-    sendS3Error(res, "InvalidArgument", {
-      message: "Invalid Encoding Method specified in Request",
-      details: { ArgumentName: "encoding-type", ArgumentValue: encoding },
-    });
-    return undefined;
-  }
-  return {
-    prefix: query.get("prefix") ?? "",
-    delimiter: query.get("delimiter") ?? "",
-    maxKeys: Math.min(maxKeys, MAX_KEYS),
-    encodeUrl: encoding === "url",
-  };
-}
-
-/**
- * With `encoding-type=url` S3 URL-encodes keys, prefixes, delimiters and markers in the answer so
- * that keys holding characters XML 1.0 cannot carry survive. As measured against S3 (reported in
- * brekkylab/backlot#178): a space becomes `+`, a `+` becomes `%2B`, `%` becomes `%25`, non-ASCII is
- * percent-encoded as UTF-8, and `/` stays as it is.
- */
-function encoder(params: ListParams): (text: string) => string {
-  if (!params.encodeUrl) return (text) => text;
-  return (text) => encodeURIComponent(text).replace(/%20/g, "+").replace(/%2F/g, "/");
-}
-
-/** The common prefix a key rolls up into under the delimiter, if any. */
-function commonPrefix(key: string, params: ListParams): string | undefined {
-  if (params.delimiter === "") return undefined;
-  const at = key.indexOf(params.delimiter, params.prefix.length);
-  return at === -1 ? undefined : key.slice(0, at + params.delimiter.length);
-}
-
-type Listed<T> =
-  | { readonly kind: "entry"; readonly entry: T }
-  | { readonly kind: "prefix"; readonly prefix: string };
-
-/**
- * Walks keys above `after`, under the prefix, rolling keys up into common prefixes (a prefix shows
- * only if a key under it would be listed). Entries and prefixes count alike toward max-keys, as in
- * S3; the caller stops one item past a full page, which is how it knows the page is truncated.
- */
-function* walk<T>(
-  store: ObjectStore,
-  after: string,
-  params: ListParams,
-  entriesOf: (key: string) => readonly T[],
-  skipPrefix: string | undefined,
-): Generator<Listed<T>> {
-  let lastPrefix = skipPrefix;
-  for (const key of store.keysAfter(after)) {
-    if (!key.startsWith(params.prefix)) {
-      // Keys are ordered: once past every key under the prefix, nothing more can match.
-      if (compareKeys(key, params.prefix) > 0) return;
-      continue;
-    }
-    const entries = entriesOf(key);
-    if (entries.length === 0) continue;
-    const prefix = commonPrefix(key, params);
-    if (prefix !== undefined) {
-      if (prefix === lastPrefix) continue;
-      lastPrefix = prefix;
-      yield { kind: "prefix", prefix };
-      continue;
-    }
-    for (const entry of entries) yield { kind: "entry", entry };
-  }
-}
 
 function commonPrefixesXml(prefixes: readonly string[], encode: (t: string) => string): string {
   return prefixes.map((p) => `<CommonPrefixes>${element("Prefix", encode(p))}</CommonPrefixes>`).join("");
-}
-
-/** Continuation tokens are opaque to clients: the position, base64-encoded. */
-interface Position {
-  readonly after: string;
-  /** Set when the page ended on a common prefix, whose keys the next page must skip. */
-  readonly prefix?: string;
-}
-
-function encodeToken(position: Position): string {
-  return Buffer.from(JSON.stringify(position), "utf8").toString("base64");
-}
-
-function decodeToken(token: string): Position | undefined {
-  try {
-    const position = JSON.parse(Buffer.from(token, "base64").toString("utf8")) as Position;
-    return typeof position.after === "string" ? position : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -145,16 +38,23 @@ export async function listObjectsV2(ctx: StorageContext, call: S3Call): Promise<
     });
     return;
   }
-  const current = (key: string): ObjectVersion[] => {
+  const current = (key: string): ObjectVersion | undefined => {
     const entry = ctx.store.current(key);
-    return entry && !entry.deleteMarker ? [entry] : [];
+    return entry && !entry.deleteMarker ? entry : undefined;
+  };
+  const view = {
+    listable: (key: string) => current(key) !== undefined,
+    entriesOf: (key: string) => {
+      const entry = current(key);
+      return entry ? [entry] : [];
+    },
   };
   const contents: ObjectVersion[] = [];
   const prefixes: string[] = [];
   let truncated = false;
   let last: Position | undefined;
   if (params.maxKeys > 0) {
-    for (const item of walk(ctx.store, position.after, params, current, position.prefix)) {
+    for (const item of walk(ctx.store, position.after, params, view, position.prefix)) {
       if (contents.length + prefixes.length === params.maxKeys) {
         truncated = true;
         break;
@@ -185,7 +85,7 @@ export async function listObjectsV2(ctx: StorageContext, call: S3Call): Promise<
       contents
         .map(
           (v) =>
-            `<Contents>${element("Key", encode(v.key))}${element("LastModified", v.lastModified)}${element("ETag", v.etag)}${element("Size", v.size)}${element("StorageClass", "STANDARD")}</Contents>`,
+            `<Contents>${element("Key", encode(v.key))}${element("LastModified", v.lastModified)}${element("ETag", v.etag)}${listedChecksum(v.checksum)}${element("Size", v.size)}${element("StorageClass", "STANDARD")}</Contents>`,
         )
         .join("") +
       commonPrefixesXml(prefixes, encode),
@@ -199,7 +99,7 @@ function versionXml(entry: VersionEntry, isLatest: boolean, encode: (t: string) 
     element("IsLatest", isLatest) +
     element("LastModified", entry.lastModified);
   if (entry.deleteMarker) return `<DeleteMarker>${common}</DeleteMarker>`;
-  return `<Version>${common}${element("ETag", entry.etag)}${element("Size", entry.size)}${element("StorageClass", "STANDARD")}</Version>`;
+  return `<Version>${common}${element("ETag", entry.etag)}${listedChecksum(entry.checksum)}${element("Size", entry.size)}${element("StorageClass", "STANDARD")}</Version>`;
 }
 
 /**
@@ -232,19 +132,20 @@ export async function listObjectVersions(ctx: StorageContext, call: S3Call): Pro
     readonly entry: VersionEntry;
     readonly isLatest: boolean;
   }
-  const itemsOf = (key: string): Item[] =>
-    ctx.store.versions(key).map((entry, i) => ({ entry, isLatest: i === 0 }));
+  function* itemsOf(key: string, afterVersion?: string): Generator<Item> {
+    const history = ctx.store.history(key);
+    if (!history) return;
+    const latest = history.current();
+    for (const entry of history.newestFirst(afterVersion)) yield { entry, isLatest: entry === latest };
+  }
   // The rest of the marker key's versions come first, after the marker version.
-  const head: Item[] = [];
-  if (
+  const head =
     versionIdMarker !== "" &&
     keyMarker.startsWith(params.prefix) &&
-    commonPrefix(keyMarker, params) === undefined
-  ) {
-    const all = itemsOf(keyMarker);
-    const at = all.findIndex((i) => i.entry.versionId === versionIdMarker);
-    if (at !== -1) head.push(...all.slice(at + 1));
-  }
+    commonPrefix(keyMarker, params) === undefined &&
+    ctx.store.version(keyMarker, versionIdMarker)
+      ? itemsOf(keyMarker, versionIdMarker)
+      : [];
   const skipPrefix = commonPrefix(keyMarker, params);
   const items: Item[] = [];
   const prefixes: string[] = [];
@@ -252,7 +153,13 @@ export async function listObjectVersions(ctx: StorageContext, call: S3Call): Pro
   let next: { key: string; versionId?: string } | undefined;
   const take = function* (): Generator<Listed<Item>> {
     for (const entry of head) yield { kind: "entry", entry };
-    yield* walk(ctx.store, keyMarker, params, itemsOf, skipPrefix);
+    yield* walk(
+      ctx.store,
+      keyMarker,
+      params,
+      { listable: () => true, entriesOf: (key) => itemsOf(key) },
+      skipPrefix,
+    );
   };
   if (params.maxKeys > 0) {
     for (const item of take()) {

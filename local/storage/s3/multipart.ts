@@ -1,16 +1,22 @@
-import { childElements, childTexts } from "../../../functions/http/xml-text";
-import { element, escapeXml, sendXml } from "../../http/xml";
+import { element, sendXml } from "../../http/xml";
+import {
+  type Algorithm,
+  type ChecksumType,
+  elementOf,
+  headerOf,
+  isAlgorithm,
+  isCrc,
+} from "../checksums/algorithms";
 import { IncompleteBodyError } from "../store/durable-write";
 import type { UploadRecord } from "../store/multipart-uploads";
+import { givenChecksum, isRefusal, UNSUPPORTED_ALGORITHM } from "./checksum-headers";
 import { sendS3Error } from "./errors";
-import { answerRefusal, writeCondition } from "./objects";
+import { bodyProblem } from "./objects";
 import {
   answerWriteFailure,
   attributesFrom,
-  contentMd5Problem,
   declaredLength,
-  fromXml,
-  readXmlBody,
+  header,
   refuseWithoutLength,
   type S3Call,
   type StorageContext,
@@ -20,17 +26,63 @@ function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException).code === "ENOENT";
 }
 
+/**
+ * CreateMultipartUpload's checksum: `x-amz-checksum-algorithm` with the type it implies, or the
+ * one `x-amz-checksum-type` names, as S3 allows them ("Checking object integrity for data uploads",
+ * "Multipart uploads": CRC64NVME is FULL_OBJECT only, SHA1 and SHA256 COMPOSITE only, the CRC32s
+ * either; without a type, CRC64NVME is FULL_OBJECT and the others COMPOSITE). Refusals with the
+ * messages S3 answered in localstack's AWS-validated snapshots.
+ */
+function uploadChecksum(
+  req: S3Call["req"],
+): { algorithm?: Algorithm; type?: ChecksumType } | { code: "InvalidRequest"; message: string } {
+  const algorithmText = header(req, "x-amz-checksum-algorithm");
+  const typeText = header(req, "x-amz-checksum-type");
+  const refuse = (message: string) => ({ code: "InvalidRequest" as const, message });
+  if (algorithmText === undefined) {
+    return typeText === undefined
+      ? {}
+      : refuse("The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.");
+  }
+  if (algorithmText.includes(","))
+    return refuse("Invalid types are specified in x-amz-checksum-algorithm header.");
+  const algorithm = algorithmText.trim().toUpperCase();
+  if (!isAlgorithm(algorithm)) return refuse(UNSUPPORTED_ALGORITHM);
+  if (typeText !== undefined && typeText !== "FULL_OBJECT" && typeText !== "COMPOSITE") {
+    return refuse("Value for x-amz-checksum-type header is invalid.");
+  }
+  const type: ChecksumType = typeText ?? (algorithm === "CRC64NVME" ? "FULL_OBJECT" : "COMPOSITE");
+  if (type === "COMPOSITE" && algorithm === "CRC64NVME") {
+    return refuse("The COMPOSITE checksum type cannot be used with the crc64nvme checksum algorithm.");
+  }
+  if (type === "FULL_OBJECT" && !isCrc(algorithm)) {
+    return refuse(
+      `The FULL_OBJECT checksum type cannot be used with the ${algorithm.toLowerCase()} checksum algorithm.`,
+    );
+  }
+  return { algorithm, type };
+}
+
 export async function createUpload(ctx: StorageContext, call: S3Call): Promise<void> {
   call.req.resume();
+  const checksum = uploadChecksum(call.req);
+  if ("code" in checksum) {
+    sendS3Error(call.res, checksum.code, { message: checksum.message });
+    return;
+  }
   const uploadId = await ctx.uploads.create({
     key: call.key,
     ...attributesFrom(call.req),
     initiated: ctx.clock().toISOString(),
+    ...(checksum.algorithm ? { checksumAlgorithm: checksum.algorithm, checksumType: checksum.type } : {}),
   });
   sendXml(
     call.res,
     "InitiateMultipartUploadResult",
     element("Bucket", ctx.bucket) + element("Key", call.key) + element("UploadId", uploadId),
+    checksum.algorithm && checksum.type
+      ? { "x-amz-checksum-algorithm": checksum.algorithm, "x-amz-checksum-type": checksum.type }
+      : {},
   );
 }
 
@@ -46,14 +98,39 @@ export function partNumberParam(call: S3Call): number | undefined {
   return undefined;
 }
 
+/**
+ * UploadPart. An upload created with an algorithm needs each part's checksum in it: without one,
+ * or with another algorithm's, S3 answers 400 InvalidRequest "Checksum Type mismatch occurred,
+ * expected checksum Type: sha256, actual checksum Type: null". A part's checksum is checked as its
+ * bytes go to disk (mismatch: 400 BadDigest, nothing stored, no part listed) and kept in its record;
+ * an upload without an algorithm keeps each part's CRC64NVME, from which S3's default full-object
+ * checksum is combined at completion, whatever checksum the part was sent with.
+ */
 export async function uploadPart(
   ctx: StorageContext,
   call: S3Call,
   uploadId: string,
   partNumber: number,
+  upload: UploadRecord,
 ): Promise<void> {
   if (refuseWithoutLength(call)) return;
   const { req, res } = call;
+  const given = givenChecksum(req);
+  const expected = upload.checksumAlgorithm;
+  const refusal = isRefusal(given)
+    ? given
+    : expected !== undefined && given?.algorithm !== expected
+      ? {
+          code: "InvalidRequest" as const,
+          message: `Checksum Type mismatch occurred, expected checksum Type: ${expected.toLowerCase()}, actual checksum Type: ${given?.algorithm.toLowerCase() ?? "null"}`,
+        }
+      : undefined;
+  if (refusal) {
+    req.resume();
+    sendS3Error(res, refusal.code, { message: refusal.message });
+    return;
+  }
+  const checked = isRefusal(given) ? undefined : given;
   const length = declaredLength(req);
   try {
     const part = await ctx.uploads.putPart(
@@ -63,18 +140,28 @@ export async function uploadPart(
       {
         ...(length === undefined ? {} : { expectedLength: length }),
         sha256: call.bodySha256 !== undefined,
-        verify: (written) =>
-          call.bodySha256 !== undefined && written.sha256 !== call.bodySha256
-            ? "XAmzContentSHA256Mismatch"
-            : contentMd5Problem(req, written.md5),
+        keep: expected ?? "CRC64NVME",
+        checksums: checked ? [checked.algorithm] : [],
+        verify: (written) => bodyProblem(call, written, checked),
       },
       ctx.clock(),
     );
     if ("problem" in part) {
-      sendS3Error(res, part.problem as "BadDigest");
+      sendS3Error(
+        res,
+        part.problem.code,
+        part.problem.message === undefined ? {} : { message: part.problem.message },
+      );
       return;
     }
-    res.writeHead(200, { etag: part.etag, "content-length": 0 }).end();
+    res
+      .writeHead(200, {
+        etag: part.etag,
+        // "This will only be present if the checksum was provided in the request" (UploadPart).
+        ...(checked ? { [headerOf(checked.algorithm)]: checked.value } : {}),
+        "content-length": 0,
+      })
+      .end();
   } catch (error) {
     // The upload was completed or aborted while the part was on its way.
     if (isMissing(error) && !(error instanceof IncompleteBodyError)) {
@@ -86,7 +173,16 @@ export async function uploadPart(
   }
 }
 
-export async function listParts(ctx: StorageContext, call: S3Call, uploadId: string): Promise<void> {
+/**
+ * ListParts; for an upload created with an algorithm, its `ChecksumAlgorithm` and `ChecksumType`
+ * and each part's checksum (an upload without one lists none, as S3 does).
+ */
+export async function listParts(
+  ctx: StorageContext,
+  call: S3Call,
+  uploadId: string,
+  upload: UploadRecord,
+): Promise<void> {
   call.req.resume();
   const maxParts = Math.min(Number(call.query.get("max-parts") ?? "1000") || 1000, 1000);
   const marker = Number(call.query.get("part-number-marker") ?? "0") || 0;
@@ -101,6 +197,7 @@ export async function listParts(ctx: StorageContext, call: S3Call, uploadId: str
   const page = all.slice(0, maxParts);
   const truncated = all.length > page.length;
   const last = page.at(-1)?.partNumber ?? marker;
+  const algorithm = upload.checksumAlgorithm;
   sendXml(
     call.res,
     "ListPartsResult",
@@ -111,11 +208,17 @@ export async function listParts(ctx: StorageContext, call: S3Call, uploadId: str
       element("NextPartNumberMarker", last) +
       element("MaxParts", maxParts) +
       element("IsTruncated", truncated) +
+      (algorithm && upload.checksumType
+        ? element("ChecksumAlgorithm", algorithm) + element("ChecksumType", upload.checksumType)
+        : "") +
       page
-        .map(
-          (p) =>
-            `<Part>${element("PartNumber", p.partNumber)}${element("LastModified", p.lastModified)}${element("ETag", p.etag)}${element("Size", p.size)}</Part>`,
-        )
+        .map((p) => {
+          const checksum =
+            algorithm && p.checksum?.algorithm === algorithm
+              ? element(elementOf(algorithm), p.checksum.value)
+              : "";
+          return `<Part>${element("PartNumber", p.partNumber)}${element("LastModified", p.lastModified)}${element("ETag", p.etag)}${element("Size", p.size)}${checksum}</Part>`;
+        })
         .join(""),
   );
 }
@@ -124,95 +227,4 @@ export async function abortUpload(ctx: StorageContext, call: S3Call, uploadId: s
   call.req.resume();
   await ctx.uploads.remove(uploadId);
   call.res.writeHead(204).end();
-}
-
-const COMPLETE_MESSAGES = {
-  InvalidPart: "One or more of the specified parts could not be found or the ETag did not match.",
-  InvalidPartOrder: "The list of parts was not in ascending order.",
-  EntityTooSmall: "Your proposed upload is smaller than the minimum allowed object size.",
-} as const;
-
-/**
- * CompleteMultipartUpload. The parts' files become the new version's files by hard links (the
- * version is a list of them, read in order), so completion takes the same time for any size. With
- * `x-amz-mp-object-size`, parts that add up to another size are 400 InvalidRequest and nothing is
- * completed (Amazon S3 API Reference, "CompleteMultipartUpload").
- */
-export async function completeUpload(
-  ctx: StorageContext,
-  call: S3Call,
-  uploadId: string,
-  upload: UploadRecord,
-): Promise<void> {
-  const { res, key } = call;
-  const body = await readXmlBody(call, 4 * 1024 * 1024);
-  if (body === undefined) return;
-  const xml = body.toString("utf8");
-  if (!xml.includes("<CompleteMultipartUpload")) {
-    sendS3Error(res, "MalformedXML");
-    return;
-  }
-  const requested = fromXml(res, () =>
-    childElements(xml, "Part").map((part) => ({
-      partNumber: Number(childTexts(part, "PartNumber")[0] ?? "0"),
-      etag: childTexts(part, "ETag")[0] ?? "",
-    })),
-  );
-  if (requested === undefined) return;
-  const condition = writeCondition(call);
-  if (condition === "NotImplemented") {
-    sendS3Error(res, "NotImplemented");
-    return;
-  }
-  const early = condition?.(ctx.store.current(key));
-  if (early) {
-    answerRefusal(res, early, key);
-    return;
-  }
-  const staged = await ctx.store.stage();
-  let installed: Awaited<ReturnType<typeof ctx.store.install>>;
-  let etag: string;
-  try {
-    const linked = await ctx.uploads.linkParts(uploadId, requested, staged.dir);
-    if (typeof linked === "string") {
-      await ctx.store.discard(staged);
-      sendS3Error(res, linked, { message: COMPLETE_MESSAGES[linked] });
-      return;
-    }
-    const assembled = linked.files.reduce((sum, f) => sum + f.size, 0);
-    const expected = call.req.headers["x-amz-mp-object-size"];
-    if (expected !== undefined && Number(expected) !== assembled) {
-      await ctx.store.discard(staged);
-      sendS3Error(res, "InvalidRequest", {
-        message: `The object size of the parts, ${assembled} bytes, does not match x-amz-mp-object-size, ${expected}.`,
-      });
-      return;
-    }
-    etag = linked.etag;
-    const { key: _key, initiated: _initiated, ...attributes } = upload;
-    installed = await ctx.store.install(
-      key,
-      staged,
-      { ...attributes, etag, files: linked.files },
-      condition ? { condition } : {},
-    );
-  } catch (error) {
-    await ctx.store.discard(staged);
-    answerWriteFailure(ctx, call, error, { key, uploadId });
-    return;
-  }
-  if ("refused" in installed) {
-    answerRefusal(res, installed.refused, key);
-    return;
-  }
-  await ctx.uploads.remove(uploadId);
-  sendXml(
-    res,
-    "CompleteMultipartUploadResult",
-    element("Location", `/${ctx.bucket}/${key}`) +
-      element("Bucket", ctx.bucket) +
-      element("Key", key) +
-      `<ETag>${escapeXml(etag)}</ETag>`,
-    { "x-amz-version-id": installed.versionId },
-  );
 }

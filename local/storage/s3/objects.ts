@@ -1,13 +1,11 @@
 import type { ServerResponse } from "node:http";
 import * as path from "node:path";
-import { pipeline } from "node:stream/promises";
-import { parseRange } from "../../http/byte-range";
-import { writeDurably } from "../store/durable-write";
+import { type DurableWriteResult, writeDurably } from "../store/durable-write";
 import { type InstallCondition, isVersionId, type ObjectVersion } from "../store/object-store";
-import { sendS3Error } from "./errors";
+import { checksumHeaders, type GivenChecksum, givenChecksum, isRefusal, mismatch } from "./checksum-headers";
+import { type S3ErrorCode, sendS3Error } from "./errors";
 import {
   answerWriteFailure,
-  attributeHeaders,
   attributesFrom,
   contentMd5Problem,
   declaredLength,
@@ -18,16 +16,6 @@ import {
   type S3Call,
   type StorageContext,
 } from "./request";
-
-/** GetObject's query parameters that replace a stored header in the answer ("Overriding response header values"). */
-const RESPONSE_OVERRIDES = {
-  "response-content-type": "content-type",
-  "response-content-language": "content-language",
-  "response-expires": "expires",
-  "response-cache-control": "cache-control",
-  "response-content-disposition": "content-disposition",
-  "response-content-encoding": "content-encoding",
-} as const;
 
 /** The `versionId` query parameter: absent, valid, or answered with S3's 400 (returns "answered"). */
 export function versionIdParam(call: S3Call): string | null | "answered" {
@@ -77,98 +65,6 @@ export function readableVersion(
   return undefined;
 }
 
-/** GetObject's conditional headers, in S3's precedence; the status to answer instead, if any. */
-function conditionalStatus(call: S3Call, version: ObjectVersion): 304 | 412 | undefined {
-  const seconds = (d: string) => Math.floor(new Date(d).getTime() / 1000);
-  const modified = seconds(version.lastModified);
-  const ifMatch = header(call.req, "if-match");
-  const ifUnmodifiedSince = header(call.req, "if-unmodified-since");
-  if (ifMatch !== undefined) {
-    if (!etagMatches(ifMatch, version.etag)) return 412;
-  } else if (ifUnmodifiedSince !== undefined && modified > seconds(ifUnmodifiedSince)) {
-    return 412;
-  }
-  const ifNoneMatch = header(call.req, "if-none-match");
-  const ifModifiedSince = header(call.req, "if-modified-since");
-  if (ifNoneMatch !== undefined) {
-    if (etagMatches(ifNoneMatch, version.etag)) return 304;
-  } else if (ifModifiedSince !== undefined && modified <= seconds(ifModifiedSince)) {
-    return 304;
-  }
-  return undefined;
-}
-
-/** GetObject and HeadObject, of the current version or of `?versionId=`. Unknown query parameters are ignored, as S3 ignores them. */
-export async function getObject(ctx: StorageContext, call: S3Call): Promise<void> {
-  const { req, res, key, query } = call;
-  req.resume();
-  const versionId = versionIdParam(call);
-  if (versionId === "answered") return;
-  // A version removed between the lookup and the open is looked up again.
-  for (let attempt = 0; attempt < 3; attempt += 1) {
-    const version = readableVersion(ctx, call, versionId);
-    if (!version) return;
-    const headers: Record<string, string | number> = {
-      etag: version.etag,
-      "last-modified": httpDate(version.lastModified),
-      "accept-ranges": "bytes",
-      "x-amz-version-id": version.versionId,
-      ...attributeHeaders(version),
-    };
-    const conditional = conditionalStatus(call, version);
-    if (conditional === 304) {
-      res
-        .writeHead(304, {
-          etag: version.etag,
-          "last-modified": httpDate(version.lastModified),
-          "x-amz-version-id": version.versionId,
-        })
-        .end();
-      return;
-    }
-    if (conditional === 412) {
-      sendS3Error(res, "PreconditionFailed");
-      return;
-    }
-    for (const [param, name] of Object.entries(RESPONSE_OVERRIDES)) {
-      const value = query.get(param);
-      if (value === null) continue;
-      // A header value can only carry visible ASCII, tab and Latin-1; anything else (a raw UTF-8
-      // file name, say: RFC 6266 wants it percent-encoded in filename*) cannot be sent back.
-      if (!/^[\t\x20-\x7e\x80-\xff]*$/.test(value)) {
-        sendS3Error(res, "InvalidArgument", {
-          message: `${param} is not a valid HTTP header value`,
-          details: { ArgumentName: param, ArgumentValue: value },
-        });
-        return;
-      }
-      headers[name] = value;
-    }
-    const range = parseRange(header(req, "range"), version.size);
-    if (range === "unsatisfiable") {
-      sendS3Error(res, "InvalidRange", { headers: { "content-range": `bytes */${version.size}` } });
-      return;
-    }
-    const [start, end] = range ?? [0, version.size - 1];
-    const length = version.size === 0 ? 0 : end - start + 1;
-    const wantsBody = req.method !== "HEAD" && length > 0;
-    const opened = wantsBody ? await ctx.store.openVersion(version) : undefined;
-    if (wantsBody && !opened) continue;
-    res.writeHead(range ? 206 : 200, {
-      ...headers,
-      "content-length": length,
-      ...(range ? { "content-range": `bytes ${start}-${end}/${version.size}` } : {}),
-    });
-    if (!opened) {
-      res.end();
-      return;
-    }
-    await pipeline(opened.stream(start, end), res);
-    return;
-  }
-  sendS3Error(res, "NoSuchKey", { details: { Key: key } });
-}
-
 /**
  * PutObject's conditional writes: `If-None-Match: *` fails when the key has a current object (a
  * delete marker does not count), `If-Match` when the current ETag differs or there is none
@@ -196,7 +92,32 @@ export function answerRefusal(res: ServerResponse, code: string, key: string): v
   else sendS3Error(res, "PreconditionFailed");
 }
 
-/** PutObject: a new version, current once its bytes are durable and checked. */
+/**
+ * What is wrong with a written body, if anything, in S3's order: not the body that was signed
+ * (x-amz-content-sha256), then Content-MD5, then the given checksum.
+ */
+export function bodyProblem(
+  call: S3Call,
+  written: DurableWriteResult,
+  given: GivenChecksum | undefined,
+): { code: S3ErrorCode; message?: string } | undefined {
+  if (call.bodySha256 !== undefined && written.sha256 !== call.bodySha256) {
+    return { code: "XAmzContentSHA256Mismatch" };
+  }
+  const md5 = contentMd5Problem(call.req, written.md5);
+  if (md5) return { code: md5 };
+  if (given && written.checksums[given.algorithm] !== given.value) return mismatch(given.algorithm);
+  return undefined;
+}
+
+/**
+ * PutObject: a new version, current once its bytes are durable and checked. The checksum the client
+ * gives (`x-amz-checksum-<algorithm>`) is computed as the bytes stream to disk, in the same pass as
+ * the MD5; without one, S3's default, CRC64NVME, is computed and kept ("Checking object integrity
+ * for data uploads in Amazon S3": "if objects are uploaded without a checksum, S3 automatically
+ * attaches the recommended full object CRC-64/NVME (CRC64NVME) checksum algorithm"). A PutObject
+ * checksum is always FULL_OBJECT.
+ */
 export async function putObject(ctx: StorageContext, call: S3Call): Promise<void> {
   const { req, res, key } = call;
   if (refuseWithoutLength(call)) return;
@@ -206,6 +127,12 @@ export async function putObject(ctx: StorageContext, call: S3Call): Promise<void
     sendS3Error(res, "NotImplemented");
     return;
   }
+  const given = givenChecksum(req);
+  if (isRefusal(given)) {
+    req.resume();
+    sendS3Error(res, given.code, { message: given.message });
+    return;
+  }
   // Checked before the body is read, and again when the version is installed.
   const early = condition?.(ctx.store.current(key));
   if (early) {
@@ -213,12 +140,14 @@ export async function putObject(ctx: StorageContext, call: S3Call): Promise<void
     answerRefusal(res, early, key);
     return;
   }
+  const algorithm = given?.algorithm ?? "CRC64NVME";
   const staged = await ctx.store.stage();
   let written: Awaited<ReturnType<typeof writeDurably>>;
   try {
     written = await writeDurably(req, path.join(staged.dir, "data"), {
       ...(declaredLength(req) === undefined ? {} : { expectedLength: declaredLength(req) }),
       sha256: call.bodySha256 !== undefined,
+      checksums: [algorithm],
       fault: ctx.store.fault,
     });
   } catch (error) {
@@ -226,22 +155,21 @@ export async function putObject(ctx: StorageContext, call: S3Call): Promise<void
     answerWriteFailure(ctx, call, error, { key });
     return;
   }
-  const problem =
-    call.bodySha256 !== undefined && written.sha256 !== call.bodySha256
-      ? "XAmzContentSHA256Mismatch"
-      : contentMd5Problem(req, written.md5);
+  const value = written.checksums[algorithm] ?? "";
+  const problem = bodyProblem(call, written, given);
   if (problem) {
     await ctx.store.discard(staged);
-    sendS3Error(res, problem);
+    sendS3Error(res, problem.code, problem.message === undefined ? {} : { message: problem.message });
     return;
   }
   const etag = `"${written.md5}"`;
+  const checksum = { algorithm, type: "FULL_OBJECT", value } as const;
   let installed: Awaited<ReturnType<typeof ctx.store.install>>;
   try {
     installed = await ctx.store.install(
       key,
       staged,
-      { ...attributesFrom(req), etag, files: [{ file: "data", size: written.size }] },
+      { ...attributesFrom(req), etag, files: [{ file: "data", size: written.size }], checksum },
       condition ? { condition } : {},
     );
   } catch (error) {
@@ -252,7 +180,14 @@ export async function putObject(ctx: StorageContext, call: S3Call): Promise<void
     answerRefusal(res, installed.refused, key);
     return;
   }
-  res.writeHead(200, { etag, "x-amz-version-id": installed.versionId, "content-length": 0 }).end();
+  res
+    .writeHead(200, {
+      etag,
+      "x-amz-version-id": installed.versionId,
+      ...checksumHeaders(checksum),
+      "content-length": 0,
+    })
+    .end();
 }
 
 /**

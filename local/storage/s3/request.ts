@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { MalformedXml } from "../../../functions/http/xml-text";
+import { disallowedXmlChar, MalformedXml } from "../../../functions/http/xml-text";
 import type { LogSink } from "../../http/listen";
 import { IncompleteBodyError } from "../store/durable-write";
 import type { MultipartUploads } from "../store/multipart-uploads";
@@ -34,6 +34,23 @@ export interface S3Call {
 }
 
 const META_PREFIX = "x-amz-meta-";
+
+/** "The object key name … can be up to 1,024 bytes long" (Amazon S3 User Guide, "Naming Amazon S3 objects"). */
+export const MAX_KEY_BYTES = 1024;
+
+/**
+ * S3's answer to a key over 1,024 bytes of UTF-8, on every operation that names one: 400
+ * KeyTooLongError with the key's size and the limit (never the key itself). Returns true when it
+ * answered.
+ */
+export function refuseLongKey(res: ServerResponse, key: string): boolean {
+  const size = Buffer.byteLength(key, "utf8");
+  if (size <= MAX_KEY_BYTES) return false;
+  sendS3Error(res, "KeyTooLongError", {
+    details: { Size: String(size), MaxSizeAllowed: String(MAX_KEY_BYTES) },
+  });
+  return true;
+}
 
 export function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
@@ -164,6 +181,28 @@ export async function readXmlBody(call: S3Call, limit: number): Promise<Buffer |
     return undefined;
   }
   return body;
+}
+
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * A request body as an XML document's text, or undefined once 400 MalformedXML is sent: bytes that
+ * are not UTF-8, or a character XML does not allow anywhere in it (U+0001, U+FFFF, …: XML 1.0,
+ * "Characters"), make the document malformed, as an XML parser would find it.
+ */
+export function xmlDocument(res: ServerResponse, body: Buffer): string | undefined {
+  let text: string;
+  try {
+    text = UTF8.decode(body);
+  } catch {
+    sendS3Error(res, "MalformedXML");
+    return undefined;
+  }
+  if (disallowedXmlChar(text) !== undefined) {
+    sendS3Error(res, "MalformedXML");
+    return undefined;
+  }
+  return text;
 }
 
 /**

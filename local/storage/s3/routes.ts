@@ -1,18 +1,15 @@
 import type { IncomingMessage } from "node:http";
-import { copyObject, uploadPartCopy } from "./copy";
+import { getObjectAttributes } from "./attributes";
+import { completeUpload } from "./complete-upload";
+import { copyObject } from "./copy";
 import { deleteObjects } from "./delete-objects";
 import { sendS3Error } from "./errors";
+import { getObject } from "./get-object";
 import { listObjectsV2, listObjectVersions } from "./listing";
-import {
-  abortUpload,
-  completeUpload,
-  createUpload,
-  listParts,
-  partNumberParam,
-  uploadPart,
-} from "./multipart";
-import { deleteObject, getObject, putObject } from "./objects";
+import { abortUpload, createUpload, listParts, partNumberParam, uploadPart } from "./multipart";
+import { deleteObject, putObject } from "./objects";
 import type { S3Call, StorageContext } from "./request";
+import { uploadPartCopy } from "./upload-part-copy";
 
 /** The IAM actions the storage checks, named as in the S3 service authorization reference. */
 export type S3Action =
@@ -25,6 +22,8 @@ export type S3Action =
   | "s3:ListBucketVersions"
   | "s3:ListMultipartUploadParts"
   | "s3:AbortMultipartUpload"
+  | "s3:GetObjectAttributes"
+  | "s3:GetObjectVersionAttributes"
   /** Stands for the actions of object sub-resources this storage does not implement (ACLs, tags, …). */
   | "s3:OtherObjectAction";
 
@@ -83,29 +82,32 @@ export function routeOf(
     if (method === "PUT")
       return {
         actions: copySource ? ["s3:PutObject", "s3:GetObject"] : ["s3:PutObject"],
-        run: withUpload(async (c) => {
+        run: withUpload(async (c, upload) => {
           const partNumber = partNumberParam(c);
           if (partNumber === undefined) return;
-          if (copySource) await uploadPartCopy(ctx, c, uploadId, partNumber);
-          else await uploadPart(ctx, c, uploadId, partNumber);
+          if (copySource) await uploadPartCopy(ctx, c, uploadId, partNumber, upload);
+          else await uploadPart(ctx, c, uploadId, partNumber, upload);
         }),
       };
     if (method === "GET")
       return {
         actions: ["s3:ListMultipartUploadParts"],
-        run: withUpload((c) => listParts(ctx, c, uploadId)),
+        run: withUpload((c, upload) => listParts(ctx, c, uploadId, upload)),
       };
     if (method === "DELETE")
       return {
         actions: ["s3:AbortMultipartUpload"],
         run: withUpload((c) => abortUpload(ctx, c, uploadId)),
       };
-    if (method === "POST")
-      return {
-        actions: ["s3:PutObject"],
-        run: withUpload((c, upload) => completeUpload(ctx, c, uploadId, upload)),
-      };
+    // A completion checks its upload itself, in turn with any other completion of it.
+    if (method === "POST") return { actions: ["s3:PutObject"], run: (c) => completeUpload(ctx, c, uploadId) };
     return undefined;
+  }
+  if (method === "GET" && query.has("attributes")) {
+    return {
+      actions: [query.has("versionId") ? "s3:GetObjectVersionAttributes" : "s3:GetObjectAttributes"],
+      run: (c) => getObjectAttributes(ctx, c),
+    };
   }
   if (OTHER_SUBRESOURCES.some((name) => query.has(name))) {
     return {

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
+import { type Algorithm, type Hasher, hasher } from "../checksums/algorithms";
 
 /**
  * The request body stopped before its declared length, or the connection broke while it was being
@@ -18,6 +19,8 @@ export interface DurableWriteOptions {
   readonly expectedLength?: number;
   /** Also hash with SHA-256, for a header-signed body whose x-amz-content-sha256 must match. */
   readonly sha256?: boolean;
+  /** The additional checksums to compute as the bytes go by (one pass, whatever the size). */
+  readonly checksums?: readonly Algorithm[];
   readonly fault?: WriteFault;
 }
 
@@ -25,6 +28,8 @@ export interface DurableWriteResult {
   readonly md5: string;
   readonly sha256?: string;
   readonly size: number;
+  /** Each asked-for checksum, base64 as S3 writes it. */
+  readonly checksums: Partial<Record<Algorithm, string>>;
 }
 
 /** Writes are batched to about this many bytes so the disk sees few, large writes. */
@@ -42,6 +47,7 @@ export async function writeDurably(
 ): Promise<DurableWriteResult> {
   const md5 = createHash("md5");
   const sha256 = options.sha256 ? createHash("sha256") : undefined;
+  const hashers: Array<[Algorithm, Hasher]> = (options.checksums ?? []).map((a) => [a, hasher(a)]);
   const handle = await fs.open(file, "wx");
   let size = 0;
   let written = 0;
@@ -70,6 +76,7 @@ export async function writeDurably(
       const chunk = next.value;
       md5.update(chunk);
       sha256?.update(chunk);
+      for (const [, h] of hashers) h.update(chunk);
       size += chunk.length;
       pending.push(chunk);
       pendingBytes += chunk.length;
@@ -86,7 +93,12 @@ export async function writeDurably(
     throw error;
   }
   await handle.close();
-  return { md5: md5.digest("hex"), ...(sha256 ? { sha256: sha256.digest("hex") } : {}), size };
+  return {
+    md5: md5.digest("hex"),
+    ...(sha256 ? { sha256: sha256.digest("hex") } : {}),
+    size,
+    checksums: Object.fromEntries(hashers.map(([a, h]) => [a, h.digest()])),
+  };
 }
 
 /** Writes a small new file (a record or an index) and fsyncs it, for a rename into place after. */

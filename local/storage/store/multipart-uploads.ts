@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
+import type { Algorithm } from "../checksums/algorithms";
 import {
   type DurableWriteResult,
   syncDirectory,
@@ -9,7 +10,28 @@ import {
   writeSmallFileDurably,
 } from "./durable-write";
 import { KeyedLock } from "./keyed-lock";
-import type { ObjectAttributes, StoredFile } from "./object-store";
+import {
+  type CompletedUpload,
+  type CompleteProblem,
+  chooseParts,
+  type LinkedParts,
+  type PartRecord,
+  partFile,
+  type UploadRecord,
+} from "./upload-records";
+import type { StoredFile } from "./versions";
+
+export type {
+  CompletedUpload,
+  CompleteProblem,
+  LinkedParts,
+  PartRecord,
+  UploadRecord,
+} from "./upload-records";
+export { MIN_PART_BYTES } from "./upload-records";
+
+const UPLOAD_FILE = "upload.json";
+const COMPLETED_FILE = "completed.json";
 
 /**
  * Multipart uploads on disk for the local storage: one directory per upload holding its
@@ -18,30 +40,6 @@ import type { ObjectAttributes, StoredFile } from "./object-store";
  * a rename: a listing reads either the old record or the new one, never half of one. Completing
  * hard-links the chosen part files into the new version, so no byte is copied again.
  */
-export interface UploadRecord extends ObjectAttributes {
-  readonly key: string;
-  readonly initiated: string;
-}
-
-export interface PartRecord {
-  readonly partNumber: number;
-  readonly etag: string;
-  readonly size: number;
-  readonly lastModified: string;
-  /** The part's bytes in the upload's directory; records of older uploads name `part-N`. */
-  readonly file?: string;
-}
-
-/** S3's rule: every part but the last is at least 5 MiB. */
-export const MIN_PART_BYTES = 5 * 1024 * 1024;
-
-export type CompleteProblem = "InvalidPart" | "InvalidPartOrder" | "EntityTooSmall";
-
-export interface LinkedParts {
-  readonly etag: string;
-  readonly files: readonly StoredFile[];
-}
-
 export class MultipartUploads {
   /** Part writes and completion of one upload take turns, so completion links the parts it checked. */
   private readonly lock = new KeyedLock();
@@ -61,9 +59,9 @@ export class MultipartUploads {
     const uploadId = randomBytes(24).toString("base64url");
     const dir = this.uploadDir(uploadId);
     await fs.mkdir(dir, { recursive: true });
-    const tmp = path.join(dir, "upload.json.tmp");
+    const tmp = path.join(dir, `${UPLOAD_FILE}.tmp`);
     await writeSmallFileDurably(tmp, JSON.stringify(record));
-    await fs.rename(tmp, path.join(dir, "upload.json"));
+    await fs.rename(tmp, path.join(dir, UPLOAD_FILE));
     await syncDirectory(dir);
     await syncDirectory(this.dir);
     return uploadId;
@@ -72,7 +70,7 @@ export class MultipartUploads {
   async get(uploadId: string, key: string): Promise<UploadRecord | undefined> {
     try {
       const record = JSON.parse(
-        await fs.readFile(path.join(this.uploadDir(uploadId), "upload.json"), "utf8"),
+        await fs.readFile(path.join(this.uploadDir(uploadId), UPLOAD_FILE), "utf8"),
       ) as UploadRecord;
       // S3 ties an upload ID to its key: the same ID under another key is NoSuchUpload.
       return record.key === key ? record : undefined;
@@ -86,27 +84,31 @@ export class MultipartUploads {
    * IncompleteBodyError when the body was cut short, with the file system's error otherwise; either
    * way the previous record of that part number is untouched.
    */
-  async putPart(
+  async putPart<T>(
     uploadId: string,
     partNumber: number,
     body: AsyncIterable<Buffer>,
     options: {
       expectedLength?: number;
       sha256?: boolean;
-      /** Refuses the written bytes with an S3 error code (a digest that does not match). */
-      verify?: (written: DurableWriteResult) => string | undefined;
+      /** The checksum the part's record keeps; computed with any in `checksums` as the bytes go by. */
+      keep: Algorithm;
+      checksums?: readonly Algorithm[];
+      /** Refuses the written bytes with an S3 error (a digest that does not match). */
+      verify?: (written: DurableWriteResult) => T | undefined;
     },
     now: Date,
-  ): Promise<PartRecord | { problem: string }> {
+  ): Promise<PartRecord | { problem: T }> {
     const dir = this.uploadDir(uploadId);
     const file = `p-${partNumber}-${randomBytes(8).toString("hex")}`;
     const written = await writeDurably(body, path.join(dir, file), {
       ...(options.expectedLength === undefined ? {} : { expectedLength: options.expectedLength }),
       ...(options.sha256 ? { sha256: true } : {}),
+      checksums: [...new Set([options.keep, ...(options.checksums ?? [])])],
       ...(this.fault ? { fault: this.fault } : {}),
     });
     const problem = options.verify?.(written);
-    if (problem) {
+    if (problem !== undefined) {
       await fs.rm(path.join(dir, file), { force: true });
       return { problem };
     }
@@ -116,8 +118,54 @@ export class MultipartUploads {
       size: written.size,
       lastModified: now.toISOString(),
       file,
+      checksum: { algorithm: options.keep, value: written.checksums[options.keep] ?? "" },
     };
     return this.recordPart(uploadId, record);
+  }
+
+  /** The record a completed upload left, while it is kept. */
+  async completed(uploadId: string, key: string): Promise<CompletedUpload | undefined> {
+    try {
+      const record = JSON.parse(
+        await fs.readFile(path.join(this.uploadDir(uploadId), COMPLETED_FILE), "utf8"),
+      ) as CompletedUpload;
+      return record.key === key ? record : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Runs `task` with the upload's parts and completion to itself: a completion holds it from its
+   * check of the upload to its record of the result, so racing completions of one upload complete
+   * it once, and a part cannot be recorded into an upload that is being (or was) completed.
+   */
+  exclusive<T>(uploadId: string, task: () => Promise<T>): Promise<T> {
+    return this.lock.run(uploadId, task);
+  }
+
+  /**
+   * Records that the upload was completed (only within `exclusive`): its record of the result
+   * replaces the upload's description, and its part files go (the version holds them by hard
+   * links). Without space for the record, the upload goes entirely: a retry is then NoSuchUpload,
+   * which S3 also answers for a completed upload, rather than a second completion.
+   */
+  async markCompleted(uploadId: string, record: CompletedUpload): Promise<void> {
+    const dir = this.uploadDir(uploadId);
+    const tmp = path.join(dir, `${COMPLETED_FILE}.tmp`);
+    try {
+      this.fault?.(tmp, 0);
+      await writeSmallFileDurably(tmp, JSON.stringify(record));
+      await fs.rename(tmp, path.join(dir, COMPLETED_FILE));
+      await fs.rm(path.join(dir, UPLOAD_FILE));
+      await syncDirectory(dir);
+    } catch {
+      await fs.rm(dir, { recursive: true, force: true });
+      return;
+    }
+    for (const name of await fs.readdir(dir)) {
+      if (name !== COMPLETED_FILE) await fs.rm(path.join(dir, name), { force: true });
+    }
   }
 
   /** Makes a written part file the part's current record, replacing (and removing) an earlier one. */
@@ -125,6 +173,13 @@ export class MultipartUploads {
     const dir = this.uploadDir(uploadId);
     return this.lock.run(uploadId, async () => {
       const recordFile = path.join(dir, `part-${record.partNumber}.json`);
+      try {
+        await fs.access(path.join(dir, UPLOAD_FILE));
+      } catch (error) {
+        // Completed or aborted while the part was on its way: the caller answers NoSuchUpload.
+        if (record.file) await fs.rm(path.join(dir, record.file), { force: true });
+        throw error;
+      }
       const previous = await this.readPart(recordFile);
       const tmp = `${recordFile}.${randomBytes(6).toString("hex")}.tmp`;
       try {
@@ -169,45 +224,71 @@ export class MultipartUploads {
   }
 
   /**
-   * Checks the client's part list as S3 does and hard-links the chosen parts, in order, into
-   * `targetDir` as `part-00001`, `part-00002`, …: the parts' inodes become the version's files.
-   * Resolves with the multipart ETag (MD5 of the parts' MD5s, then `-N`) and the files.
+   * The parts a completion names, checked as S3 checks them (`chooseParts`). Only within
+   * `exclusive`, so that no part changes until they are linked.
+   */
+  async chooseParts(
+    uploadId: string,
+    requested: ReadonlyArray<{ partNumber: number; etag: string }>,
+  ): Promise<PartRecord[] | { problem: CompleteProblem; at?: number }> {
+    return chooseParts(await this.listParts(uploadId), requested);
+  }
+
+  /**
+   * Hard-links the chosen parts, in order, into `targetDir` as `part-00001`, `part-00002`, …: the
+   * parts' inodes become the version's files. Resolves with the multipart ETag (MD5 of the parts'
+   * MD5s, then `-N`) and the files, each with its checksum when `algorithm` is the parts' own.
    */
   async linkParts(
     uploadId: string,
-    requested: ReadonlyArray<{ partNumber: number; etag: string }>,
+    parts: readonly PartRecord[],
     targetDir: string,
-  ): Promise<LinkedParts | CompleteProblem> {
-    return this.lock.run(uploadId, async () => {
-      const uploaded = new Map((await this.listParts(uploadId)).map((p) => [p.partNumber, p]));
-      let previous = 0;
-      const parts: PartRecord[] = [];
-      for (const r of requested) {
-        if (r.partNumber <= previous) return "InvalidPartOrder";
-        previous = r.partNumber;
-        const part = uploaded.get(r.partNumber);
-        if (!part || part.etag.replace(/"/g, "") !== r.etag.replace(/"/g, "")) return "InvalidPart";
-        parts.push(part);
+    algorithm: Algorithm | undefined,
+  ): Promise<LinkedParts> {
+    const dir = this.uploadDir(uploadId);
+    const files: StoredFile[] = [];
+    for (const [i, part] of parts.entries()) {
+      const file = `part-${String(i + 1).padStart(5, "0")}`;
+      await fs.link(path.join(dir, partFile(part)), path.join(targetDir, file));
+      const checksum = part.checksum?.algorithm === algorithm ? part.checksum?.value : undefined;
+      files.push({ file, size: part.size, ...(checksum === undefined ? {} : { checksum }) });
+    }
+    const md5s = Buffer.concat(parts.map((p) => Buffer.from(p.etag.replace(/"/g, ""), "hex")));
+    return { etag: `"${createHash("md5").update(md5s).digest("hex")}-${parts.length}"`, files };
+  }
+
+  /**
+   * Every upload on disk (incomplete, or the record of a completed one) with when it was initiated,
+   * for the lifecycle sweep. A directory without either record was never acknowledged: it has the
+   * epoch as its date, so the first sweep removes it.
+   */
+  async all(): Promise<Array<{ uploadId: string; initiated: string }>> {
+    let names: string[];
+    try {
+      names = await fs.readdir(this.dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw error;
+    }
+    const found: Array<{ uploadId: string; initiated: string }> = [];
+    for (const uploadId of names) {
+      let initiated = new Date(0).toISOString();
+      for (const file of [UPLOAD_FILE, COMPLETED_FILE]) {
+        try {
+          initiated = (
+            JSON.parse(await fs.readFile(path.join(this.dir, uploadId, file), "utf8")) as UploadRecord
+          ).initiated;
+          break;
+        } catch {
+          // Not this record: the other, or none.
+        }
       }
-      if (parts.length === 0) return "InvalidPart";
-      if (parts.slice(0, -1).some((p) => p.size < MIN_PART_BYTES)) return "EntityTooSmall";
-      const dir = this.uploadDir(uploadId);
-      const files: StoredFile[] = [];
-      for (const [i, part] of parts.entries()) {
-        const file = `part-${String(i + 1).padStart(5, "0")}`;
-        await fs.link(path.join(dir, partFile(part)), path.join(targetDir, file));
-        files.push({ file, size: part.size });
-      }
-      const md5s = Buffer.concat(parts.map((p) => Buffer.from(p.etag.replace(/"/g, ""), "hex")));
-      return { etag: `"${createHash("md5").update(md5s).digest("hex")}-${parts.length}"`, files };
-    });
+      found.push({ uploadId, initiated });
+    }
+    return found;
   }
 
   async remove(uploadId: string): Promise<void> {
     await this.lock.run(uploadId, () => fs.rm(this.uploadDir(uploadId), { recursive: true, force: true }));
   }
-}
-
-function partFile(part: PartRecord): string {
-  return part.file ?? `part-${part.partNumber}`;
 }

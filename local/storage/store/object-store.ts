@@ -1,21 +1,25 @@
-import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
+import { BucketKeys } from "./bucket-keys";
 import { syncDirectory, type WriteFault } from "./durable-write";
-import { INDEX_FILE, isMissing, type KeyIndex, loadKeyIndexes, writeKeyIndex } from "./key-index";
+import type { KeyHistory } from "./key-history";
+import { isMissing, type LogWriteOptions } from "./key-log";
 import { KeyedLock } from "./keyed-lock";
 import { migrateLegacyObjects } from "./legacy-layout";
-import { SortedKeys } from "./sorted-keys";
+import type { SortedKeys } from "./sorted-keys";
 import { OpenedVersion } from "./version-reader";
-import type {
-  DeleteMarker,
-  InstallCondition,
-  InstallOptions,
-  NewVersion,
-  ObjectVersion,
-  StagedVersion,
-  StoredFile,
-  VersionEntry,
+import {
+  type DeleteMarker,
+  type InstallCondition,
+  type InstallOptions,
+  type NewVersion,
+  NOTHING_STAGED,
+  newVersionId,
+  type ObjectVersion,
+  type StagedVersion,
+  type StoredFile,
+  type VersionEntry,
 } from "./versions";
 
 export { OpenedVersion } from "./version-reader";
@@ -26,10 +30,12 @@ export {
   type InstallOptions,
   isVersionId,
   type NewVersion,
+  NOTHING_STAGED,
   NULL_VERSION_ID,
   type ObjectAttributes,
   type ObjectVersion,
   type StagedVersion,
+  type StoredChecksum,
   type StoredFile,
   type VersionEntry,
 } from "./versions";
@@ -37,43 +43,50 @@ export {
 export interface ObjectStoreOptions {
   readonly clock?: () => Date;
   readonly fault?: WriteFault;
-}
-
-function newVersionId(): string {
-  return randomBytes(24).toString("base64url");
+  /**
+   * False only to build test fixtures fast: nothing is synced to disk, so a crash can lose what was
+   * written. The storage itself always opens its store durable.
+   */
+  readonly durable?: boolean;
 }
 
 /**
  * The object store behind the local S3 surface: one versioned bucket on disk.
  *
  * Each key has a directory holding its immutable version directories (the bytes: one `data` file,
- * or a completed multipart upload's part files in order) and `index.json`, the key's versions
- * newest first with every version's metadata. A write stages its version directory under `tmp/`,
- * renames it into the key's directory (invisible: nothing names it yet), then replaces the index
- * by writing a new file and renaming it over the old one. That rename is the one step in which the
- * new bytes and their metadata become current together; updates of one key's index are serialized
- * in this process, so with racing writers the last to install wins, whole. A crash leaves at most
- * an unreferenced version directory or index temp file, removed at the next start.
+ * or a completed multipart upload's part files in order) and its versions' metadata, kept by
+ * `key-log.ts` as a snapshot and an append-only log. A write stages its version directory under
+ * `tmp/`, renames it into the key's directory (invisible: nothing names it yet), then appends the
+ * version to the key's log and syncs it. That line is the one step in which the new bytes and their
+ * metadata become current together, and it costs the same however long the key's history is.
+ * Changes to one key are serialized in this process, so with racing writers the last to install
+ * wins, whole. A crash leaves at most an unreferenced version directory or a torn last log line,
+ * both removed at the next start.
  */
 export class ObjectStore {
-  private readonly indexes = new Map<string, KeyIndex>();
-  /** Every key with at least one version (delete markers included), in S3's order. */
-  private keys = new SortedKeys();
+  private readonly keys: BucketKeys;
   private readonly lock = new KeyedLock();
   private readonly clock: () => Date;
+  private readonly writes: LogWriteOptions;
 
   private constructor(
-    private readonly root: string,
+    root: string,
     private readonly tmpDir: string,
     readonly fault: WriteFault | undefined,
-    clock: (() => Date) | undefined,
+    options: ObjectStoreOptions,
   ) {
-    this.clock = clock ?? (() => new Date());
+    this.clock = options.clock ?? (() => new Date());
+    this.writes = { durable: options.durable ?? true, ...(fault ? { fault } : {}) };
+    this.keys = new BucketKeys(root, this.writes);
+  }
+
+  get durable(): boolean {
+    return this.writes.durable;
   }
 
   /**
    * Opens the store for `bucket` under `dataDir`: removes what unacknowledged writes left, loads
-   * every key's index, and moves objects kept by the unversioned layout in as "null" versions.
+   * every key's versions, and moves objects kept by the unversioned layout in as "null" versions.
    */
   static async open(dataDir: string, bucket: string, options: ObjectStoreOptions = {}): Promise<ObjectStore> {
     const root = path.join(dataDir, "versions", bucket);
@@ -83,19 +96,10 @@ export class ObjectStore {
     for (const name of await fs.readdir(tmpDir)) {
       await fs.rm(path.join(tmpDir, name), { recursive: true, force: true });
     }
-    const store = new ObjectStore(root, tmpDir, options.fault, options.clock);
-    await store.load();
+    const store = new ObjectStore(root, tmpDir, options.fault, options);
+    await store.keys.load();
     await migrateLegacyObjects(path.join(dataDir, "objects", bucket), store);
     return store;
-  }
-
-  private keyDir(key: string): string {
-    return path.join(this.root, createHash("sha256").update(key, "utf8").digest("hex"));
-  }
-
-  private async load(): Promise<void> {
-    for (const [key, index] of await loadKeyIndexes(this.root)) this.indexes.set(key, index);
-    this.keys = new SortedKeys(this.indexes.keys());
   }
 
   /** A new, empty directory under `tmp/` for a version's files. */
@@ -106,6 +110,7 @@ export class ObjectStore {
   }
 
   async discard(staged: StagedVersion): Promise<void> {
+    if (staged === NOTHING_STAGED) return;
     await fs.rm(staged.dir, { recursive: true, force: true });
   }
 
@@ -126,37 +131,35 @@ export class ObjectStore {
         await this.discard(staged);
         return { refused };
       }
-      const dir = await this.ensureKeyDir(key);
+      const dir = await this.keys.ensureKeyDir(key);
       try {
-        await syncDirectory(staged.dir);
-        await fs.rename(staged.dir, path.join(dir, versionId));
+        if (version.files.length === 0) {
+          // An empty object has no bytes, so no directory.
+          if (staged !== NOTHING_STAGED) await fs.rmdir(staged.dir);
+        } else {
+          if (this.durable) await syncDirectory(staged.dir);
+          await fs.rename(staged.dir, path.join(dir, versionId));
+          // The version's name must be durable before a log line names it.
+          if (this.durable) await syncDirectory(dir);
+        }
       } catch (error) {
         await this.discard(staged);
         throw error;
       }
+      const { files, ...attributes } = version;
       const entry: ObjectVersion = {
         key,
         versionId,
         deleteMarker: false,
-        size: version.files.reduce((sum, f) => sum + f.size, 0),
-        etag: version.etag,
+        size: files.reduce((sum, f) => sum + f.size, 0),
         lastModified: options.lastModified ?? this.clock().toISOString(),
-        contentType: version.contentType,
-        ...(version.cacheControl === undefined ? {} : { cacheControl: version.cacheControl }),
-        ...(version.contentDisposition === undefined
-          ? {}
-          : { contentDisposition: version.contentDisposition }),
-        ...(version.contentEncoding === undefined ? {} : { contentEncoding: version.contentEncoding }),
-        ...(version.contentLanguage === undefined ? {} : { contentLanguage: version.contentLanguage }),
-        ...(version.expires === undefined ? {} : { expires: version.expires }),
-        metadata: version.metadata,
-        files: version.files,
+        ...attributes,
+        files,
       };
-      const previous = this.indexes.get(key)?.versions ?? [];
       try {
-        await this.writeIndex(key, [entry, ...previous.filter((v) => v.versionId !== versionId)]);
+        await this.keys.append(key, [{ add: entry }]);
       } catch (error) {
-        // The index still names the previous version: the renamed directory is unreferenced.
+        // Nothing names the renamed directory: it goes, and the previous version stays current.
         await fs.rm(path.join(dir, versionId), { recursive: true, force: true });
         throw error;
       }
@@ -186,76 +189,53 @@ export class ObjectStore {
         deleteMarker: true,
         lastModified: this.clock().toISOString(),
       };
-      await this.ensureKeyDir(key);
-      await this.writeIndex(key, [marker, ...(this.indexes.get(key)?.versions ?? [])]);
+      await this.keys.ensureKeyDir(key);
+      await this.keys.append(key, [{ add: marker }]);
       return marker;
     });
   }
 
-  /** Removes one version or delete marker for good; resolves with what was removed, if anything. */
+  /**
+   * Removes one version or delete marker for good; resolves with what was removed, if anything.
+   * The removal is one rename (the version's directory, or the whole key's for its last version),
+   * and its bytes are freed before anything is written, so it works on a full disk.
+   */
   async deleteVersion(key: string, versionId: string): Promise<VersionEntry | undefined> {
-    return this.lock.run(key, async () => {
-      const versions = this.indexes.get(key)?.versions ?? [];
-      const removed = versions.find((v) => v.versionId === versionId);
-      if (!removed) return undefined;
-      const rest = versions.filter((v) => v !== removed);
-      const dir = this.keyDir(key);
-      if (rest.length === 0) {
-        await fs.rm(path.join(dir, INDEX_FILE), { force: true });
-        this.forget(key);
-        await fs.rm(dir, { recursive: true, force: true });
-        return removed;
-      }
-      await this.writeIndex(key, rest);
-      // Readers that opened the files keep reading them; the directory entry goes now.
-      if (!removed.deleteMarker) await fs.rm(path.join(dir, versionId), { recursive: true, force: true });
-      return removed;
-    });
-  }
-
-  /** The key's directory, created (and its entry made durable) for the key's first version. */
-  private async ensureKeyDir(key: string): Promise<string> {
-    const dir = this.keyDir(key);
-    if (this.indexes.has(key)) return dir;
-    await fs.mkdir(dir, { recursive: true });
-    await syncDirectory(this.root);
-    return dir;
-  }
-
-  private async writeIndex(key: string, versions: readonly VersionEntry[]): Promise<void> {
-    const index: KeyIndex = { key, versions };
-    await writeKeyIndex(this.keyDir(key), index, this.fault);
-    if (!this.indexes.has(key)) this.keys.add(key);
-    this.indexes.set(key, index);
-  }
-
-  private forget(key: string): void {
-    this.indexes.delete(key);
-    this.keys.delete(key);
+    return this.lock.run(key, () => this.keys.remove(key, versionId));
   }
 
   /** The key's newest entry: its current version, or the delete marker that hides it. */
   current(key: string): VersionEntry | undefined {
-    return this.indexes.get(key)?.versions[0];
+    return this.keys.history(key)?.current();
   }
 
   version(key: string, versionId: string): VersionEntry | undefined {
-    return this.indexes.get(key)?.versions.find((v) => v.versionId === versionId);
+    return this.keys.history(key)?.get(versionId);
   }
 
   /** All versions and delete markers of a key, newest first. */
-  versions(key: string): readonly VersionEntry[] {
-    return this.indexes.get(key)?.versions ?? [];
+  versions(key: string): VersionEntry[] {
+    return this.keys.history(key)?.list() ?? [];
+  }
+
+  /** The key's versions in memory, for walking them without a copy (listings, expiry). */
+  history(key: string): KeyHistory | undefined {
+    return this.keys.history(key);
   }
 
   /** Keys with any version, in order, starting at the first key above `after` ("" for all). */
   keysAfter(after: string): Generator<string> {
-    return this.keys.after(after);
+    return this.keys.sorted.after(after);
+  }
+
+  /** Every key with any version, in order, for listings that seek by binary search. */
+  get sortedKeys(): SortedKeys {
+    return this.keys.sorted;
   }
 
   /** Where a version's file lives, for hard links that reuse its bytes. */
   filePath(version: ObjectVersion, file: StoredFile): string {
-    return path.join(this.keyDir(version.key), version.versionId, file.file);
+    return path.join(this.keys.keyDir(version.key), version.versionId, file.file);
   }
 
   /**

@@ -2,7 +2,8 @@ import { compareKeys } from "./versions";
 
 /**
  * The keys of a bucket in S3's listing order (by UTF-8 bytes), kept sorted as keys come and go so
- * that a listing page starts by binary search rather than by sorting every key again.
+ * that a listing page starts by binary search, and skips every key under a common prefix by
+ * another, rather than walking the keys before it.
  */
 export class SortedKeys {
   private keys: string[];
@@ -11,7 +12,12 @@ export class SortedKeys {
     this.keys = [...keys].sort(compareKeys);
   }
 
-  private position(key: string): number {
+  get size(): number {
+    return this.keys.length;
+  }
+
+  /** The first position whose key is not below `key`. */
+  private lowerBound(key: string): number {
     let lo = 0;
     let hi = this.keys.length;
     while (lo < hi) {
@@ -23,22 +29,50 @@ export class SortedKeys {
   }
 
   add(key: string): void {
-    const at = this.position(key);
+    const at = this.lowerBound(key);
     if (this.keys[at] !== key) this.keys.splice(at, 0, key);
   }
 
   delete(key: string): void {
-    const at = this.position(key);
+    const at = this.lowerBound(key);
     if (this.keys[at] === key) this.keys.splice(at, 1);
+  }
+
+  /** The first position whose key is above `key`. */
+  positionAfter(key: string): number {
+    const at = this.lowerBound(key);
+    return this.keys[at] === key ? at + 1 : at;
+  }
+
+  /** The first position whose key is not below `key`. */
+  positionOf(key: string): number {
+    return this.lowerBound(key);
+  }
+
+  /**
+   * The first position after every key that starts with `prefix` (and at or after `from`): keys
+   * with a prefix are contiguous in this order, so a binary search finds the end of the run.
+   */
+  positionPast(prefix: string, from = 0): number {
+    let lo = from;
+    let hi = this.keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const key = this.keys[mid] ?? "";
+      if (key.startsWith(prefix) || compareKeys(key, prefix) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  at(position: number): string | undefined {
+    return this.keys[position];
   }
 
   /** Keys in order, starting at the first key above `after` ("" for all). */
   *after(after: string): Generator<string> {
-    const keys = this.keys;
-    let at = after === "" ? 0 : this.position(after);
-    if (keys[at] === after) at += 1;
-    for (; at < keys.length; at += 1) {
-      const key = keys[at];
+    for (let at = after === "" ? 0 : this.positionAfter(after); at < this.keys.length; at += 1) {
+      const key = this.keys[at];
       if (key !== undefined) yield key;
     }
   }

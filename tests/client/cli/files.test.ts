@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { SignedFileStoreClient } from "../../../client/index";
 import { type LocalStack, startLocalStack } from "../../../local/stack/stack";
-import { seedObjects } from "../../support/seed-objects";
+import { LOCAL_BUCKET, seedObjects } from "../../support/seed-objects";
 import { cliOptions, sfs, storeObjects } from "../../support/sfs-cli";
 
 describe("sfs ls, cp, mv, rm, versions and restore against the local stack", function () {
@@ -21,7 +21,8 @@ describe("sfs ls, cp, mv, rm, versions and restore against the local stack", fun
     // spend the suite's time on a fixture.
     await seedObjects(
       join(dir, "data"),
-      [...keys, ...neighbours].map((key) => [key, key]),
+      LOCAL_BUCKET,
+      [...keys, ...neighbours].map((key) => ({ key, contentType: "application/octet-stream" })),
     );
     stack = await startLocalStack({
       dataDir: join(dir, "data"),

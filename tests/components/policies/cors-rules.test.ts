@@ -18,7 +18,6 @@ describe("CORS rules for the API and the bucket", () => {
         "content-type",
         "content-disposition",
         "if-none-match",
-        "x-amz-meta-sha256",
         "x-amz-checksum-crc64nvme",
         "x-amz-checksum-sha256",
         "x-amz-checksum-algorithm",
@@ -36,8 +35,10 @@ describe("CORS rules for the API and the bucket", () => {
         "object-version-id",
         "object-content-type",
         "object-last-modified",
-        "object-sha256",
         "object-content-disposition",
+        "object-checksum-algorithm",
+        "object-checksum-type",
+        "object-checksum",
       ],
       maxAgeSeconds: 600,
     });
@@ -51,7 +52,6 @@ describe("CORS rules for the API and the bucket", () => {
         "content-type",
         "content-disposition",
         "if-none-match",
-        "x-amz-meta-sha256",
         "x-amz-checksum-crc64nvme",
         "x-amz-checksum-sha256",
       ],
@@ -64,6 +64,20 @@ describe("CORS rules for the API and the bucket", () => {
       ],
       maxAgeSeconds: 600,
     });
+  });
+
+  it("admits the store's user metadata names, and only those, on the API and the bucket", () => {
+    const withMetadata = corsRules(["https://app.example.com"], ["caption", "author"]);
+    const metadataOf = (list: readonly string[]) => list.filter((h) => h.startsWith("x-amz-meta-"));
+    expect(metadataOf(withMetadata.api.allowHeaders)).to.deep.equal([
+      "x-amz-meta-caption",
+      "x-amz-meta-author",
+    ]);
+    expect(metadataOf(withMetadata.bucket.allowHeaders)).to.deep.equal([
+      "x-amz-meta-caption",
+      "x-amz-meta-author",
+    ]);
+    expect(metadataOf(rules.api.allowHeaders)).to.deep.equal([]);
   });
 
   it("has no header twice in any list (S3 and Lambda take them as given)", () => {

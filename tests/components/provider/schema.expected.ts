@@ -121,6 +121,10 @@ export const INPUTS: Record<string, Prop> = {
     "boolean",
     "Refuse writes that do not declare the checksum of their bytes (x-amz-checksum-crc64nvme or -sha256). Default false.",
   ),
+  allowedMetadata: optList(
+    strings,
+    "User metadata names (x-amz-meta-NAME, lower case) uploads may set; any other is refused. Default none.",
+  ),
   cors: optRef("Cors", "Browser origins allowed to call the API and upload to the bucket. Default none."),
   denyDirectReads: opt(
     "boolean",

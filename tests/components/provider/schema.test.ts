@@ -89,6 +89,7 @@ const FULL_INPUTS: SignedFileStoreComponentArgs = {
   allowedContentTypes: ["image/*", "video/mp4"],
   partSizeBytes: 16 * 1024 ** 2,
   requireChecksum: true,
+  allowedMetadata: ["caption"],
   cors: { allowedOrigins: ["https://app.example.com"] },
   directReadPrincipalArns: ["arn:aws:iam::111122223333:role/incident-response"],
   encryption: { mode: EncryptionMode.SseKms },
@@ -241,7 +242,7 @@ describe("Pulumi component package", function () {
     it("passes the args through to the function, its URL and the bucket", () => {
       const config = JSON.parse(functionEnvironment(fromProvider)[CONFIG_ENV] ?? "{}") as {
         auth: unknown;
-        uploads: { requireChecksum: boolean };
+        uploads: { requireChecksum: boolean; allowedMetadata: string[] };
       };
       expect(config.auth).to.deep.equal({
         mode: "jwt",
@@ -253,6 +254,7 @@ describe("Pulumi component package", function () {
         scopes: { purge: "files:purge" },
       });
       expect(config.uploads.requireChecksum).to.equal(true);
+      expect(config.uploads.allowedMetadata).to.deep.equal(["caption"]);
       const fn = single(fromProvider, "aws:lambda/function:Function").inputs;
       expect([fn.runtime, fn.memorySize, fn.timeout, fn.reservedConcurrentExecutions]).to.deep.equal([
         "nodejs22.x",

@@ -395,6 +395,7 @@ describe("config parsing", () => {
         allowedContentTypes: [],
         partSizeBytes: 8 * 1024 ** 2,
         requireChecksum: false,
+        allowedMetadata: [],
       },
       cdn: { distributionId: "E2QWRUHAPOMQZL" },
     });
@@ -469,6 +470,10 @@ describe("config parsing", () => {
       '[cdn.apiEndpoint] must be an http(s) URL, got "ftp://x"',
     ],
     [{ uploads: { requireChecksum: "yes" } }, '[uploads.requireChecksum] must be true or false, got "yes"'],
+    [
+      { uploads: { allowedMetadata: ["x-amz-meta-caption", "Caption"] } },
+      '[uploads.allowedMetadata] must be lower-case metadata names without x-amz-meta-, got ["x-amz-meta-caption","Caption"]',
+    ],
     [
       { auth: { mode: "jwt", issuer: "i", audience: "a", jwksUrl: "https://j", scopes: { list: "x" } } },
       '[auth.scopes] names read, write, delete or purge, got "list"',

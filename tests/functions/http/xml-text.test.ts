@@ -31,3 +31,32 @@ describe("XML text of request bodies", () => {
     expect(childElements("<Part>1</Part><Part>2", "Part")).to.deep.equal(["1"]);
   });
 });
+
+describe("XML text: CDATA sections and the characters XML allows", () => {
+  it("reads a CDATA section literally, markup and escapes included, next to escaped text", () => {
+    const xml =
+      "<Delete><Object><Key>a&amp;<![CDATA[&amp;<Key>x</Key>]]>b</Key></Object><Object><Key><![CDATA[]]></Key></Object></Delete>";
+    const objects = childElements(xml, "Object");
+    expect(objects.map((o) => childTexts(o, "Key"))).to.deep.equal([["a&&amp;<Key>x</Key>b"], [""]]);
+  });
+
+  it("finds no element inside a CDATA section", () => {
+    expect(childTexts("<A><![CDATA[<B>1</B>]]></A><B>2</B>", "B")).to.deep.equal(["2"]);
+  });
+
+  it("refuses an unterminated CDATA section and characters XML does not allow, raw or in CDATA, naming them", () => {
+    for (const [xml, message] of [
+      ["<Key><![CDATA[abc</Key>", "a CDATA section is not closed"],
+      ["<Key>a\u0001b</Key>", "U+0001 is not a character XML allows"],
+      ["<Key>a\uFFFF</Key>", "U+FFFF is not a character XML allows"],
+      ["<Key>\uFFFE</Key>", "U+FFFE is not a character XML allows"],
+      ["<Key><![CDATA[\u001f]]></Key>", "U+001F is not a character XML allows"],
+    ]) {
+      expect(() => childTexts(xml as string, "Key"), JSON.stringify(xml)).to.throw(
+        MalformedXml,
+        message as string,
+      );
+    }
+    expect(childTexts("<Key>\t\n\r\u{10FFFF}\uFFFD</Key>", "Key")).to.deep.equal(["\t\n\r\u{10FFFF}\uFFFD"]);
+  });
+});

@@ -11,6 +11,7 @@ const LIMITED = baseConfig({
     allowedContentTypes: ["image/*", "application/pdf"],
     partSizeBytes: 8 * 1024 * 1024,
     requireChecksum: false,
+    allowedMetadata: ["caption", "author"],
   },
 });
 
@@ -109,6 +110,41 @@ describe("upload constraints, refused before anything is signed", () => {
       ),
     ],
     [
+      "user metadata the store does not keep",
+      "PUT",
+      "",
+      { "content-type": "image/png", "upload-length": "10", "x-amz-meta-secret": "x" },
+      400,
+      error(
+        "InvalidMetadata",
+        "x-amz-meta-secret is not kept by this store; it keeps x-amz-meta-caption, x-amz-meta-author",
+      ),
+    ],
+    [
+      "user metadata that is not ASCII",
+      "POST",
+      "uploads",
+      { "content-type": "image/png", "x-amz-meta-caption": "café" },
+      400,
+      error(
+        "InvalidMetadata",
+        "x-amz-meta-caption must be printable ASCII; send other text as an RFC 2047 encoded word (=?UTF-8?B?...?=)",
+      ),
+    ],
+    [
+      "user metadata over S3's 2 KB",
+      "PUT",
+      "",
+      {
+        "content-type": "image/png",
+        "upload-length": "10",
+        "x-amz-meta-caption": "c".repeat(1500),
+        "x-amz-meta-author": "a".repeat(600),
+      },
+      400,
+      error("MetadataTooLarge", "user metadata is 2113 bytes; S3 keeps at most 2048 (names and values)"),
+    ],
+    [
       "a Content-Disposition with a control character",
       "PUT",
       "",
@@ -194,6 +230,42 @@ describe("signed single PUTs", () => {
     const { "x-amz-checksum-crc64nvme": _crc, ...withoutChecksum } = headers;
     expect(verify(withoutChecksum)).to.equal(false);
   });
+
+  it("sign the user metadata the store keeps, so S3 stores exactly those values", async () => {
+    const out = await call(LIMITED, "PUT", "/photos/cat.png", {
+      headers: { "content-type": "image/png", "upload-length": "3", "x-amz-meta-caption": "A cat" },
+    });
+    expect(out.status).to.equal(200);
+    expect(out.body.headers).to.deep.equal({ "Content-Type": "image/png", "X-Amz-Meta-Caption": "A cat" });
+    const url = new URL(out.body.url);
+    expect(new Map(parseQuery(url.search.slice(1))).get("X-Amz-SignedHeaders")).to.equal(
+      "content-length;content-type;host;x-amz-meta-caption",
+    );
+    const headers = {
+      host: `${BUCKET}.s3.${REGION}.amazonaws.com`,
+      "content-type": "image/png",
+      "content-length": "3",
+      "x-amz-meta-caption": "A cat",
+    };
+    const verify = (h: Record<string, string>) =>
+      verifyPresigned(
+        { method: "PUT", rawPath: url.pathname, rawQuery: url.search.slice(1), headers: h },
+        () => CREDENTIALS.secretAccessKey,
+        NOW,
+      ).ok;
+    expect(verify(headers)).to.equal(true);
+    expect(verify({ ...headers, "x-amz-meta-caption": "A dog" })).to.equal(false);
+  });
+
+  it("a store that lists no metadata names refuses any, naming the header", async () => {
+    const out = await call(baseConfig(), "PUT", "/photos/cat.png", {
+      headers: { "upload-length": "3", "x-amz-meta-caption": "A cat" },
+    });
+    expect(out.status).to.equal(400);
+    expect(out.body).to.deep.equal(
+      error("InvalidMetadata", "this store keeps no user metadata; remove x-amz-meta-caption"),
+    );
+  });
 });
 
 const TWO_PARTS_BODY = JSON.stringify({
@@ -204,7 +276,7 @@ const TWO_PARTS_BODY = JSON.stringify({
 });
 
 describe("multipart routes", () => {
-  it("POST ?uploads creates with the upload's type and disposition, and offers a part size", async () => {
+  it("POST ?uploads creates with the upload's type, disposition and metadata, and offers a part size", async () => {
     const store = recordingStore();
     const out = await call(
       LIMITED,
@@ -215,6 +287,7 @@ describe("multipart routes", () => {
         headers: {
           "content-type": "image/png",
           "upload-length": "9000000",
+          "x-amz-meta-author": "=?UTF-8?B?QW5kcsOp?=",
         },
       },
       store,
@@ -226,7 +299,9 @@ describe("multipart routes", () => {
       partSize: 8 * 1024 * 1024,
       maxParts: 10000,
     });
-    expect(store.calls).to.deep.equal(['create photos/cat.png {"contentType":"image/png","length":9000000}']);
+    expect(store.calls).to.deep.equal([
+      'create photos/cat.png {"contentType":"image/png","length":9000000,"metadata":{"author":"=?UTF-8?B?QW5kcsOp?="}}',
+    ]);
   });
 
   it("raises the part size so that 5 TiB fits in 10,000 parts", async () => {

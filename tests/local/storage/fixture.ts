@@ -4,7 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
 import { S3Presigner } from "../../../functions/signers/s3-presigner";
-import { type RunningStorage, type StorageCredentials, startStorage } from "../../../local/storage/server";
+import {
+  type RunningStorage,
+  type StorageCredentials,
+  type StorageOptions,
+  startStorage,
+} from "../../../local/storage/server";
 import type { WriteFault } from "../../../local/storage/store/durable-write";
 
 export const BUCKET = "files";
@@ -29,6 +34,7 @@ export interface PresignOptions {
 export interface StorageFixture {
   readonly url: string;
   readonly dataDir: string;
+  readonly storage: RunningStorage;
   presign(
     method: "GET" | "HEAD" | "PUT" | "DELETE" | "POST",
     key: string,
@@ -42,7 +48,12 @@ export interface StorageFixture {
 
 /** Local storage on a fresh data directory (or the given one), with fixed writer and reader keys. */
 export async function startStorageFixture(
-  options: { dataDir?: string; writeFault?: WriteFault } = {},
+  options: {
+    dataDir?: string;
+    writeFault?: WriteFault;
+    clock?: () => Date;
+    lifecycle?: StorageOptions["lifecycle"];
+  } = {},
 ): Promise<StorageFixture> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "sfs-storage-"));
   const storage: RunningStorage = await startStorage({
@@ -51,11 +62,14 @@ export async function startStorageFixture(
     writer: WRITER,
     reader: READER,
     ...(options.writeFault ? { writeFault: options.writeFault } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.lifecycle ? { lifecycle: options.lifecycle } : {}),
   });
   const clients: S3Client[] = [];
   return {
     url: storage.url,
     dataDir,
+    storage,
     presign: (method, key, o = {}) =>
       new S3Presigner(
         { bucket: BUCKET, region: REGION, endpoint: storage.url },
@@ -66,7 +80,7 @@ export async function startStorageFixture(
         ...(o.query ? { query: o.query } : {}),
         ...(o.signedHeaders ? { signedHeaders: o.signedHeaders } : {}),
         expiresInSeconds: 300,
-        now: new Date(),
+        now: options.clock?.() ?? new Date(),
       }),
     client: (as = WRITER) => {
       const client = new S3Client({

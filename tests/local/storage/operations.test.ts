@@ -5,11 +5,8 @@ import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
-  DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
-  ListObjectsV2Command,
-  type ListObjectsV2CommandOutput,
   ListObjectVersionsCommand,
   PutObjectCommand,
   type S3Client,
@@ -19,22 +16,6 @@ import { expect } from "chai";
 import { BUCKET, md5, type StorageFixture, startStorageFixture, xmlText } from "./fixture";
 
 const MiB = 1024 * 1024;
-
-async function inParallel<T>(
-  items: readonly T[],
-  width: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < items.length) {
-        const item = items[next++] as T;
-        await work(item);
-      }
-    }),
-  );
-}
 
 describe("local storage: the S3 operations the function calls", function () {
   this.timeout(120_000);
@@ -61,143 +42,6 @@ describe("local storage: the S3 operations the function calls", function () {
     );
     return Buffer.from((await out.Body?.transformToByteArray()) ?? []);
   };
-
-  describe("ListObjectsV2", () => {
-    const keys = Array.from({ length: 2500 }, (_, i) => `many/${String(i).padStart(4, "0")}.txt`);
-    // A storage of its own, so that the other tests' keys do not show in these listings.
-    let ls: StorageFixture;
-    let lc: S3Client;
-    const lput = async (key: string, text: string) => {
-      const res = await fetch(await ls.presign("PUT", key), { method: "PUT", body: text });
-      expect(res.status).to.equal(200);
-    };
-    after(() => ls.close());
-    before(async () => {
-      ls = await startStorageFixture();
-      lc = ls.client();
-      await inParallel(keys, 32, async (key) => {
-        await lput(key, key);
-      });
-      for (const key of ["tree/a/1", "tree/a/2", "tree/b/1", "tree/c", "tree/d/e/f", "tree/gone"])
-        await lput(key, key);
-      await fetch(await ls.presign("DELETE", "tree/gone"), { method: "DELETE" });
-    });
-
-    it("pages 2,500 keys at max-keys 1000: 1000, 1000, 500, exactly the keys in order", async () => {
-      const pages: ListObjectsV2CommandOutput[] = [];
-      let token: string | undefined;
-      do {
-        const page = await lc.send(
-          new ListObjectsV2Command({
-            Bucket: BUCKET,
-            Prefix: "many/",
-            MaxKeys: 1000,
-            ...(token ? { ContinuationToken: token } : {}),
-          }),
-        );
-        pages.push(page);
-        token = page.NextContinuationToken;
-      } while (token);
-      expect(pages.map((p) => [p.KeyCount, p.IsTruncated, p.Contents?.length])).to.deep.equal([
-        [1000, true, 1000],
-        [1000, true, 1000],
-        [500, false, 500],
-      ]);
-      expect(pages.flatMap((p) => (p.Contents ?? []).map((c) => c.Key))).to.deep.equal(keys);
-      const first = pages[0]?.Contents?.[0];
-      expect([first?.Size, first?.ETag, first?.StorageClass]).to.deep.equal([
-        13,
-        `"${md5(keys[0] ?? "")}"`,
-        "STANDARD",
-      ]);
-    });
-
-    it("a delimiter rolls keys up into CommonPrefixes, which count toward max-keys; deleted keys are not listed", async () => {
-      const all = await lc.send(
-        new ListObjectsV2Command({ Bucket: BUCKET, Prefix: "tree/", Delimiter: "/" }),
-      );
-      expect([
-        all.Contents?.map((c) => c.Key),
-        all.CommonPrefixes?.map((p) => p.Prefix),
-        all.KeyCount,
-      ]).to.deep.equal([["tree/c"], ["tree/a/", "tree/b/", "tree/d/"], 4]);
-      const seen: string[] = [];
-      let token: string | undefined;
-      do {
-        const page = await lc.send(
-          new ListObjectsV2Command({
-            Bucket: BUCKET,
-            Prefix: "tree/",
-            Delimiter: "/",
-            MaxKeys: 1,
-            ...(token ? { ContinuationToken: token } : {}),
-          }),
-        );
-        seen.push(
-          ...(page.CommonPrefixes ?? []).map((p) => `P:${p.Prefix}`),
-          ...(page.Contents ?? []).map((c) => `K:${c.Key}`),
-        );
-        token = page.NextContinuationToken;
-      } while (token);
-      expect(seen).to.deep.equal(["P:tree/a/", "P:tree/b/", "K:tree/c", "P:tree/d/"]);
-    });
-
-    it("start-after and a top-level delimiter listing", async () => {
-      const after = await lc.send(
-        new ListObjectsV2Command({ Bucket: BUCKET, Prefix: "many/", StartAfter: "many/2497.txt" }),
-      );
-      expect([after.Contents?.map((c) => c.Key), after.StartAfter]).to.deep.equal([
-        ["many/2498.txt", "many/2499.txt"],
-        "many/2497.txt",
-      ]);
-      const top = await lc.send(new ListObjectsV2Command({ Bucket: BUCKET, Delimiter: "/" }));
-      expect(top.CommonPrefixes?.map((p) => p.Prefix)).to.deep.equal(["many/", "tree/"]);
-    });
-
-    it("encoding-type=url encodes keys and common prefixes as S3 does: space as +, + as %2B, % as %25, UTF-8 escaped, / kept", async () => {
-      for (const key of [
-        "enc/a b.txt",
-        "enc/a+b.txt",
-        "enc/100%.csv",
-        "enc/한글/x.txt",
-        "enc/run books/x.txt",
-      ]) {
-        await lput(key, key);
-      }
-      const flat = await lc.send(
-        new ListObjectsV2Command({ Bucket: BUCKET, Prefix: "enc/", EncodingType: "url" }),
-      );
-      expect([flat.EncodingType, flat.Prefix, flat.Contents?.map((c) => c.Key)]).to.deep.equal([
-        "url",
-        "enc/",
-        [
-          "enc/100%25.csv",
-          "enc/a+b.txt",
-          "enc/a%2Bb.txt",
-          "enc/run+books/x.txt",
-          "enc/%ED%95%9C%EA%B8%80/x.txt",
-        ],
-      ]);
-      const nested = await lc.send(
-        new ListObjectsV2Command({ Bucket: BUCKET, Prefix: "enc/", Delimiter: "/", EncodingType: "url" }),
-      );
-      expect(nested.CommonPrefixes?.map((p) => p.Prefix)).to.deep.equal([
-        "enc/run+books/",
-        "enc/%ED%95%9C%EA%B8%80/",
-      ]);
-    });
-
-    it("refuses a bad continuation token and a bad max-keys with 400 InvalidArgument", async () => {
-      const queries: Array<Record<string, string>> = [
-        { "list-type": "2", "continuation-token": "not a token" },
-        { "list-type": "2", "max-keys": "-1" },
-      ];
-      for (const query of queries) {
-        const res = await fetch(await ls.presign("GET", "", { query }));
-        expect([res.status, xmlText(await res.text(), "Code")]).to.deep.equal([400, "InvalidArgument"]);
-      }
-    });
-  });
 
   it("ListObjectVersions: versions and delete markers newest first per key, IsLatest, paged by key and version markers", async () => {
     const a1 = await put("lv/a", "a1");
@@ -398,99 +242,11 @@ describe("local storage: the S3 operations the function calls", function () {
     }
   });
 
-  it("DeleteObjects: markers for keys, versions removed for good, a missing key reported deleted; Quiet lists only errors", async () => {
-    await put("do/a", "a");
-    const b1 = await put("do/b", "b1");
-    const b2 = await put("do/b", "b2");
-    const out = await client.send(
-      new DeleteObjectsCommand({
-        Bucket: BUCKET,
-        Delete: {
-          Objects: [
-            { Key: "do/a" },
-            { Key: "do/b", VersionId: b2 },
-            { Key: "do/missing" },
-            { Key: "do/b", VersionId: "bad" },
-          ],
-        },
-      }),
-    );
-    expect(
-      out.Deleted?.map((d) => [d.Key, d.VersionId, d.DeleteMarker, typeof d.DeleteMarkerVersionId]),
-    ).to.deep.equal([
-      ["do/a", undefined, true, "string"],
-      ["do/b", b2, undefined, "undefined"],
-      ["do/missing", undefined, true, "string"],
-    ]);
-    expect(out.Errors?.map((e) => [e.Key, e.VersionId, e.Code])).to.deep.equal([
-      ["do/b", "bad", "NoSuchVersion"],
-    ]);
-    expect((await fetch(await s.presign("GET", "do/a"))).status).to.equal(404);
-    expect((await body("do/b")).toString()).to.equal("b1");
-    const quiet = await client.send(
-      new DeleteObjectsCommand({
-        Bucket: BUCKET,
-        Delete: { Quiet: true, Objects: [{ Key: "do/b", VersionId: b1 }] },
-      }),
-    );
-    expect([quiet.Deleted, quiet.Errors]).to.deep.equal([undefined, undefined]);
-    expect((await fetch(await s.presign("GET", "do/b"))).status).to.equal(404);
-  });
-
-  it("DeleteObjects deletes keys that read like XML escapes (`&amp;`, `&#x41;`, `&lt;x`) and not the keys they would unescape to", async () => {
-    const named = ["ent/&amp;", "ent/&#x41;", "ent/&lt;x"];
-    const lookalikes = ["ent/&", "ent/A", "ent/<x"];
-    for (const key of [...named, ...lookalikes]) await put(key, `bytes of ${key}`);
-    const out = await client.send(
-      new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: named.map((Key) => ({ Key })) } }),
-    );
-    expect(out.Deleted?.map((d) => d.Key)).to.deep.equal(named);
-    expect(out.Errors).to.equal(undefined);
-    for (const key of named) expect((await fetch(await s.presign("GET", key))).status, key).to.equal(404);
-    for (const key of lookalikes) expect((await body(key)).toString()).to.equal(`bytes of ${key}`);
-  });
-
-  it("DeleteObjects and CompleteMultipartUpload bodies with a reference to no XML character are 400 MalformedXML and change nothing", async () => {
-    await put("ent/\ufffd.txt", "precious");
-    for (const reference of ["&#xD800;", "&#99999999;", "&#0;", "&nbsp;"]) {
-      const xml = `<Delete><Object><Key>ent/${reference}.txt</Key></Object></Delete>`;
-      const headers = { "content-md5": Buffer.from(md5(xml), "hex").toString("base64") };
-      const url = await s.presign("POST", "", { query: { delete: "" }, signedHeaders: headers });
-      const res = await fetch(url, { method: "POST", headers, body: xml });
-      expect([res.status, xmlText(await res.text(), "Code")], reference).to.deep.equal([400, "MalformedXML"]);
-    }
-    expect((await body("ent/\ufffd.txt")).toString()).to.equal("precious");
-    const { UploadId } = await client.send(
-      new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: "ent/mp" }),
-    );
-    const complete = await s.presign("POST", "ent/mp", { query: { uploadId: UploadId ?? "" } });
-    const res = await fetch(complete, {
-      method: "POST",
-      body: "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>&#xDC00;</ETag></Part></CompleteMultipartUpload>",
-    });
-    expect([res.status, xmlText(await res.text(), "Code")]).to.deep.equal([400, "MalformedXML"]);
-  });
-
-  it("DeleteObjects without Content-MD5 or a checksum is 400 InvalidRequest; with a wrong one 400 BadDigest", async () => {
-    const xml = "<Delete><Object><Key>do/x</Key></Object></Delete>";
-    const good = Buffer.from(md5(xml), "hex").toString("base64");
-    for (const [headers, status, code] of [
-      [{}, 400, "InvalidRequest"],
-      [{ "content-md5": Buffer.from(md5("other"), "hex").toString("base64") }, 400, "BadDigest"],
-      [{ "x-amz-checksum-crc32": "AAAAAA==" }, 400, "BadDigest"],
-      [{ "content-md5": good }, 200, undefined],
-    ] as const) {
-      const url = await s.presign("POST", "", { query: { delete: "" }, signedHeaders: headers });
-      const res = await fetch(url, { method: "POST", headers, body: xml });
-      expect([res.status, xmlText(await res.text(), "Code")]).to.deep.equal([status, code]);
-    }
-  });
-
   it("the SDK's PutObject (header-signed, payload hashed) stores a version and its x-amz-content-sha256 is checked", async () => {
     const out = await client.send(
       new PutObjectCommand({ Bucket: BUCKET, Key: "sdk/put.txt", Body: "via sdk" }),
     );
-    expect(out.VersionId).to.match(/^[A-Za-z0-9_-]{32}$/);
+    expect(out.VersionId).to.match(/^[A-Za-z0-9][A-Za-z0-9._]{31}$/);
     expect((await body("sdk/put.txt", out.VersionId)).toString()).to.equal("via sdk");
   });
 });

@@ -3,7 +3,7 @@ import { expect } from "chai";
 import type { StorageCredentials } from "../../../local/storage/server";
 import { READER, type StorageFixture, startStorageFixture, WRITER, xmlText } from "./fixture";
 
-const VERSION_ID = /^[A-Za-z0-9_-]{32}$/;
+const VERSION_ID = /^[A-Za-z0-9][A-Za-z0-9._]{31}$/;
 
 describe("local storage: versions and delete markers", () => {
   let s: StorageFixture;

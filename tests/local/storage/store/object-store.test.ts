@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { IncompleteBodyError, writeDurably } from "../../../../local/storage/store/durable-write";
-import { ObjectStore } from "../../../../local/storage/store/object-store";
+import { NOTHING_STAGED, ObjectStore } from "../../../../local/storage/store/object-store";
 import { BUCKET, md5, READER, startStorageFixture } from "../fixture";
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
@@ -71,7 +71,7 @@ describe("object store on disk", () => {
     }
   });
 
-  it("a version renamed in before a crash, without its index, never appears and is removed at start", async () => {
+  it("a version renamed in before a crash, without its log line, never appears and is removed at start", async () => {
     const store = await ObjectStore.open(dataDir, BUCKET);
     const staged = await store.stage();
     writeFileSync(join(staged.dir, "data"), "kept");
@@ -83,8 +83,8 @@ describe("object store on disk", () => {
     });
     expect("versionId" in kept).to.equal(true);
     const keyDir = join(dataDir, "versions", BUCKET, sha256("crash/key"));
-    // What a crash between the version's rename and the index's leaves: an unreferenced version,
-    // an index temp file, a staged directory, and a key directory with no index at all.
+    // What a crash between the version's rename and its log line leaves: an unreferenced version,
+    // a snapshot's temp file, a staged directory, and a key directory with no log at all.
     mkdirSync(join(keyDir, "B".repeat(32)));
     writeFileSync(join(keyDir, "B".repeat(32), "data"), "never acknowledged");
     writeFileSync(join(keyDir, "index.json.0a0a0a.tmp"), "{");
@@ -96,13 +96,71 @@ describe("object store on disk", () => {
       "versionId" in kept ? kept.versionId : "",
     ]);
     expect(readdirSync(keyDir).sort()).to.deep.equal(
-      ["versionId" in kept ? kept.versionId : "", "index.json"].sort(),
+      ["versionId" in kept ? kept.versionId : "", "log.jsonl"].sort(),
     );
     expect([
       readdirSync(join(dataDir, "tmp")),
       existsSync(orphanKey),
       [...reopened.keysAfter("")],
     ]).to.deep.equal([[], false, ["crash/key"]]);
+  });
+
+  it("10,000 versions of one key: the last 100 writes cost about what the first 100 did", async function () {
+    this.timeout(120_000);
+    const key = "history/one.txt";
+    const put = async (store: ObjectStore, at: string, i: number) => {
+      const staged = await store.stage();
+      writeFileSync(join(staged.dir, "data"), `version ${i}`);
+      const started = performance.now();
+      const installed = await store.install(at, staged, {
+        etag: `"${md5(`version ${i}`)}"`,
+        contentType: "text/plain",
+        metadata: { n: String(i) },
+        files: [{ file: "data", size: `version ${i}`.length }],
+      });
+      if (!("versionId" in installed)) throw new Error("refused");
+      return performance.now() - started;
+    };
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1] ?? 0;
+    /**
+     * 100 writes to the key, each followed by one to a key of its own with no history: the machine's
+     * other load (its disk is shared) weighs on both alike, so their ratio is the history's cost.
+     */
+    const timed = async (store: ObjectStore, from: number, reference: string) => {
+      const onKey: number[] = [];
+      const onReference: number[] = [];
+      for (let i = from; i < from + 100; i += 1) {
+        onKey.push(await put(store, key, i));
+        onReference.push(await put(store, reference, i));
+      }
+      return { key: median(onKey), reference: median(onReference) };
+    };
+    const first = await timed(await ObjectStore.open(dataDir, BUCKET), 0, "reference/first.txt");
+    // The history in between is built without syncing each write, or the test would take minutes,
+    // and of empty versions, which need no directory.
+    const fast = await ObjectStore.open(dataDir, BUCKET, { durable: false });
+    for (let i = 100; i < 9_900; i += 1) {
+      await fast.install(key, NOTHING_STAGED, {
+        etag: `"${md5("")}"`,
+        contentType: "text/plain",
+        metadata: { n: String(i) },
+        files: [],
+      });
+    }
+    const store = await ObjectStore.open(dataDir, BUCKET);
+    const last = await timed(store, 9_900, "reference/last.txt");
+    const ratio = last.key / last.reference / (first.key / first.reference);
+    process.stdout.write(
+      `      10,000 versions of one key, median ms per write: first 100 ${first.key.toFixed(2)} ` +
+        `(a fresh key meanwhile ${first.reference.toFixed(2)}), last 100 ${last.key.toFixed(2)} ` +
+        `(a fresh key meanwhile ${last.reference.toFixed(2)}); ratio ${ratio.toFixed(2)}\n`,
+    );
+    const versions = store.versions(key);
+    expect([versions.length, versions[0]?.deleteMarker === false && versions[0].metadata.n]).to.deep.equal([
+      10_000,
+      "9999",
+    ]);
+    expect(ratio).to.be.below(3);
   });
 
   it("keys are listed in UTF-8 byte order, as S3 lists them (not UTF-16 order)", async () => {
