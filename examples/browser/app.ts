@@ -6,7 +6,10 @@
  */
 import "@uppy/core/css/style.min.css";
 import "@uppy/dashboard/css/style.min.css";
-import "./style.css";
+import "./styles/base.css";
+import "./styles/controls.css";
+import "./styles/files.css";
+import "./styles/dialogs.css";
 import { SignedFileStore } from "../../browser/index";
 import { acceptToken, type SignedIn, showIamNotice, showNotice, signInForm } from "./auth";
 import { actionButton, byId, h, toast } from "./dom";
@@ -107,7 +110,8 @@ async function main(): Promise<void> {
   }
   window.addEventListener("hashchange", () => {
     const prefix = folderOfHash(location.hash);
-    if (!byId("workspace").hidden && prefix !== undefined && prefix !== browser.prefix) void browser.open(prefix);
+    if (!byId("workspace").hidden && prefix !== undefined && prefix !== browser.prefix)
+      void browser.open(prefix);
   });
   byId("tools").append(
     newFolderButton(browser),

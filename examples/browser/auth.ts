@@ -94,7 +94,9 @@ async function developmentToken(issuerUrl: string, sub: string): Promise<string>
       body: JSON.stringify({ sub, scope: DEV_TOKEN_SCOPE }),
     });
   } catch {
-    throw new Error(`the development issuer at ${new URL(issuerUrl).host} could not be reached or refused this page`);
+    throw new Error(
+      `the development issuer at ${new URL(issuerUrl).host} could not be reached or refused this page`,
+    );
   }
   const body = (await res.json().catch(() => ({}))) as { token?: unknown; error?: { message?: unknown } };
   if (!res.ok || typeof body.token !== "string") {
@@ -108,7 +110,10 @@ async function developmentToken(issuerUrl: string, sub: string): Promise<string>
  * The sign-in card: `use` is given the token (pasted, or from the development issuer) and rejects
  * when the API refuses it, which the card then says.
  */
-export function signInForm(settings: PageSettings, use: (token: string) => Promise<void>): {
+export function signInForm(
+  settings: PageSettings,
+  use: (token: string) => Promise<void>,
+): {
   show(problem?: string): void;
   hide(): void;
 } {

@@ -33,8 +33,7 @@ const ICONS = {
   folder: "M3 7a2 2 0 0 1 2-2h4l2 2h8a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2z",
   file: "M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8zM14 3v5h5",
   download: "M12 4v11m0 0-4-4m4 4 4-4M5 20h14",
-  share:
-    "M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1",
+  share: "M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1",
   versions: "M12 7v5l3 2M3 12a9 9 0 1 0 3-6.7L3 8m0-5v5h5",
   trash: "M4 7h16M9 7V4h6v3m-8 0 1 13h8l1-13",
   purge: "M4 7h16M9 7V4h6v3m-8 0 1 13h8l1-13M10 11l4 5m0-5-4 5",
@@ -43,6 +42,7 @@ const ICONS = {
   home: "M4 11 12 4l8 7v9h-5v-6H9v6H4z",
   copy: "M9 9h10v10H9zM5 15V5h10",
   close: "M6 6l12 12M18 6 6 18",
+  info: "M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM12 11v6M12 7.5v.5",
 } as const;
 
 export type IconName = keyof typeof ICONS;
@@ -96,7 +96,11 @@ export function toast(text: string, action?: { label: string; run: () => void })
     );
   }
   item.append(
-    h("button", { type: "button", class: "btn btn-icon", "aria-label": "Dismiss", onclick: dismiss }, icon("close")),
+    h(
+      "button",
+      { type: "button", class: "btn btn-icon", "aria-label": "Dismiss", onclick: dismiss },
+      icon("close"),
+    ),
   );
   box.append(item);
   // Messages with an action stay long enough to act on them.

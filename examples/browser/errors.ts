@@ -33,7 +33,8 @@ export function describeError(error: unknown): string {
     }
     if (error.status === 401) return `The API asks for a valid token: ${said}`;
     if (error.status === 403) return `Not allowed: ${said}`;
-    if (error.status === 503) return `The store is busy or one of its services is down: ${said} Try again shortly.`;
+    if (error.status === 503)
+      return `The store is busy or one of its services is down: ${said} Try again shortly.`;
     if (error.status >= 500) return `The store had a problem (${error.status}): ${said} Try again shortly.`;
     return said;
   }

@@ -5,6 +5,7 @@
 import type { ListedObject, ObjectVersion, ReadInstruction, SignedFileStore } from "../../browser/index";
 import { actionButton, byId, h, toast } from "./dom";
 import { describeError } from "./errors";
+import { fileDetails } from "./file-details";
 import { baseName, expiryChoices, formatBytes, formatDate, formatDuration } from "./format";
 
 export interface FileActionsOptions {
@@ -24,10 +25,15 @@ function showProblem(id: string, text: string | undefined): void {
 
 export function fileActions(options: FileActionsOptions) {
   const { store } = options;
+  const details = fileDetails(store);
 
   /** A signed CDN URL and until when it works (the API's JSON read). */
   function readLink(key: string, query: Record<string, string>): Promise<ReadInstruction> {
-    return store.api.call<ReadInstruction>({ method: "GET", path: key, query: new URLSearchParams(query).toString() });
+    return store.api.call<ReadInstruction>({
+      method: "GET",
+      path: key,
+      query: new URLSearchParams(query).toString(),
+    });
   }
 
   // The share dialog: a new link whenever the expiry changes.
@@ -90,7 +96,9 @@ export function fileActions(options: FileActionsOptions) {
       const [error] = result.errors;
       if (error) throw Object.assign(new Error(error.message), { status: 404, code: error.code });
       const versions = result.purged[0]?.deletedVersions ?? 0;
-      toast(`Purged ${name}: ${versions} ${versions === 1 ? "version" : "versions"} deleted, and the CDN told to forget it.`);
+      toast(
+        `Purged ${name}: ${versions} ${versions === 1 ? "version" : "versions"} deleted, and the CDN told to forget it.`,
+      );
     } catch (error) {
       options.failed(`Could not purge ${name}.`, error);
     }
@@ -171,6 +179,10 @@ export function fileActions(options: FileActionsOptions) {
       } catch (error) {
         options.failed(`Could not download ${baseName(object.key)}.`, error);
       }
+    },
+
+    details(object: ListedObject): void {
+      void details.show(object);
     },
 
     share(object: ListedObject): void {

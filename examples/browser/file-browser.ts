@@ -9,6 +9,7 @@ import { baseName, formatBytes, formatDate } from "./format";
 
 export interface FileActions {
   download(object: ListedObject): void;
+  details(object: ListedObject): void;
   share(object: ListedObject): void;
   versions(object: ListedObject): void;
   remove(object: ListedObject): void;
@@ -101,7 +102,8 @@ export class FileBrowser {
       if (prefix !== this.prefix) return;
       if (!more) body.replaceChildren();
       byId("empty").hidden = true;
-      if (!this.options.onFailure(error)) this.showProblem(`Could not list ${this.where(prefix)}. ${describeError(error)}`);
+      if (!this.options.onFailure(error))
+        this.showProblem(`Could not list ${this.where(prefix)}. ${describeError(error)}`);
     } finally {
       byId("listing").removeAttribute("aria-busy");
     }
@@ -194,7 +196,12 @@ export class FileBrowser {
         { class: "name" },
         h(
           "button",
-          { type: "button", class: "entry", title: `Download ${name}`, onclick: () => actions.download(object) },
+          {
+            type: "button",
+            class: "entry",
+            title: `Download ${name}`,
+            onclick: () => actions.download(object),
+          },
           icon("file"),
           h("span", {}, name),
         ),
@@ -208,10 +215,17 @@ export class FileBrowser {
           "div",
           { class: "action-group" },
           actionButton("download", "Download", "download", () => actions.download(object)),
+          actionButton("info", "Details", "details", () => actions.details(object)),
           actionButton("share", "Share", "share", () => actions.share(object)),
           actionButton("versions", "Versions", "versions", () => actions.versions(object)),
           actionButton("trash", "Delete", "delete", () => actions.remove(object)),
-          actionButton("purge", "Purge", "purge", () => actions.purge(object), "btn btn-quiet btn-danger-quiet"),
+          actionButton(
+            "purge",
+            "Purge",
+            "purge",
+            () => actions.purge(object),
+            "btn btn-quiet btn-danger-quiet",
+          ),
         ),
       ),
     );

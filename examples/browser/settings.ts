@@ -53,7 +53,9 @@ export async function loadSettings(search: string): Promise<PageSettings> {
   try {
     new URL(apiUrl);
   } catch {
-    throw new SettingsError(`?api= must be a URL such as https://abc.lambda-url.eu-west-1.on.aws/, got "${apiUrl}"`);
+    throw new SettingsError(
+      `?api= must be a URL such as https://abc.lambda-url.eu-west-1.on.aws/, got "${apiUrl}"`,
+    );
   }
   // The stack's configuration describes its own API only; another API is described by the query.
   const fromStack = config?.apiUrl !== undefined && sameUrl(config.apiUrl, apiUrl) ? config : undefined;

@@ -4,11 +4,12 @@
  * list with folders, versions and restore, a share link, delete-for-good (purge), and the three
  * auth modes. What the page says it stored is checked through the API.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import type { Browser, Page } from "playwright-core";
+import { Crc64Nvme } from "../../functions/api/checksums";
 import { type LocalStack, startLocalStack } from "../../local/stack/stack";
 import { launchChromium } from "../support/chromium";
 import {
@@ -17,17 +18,20 @@ import {
   dashboardItem,
   dropFiles,
   holdPart,
-  listed,
+  objectThroughApi,
   openPage,
+  pngSize,
   readThroughApi,
   type TestFile,
   uploadAll,
+  type WatchedPage,
   waitListed,
   waitUploaded,
-  type WatchedPage,
 } from "./page-driver";
 
 const MIB = 1024 ** 2;
+/** The picture of the page in the docs, rewritten by every run so that it shows the page as it is. */
+const SCREENSHOT = join(__dirname, "..", "..", "docs", "images", "example-page.png");
 const NOTES: TestFile = { name: "notes ü.txt", size: 1536, seed: 1 };
 /** From 8 MiB the adapter uploads in parts: two here, so the upload can be paused between them. */
 const VIDEO: TestFile = { name: "video.bin", size: 9.5 * MIB, seed: 2 };
@@ -97,7 +101,9 @@ describe("the example page in headless Chromium", function () {
       const part = await holdPart(page, new URL(local.storageUrl).origin, 2);
       await page.click(".uppy-StatusBar-actionBtn--upload");
       await part.reached;
-      const progress = dashboardItem(page, VIDEO.name).locator("button.uppy-Dashboard-Item-progressIndicator");
+      const progress = dashboardItem(page, VIDEO.name).locator(
+        "button.uppy-Dashboard-Item-progressIndicator",
+      );
       expect(await progress.getAttribute("aria-label")).to.equal("Pause upload");
       await progress.click();
       await page.waitForSelector(`.uppy-Dashboard-Item-progressIndicator[aria-label="Resume upload"]`);
@@ -110,6 +116,56 @@ describe("the example page in headless Chromium", function () {
         const read = await readThroughApi(local.apiUrl, file.name);
         expect([read.status, read.body.equals(bytesOf(file))]).to.deep.equal([200, true]);
       }
+    });
+
+    it("downloads a file from its row under its own name, byte for byte", async () => {
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.click(`tr[data-key="${NOTES.name}"] [data-action=download]`),
+      ]);
+      expect(download.suggestedFilename()).to.equal(NOTES.name);
+      expect(new URL(download.url()).origin).to.equal(new URL(local.edgeUrl).origin);
+      expect(readFileSync(await download.path()).equals(bytesOf(NOTES))).to.equal(true);
+    });
+
+    it("shows a file's details with the checksum the API reports, and checks a download against it", async () => {
+      // The multipart upload's checksum: CRC64NVME of the whole file, as storage combined it from the parts.
+      const crc = new Crc64Nvme().update(bytesOf(VIDEO)).digest();
+      expect((await objectThroughApi(local.apiUrl, VIDEO.name)).checksum).to.deep.equal({
+        algorithm: "CRC64NVME",
+        type: "FULL_OBJECT",
+        value: crc,
+      });
+      await page.click(`tr[data-key="${VIDEO.name}"] [data-action=details]`);
+      await page.waitForSelector("#details-dialog[open] dd[data-field=checksum]");
+      expect(await page.textContent("#details-title")).to.equal(`Details of ${VIDEO.name}`);
+      const fields = () =>
+        page.evaluate(`Object.fromEntries(Array.from(document.querySelectorAll("#details-list dd"),
+          (dd) => [dd.dataset.field, dd.textContent]))`);
+      const shown = (await fields()) as Record<string, string>;
+      expect(Object.keys(shown)).to.deep.equal([
+        "key",
+        "size",
+        "type",
+        "modified",
+        "version",
+        "checksum",
+        "etag",
+      ]);
+      expect(shown.key).to.equal(VIDEO.name);
+      expect(shown.size).to.equal("9.5 MiB (9,961,472 bytes)");
+      expect(shown.checksum).to.equal(`CRC64NVME of the whole file${crc}`);
+      expect(await page.textContent("#details-list .checksum-value")).to.equal(crc);
+
+      await page.click("#details-check");
+      await page.waitForFunction(
+        `document.getElementById("details-verdict").textContent.startsWith("Read ")`,
+      );
+      expect(await page.textContent("#details-verdict")).to.equal(
+        "Read 9.5 MiB (9,961,472 bytes) and checked them: their CRC64NVME matches the store's.",
+      );
+      expect(await page.isHidden("#details-problem")).to.equal(true);
+      await page.click("#details-dialog button[value=close]");
     });
 
     it("opens a new folder, uploads into it, and finds it again from the breadcrumbs", async () => {
@@ -132,8 +188,24 @@ describe("the example page in headless Chromium", function () {
       await waitListed(page, ["plan.txt | 2.9 KiB"]);
     });
 
-    it("shows a file's versions after an overwrite, and restores the older one", async () => {
+    it("writes a screenshot of the page with files listed (docs/images/example-page.png)", async () => {
+      await page.setViewportSize({ width: 1280, height: 620 });
       await page.click(".uppy-StatusBar-actionBtn--done");
+      await page.click("#crumbs a[data-prefix='']");
+      await waitListed(page, ["plans | Folder", `${NOTES.name} | 1.5 KiB`, `${VIDEO.name} | 9.5 MiB`]);
+      // The picture shows the page at rest: no message over it, the pointer off it.
+      for (const close of await page.$$(".toast button[aria-label=Dismiss]")) await close.click();
+      await page.waitForFunction(`document.querySelectorAll(".toast").length === 0`);
+      await page.waitForSelector(".uppy-Dashboard-AddFiles");
+      await page.mouse.move(0, 0);
+      const png = await page.screenshot({ path: SCREENSHOT, animations: "disabled" });
+      expect(pngSize(png)).to.deep.equal({ width: 1280, height: 620 });
+      expect(readFileSync(SCREENSHOT).equals(png)).to.equal(true);
+      await page.click("tr[data-prefix='plans/'] a");
+      await waitListed(page, ["plan.txt | 2.9 KiB"]);
+    });
+
+    it("shows a file's versions after an overwrite, and restores the older one", async () => {
       await chooseFiles(page, [PLAN_V2]);
       await uploadAll(page, 1);
       await waitListed(page, ["plan.txt | 4.9 KiB"]);
@@ -164,7 +236,9 @@ describe("the example page in headless Chromium", function () {
       await page.click("tr[data-key='plans/plan.txt'] [data-action=share]");
       // The stack's maxReadExpirySeconds is the API's default, a day.
       expect(
-        await page.evaluate(`Array.from(document.querySelectorAll("#share-expiry option"), (o) => o.textContent)`),
+        await page.evaluate(
+          `Array.from(document.querySelectorAll("#share-expiry option"), (o) => o.textContent)`,
+        ),
       ).to.deep.equal(["15 minutes", "1 hour", "1 day"]);
       expect(await page.inputValue("#share-expiry")).to.equal("3600");
       await page.selectOption("#share-expiry", "86400");
@@ -268,7 +342,9 @@ describe("the example page in headless Chromium", function () {
       );
 
       // Well formed, unexpired, but signed by no key the API trusts.
-      const claims = Buffer.from(JSON.stringify({ sub: "mallory", exp: 4_000_000_000 })).toString("base64url");
+      const claims = Buffer.from(JSON.stringify({ sub: "mallory", exp: 4_000_000_000 })).toString(
+        "base64url",
+      );
       await page.fill("#token", `eyJhbGciOiJFUzI1NiJ9.${claims}.c2lnbmF0dXJl`);
       await page.click("#token-form button[type=submit]");
       await page.waitForFunction(
@@ -298,7 +374,9 @@ describe("the example page in headless Chromium", function () {
 
       await page.click(`tr[data-key="alice/${NOTES.name}"] [data-action=purge]`);
       await page.click("#purge-confirm");
-      await page.waitForSelector(".toast >> text=Purged notes ü.txt: 1 version deleted, and the CDN told to forget it.");
+      await page.waitForSelector(
+        ".toast >> text=Purged notes ü.txt: 1 version deleted, and the CDN told to forget it.",
+      );
       await page.waitForSelector("#empty:not([hidden]) >> text=No files yet");
       expect((await readThroughApi(local.apiUrl, `alice/${NOTES.name}`, token)).status).to.equal(404);
 

@@ -76,14 +76,6 @@ export async function waitUploaded(page: Page, count: number): Promise<void> {
   await page.waitForSelector(".uppy-StatusBar.is-complete .uppy-StatusBar-progress[aria-valuenow='100']");
 }
 
-/** The file list as the reader sees it: one "name | size" or "name/ | Folder" line per row. */
-export function listed(page: Page): Promise<string[]> {
-  return page.evaluate(`Array.from(document.querySelectorAll("#entries tr"), (row) =>
-    row.querySelector(".name").textContent + " | " + row.querySelector(".size").textContent)`) as Promise<
-    string[]
-  >;
-}
-
 /** Waits until the list shows exactly these rows. */
 export async function waitListed(page: Page, rows: readonly string[]): Promise<void> {
   await page.waitForFunction(
@@ -131,4 +123,21 @@ export async function readThroughApi(
     headers: token ? { authorization: `Bearer ${token}` } : {},
   });
   return { status: res.status, body: Buffer.from(await res.arrayBuffer()) };
+}
+
+/** What the API keeps of a key: the JSON read's `object` (its checksum among it). */
+export async function objectThroughApi(apiUrl: string, key: string): Promise<Record<string, unknown>> {
+  const path = key.split("/").map(encodeURIComponent).join("/");
+  const res = await fetch(`${apiUrl}/${path}`, { headers: { accept: "application/json" } });
+  if (res.status !== 200) throw new Error(`GET ${key} answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { object: Record<string, unknown> }).object;
+}
+
+/** Width and height from a PNG's IHDR chunk, after checking the signature. */
+export function pngSize(png: Buffer): { width: number; height: number } {
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  if (!png.subarray(0, 8).equals(signature) || png.toString("latin1", 12, 16) !== "IHDR") {
+    throw new Error("not a PNG");
+  }
+  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
 }
