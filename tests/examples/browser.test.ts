@@ -58,6 +58,13 @@ describe("the example page in headless Chromium", function () {
     return started;
   }
 
+  /** The iam stack, started once: its page is also the origin the public stack's CORS rules refuse. */
+  let iamStack: Promise<LocalStack> | undefined;
+  const iam = () => {
+    iamStack ??= stack("iam");
+    return iamStack;
+  };
+
   before(async () => {
     browser = await launchChromium();
   });
@@ -298,7 +305,7 @@ describe("the example page in headless Chromium", function () {
 
     it("explains a request the API's CORS rules refuse", async () => {
       // Another stack's page is an origin this stack's API does not allow.
-      const other = await stack("iam");
+      const other = await iam();
       const refused = await openPage(
         browser,
         `${other.exampleUrl}?api=${encodeURIComponent(local.apiUrl)}&auth=public`,
@@ -392,7 +399,7 @@ describe("the example page in headless Chromium", function () {
 
   describe("auth mode iam", () => {
     it("says the browser cannot sign the API's requests, and what to use instead, without calling the API", async () => {
-      const local = await stack("iam");
+      const local = await iam();
       const { page, context, problems, requests } = await openPage(browser, local.exampleUrl);
       try {
         await page.waitForSelector("#notice:not([hidden])");
