@@ -165,14 +165,14 @@ describe("npm package", function () {
     });
   });
 
-  it("runs sfs --help from node_modules/.bin with plain node, from the compiled CLI", async () => {
+  it("runs sfstore --help from node_modules/.bin with plain node, from the compiled CLI", async () => {
     const installed = path.join(consumer, "node_modules", "signed-file-store");
     expect(existsSync(path.join(installed, "client", "cli", "main.ts"))).to.equal(false);
     expect(existsSync(path.join(consumer, "node_modules", "tsx"))).to.equal(false);
     const result = await exec(path.join(consumer, "node_modules", ".bin", "sfs"), ["--help"], consumer);
     expect(result).to.deep.equal({ code: 0, stdout: HELP, stderr: "" });
     expect(result.stdout.split("\n")[0]).to.equal(
-      "sfs: put, get, list, copy, move and remove files in a signed-file-store",
+      "sfstore: put, get, list, copy, move and remove files in a signed-file-store",
     );
   });
 });
