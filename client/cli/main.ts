@@ -138,11 +138,11 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /**
- * The sfstore package's version: its package.json sits three levels up from the installed
- * dist/client/cli/, and at packages/client/ in the repository, two levels up from client/cli/.
+ * The sfstore package's version: its package.json sits one level up from the installed bundle
+ * (dist/cli.js), and at packages/client/ in the repository, two levels up from client/cli/.
  */
 function packageVersion(): string {
-  for (const up of ["../../..", "../../packages/client"]) {
+  for (const up of ["..", "../../packages/client"]) {
     try {
       const manifest = JSON.parse(readFileSync(path.join(__dirname, up, "package.json"), "utf8")) as {
         name?: string;

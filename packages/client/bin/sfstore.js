@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// An installed package runs the compiled CLI (dist/client/cli/main.js, built before `npm pack`) with
+// An installed package runs the bundled CLI (dist/cli.js, built before `npm pack`) with
 // plain node. In the repository's checkout, where this file sits at packages/client/bin/ beside
 // the TypeScript sources two levels up, the sources run through tsx (a devDependency of the
 // repository) with the repository's tsconfig, so no build is needed and none goes stale.
@@ -14,5 +14,5 @@ if (path.basename(path.dirname(pkg)) === "packages" && existsSync(source)) {
   require("tsx/cjs");
   require(source);
 } else {
-  require(path.join(pkg, "dist", "client", "cli", "main.js"));
+  require(path.join(pkg, "dist", "cli.js"));
 }
