@@ -4,9 +4,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type * as provider from "@pulumi/pulumi/provider";
 import { SignedFileStoreAccount } from "./account";
 import { SignedFileStore } from "./component";
-
-/** The schema `npm run build` writes beside the compiled provider (see schema.ts). */
-export const SCHEMA_FILE = "schema.json";
+import { SCHEMA_FILE } from "./schema-file";
 
 type ComponentClass = new (
   name: string,
