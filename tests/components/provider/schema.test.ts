@@ -140,6 +140,20 @@ describe("Pulumi component package", function () {
     expect(entry.SignedFileStoreAccount).to.equal(SignedFileStoreAccount);
   });
 
+  it("refuses to construct a type it does not serve, naming the type", async () => {
+    for (const type of [
+      "signed-file-store:index:Nope",
+      "other:index:SignedFileStore",
+      "signed-file-store:x:SignedFileStore",
+    ]) {
+      const error = await provider.construct("x", type, {}, {}).then(
+        () => undefined,
+        (e: unknown) => (e instanceof Error ? e.message : String(e)),
+      );
+      expect(error).to.equal(`signed-file-store has no component ${type}`);
+    }
+  });
+
   it("has a schema with every input and output, its type and its description", () => {
     expect(schema).to.deep.equal({
       name: "signed-file-store",
