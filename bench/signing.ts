@@ -15,6 +15,7 @@ import { signCloudFrontUrl } from "../functions/signers/cloudfront-signer";
 import { S3Presigner } from "../functions/signers/s3-presigner";
 import { coldStart } from "./cold-start";
 import { dataPath } from "./data-path";
+import { listing } from "./listing";
 import { line, rates, ratios, showSpread, spread } from "./stats";
 import { warmHandler } from "./warm-handler";
 
@@ -94,6 +95,7 @@ async function main(): Promise<void> {
   await signing();
   await warmHandler();
   await coldStart();
+  if (process.env.SFS_BENCH_LISTING !== "0") await listing();
   if (process.env.SFS_BENCH_DATA_MIB !== "0") await dataPath();
 }
 

@@ -15,6 +15,7 @@ const SOURCE_ROOTS = [
   "local",
   "client",
   "browser",
+  "examples/browser",
   "scripts",
   "bench",
 ];
@@ -34,6 +35,10 @@ const RULES: ReadonlyArray<readonly [string, Room]> = [
   ["functions/api/", { rooms: [], packages: NO_PACKAGES, nodeBuiltins: false }],
   ["functions/", { rooms: [], packages: ["jose", "@aws-sdk/client-s3"], nodeBuiltins: true }],
   ["browser/", { rooms: ["functions/api/"], packages: ["@uppy/core", "@uppy/aws-s3"], nodeBuiltins: false }],
+  [
+    "examples/browser/",
+    { rooms: ["browser/"], packages: ["@uppy/core", "@uppy/aws-s3", "@uppy/dashboard"], nodeBuiltins: false },
+  ],
   [
     "client/",
     {
@@ -59,7 +64,13 @@ const RULES: ReadonlyArray<readonly [string, Room]> = [
   [
     "local/",
     {
-      rooms: ["functions/", "components/policies/", "scripts/build-browser.ts", "client/cli/env-options.ts"],
+      rooms: [
+        "functions/",
+        "components/policies/",
+        "scripts/build-browser.ts",
+        "scripts/build-example.ts",
+        "client/cli/env-options.ts",
+      ],
       // tsx boots the edge worker thread from TypeScript sources.
       packages: ["tsx"],
       nodeBuiltins: true,
@@ -219,6 +230,9 @@ describe("the import rule (ARCHITECTURE.md)", () => {
     expect(crossing("functions/handler.ts", 'const m = await import("@pulumi/pulumi");')).to.equal(1);
     expect(crossing("index.ts", 'const issuer = config.require("jwtIssuer");')).to.equal(0);
     expect(crossing("browser/upload.ts", 'import { readFile } from "node:fs";')).to.equal(1);
+    expect(crossing("examples/browser/app.ts", 'import { readFile } from "node:fs";')).to.equal(1);
+    expect(crossing("examples/browser/app.ts", 'import { x } from "../../local/stack/stack";')).to.equal(1);
+    expect(crossing("examples/browser/app.ts", 'import { Upload } from "../../browser/upload";')).to.equal(0);
     expect(crossing("client/api.ts", 'import * as pulumi from "@pulumi/pulumi";')).to.equal(1);
     expect(crossing("client/api.ts", 'import { validateKey } from "../functions/api/object-key";')).to.equal(
       0,

@@ -201,6 +201,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       log,
     });
     started.push(() => api.close());
+    example.configure({
+      apiUrl: api.url,
+      auth: auth.mode,
+      ...(auth.mode === "jwt" ? { readPrefixes: auth.rules.read } : {}),
+      ...(devIssuer ? { issuerUrl: devIssuer.issuer } : {}),
+      maxReadExpirySeconds: config.maxReadExpirySeconds,
+    });
     return {
       apiUrl: api.url,
       handlerConfig: config,

@@ -52,6 +52,24 @@ describe("browser SDK uploads with checksums, resume and purge, in headless Chro
   });
 
   const storagePuts = () => requests.filter((r) => r === `PUT ${new URL(stack.storageUrl).origin}`).length;
+  /**
+   * Pauses the page's upload of `key` (its `globalThis.pauseUpload`) when the upload asks to send
+   * part 2, holding that request until the pause, then dropping it. One part at a time, part 2
+   * starts only once storage answered part 1: the pause lands with exactly part 1 stored, where a
+   * pause on a progress figure races the parts' answers.
+   */
+  const pauseAtPartTwo = (key: string) => {
+    let paused = false;
+    return page.route(
+      (url) => url.searchParams.get("partNumber") === "2" && url.pathname.endsWith(`/${key}`),
+      async (route) => {
+        if (route.request().method() !== "PUT" || paused) return route.continue();
+        paused = true;
+        await page.evaluate(() => (globalThis as unknown as { pauseUpload: () => void }).pauseUpload());
+        return route.abort("aborted");
+      },
+    );
+  };
   const partsSigned = () =>
     apiCalls
       .filter((c) => c.url.includes("parts="))
@@ -101,7 +119,8 @@ describe("browser SDK uploads with checksums, resume and purge, in headless Chro
     const whole = await awsCrc64(data);
     expect(out.done).to.include({ size, parts: 8, resumedParts: 0 });
     expect(out.stat).to.deep.equal({ algorithm: "CRC64NVME", type: "FULL_OBJECT", value: whole });
-    expect(apiCalls.at(-1)?.crc).to.equal(whole);
+    const completions = apiCalls.filter((c) => c.method === "POST" && c.url.includes("uploadId="));
+    expect(completions.map((c) => c.crc)).to.deep.equal([whole]);
     expect(storagePuts()).to.equal(8);
   });
 
@@ -109,13 +128,14 @@ describe("browser SDK uploads with checksums, resume and purge, in headless Chro
     const size = 20 * MIB;
     let cut = false;
     await page.route(
-      (url) => url.searchParams.get("partNumber") === "2",
+      (url) => url.searchParams.get("partNumber") === "2" && url.pathname.endsWith("/sdk/cut.bin"),
       (route) => {
         if (route.request().method() !== "PUT" || cut) return route.continue();
         cut = true;
         return route.abort("connectionreset");
       },
     );
+    await pauseAtPartTwo("sdk/paused.bin");
     const out = await inPage<Record<string, unknown>>(
       page,
       `async (sdk, { api, size }) => {
@@ -123,10 +143,8 @@ describe("browser SDK uploads with checksums, resume and purge, in headless Chro
         const upload = store.upload((${PAGE_FILE})(size, 8, "cut.bin"), "sdk/cut.bin", { parallelParts: 1 });
         const failed = await upload.done.then(() => "finished", (e) => e.code + ": " + e.message);
         const resumed = await upload.resume();
-        let pausing = true;
-        const paused = store.upload((${PAGE_FILE})(size, 9, "paused.bin"), "sdk/paused.bin", { parallelParts: 1, onProgress: (p) => {
-          if (pausing && p.bytes >= 8 * 1024 * 1024) { pausing = false; paused.pause(); }
-        } });
+        const paused = store.upload((${PAGE_FILE})(size, 9, "paused.bin"), "sdk/paused.bin", { parallelParts: 1 });
+        globalThis.pauseUpload = () => paused.pause();
         const pause = await paused.done.then(() => "finished", (e) => e.name + ": " + e.message);
         const again = await paused.resume();
         const read = await store.read("sdk/paused.bin");
@@ -148,13 +166,13 @@ describe("browser SDK uploads with checksums, resume and purge, in headless Chro
   it("after a reload, the same file resumes from the parts the API lists; an aborted upload is forgotten", async () => {
     const size = 20 * MIB;
     const args = { api: stack.apiUrl, key: "sdk/reloaded.bin", size };
+    await pauseAtPartTwo("sdk/reloaded.bin");
     const paused = await inPage<string>(
       page,
       `async (sdk, { api, key, size }) => {
         const store = new sdk.SignedFileStore({ apiUrl: api });
-        const upload = store.upload((${PAGE_FILE})(size, 7, "reloaded.bin"), key, { parallelParts: 1, onProgress: (p) => {
-          if (p.bytes >= 8 * 1024 * 1024) upload.pause();
-        } });
+        const upload = store.upload((${PAGE_FILE})(size, 7, "reloaded.bin"), key, { parallelParts: 1 });
+        globalThis.pauseUpload = () => upload.pause();
         return upload.done.then(() => "finished", (e) => e.name + ": " + e.message);
       }`,
       args,

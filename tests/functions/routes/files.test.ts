@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { expect } from "chai";
+import { Crc64Nvme } from "../../../functions/api/checksums";
 import { PreconditionFailed } from "../../../functions/api/http-error";
 import type { HandlerDeps } from "../../../functions/handler";
 import type { FunctionUrlResult } from "../../../functions/http/function-url";
@@ -89,6 +90,13 @@ function apiOver(storage: RunningStorage, extra: Partial<HandlerDeps> = {}, toke
 /** The status and body of an answer, for comparing both exactly. */
 const answer = (r: { status: number; body: Json }) => ({ status: r.status, body: r.body });
 
+/** The checksum S3 computes for an object written whole without one: CRC64NVME of its bytes. */
+const crc64 = (bytes: Buffer) => ({
+  algorithm: "CRC64NVME",
+  type: "FULL_OBJECT",
+  value: new Crc64Nvme().update(bytes).digest(),
+});
+
 describe("file store: list, copy, move, delete many, versions, restore", function () {
   this.timeout(120_000);
   let dataDir: string;
@@ -134,7 +142,15 @@ describe("file store: list, copy, move, delete many, versions, restore", functio
     expect(page.body.objects.map((o: { key: string; size: number }) => [o.key, o.size])).to.deep.equal([
       ["level/a.txt", 1],
     ]);
-    expect(Object.keys(page.body.objects[0])).to.deep.equal(["key", "size", "etag", "lastModified"]);
+    expect(Object.keys(page.body.objects[0])).to.deep.equal([
+      "key",
+      "size",
+      "etag",
+      "lastModified",
+      "checksum",
+    ]);
+    // S3 gives every new object a CRC64NVME checksum; a listing names its algorithm, not its value.
+    expect(page.body.objects[0].checksum).to.deep.equal({ algorithm: "CRC64NVME", type: "FULL_OBJECT" });
     expect(page.body.objects[0].etag).to.equal(`"${createHash("md5").update("a").digest("hex")}"`);
     expect(page.body.prefixes).to.deep.equal(["level/sub/", "level/sub2/"]);
     expect(page.body.next).to.equal(null);
@@ -162,7 +178,8 @@ describe("file store: list, copy, move, delete many, versions, restore", functio
       headers: { "copy-source": "/copy/src.bin" },
     });
     expect(res.status).to.equal(200);
-    expect(Object.keys(res.body)).to.deep.equal(["key", "etag", "size", "versionId"]);
+    expect(Object.keys(res.body)).to.deep.equal(["key", "etag", "size", "versionId", "checksum"]);
+    expect(res.body.checksum).to.deep.equal(crc64(bytes));
     expect(res.body).to.deep.include({
       key: "copy/dst here.bin",
       etag: `"${createHash("md5").update(bytes).digest("hex")}"`,
@@ -306,7 +323,8 @@ describe("file store: list, copy, move, delete many, versions, restore", functio
     expect(versions.body.versions[2].versionId).to.equal(first);
     const restored = await api.call("POST", "/ver/doc.bin", { query: "restore", body: { versionId: first } });
     expect(restored.status).to.equal(200);
-    expect(Object.keys(restored.body)).to.deep.equal(["key", "etag", "size", "versionId"]);
+    expect(Object.keys(restored.body)).to.deep.equal(["key", "etag", "size", "versionId", "checksum"]);
+    expect(restored.body.checksum).to.deep.equal(crc64(one));
     expect(restored.body).to.deep.include({ key: "ver/doc.bin", size: 3000 });
     expect(restored.body.versionId).to.not.equal(first);
     expect(sha256((await api.bytes("ver/doc.bin")) ?? Buffer.alloc(0))).to.equal(sha256(one));

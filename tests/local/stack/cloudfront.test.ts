@@ -29,8 +29,8 @@ describe("local stack: the CloudFront API and the edge behind it", function () {
     const step = (await res.json()) as { url: string; headers: Record<string, string> };
     expect((await fetch(step.url, { method: "PUT", headers: step.headers, body })).status).to.equal(200);
   }
-  async function readUrl(key: string): Promise<string> {
-    const res = await fetch(`${stack.apiUrl}/${encodePath(key)}`, {
+  async function readUrl(key: string, query = ""): Promise<string> {
+    const res = await fetch(`${stack.apiUrl}/${encodePath(key)}${query}`, {
       headers: { accept: "application/json" },
     });
     return ((await res.json()) as { url: string }).url;
@@ -78,5 +78,44 @@ describe("local stack: the CloudFront API and the edge behind it", function () {
       "Miss from cloudfront",
       "Hit from cloudfront",
     ]);
+  });
+
+  it("a purge through the API revokes earlier read URLs: one cached at the edge and one never fetched, of an older version too", async () => {
+    await upload("revoke/doc.txt", "one");
+    const older = await readUrl("revoke/doc.txt");
+    await upload("revoke/doc.txt", "two");
+    const cached = await readUrl("revoke/doc.txt");
+    // Never fetched: a day-long share link (its cache key is the cached URL's: signatures stay out
+    // of it) and a named download (a cache key of its own, never filled).
+    const shareLink = await readUrl("revoke/doc.txt", "?expires=86400");
+    const named = await readUrl("revoke/doc.txt", "?download=doc-copy.txt");
+    expect(new Set([cached, shareLink, named, older]).size).to.equal(4);
+    expect(await xCache(cached)).to.equal("Miss from cloudfront");
+    const hit = await fetch(shareLink);
+    expect([hit.headers.get("x-cache"), await hit.text()]).to.deep.equal(["Hit from cloudfront", "two"]);
+
+    const purged = await fetch(`${stack.apiUrl}/revoke/doc.txt?purge`, { method: "DELETE" });
+    expect(purged.status).to.equal(200);
+    expect(await purged.json()).to.deep.include({ key: "revoke/doc.txt", deletedVersions: 2 });
+
+    // The versions are gone from storage and the edge's copies with them; the edge's origin
+    // identity has no s3:ListBucket, so S3 (and this storage) answers a missing version with 403.
+    const after = await Promise.all(
+      [cached, shareLink, named, older].map(async (url) => {
+        const res = await fetch(url);
+        return [
+          res.status,
+          res.headers.get("x-cache"),
+          (await res.text()).includes("<Code>AccessDenied</Code>"),
+        ];
+      }),
+    );
+    expect(after).to.deep.equal([
+      [403, "Error from cloudfront", true],
+      [403, "Error from cloudfront", true],
+      [403, "Error from cloudfront", true],
+      [403, "Error from cloudfront", true],
+    ]);
+    expect((await fetch(`${stack.apiUrl}/revoke/doc.txt`, { redirect: "manual" })).status).to.equal(404);
   });
 });

@@ -25,6 +25,7 @@ describe("local stack options (npm start -- ...)", () => {
         uploads: {
           maxUploadBytes: 5 * 1024 ** 4,
           allowedContentTypes: [],
+          allowedMetadata: [],
           partSizeBytes: 8 * 1024 * 1024,
           requireChecksum: false,
         },

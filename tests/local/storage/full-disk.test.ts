@@ -36,8 +36,13 @@ describe("local storage: on a full disk, space can still be freed", function () 
     const res = await fetch(await s.presign("PUT", key), { method: "PUT", body });
     return { status: res.status, versionId: res.headers.get("x-amz-version-id") ?? "" };
   };
-  const get = async (key: string, versionId: string) =>
-    (await fetch(await s.presign("GET", key, { query: { versionId } }))).status;
+  // The body is read to its end: a response left unread holds its connection, and closing the
+  // storage waits for every response in flight to finish.
+  const get = async (key: string, versionId: string) => {
+    const res = await fetch(await s.presign("GET", key, { query: { versionId } }));
+    await res.arrayBuffer();
+    return res.status;
+  };
 
   it("every write failing with ENOSPC: DELETE of a version, an aborted upload and DeleteObjects succeed and free their bytes; a restart keeps the removals", async () => {
     const a1 = await put("full/a", randomBytes(2 * MiB));
