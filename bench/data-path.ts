@@ -78,7 +78,7 @@ export async function dataPath(): Promise<void> {
   try {
     const sfs = (key: string) =>
       run(process.execPath, [
-        join(__dirname, "..", "bin", "sfs.js"),
+        join(__dirname, "..", "packages", "client", "bin", "sfstore.js"),
         "put",
         file,
         key,

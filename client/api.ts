@@ -186,7 +186,8 @@ export class Api {
    */
   async stat(key: string, versionId?: string): Promise<ObjectInfo> {
     const { object } = await this.instruct("GET", key, {}, versionId);
-    if (!object) throw new PermanentError("the API's read answer names no object; it may predate sfs stat");
+    if (!object)
+      throw new PermanentError("the API's read answer names no object; it may predate sfstore stat");
     return object;
   }
 

@@ -30,9 +30,9 @@ export async function bundleBrowserModule(name: BrowserModuleName): Promise<stri
   return file.text;
 }
 
-/** Writes every browser module under dist/browser/. */
+/** Writes every browser module under `outDir`: the browser package's dist/ unless told. */
 export async function writeBrowserModules(
-  outDir = path.join(__dirname, "..", "dist", "browser"),
+  outDir = path.join(__dirname, "..", "packages", "browser", "dist"),
 ): Promise<string[]> {
   await mkdir(outDir, { recursive: true });
   const written: string[] = [];
@@ -45,7 +45,8 @@ export async function writeBrowserModules(
 }
 
 if (require.main === module) {
-  writeBrowserModules().then(
+  // The browser package's build names its own dist/, relative to the directory npm runs it in.
+  writeBrowserModules(process.argv[2] === undefined ? undefined : path.resolve(process.argv[2])).then(
     (files) => process.stdout.write(`${files.join("\n")}\n`),
     (error: unknown) => {
       process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);

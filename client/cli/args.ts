@@ -112,9 +112,9 @@ export function prefixArg(text: string | undefined): string {
   return `${keyArg(text.endsWith("/") ? text.slice(0, -1) : text)}/`;
 }
 
-/** `--version V`: the version ID as `sfs versions` prints it. */
+/** `--version V`: the version ID as `sfstore versions` prints it. */
 export function versionArg(value: string | undefined): string | undefined {
-  if (value === "") throw new UsageError("--version must be a version ID (sfs versions KEY lists them)");
+  if (value === "") throw new UsageError("--version must be a version ID (sfstore versions KEY lists them)");
   return value;
 }
 

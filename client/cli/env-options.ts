@@ -1,6 +1,6 @@
 /**
  * Command-line options that fall back to the environment: `--api-url` reads `SFS_API_URL` when not
- * given. Shared by the `sfs` CLI and the local stack, so both name their variables the same way.
+ * given. Shared by the `sfstore` CLI and the local stack, so both name their variables the same way.
  */
 export function envOptionReader<Name extends string>(
   values: Readonly<Record<string, string | boolean | undefined>>,

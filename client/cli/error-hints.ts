@@ -32,8 +32,8 @@ const API_HINTS: Record<string, string> = {
   InternalError:
     "the API failed on its side; the function's log (or the local stack's output) has the detail",
   NoSuchVersion:
-    "no version with that ID is stored for this key (a version ID belongs to one key): sfs versions KEY lists them",
-  InvalidVersionId: "a version ID is one that sfs versions KEY prints: copy it from there whole",
+    "no version with that ID is stored for this key (a version ID belongs to one key): sfstore versions KEY lists them",
+  InvalidVersionId: "a version ID is one that sfstore versions KEY prints: copy it from there whole",
   InvalidLimit: "a listing page holds 1 to 1000 entries: ask for a pageSize within that",
   InvalidToken:
     "a listing continues only from the next token of its own previous page: list again from the start",
@@ -42,15 +42,15 @@ const API_HINTS: Record<string, string> = {
   InvalidCopy: "a copy sends no body: the source is named in Copy-Source only",
   InvalidMove: "a move needs a destination other than its source: name another DEST",
   InvalidBody:
-    "the API did not understand the request's JSON body: sfs and the deployment may be of different releases",
+    "the API did not understand the request's JSON body: sfstore and the deployment may be of different releases",
   InvalidQuery:
-    "the API did not understand the request's query: sfs and the deployment may be of different releases",
+    "the API did not understand the request's query: sfstore and the deployment may be of different releases",
   InvalidChecksum:
-    "the API refused the checksum sfs sent: sfs and the deployment may be of different releases",
+    "the API refused the checksum sfstore sent: sfstore and the deployment may be of different releases",
   ChecksumRequired:
-    "this store requires a checksum on every write: sfs sends one, so the deployment and sfs may be of different releases",
+    "this store requires a checksum on every write: sfstore sends one, so the deployment and sfstore may be of different releases",
   InvalidationFailed:
-    "the versions are deleted but the CDN could not be told to forget them: run the same sfs rm --purge again",
+    "the versions are deleted but the CDN could not be told to forget them: run the same sfstore rm --purge again",
 };
 
 const STORAGE_HINTS: Record<string, string> = {
@@ -65,7 +65,7 @@ const STORAGE_HINTS: Record<string, string> = {
   RequestTimeTooSkewed:
     "the clock that signed the request is more than 15 minutes off S3's: sync this machine's clock (NTP) when it signs",
   NoSuchKey:
-    "the object is gone: it was deleted after the API looked it up, or never stored; sfs stat KEY checks",
+    "the object is gone: it was deleted after the API looked it up, or never stored; sfstore stat KEY checks",
   NoSuchBucket:
     "the bucket the API signs for does not exist: the stack was destroyed or half deployed (pulumi up)",
   EntityTooLarge:
@@ -107,7 +107,7 @@ export function hintFor(error: unknown): string | undefined {
   if (code === undefined) return undefined;
   if (error instanceof ApiUnreachable) return API_HINTS[error.reason];
   if (code === "ChecksumMismatch") {
-    return "the bytes changed on the way from the CDN, or the stored copy is damaged: run sfs get again, and if it fails the same way, the object needs to be uploaded again";
+    return "the bytes changed on the way from the CDN, or the stored copy is damaged: run sfstore get again, and if it fails the same way, the object needs to be uploaded again";
   }
   switch (sourceOf(error)) {
     case "api":

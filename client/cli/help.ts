@@ -2,26 +2,26 @@ import { DEFAULTS } from "../index";
 import { DEFAULT_RETRY } from "../retry";
 import { defaultStateDir } from "../transfer/upload";
 
-export const HELP = `sfs: put, get, list, copy, move and remove files in a signed-file-store
+export const HELP = `sfstore: put, get, list, copy, move and remove files in a signed-file-store
 
-  sfs put FILE KEY          upload FILE as KEY (in parallel parts above --multipart-threshold; resumable);
+  sfstore put FILE KEY          upload FILE as KEY (in parallel parts above --multipart-threshold; resumable);
                             storage checks every byte against its CRC64NVME
-  sfs get KEY [FILE]        download KEY to FILE (default: the key's last segment; into FILE when it is
+  sfstore get KEY [FILE]        download KEY to FILE (default: the key's last segment; into FILE when it is
                             a directory), checking the bytes against the store's checksum
-  sfs share KEY             print a read URL for KEY that anyone holding it can open until it expires
-  sfs stat KEY              print KEY's size, ETag, version, type, date and checksum, without a download
-  sfs ls [PREFIX]           list the keys under PREFIX (default: the root), and as PRE lines the
+  sfstore share KEY             print a read URL for KEY that anyone holding it can open until it expires
+  sfstore stat KEY              print KEY's size, ETag, version, type, date and checksum, without a download
+  sfstore ls [PREFIX]           list the keys under PREFIX (default: the root), and as PRE lines the
                             prefixes one level down; -r for every level, -l for size and date too
-  sfs cp SRC DEST           copy SRC to DEST inside the store (no bytes pass through this machine)
-  sfs mv SRC DEST           copy SRC to DEST, then delete SRC
-  sfs rm KEY...             delete the keys (many at once, 1000 to a request; exit 1 if any was refused)
-  sfs rm -r PREFIX          delete every key under PREFIX, after asking (--yes to skip the question)
-  sfs rm --purge KEY...     delete every version of the keys for good and have the CDN forget them, so
+  sfstore cp SRC DEST           copy SRC to DEST inside the store (no bytes pass through this machine)
+  sfstore mv SRC DEST           copy SRC to DEST, then delete SRC
+  sfstore rm KEY...             delete the keys (many at once, 1000 to a request; exit 1 if any was refused)
+  sfstore rm -r PREFIX          delete every key under PREFIX, after asking (--yes to skip the question)
+  sfstore rm --purge KEY...     delete every version of the keys for good and have the CDN forget them, so
                             links shared earlier stop working (-r --purge PREFIX for a whole prefix)
-  sfs versions KEY          list KEY's versions, newest first, delete markers as "deleted"
-  sfs restore KEY VERSION   make VERSION the current version of KEY again (also after a delete)
-  sfs token --sub NAME      print a token from the local stack's development issuer (--auth jwt)
-  sfs --version             print the version of sfs itself
+  sfstore versions KEY          list KEY's versions, newest first, delete markers as "deleted"
+  sfstore restore KEY VERSION   make VERSION the current version of KEY again (also after a delete)
+  sfstore token --sub NAME      print a token from the local stack's development issuer (--auth jwt)
+  sfstore --version             print the version of sfstore itself
 
 Options (each also read from SFS_<NAME>, e.g. SFS_API_URL, but for --version, --purge, -r, -l and -y):
   --api-url URL              the API (function URL); default http://127.0.0.1:3000 (the local stack)
@@ -40,7 +40,7 @@ Options (each also read from SFS_<NAME>, e.g. SFS_API_URL, but for --version, --
   --expires TIME             share: how long the URL works, in seconds or as 90s, 15m, 12h, 1d, 7d
                              (default and limit: the deployment's); token: how long the token lives
   --download NAME            share: the file name the download is saved as
-  --version V                get, stat, cp: that version of the key (sfs versions KEY lists them)
+  --version V                get, stat, cp: that version of the key (sfstore versions KEY lists them)
   --purge                    rm: every version, for good, and the CDN's copies
   --sub NAME, --scope LIST   token: the subject, and scopes like read,write,delete,purge
   --issuer-url URL           token: the development issuer (default http://127.0.0.1:3002)
@@ -50,8 +50,8 @@ Options (each also read from SFS_<NAME>, e.g. SFS_API_URL, but for --version, --
   --progress / --no-progress show a progress bar (default: when stderr is a terminal)
   --json                     print the result, or the error, as one JSON document on stdout
 
-Paths are relative to the directory sfs was started from (with \`npm run sfs\`, the one npm ran in).
-A key or version ID that begins with "-" goes after "--": sfs rm -- -draft.txt. (sfs restore KEY -V
+Paths are relative to the directory sfstore was started from (with \`npm run sfs\`, the one npm ran in).
+A key or version ID that begins with "-" goes after "--": sfstore rm -- -draft.txt. (sfstore restore KEY -V
 takes its version ID whole.)
 Exit codes: 0 done, 1 refused or failed (the reason on stderr), 2 bad command line.
 `;

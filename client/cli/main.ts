@@ -59,7 +59,7 @@ function confirm(question: string): Promise<boolean> {
   });
 }
 
-// `sfs ls -r | head` closes the pipe early: that ends the listing, it is not a failure.
+// `sfstore ls -r | head` closes the pipe early: that ends the listing, it is not a failure.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   if (error.code !== "EPIPE") throw error;
   process.exit(0);
@@ -69,9 +69,9 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
 let json = process.argv.includes("--json") || envOptionReader<OptionName>({}).flag("json");
 
 async function main(argv: string[]): Promise<number> {
-  // Alone, --version asks for sfs's own; with a command it names a version of a key.
+  // Alone, --version asks for sfstore's own; with a command it names a version of a key.
   if (argv.length === 1 && argv[0] === "--version") {
-    process.stdout.write(`sfs ${packageVersion()}\n`);
+    process.stdout.write(`sfstore ${packageVersion()}\n`);
     return 0;
   }
   const { values, positionals } = parseCommandLine(argv);
@@ -107,7 +107,7 @@ async function main(argv: string[]): Promise<number> {
     auth = { kind: "bearer", token };
   }
   const attempts = wholeNumberArg("retries", opt("retries") ?? String(DEFAULT_RETRY.attempts), 1, 100);
-  const notice = (message: string) => process.stderr.write(`sfs: ${message}\n`);
+  const notice = (message: string) => process.stderr.write(`sfstore: ${message}\n`);
   // Retries are said as they happen, so a slow failure is never a silent one.
   const onRetry = (error: unknown, attempt: number) =>
     notice(
@@ -137,15 +137,18 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** The installed package's version: package.json sits three levels up from dist/client/cli, two from client/cli/. */
+/**
+ * The sfstore package's version: its package.json sits one level up from the installed bundle
+ * (dist/cli.js), and at packages/client/ in the repository, two levels up from client/cli/.
+ */
 function packageVersion(): string {
-  for (const up of ["../..", "../../.."]) {
+  for (const up of ["..", "../../packages/client"]) {
     try {
       const manifest = JSON.parse(readFileSync(path.join(__dirname, up, "package.json"), "utf8")) as {
         name?: string;
         version?: string;
       };
-      if (manifest.name === "signed-file-store" && manifest.version) return manifest.version;
+      if (manifest.name === "sfstore" && manifest.version) return manifest.version;
     } catch {}
   }
   return "(unknown version)";
@@ -157,7 +160,7 @@ function fail(error: unknown): number {
   const message = error instanceof Error ? error.message : String(error);
   const hint = usage ? undefined : hintFor(error);
   process.stderr.write(
-    `sfs: ${message}\n${hint ? `sfs: likely cause: ${hint}\n` : ""}${usage ? "sfs: see sfs --help\n" : ""}`,
+    `sfstore: ${message}\n${hint ? `sfstore: likely cause: ${hint}\n` : ""}${usage ? "sfstore: see sfstore --help\n" : ""}`,
   );
   if (json) {
     const { code, status } = error as { code?: unknown; status?: unknown };

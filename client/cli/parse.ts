@@ -10,7 +10,7 @@ type Token = NonNullable<ReturnType<typeof parseArgs>["tokens"]>[number];
 
 /**
  * Commands whose positional at this index (after the command's name) is an opaque value that may
- * begin with "-": a version ID is any URL-safe text to S3, and `sfs restore KEY -abc` must restore
+ * begin with "-": a version ID is any URL-safe text to S3, and `sfstore restore KEY -abc` must restore
  * that version rather than fail on an option -a.
  */
 const DASH_VALUE_AT: Readonly<Record<string, number>> = { restore: 1 };
@@ -18,7 +18,7 @@ const DASH_VALUE_AT: Readonly<Record<string, number>> = { restore: 1 };
 const isKnown = (name: string): name is OptionName => Object.hasOwn(OPTIONS, name);
 
 /**
- * The command line read as `sfs` means it: the value of an option that takes one is always the next
+ * The command line read as `sfstore` means it: the value of an option that takes one is always the next
  * argument (`--version -abc`), everything after `--` is positional, and a positional where the
  * command expects a version ID is taken whole even when it begins with "-". Anything else that
  * looks like an option and is not one is refused, so a mistyped option never becomes a key.

@@ -5,7 +5,7 @@ import { Crc64Nvme } from "../../functions/api/checksums";
  * (functions/api/checksums.ts, which the browser SDK also ships) is plain JavaScript, which has no
  * 64-bit integers: each step splits the CRC into two 32-bit halves and looks up two tables. In
  * WebAssembly the same slicing-by-8 loop reads eight bytes and eight 64-bit table entries per step,
- * several times faster, which matters because every byte `sfs put` sends is summed first. No
+ * several times faster, which matters because every byte `sfstore put` sends is summed first. No
  * package offers a CRC64NVME this small (the AWS SDK's fast one is the native CRT), so the module is
  * assembled here, opcode by opcode; tests/client/transfer/crc64-wasm.test.ts checks it against the
  * AWS SDK's CRC and the JavaScript one.

@@ -73,7 +73,7 @@ export function staleReason(
 }
 
 /**
- * Written beside the state file, then renamed over it: a reader (another sfs resuming the same
+ * Written beside the state file, then renamed over it: a reader (another sfstore resuming the same
  * upload) or a kill mid-write never leaves a half-written state, which would read as unreadable and
  * orphan the upload it names.
  */

@@ -2,7 +2,7 @@
  * The browser example: a small file manager on the browser SDK and Uppy's Dashboard with the
  * store's Uppy adapter. The local stack bundles this file with esbuild when it starts
  * (scripts/build-example.ts); a site imports the same modules from the package
- * (`signed-file-store/browser`, `signed-file-store/uppy`, docs/browser.md).
+ * (`signed-file-store-browser`, `signed-file-store-browser/uppy`, docs/browser.md).
  */
 import "@uppy/core/css/style.min.css";
 import "@uppy/dashboard/css/style.min.css";

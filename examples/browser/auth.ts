@@ -49,7 +49,7 @@ export function showIamNotice(settings: PageSettings): void {
         h("code", {}, "--iam"),
         ". It signs with your AWS credentials (the local stack prints the keys to export when it starts):",
         command(
-          `sfs ls --iam --api-url ${api}\nsfs put photo.png photos/photo.png --iam --api-url ${api}\nsfs share photos/photo.png --iam --api-url ${api}`,
+          `sfstore ls --iam --api-url ${api}\nsfstore put photo.png photos/photo.png --iam --api-url ${api}\nsfstore share photos/photo.png --iam --api-url ${api}`,
         ),
       ),
       h(

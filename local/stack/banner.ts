@@ -19,7 +19,7 @@ export interface BannerInput {
   readonly region: string;
 }
 
-/** Where `sfs token` looks for the development issuer unless told (`--issuer-url`). */
+/** Where `sfstore token` looks for the development issuer unless told (`--issuer-url`). */
 const SFS_DEFAULT_ISSUER_URL = "http://127.0.0.1:3002";
 
 /**
@@ -49,7 +49,7 @@ function examples(input: BannerInput): string {
   delete     curl -L -X DELETE ${api}/photos/cat.png
   large file (two steps; the function URL refuses bodies over about 4.5 MB, 6 MB once base64-encoded):
              curl -sS -X PUT -H 'Accept: application/json' ${api}/videos/big.bin | node -pe 'JSON.parse(require("fs").readFileSync(0)).url' | xargs -I{} curl --fail -T big.bin '{}'
-  any size, with progress, parallel parts and resume (the sfs CLI):
+  any size, with progress, parallel parts and resume (the sfstore CLI):
              npm run -s sfs -- put big.bin videos/big.bin --api-url ${api}
              npm run -s sfs -- get videos/big.bin back.bin --api-url ${api}
 `;
@@ -67,7 +67,7 @@ function examples(input: BannerInput): string {
   upload     curl -L -T cat.png ${bearer} ${key}
   download   curl -L -o back.png ${bearer} ${key}
   delete     curl -L -X DELETE ${bearer} ${key}
-  any size, with progress, parallel parts and resume (the sfs CLI):
+  any size, with progress, parallel parts and resume (the sfstore CLI):
              npm run -s sfs -- put big.bin "${prefix}big.bin" --token "$TOKEN" --api-url ${api}
 `;
     }

@@ -44,7 +44,7 @@ const VERSION_PAGES: Record<string, unknown> = {
 };
 
 describe("the client library's file calls, request by request", function () {
-  // A safety net only: the last test starts sfs ten times, which a loaded machine makes slow.
+  // A safety net only: the last test starts sfstore ten times, which a loaded machine makes slow.
   this.timeout(180_000);
   let api: FakeServer;
   let client: SignedFileStoreClient;
@@ -153,33 +153,36 @@ describe("the client library's file calls, request by request", function () {
     expect(api.requests).to.deep.equal([]);
   });
 
-  it("sfs refuses a wrong command line with exit 2 and no request", async () => {
+  it("sfstore refuses a wrong command line with exit 2 and no request", async () => {
     const usage = async (args: string[], line: string) => {
       const run = await sfs([...args, "--api-url", api.url]);
       expect(run.code, args.join(" ")).to.equal(2);
       expect(run.stderr.split("\n")[0], args.join(" ")).to.equal(line);
     };
-    await usage(["ls", "a", "b"], "sfs: usage: sfs ls [PREFIX] [-r] [-l]");
-    await usage(["cp", "a"], "sfs: usage: sfs cp SRC DEST [--version V]");
-    await usage(["mv", "a", "b", "c"], "sfs: usage: sfs mv SRC DEST");
-    await usage(["rm"], "sfs: usage: sfs rm [--purge] KEY... or sfs rm -r [--purge] PREFIX [--yes]");
+    await usage(["ls", "a", "b"], "sfstore: usage: sfstore ls [PREFIX] [-r] [-l]");
+    await usage(["cp", "a"], "sfstore: usage: sfstore cp SRC DEST [--version V]");
+    await usage(["mv", "a", "b", "c"], "sfstore: usage: sfstore mv SRC DEST");
+    await usage(
+      ["rm"],
+      "sfstore: usage: sfstore rm [--purge] KEY... or sfstore rm -r [--purge] PREFIX [--yes]",
+    );
     await usage(
       ["rm", "-r", "a", "b", "--yes"],
-      "sfs: usage: sfs rm [--purge] KEY... or sfs rm -r [--purge] PREFIX [--yes]",
+      "sfstore: usage: sfstore rm [--purge] KEY... or sfstore rm -r [--purge] PREFIX [--yes]",
     );
-    await usage(["versions"], "sfs: usage: sfs versions KEY");
-    await usage(["restore", "k"], "sfs: usage: sfs restore KEY VERSION");
+    await usage(["versions"], "sfstore: usage: sfstore versions KEY");
+    await usage(["restore", "k"], "sfstore: usage: sfstore restore KEY VERSION");
     await usage(
       ["get", "k", "f", "--version", ""],
-      "sfs: --version must be a version ID (sfs versions KEY lists them)",
+      "sfstore: --version must be a version ID (sfstore versions KEY lists them)",
     );
     await usage(
       ["mv", "a", "b/../c"],
-      'sfs: invalid key "b/../c": a ".." segment would make a URL name another key, so keys with "." or ".." segments are refused',
+      'sfstore: invalid key "b/../c": a ".." segment would make a URL name another key, so keys with "." or ".." segments are refused',
     );
     await usage(
       ["frobnicate"],
-      'sfs: unknown command "frobnicate"; use put, get, share, stat, ls, cp, mv, rm, versions, restore or token',
+      'sfstore: unknown command "frobnicate"; use put, get, share, stat, ls, cp, mv, rm, versions, restore or token',
     );
     expect(api.requests).to.deep.equal([]);
   });

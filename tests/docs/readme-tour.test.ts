@@ -23,7 +23,7 @@ const NEEDS_A_BROWSER = ["xdg-open http://127.0.0.1:3001/"];
  * The environment the tour runs in: the user's, without npm's variables of the run around this test
  * (under `npm test` they would make the nested npm and sfs act as part of that run) and without any
  * SFS_ setting that would move the stack or the CLI elsewhere. npm exec may never download a
- * package: `npx sfs` must be the repository's own CLI.
+ * package: `npx sfstore` must be the repository's own CLI.
  */
 function tourEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const inherited = Object.fromEntries(
@@ -92,7 +92,7 @@ describe("docs: the README's five-minute tour runs against the local stack", fun
   let start: RunningStart | undefined;
 
   before(() => {
-    // Inside the repository, where `npx sfs` finds the repository's CLI (as the README says), in a
+    // Inside the repository, where `npx sfstore` finds the repository's CLI (as the README says), in a
     // folder git ignores, so the tour's files never land among the sources.
     const cache = path.join(ROOT, "node_modules", ".cache");
     mkdirSync(cache, { recursive: true });
@@ -117,12 +117,12 @@ describe("docs: the README's five-minute tour runs against the local stack", fun
       "curl -L -T cat.png http://127.0.0.1:3000/photos/cat.png",
       "curl -L -o back.png http://127.0.0.1:3000/photos/cat.png",
       "-H 'Accept: application/json'",
-      "npx sfs put ",
-      "npx sfs get ",
-      "npx sfs ls ",
-      "npx sfs share ",
-      "npx sfs stat ",
-      "npx sfs rm ",
+      "npx sfstore put ",
+      "npx sfstore get ",
+      "npx sfstore ls ",
+      "npx sfstore share ",
+      "npx sfstore stat ",
+      "npx sfstore rm ",
       ...NEEDS_A_BROWSER,
     ]) {
       expect(tour, part).to.include(part);
@@ -177,7 +177,8 @@ describe("docs: the README's five-minute tour runs against the local stack", fun
     expect(sha256(path.join(work, "back.png"))).to.equal(sha256(path.join(work, "cat.png")));
     expect(sha256(path.join(work, "back.bin"))).to.equal(sha256(path.join(work, "big.bin")));
     // The share link is a CDN URL anyone may open: it serves the very bytes of big.bin.
-    const share = [...outputs].find(([written]) => written.startsWith("npx sfs share "))?.[1].trim() ?? "";
+    const share =
+      [...outputs].find(([written]) => written.startsWith("npx sfstore share "))?.[1].trim() ?? "";
     const shared = await fetch(share);
     expect(shared.status, share).to.equal(200);
     expect(

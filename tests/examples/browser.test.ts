@@ -418,7 +418,7 @@ describe("the example page in headless Chromium", function () {
         expect(text).to.contain(
           "every request must carry an AWS Signature Version 4 made with an access key's secret",
         );
-        expect(text).to.contain(`sfs ls --iam --api-url ${local.apiUrl}`);
+        expect(text).to.contain(`sfstore ls --iam --api-url ${local.apiUrl}`);
         expect(text).to.contain("Or run the store in auth mode jwt");
         expect(await page.isHidden("#workspace")).to.equal(true);
         expect(await page.isHidden("#signin")).to.equal(true);

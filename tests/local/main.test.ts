@@ -88,7 +88,7 @@ describe("local stack start (local/main.ts)", function () {
     ...args,
   ];
 
-  it("iam: prints the exports sfs --iam needs and a curl --aws-sigv4 line that works", async () => {
+  it("iam: prints the exports sfstore --iam needs and a curl --aws-sigv4 line that works", async () => {
     const { started, stderr } = startMain(onFreePorts("--auth", "iam"));
     const stack = await started;
     try {
@@ -149,7 +149,7 @@ Ctrl-C stops; uploads in flight finish first.
   upload     curl -L -T cat.png -H "authorization: Bearer $TOKEN" ${key}
   download   curl -L -o back.png -H "authorization: Bearer $TOKEN" ${key}
   delete     curl -L -X DELETE -H "authorization: Bearer $TOKEN" ${key}
-  any size, with progress, parallel parts and resume (the sfs CLI):
+  any size, with progress, parallel parts and resume (the sfstore CLI):
              npm run -s sfs -- put big.bin "$SUB/big.bin" --token "$TOKEN" --api-url ${api}
 
 Ctrl-C stops; uploads in flight finish first.
@@ -188,7 +188,7 @@ Ctrl-C stops; uploads in flight finish first.
   upload     curl -L -T cat.png -H "authorization: Bearer $TOKEN" ${key}
   download   curl -L -o back.png -H "authorization: Bearer $TOKEN" ${key}
   delete     curl -L -X DELETE -H "authorization: Bearer $TOKEN" ${key}
-  any size, with progress, parallel parts and resume (the sfs CLI):
+  any size, with progress, parallel parts and resume (the sfstore CLI):
              npm run -s sfs -- put big.bin "$SUB/big.bin" --token "$TOKEN" --api-url ${api}
 
 Ctrl-C stops; uploads in flight finish first.

@@ -304,7 +304,7 @@ describe("presigned URLs against Ceph radosgw", function () {
     expect((listed.body as { error: { code: string } }).error.code).to.equal("NoSuchUpload");
   });
 
-  it("the sfs CLI puts and gets 40 MiB in parts through the local stack on radosgw", () =>
+  it("the sfstore CLI puts and gets 40 MiB in parts through the local stack on radosgw", () =>
     withStackOnRadosgw(async (stack, dir) => {
       const bytes = randomBytes(40 * 1024 * 1024);
       writeFileSync(join(dir, "in.bin"), bytes);

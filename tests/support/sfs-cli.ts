@@ -6,7 +6,7 @@ import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
-export const CLI = join(__dirname, "..", "..", "bin", "sfs.js");
+export const CLI = join(__dirname, "..", "..", "packages", "client", "bin", "sfstore.js");
 export const MiB = 1024 * 1024;
 
 export interface CliResult {
@@ -16,7 +16,7 @@ export interface CliResult {
 }
 
 /**
- * Runs the sfs CLI as a user would, in its own process. npm's variables are left out, so that a
+ * Runs the sfstore CLI as a user would, in its own process. npm's variables are left out, so that a
  * test run under `npm test` does not look like `npm run sfs`; a test that needs them passes them.
  */
 export async function sfs(
@@ -106,13 +106,13 @@ export async function storeObjects(
   }
 }
 
-/** sha256 of a string or buffer, for comparing with what `sfs get` reports. */
+/** sha256 of a string or buffer, for comparing with what `sfstore get` reports. */
 export function sha256Of(bytes: string | Buffer): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
 /**
- * What `sfs get` says of its check for the object now at `key`, from the API's own answer: the
+ * What `sfstore get` says of its check for the object now at `key`, from the API's own answer: the
  * checksum and "(verified)" when the store reports one, why not otherwise.
  */
 export async function expectedCheck(apiUrl: string, key: string): Promise<string> {

@@ -32,7 +32,7 @@ export function pageLines(page: Pick<ListPage, "objects" | "prefixes">, long: bo
 }
 
 export const ls: Command = async ({ client, args, flag, json, result, lines }) => {
-  if (args.length > 1) throw new UsageError("usage: sfs ls [PREFIX] [-r] [-l]");
+  if (args.length > 1) throw new UsageError("usage: sfstore ls [PREFIX] [-r] [-l]");
   const prefix = prefixArg(args[0]);
   const long = flag("long");
   const objects: ListedObject[] = [];
@@ -59,7 +59,7 @@ const madeText = (made: CopyResult) =>
 
 export const cp: Command = async ({ client, args, opt, result }) => {
   const [source, dest] = args;
-  if (!source || !dest || args.length > 2) throw new UsageError("usage: sfs cp SRC DEST [--version V]");
+  if (!source || !dest || args.length > 2) throw new UsageError("usage: sfstore cp SRC DEST [--version V]");
   keyArg(source);
   const destination = destinationArg(source, dest);
   const versionId = versionArg(opt("version"));
@@ -74,7 +74,7 @@ export const cp: Command = async ({ client, args, opt, result }) => {
 
 export const mv: Command = async ({ client, args, result }) => {
   const [source, dest] = args;
-  if (!source || !dest || args.length > 2) throw new UsageError("usage: sfs mv SRC DEST");
+  if (!source || !dest || args.length > 2) throw new UsageError("usage: sfstore mv SRC DEST");
   keyArg(source);
   const destination = destinationArg(source, dest);
   const moved = await client.move(source, destination);
@@ -90,7 +90,7 @@ export function versionLine(v: ObjectVersion): string {
 
 export const versions: Command = async ({ client, args, result }) => {
   const [key] = args;
-  if (!key || args.length > 1) throw new UsageError("usage: sfs versions KEY");
+  if (!key || args.length > 1) throw new UsageError("usage: sfstore versions KEY");
   keyArg(key);
   const found: ObjectVersion[] = [];
   for await (const version of client.versions(key)) found.push(version);
@@ -103,7 +103,7 @@ export const versions: Command = async ({ client, args, result }) => {
 
 export const restore: Command = async ({ client, args, result }) => {
   const [key, version] = args;
-  if (!key || !version || args.length > 2) throw new UsageError("usage: sfs restore KEY VERSION");
+  if (!key || !version || args.length > 2) throw new UsageError("usage: sfstore restore KEY VERSION");
   keyArg(key);
   const restored = await client.restore(key, version);
   result(

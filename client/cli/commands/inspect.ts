@@ -5,7 +5,7 @@ import type { Command } from "./context";
 export const share: Command = async ({ client, args, opt, result }) => {
   const [key] = args;
   if (!key || args.length > 1)
-    throw new UsageError("usage: sfs share KEY [--expires TIME] [--download NAME]");
+    throw new UsageError("usage: sfstore share KEY [--expires TIME] [--download NAME]");
   keyArg(key);
   const expires = opt("expires");
   const download = opt("download");
@@ -47,7 +47,7 @@ export function describeObject(info: ObjectInfo): string {
 
 export const stat: Command = async ({ client, args, opt, result }) => {
   const [key] = args;
-  if (!key || args.length > 1) throw new UsageError("usage: sfs stat KEY [--version V]");
+  if (!key || args.length > 1) throw new UsageError("usage: sfstore stat KEY [--version V]");
   keyArg(key);
   const versionId = versionArg(opt("version"));
   const info = await client.stat(key, versionId === undefined ? {} : { versionId });

@@ -6,7 +6,7 @@ import { apiHint } from "../error-hints";
 import type { CommandContext } from "./context";
 import { maxRssBytes } from "./transfer";
 
-const USAGE = "usage: sfs rm [--purge] KEY... or sfs rm -r [--purge] PREFIX [--yes]";
+const USAGE = "usage: sfstore rm [--purge] KEY... or sfstore rm -r [--purge] PREFIX [--yes]";
 
 const where = (prefix: string) => (prefix === "" ? "the root" : prefix);
 
@@ -129,8 +129,8 @@ async function removePrefix(context: CommandContext): Promise<number> {
   }
   const count = plural(keys.length, "key");
   const question = purging
-    ? `sfs: purge ${count} under ${where(prefix)}, every version, for good? [y/N] `
-    : `sfs: remove ${count} under ${where(prefix)}? [y/N] `;
+    ? `sfstore: purge ${count} under ${where(prefix)}, every version, for good? [y/N] `
+    : `sfstore: remove ${count} under ${where(prefix)}? [y/N] `;
   if (!yes && !(await confirm(question))) {
     throw new PermanentError("not confirmed; nothing removed", undefined, "NotConfirmed");
   }
@@ -144,7 +144,9 @@ export async function rm(context: CommandContext): Promise<number> {
   // Every key is checked before the first is deleted.
   for (const key of args) {
     if (key.endsWith("/") && key.length > 1) {
-      throw new UsageError(`"${key}" names a prefix, not a key: sfs rm -r ${key} removes every key under it`);
+      throw new UsageError(
+        `"${key}" names a prefix, not a key: sfstore rm -r ${key} removes every key under it`,
+      );
     }
     keyArg(key);
   }

@@ -2,14 +2,14 @@ import { DEFAULT_ISSUER_URL, requestToken } from "../../issuer";
 import { apiUrlArg, durationArg, UsageError } from "../args";
 import type { Command } from "./context";
 
-const USAGE = "usage: sfs token --sub NAME [--scope read,write] [--expires 1h] [--issuer-url URL]";
+const USAGE = "usage: sfstore token --sub NAME [--scope read,write] [--expires 1h] [--issuer-url URL]";
 
 /** The development issuer caps a token's life at a day. */
 const MAX_EXPIRES = 86_400;
 
 /**
- * `sfs token`: a token from the local stack's development issuer (`npm start -- --auth jwt`), for
- * `--token` or `SFS_TOKEN`. The token alone goes to stdout, so `export SFS_TOKEN=$(sfs token …)`
+ * `sfstore token`: a token from the local stack's development issuer (`npm start -- --auth jwt`), for
+ * `--token` or `SFS_TOKEN`. The token alone goes to stdout, so `export SFS_TOKEN=$(sfstore token …)`
  * works; --json prints the issuer's whole answer.
  */
 export const token: Command = async ({ args, opt, result }) => {

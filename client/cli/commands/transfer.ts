@@ -20,7 +20,7 @@ export const maxRssBytes = () => process.resourceUsage().maxRSS * 1024;
 
 export const put: Command = async ({ client, args, opt, flag, bar, result, notice }) => {
   const [file, key] = args;
-  if (!file || !key || args.length > 2) throw new UsageError("usage: sfs put FILE KEY");
+  if (!file || !key || args.length > 2) throw new UsageError("usage: sfstore put FILE KEY");
   keyArg(key);
   const concurrency = wholeNumberArg(
     "concurrency",
@@ -66,7 +66,7 @@ export const put: Command = async ({ client, args, opt, flag, bar, result, notic
 
 export const get: Command = async ({ client, args, opt, bar, result }) => {
   const [key, file] = args;
-  if (!key || args.length > 2) throw new UsageError("usage: sfs get KEY [FILE] [--version V]");
+  if (!key || args.length > 2) throw new UsageError("usage: sfstore get KEY [FILE] [--version V]");
   keyArg(key);
   const versionId = versionArg(opt("version"));
   const dest = await downloadTarget(key, file);
@@ -103,7 +103,7 @@ export function checkText(got: DownloadResult): string {
 }
 
 /**
- * Where `sfs get` writes, checked before a byte is fetched: FILE, or the key's last segment inside
+ * Where `sfstore get` writes, checked before a byte is fetched: FILE, or the key's last segment inside
  * FILE when FILE is a directory (or names one with a trailing slash), as `cp` does; the key's last
  * segment in the current directory without FILE.
  */

@@ -6,7 +6,7 @@ import { startLocalStack } from "../../../local/stack/stack";
 import { startJwks } from "../../support/jwks-server";
 import { cliOptions, fileSha256, MiB, makeFile, sfs } from "../../support/sfs-cli";
 
-describe("sfs CLI authentication", function () {
+describe("sfstore CLI authentication", function () {
   this.timeout(600_000);
   let dir: string;
   before(() => {
@@ -43,8 +43,8 @@ describe("sfs CLI authentication", function () {
       const unsigned = await sfs(["get", "iam/file.bin", join(dir, "x"), ...base]);
       expect(unsigned.code).to.equal(1);
       const refused =
-        "sfs: 403 HttpError: Forbidden\n" +
-        "sfs: likely cause: the function URL refused the request before the function ran: with auth iam, sign with --iam and credentials allowed lambda:InvokeFunctionUrl and lambda:InvokeFunction\n";
+        "sfstore: 403 HttpError: Forbidden\n" +
+        "sfstore: likely cause: the function URL refused the request before the function ran: with auth iam, sign with --iam and credentials allowed lambda:InvokeFunctionUrl and lambda:InvokeFunction\n";
       expect(unsigned.stderr).to.equal(refused);
       const wrongSecret = await sfs(["rm", "iam/file.bin", ...base, "--iam"], {
         ...env,
@@ -83,8 +83,8 @@ describe("sfs CLI authentication", function () {
       const other = await sfs(["put", file, "bob/file.bin", ...base, "--token", token]);
       expect(other.code).to.equal(1);
       expect(other.stderr).to.equal(
-        'sfs: 403 Forbidden: this token may not write "bob/file.bin"\n' +
-          "sfs: likely cause: the token's rules do not let it do this to this key: check the key's prefix, or use a token that may\n",
+        'sfstore: 403 Forbidden: this token may not write "bob/file.bin"\n' +
+          "sfstore: likely cause: the token's rules do not let it do this to this key: check the key's prefix, or use a token that may\n",
       );
     } finally {
       await stack.stop();

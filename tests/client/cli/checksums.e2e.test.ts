@@ -1,5 +1,5 @@
 /**
- * sfs and the Node client against the local stack, for what needs the function to sign checksums
+ * sfstore and the Node client against the local stack, for what needs the function to sign checksums
  * into the URLs it answers and to report `object.checksum`, and the storage to verify and keep them
  * (CONTRACTS.md §1): end to end, once those are in place.
  */
@@ -13,7 +13,7 @@ import { awsCrc64 } from "../../support/aws-crc";
 import { cliOptions, MiB, makeFile, sfs } from "../../support/sfs-cli";
 import { corruptStoredByte } from "../../support/stored-files";
 
-describe("sfs and checksums against the local stack (e2e)", function () {
+describe("sfstore and checksums against the local stack (e2e)", function () {
   this.timeout(240_000);
   let dir: string;
   let stack: LocalStack;
@@ -77,7 +77,7 @@ describe("sfs and checksums against the local stack (e2e)", function () {
     const got = await sfs(["get", "sums/rot.bin", dest, "--api-url", stack.apiUrl]);
     expect(got.code).to.equal(1);
     expect(got.stderr.split("\n")[0]).to.equal(
-      `sfs: sums/rot.bin: the downloaded bytes have CRC64NVME ${await awsCrc64(bad)}, but the store's checksum is ${await fileCrc(file)}; the download was discarded`,
+      `sfstore: sums/rot.bin: the downloaded bytes have CRC64NVME ${await awsCrc64(bad)}, but the store's checksum is ${await fileCrc(file)}; the download was discarded`,
     );
     expect(existsSync(dest)).to.equal(false);
     expect(existsSync(`${dest}.partial`)).to.equal(false);
@@ -101,6 +101,6 @@ describe("sfs and checksums against the local stack (e2e)", function () {
       /^1 key purged, 2 versions deleted; CDN invalidation \S+ \(InProgress, 1 path\)$/,
     );
     const versions = await sfs(["versions", "sums/purged.bin", "--api-url", stack.apiUrl]);
-    expect(versions.stderr).to.equal('sfs: no version of "sums/purged.bin" is stored\n');
+    expect(versions.stderr).to.equal('sfstore: no version of "sums/purged.bin" is stored\n');
   });
 });

@@ -10,7 +10,7 @@ import { closedPort, fakeServer, sendJson } from "../fake-server";
 
 const MiB = 1024 * 1024;
 
-describe("sfs against an API and storage that follow the contracts", function () {
+describe("sfstore against an API and storage that follow the contracts", function () {
   this.timeout(300_000);
   let dir: string;
   let store: ContractStore;
@@ -87,10 +87,10 @@ describe("sfs against an API and storage that follow the contracts", function ()
     const bad = await run(["get", "g/data.bin", dest]);
     expect(bad.code).to.equal(1);
     expect(bad.stderr.split("\n")[0]).to.equal(
-      `sfs: g/data.bin: the downloaded bytes have CRC64NVME ${crcOf(stored)}, but the store's checksum is ${crcOf(bytes)}; the download was discarded`,
+      `sfstore: g/data.bin: the downloaded bytes have CRC64NVME ${crcOf(stored)}, but the store's checksum is ${crcOf(bytes)}; the download was discarded`,
     );
     expect(bad.stderr.split("\n")[1]).to.match(
-      /^sfs: likely cause: the bytes changed on the way from the CDN/,
+      /^sfstore: likely cause: the bytes changed on the way from the CDN/,
     );
     expect(existsSync(dest)).to.equal(false);
     expect(existsSync(`${dest}.partial`)).to.equal(false);
@@ -101,7 +101,7 @@ describe("sfs against an API and storage that follow the contracts", function ()
     expect(missing).to.deep.equal({
       code: 1,
       stdout: "",
-      stderr: "sfs: no object at nothing/here.txt; nothing removed\n",
+      stderr: "sfstore: no object at nothing/here.txt; nothing removed\n",
     });
     expect(calls()).to.deep.equal(["GET /nothing/here.txt"]);
     expect(store.objects.has("nothing/here.txt")).to.equal(false);
@@ -112,9 +112,9 @@ describe("sfs against an API and storage that follow the contracts", function ()
     expect(several.code).to.equal(1);
     expect(several.stdout).to.equal("removed rm/there.txt\n");
     expect(several.stderr).to.equal(
-      "sfs: not removed: rm/absent.txt: NoSuchKey: no object at rm/absent.txt; nothing removed\n" +
-        "sfs: 1 of 2 keys not removed\n" +
-        "sfs: likely cause: nothing is stored under this key: check its spelling (keys are case-sensitive) or whether it was deleted\n",
+      "sfstore: not removed: rm/absent.txt: NoSuchKey: no object at rm/absent.txt; nothing removed\n" +
+        "sfstore: 1 of 2 keys not removed\n" +
+        "sfstore: likely cause: nothing is stored under this key: check its spelling (keys are case-sensitive) or whether it was deleted\n",
     );
     expect(JSON.parse(store.api.requests.at(-1)?.body.toString() ?? "")).to.deep.equal({
       keys: ["rm/there.txt"],
@@ -169,7 +169,7 @@ describe("sfs against an API and storage that follow the contracts", function ()
   it("restore KEY VERSION takes a version ID that begins with '-' as the README writes it; -- works for keys", async () => {
     const restored = await run(["restore", "k/doc.txt", "-abcDEF_123"]);
     expect(restored.stderr).to.equal(
-      "sfs: 404 NoSuchVersion: no version -abcDEF_123 of k/doc.txt\nsfs: likely cause: no version with that ID is stored for this key (a version ID belongs to one key): sfs versions KEY lists them\n",
+      "sfstore: 404 NoSuchVersion: no version -abcDEF_123 of k/doc.txt\nsfstore: likely cause: no version with that ID is stored for this key (a version ID belongs to one key): sfstore versions KEY lists them\n",
     );
     expect(JSON.parse(store.api.requests.at(-1)?.body.toString() ?? "")).to.deep.equal({
       versionId: "-abcDEF_123",
@@ -211,11 +211,11 @@ describe("sfs against an API and storage that follow the contracts", function ()
     const none = await sfs(["token", "--sub", "alice", "--issuer-url", `http://127.0.0.1:${port}`]);
     expect(none.code).to.equal(1);
     expect(none.stderr).to.equal(
-      `sfs: no development issuer answered at http://127.0.0.1:${port} (connect ECONNREFUSED 127.0.0.1:${port}): start the local stack with npm start -- --auth jwt, or point --issuer-url (SFS_ISSUER_URL) at its issuer\n`,
+      `sfstore: no development issuer answered at http://127.0.0.1:${port} (connect ECONNREFUSED 127.0.0.1:${port}): start the local stack with npm start -- --auth jwt, or point --issuer-url (SFS_ISSUER_URL) at its issuer\n`,
     );
     const noSub = await sfs(["token"]);
     expect(noSub.code).to.equal(2);
-    expect(noSub.stderr.split("\n")[0]).to.match(/^sfs: --sub names the token's subject/);
+    expect(noSub.stderr.split("\n")[0]).to.match(/^sfstore: --sub names the token's subject/);
   });
 
   it("a one-line error is followed by a pointer to the help, never by the help itself", async () => {
@@ -224,10 +224,10 @@ describe("sfs against an API and storage that follow the contracts", function ()
       expect(result.code, args.join(" ")).to.equal(2);
       const lines = result.stderr.split("\n");
       expect(lines, args.join(" ")).to.have.length(3);
-      expect(lines[1]).to.equal("sfs: see sfs --help");
+      expect(lines[1]).to.equal("sfstore: see sfstore --help");
     }
     expect(readFileSync(join(__dirname, "..", "..", "..", "client", "cli", "help.ts"), "utf8")).to.include(
-      "sfs rm --purge",
+      "sfstore rm --purge",
     );
   });
 });

@@ -51,25 +51,25 @@ describe("a likely cause after each error", function () {
     const result = await run(["put", join(dir, "f.txt"), "k/f.txt"]);
     expect(result.code).to.equal(1);
     expect(result.stderr).to.equal(
-      "sfs: 403 SignatureDoesNotMatch from storage\n" +
-        "sfs: likely cause: the request differs from what was signed: a proxy or a changed header (Content-Type, Content-Disposition, x-amz-meta-*) altered it\n",
+      "sfstore: 403 SignatureDoesNotMatch from storage\n" +
+        "sfstore: likely cause: the request differs from what was signed: a proxy or a changed header (Content-Type, Content-Disposition, x-amz-meta-*) altered it\n",
     );
   });
 
   it("storage that cannot be reached: the failure says so, and why that may be", async () => {
     const refused = `connect ECONNREFUSED 127.0.0.1:${closed} from storage`;
     const cause =
-      "sfs: likely cause: nothing listens at the address the API signed the URL for: the storage (the local stack's, or its --s3-endpoint) is down, or the API is configured with an endpoint this machine cannot reach\n";
+      "sfstore: likely cause: nothing listens at the address the API signed the URL for: the storage (the local stack's, or its --s3-endpoint) is down, or the API is configured with an endpoint this machine cannot reach\n";
     const put = await run(["put", join(dir, "f.txt"), "gone/f.txt"]);
     expect([put.code, put.stderr]).to.deep.equal([
       1,
-      `sfs: ${refused}; trying again (2 of 2)\nsfs: ${refused}\n${cause}`,
+      `sfstore: ${refused}; trying again (2 of 2)\nsfstore: ${refused}\n${cause}`,
     ]);
     const rm = await run(["rm", "gone/f.txt"]);
-    expect(rm.stderr).to.equal(`sfs: ${refused}; trying again (2 of 2)\nsfs: ${refused}\n${cause}`);
+    expect(rm.stderr).to.equal(`sfstore: ${refused}; trying again (2 of 2)\nsfstore: ${refused}\n${cause}`);
     const get = await run(["get", "gone/f.txt", join(dir, "gone.txt")]);
     expect(get.stderr.split("\n").slice(-3)).to.deep.equal([
-      `sfs: connect ECONNREFUSED 127.0.0.1:${closed} from the CDN`,
+      `sfstore: connect ECONNREFUSED 127.0.0.1:${closed} from the CDN`,
       cause.slice(0, -1),
       "",
     ]);
@@ -79,8 +79,8 @@ describe("a likely cause after each error", function () {
     refusal = [400, "ExpiredToken"];
     const result = await run(["rm", "k/f.txt"]);
     expect(result.stderr).to.equal(
-      "sfs: 400 ExpiredToken from storage\n" +
-        "sfs: likely cause: the temporary credentials that signed the URL expired before it was used; run the command again for a freshly signed URL\n",
+      "sfstore: 400 ExpiredToken from storage\n" +
+        "sfstore: likely cause: the temporary credentials that signed the URL expired before it was used; run the command again for a freshly signed URL\n",
     );
   });
 
@@ -89,8 +89,8 @@ describe("a likely cause after each error", function () {
     const result = await run(["get", "k/f.txt", join(dir, "back.txt")]);
     expect(result.code).to.equal(1);
     expect(result.stderr).to.equal(
-      "sfs: 403 AccessDenied from the CDN\n" +
-        "sfs: likely cause: CloudFront refused the signed URL: it has expired (a share link lasts its --expires), was cut short or altered when copied, or the deployment's signing key changed; ask for a new one\n",
+      "sfstore: 403 AccessDenied from the CDN\n" +
+        "sfstore: likely cause: CloudFront refused the signed URL: it has expired (a share link lasts its --expires), was cut short or altered when copied, or the deployment's signing key changed; ask for a new one\n",
     );
   });
 
@@ -98,27 +98,27 @@ describe("a likely cause after each error", function () {
     refusal = [503, "SlowDown"];
     const result = await run(["rm", "k/f.txt"]);
     expect(result.stderr).to.equal(
-      "sfs: 503: SlowDown from storage; trying again (2 of 2)\n" +
-        "sfs: 503: SlowDown from storage\n" +
-        "sfs: likely cause: S3 asked to slow down through every retry: run the command again later (an upload resumes)\n",
+      "sfstore: 503: SlowDown from storage; trying again (2 of 2)\n" +
+        "sfstore: 503: SlowDown from storage\n" +
+        "sfstore: likely cause: S3 asked to slow down through every retry: run the command again later (an upload resumes)\n",
     );
   });
 
   it("the API's own 503 through every retry keeps its code and its message, for stat too", async () => {
     const cause =
-      "sfs: likely cause: a service the API depends on (S3, the token issuer's keys) is down; run the command again in a few minutes\n";
+      "sfstore: likely cause: a service the API depends on (S3, the token issuer's keys) is down; run the command again in a few minutes\n";
     const result = await run(["share", "down/k"]);
     expect(result.code).to.equal(1);
     expect(result.stderr).to.equal(
-      "sfs: 503 ServiceUnavailable: storage is unavailable; trying again (2 of 2)\n" +
-        `sfs: 503 ServiceUnavailable: storage is unavailable\n${cause}`,
+      "sfstore: 503 ServiceUnavailable: storage is unavailable; trying again (2 of 2)\n" +
+        `sfstore: 503 ServiceUnavailable: storage is unavailable\n${cause}`,
     );
     expect(api.requests.filter((r) => r.target === "/down/k")).to.have.length(2);
     // stat reads the API's JSON answer, not a HEAD (whose answer has no body to say why).
     const stat = await run(["stat", "down/k"]);
     expect(stat.stderr).to.equal(
-      "sfs: 503 ServiceUnavailable: storage is unavailable; trying again (2 of 2)\n" +
-        `sfs: 503 ServiceUnavailable: storage is unavailable\n${cause}`,
+      "sfstore: 503 ServiceUnavailable: storage is unavailable; trying again (2 of 2)\n" +
+        `sfstore: 503 ServiceUnavailable: storage is unavailable\n${cause}`,
     );
   });
 
@@ -173,7 +173,7 @@ describe("a likely cause after each error", function () {
       expect(apiHint(code), code).to.equal(hintFor(new ApiError(400, code, "m")));
     }
     expect(hintFor(new ApiError(404, "NoSuchVersion", "m"))).to.equal(
-      "no version with that ID is stored for this key (a version ID belongs to one key): sfs versions KEY lists them",
+      "no version with that ID is stored for this key (a version ID belongs to one key): sfstore versions KEY lists them",
     );
     // A batch delete's per-key codes are looked up by name: nothing inherited from Object counts.
     expect(apiHint("constructor")).to.equal(undefined);

@@ -7,7 +7,7 @@ import { type LocalStack, startLocalStack } from "../../../local/stack/stack";
 import { LOCAL_BUCKET, seedObjects } from "../../support/seed-objects";
 import { cliOptions, sfs, storeObjects } from "../../support/sfs-cli";
 
-describe("sfs ls, cp, mv, rm, versions and restore against the local stack", function () {
+describe("sfstore ls, cp, mv, rm, versions and restore against the local stack", function () {
   this.timeout(300_000);
   let dir: string;
   let stack: LocalStack;
@@ -48,7 +48,7 @@ describe("sfs ls, cp, mv, rm, versions and restore against the local stack", fun
   const text = () => ["--api-url", stack.apiUrl];
   const json = () => cliOptions(stack.apiUrl, dir);
   const lines = (stdout: string) => stdout.split("\n").slice(0, -1);
-  /** The bytes `sfs get` downloads. */
+  /** The bytes `sfstore get` downloads. */
   async function fetched(key: string, extra: string[] = []): Promise<Buffer> {
     const dest = join(dir, "fetched.bin");
     const got = await sfs(["get", key, dest, ...json(), ...extra]);
@@ -188,7 +188,7 @@ describe("sfs ls, cp, mv, rm, versions and restore against the local stack", fun
     expect((await fetched("rt/moved dir/copy.bin")).equals(one)).to.equal(true);
     const gone = await sfs(["stat", "rt/copy.bin", ...text()]);
     expect(gone.code).to.equal(1);
-    expect(gone.stderr.split("\n")[0]).to.equal("sfs: 404 NoSuchKey: no object at rt/copy.bin");
+    expect(gone.stderr.split("\n")[0]).to.equal("sfstore: 404 NoSuchKey: no object at rt/copy.bin");
 
     const first = JSON.parse((await sfs(["stat", "rt/src.bin", ...json()])).stdout).versionId as string;
     writeFileSync(file, two);
@@ -200,11 +200,11 @@ describe("sfs ls, cp, mv, rm, versions and restore against the local stack", fun
 
     const missing = await sfs(["cp", "rt/none.bin", "rt/x.bin", ...text()]);
     expect(missing.code).to.equal(1);
-    expect(missing.stderr.split("\n")[0]).to.equal("sfs: 404 NoSuchKey: no object at rt/none.bin");
+    expect(missing.stderr.split("\n")[0]).to.equal("sfstore: 404 NoSuchKey: no object at rt/none.bin");
     const same = await sfs(["mv", "rt/src.bin", "rt/src.bin", ...text()]);
     expect(same.stderr).to.equal(
-      "sfs: 400 InvalidMove: a move needs a destination other than the source\n" +
-        "sfs: likely cause: a move needs a destination other than its source: name another DEST\n",
+      "sfstore: 400 InvalidMove: a move needs a destination other than the source\n" +
+        "sfstore: likely cause: a move needs a destination other than its source: name another DEST\n",
     );
     expect((await sfs(["cp", "rt/src.bin", "rt/../elsewhere", ...text()])).code).to.equal(2);
   });
@@ -289,11 +289,11 @@ describe("sfs ls, cp, mv, rm, versions and restore against the local stack", fun
     const foreign = await sfs(["restore", "ver/doc.txt", "nope", ...text()]);
     expect(foreign.code).to.equal(1);
     expect(foreign.stderr).to.equal(
-      'sfs: 400 InvalidVersionId: "nope" is not a version ID of this store\n' +
-        "sfs: likely cause: a version ID is one that sfs versions KEY prints: copy it from there whole\n",
+      'sfstore: 400 InvalidVersionId: "nope" is not a version ID of this store\n' +
+        "sfstore: likely cause: a version ID is one that sfstore versions KEY prints: copy it from there whole\n",
     );
     const none = await sfs(["versions", "ver/never.txt", ...text()]);
     expect(none.code).to.equal(1);
-    expect(none.stderr).to.equal('sfs: no version of "ver/never.txt" is stored\n');
+    expect(none.stderr).to.equal('sfstore: no version of "ver/never.txt" is stored\n');
   });
 });

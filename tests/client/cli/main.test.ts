@@ -9,7 +9,7 @@ import { uploadFile } from "../../../client/transfer/upload";
 import { type LocalStack, startLocalStack } from "../../../local/stack/stack";
 import { CLI, fileSha256, MiB, makeFile, sfs, storeObjects } from "../../support/sfs-cli";
 
-describe("sfs CLI against the local stack", function () {
+describe("sfstore CLI against the local stack", function () {
   this.timeout(600_000);
   let dir: string;
   let stack: LocalStack;
@@ -113,8 +113,8 @@ describe("sfs CLI against the local stack", function () {
     const again = await sfs(["put", small, "once/small.bin", ...common(), "--if-absent"]);
     expect(again.code).to.equal(1);
     const cause =
-      "sfs: likely cause: the key already holds an object and --if-absent was given: pick another key, or drop --if-absent to replace it\n";
-    expect(again.stderr).to.equal(`sfs: 412 PreconditionFailed from storage\n${cause}`);
+      "sfstore: likely cause: the key already holds an object and --if-absent was given: pick another key, or drop --if-absent to replace it\n";
+    expect(again.stderr).to.equal(`sfstore: 412 PreconditionFailed from storage\n${cause}`);
 
     const large = join(dir, "large.bin");
     await makeFile(large, 20 * MiB);
@@ -127,7 +127,7 @@ describe("sfs CLI against the local stack", function () {
     const twice = await sfs(["put", large, "once/large.bin", ...common(), "--if-absent"]);
     expect(twice.code).to.equal(1);
     expect(twice.stderr).to.equal(
-      `sfs: 412 PreconditionFailed: once/large.bin already holds an object; nothing was sent\n${cause}`,
+      `sfstore: 412 PreconditionFailed: once/large.bin already holds an object; nothing was sent\n${cause}`,
     );
     // Refused before an upload was created: no parts stored, no saved state to resume.
     expect(uploads()).to.deep.equal(uploadsBefore);
@@ -188,15 +188,15 @@ describe("sfs CLI against the local stack", function () {
     const missing = await sfs(["get", "tmp/gone.bin", join(dir, "gone.back"), ...common()]);
     expect(missing.code).to.equal(1);
     expect(missing.stderr).to.equal(
-      "sfs: 404 NoSuchKey: no object at tmp/gone.bin\n" +
-        "sfs: likely cause: nothing is stored under this key: check its spelling (keys are case-sensitive) or whether it was deleted\n",
+      "sfstore: 404 NoSuchKey: no object at tmp/gone.bin\n" +
+        "sfstore: likely cause: nothing is stored under this key: check its spelling (keys are case-sensitive) or whether it was deleted\n",
     );
     expect(existsSync(join(dir, "gone.back"))).to.equal(false);
     expect(existsSync(join(dir, "gone.back.partial"))).to.equal(false);
     // Removing it again says so and adds no second delete marker.
     const again = await sfs(["rm", "tmp/gone.bin", ...common()]);
     expect(again.code).to.equal(1);
-    expect(again.stderr).to.equal("sfs: no object at tmp/gone.bin; nothing removed\n");
+    expect(again.stderr).to.equal("sfstore: no object at tmp/gone.bin; nothing removed\n");
     const listed = await fetch(`${stack.apiUrl}/tmp/gone.bin?versions`, {
       headers: { accept: "application/json" },
     });
@@ -248,6 +248,6 @@ describe("sfs CLI against the local stack", function () {
   it("prints usage and exits 2 for a bad command line", async () => {
     const bad = await sfs(["put", "only-one-arg"]);
     expect(bad.code).to.equal(2);
-    expect(bad.stderr.split("\n")[0]).to.equal("sfs: usage: sfs put FILE KEY");
+    expect(bad.stderr.split("\n")[0]).to.equal("sfstore: usage: sfstore put FILE KEY");
   });
 });

@@ -10,7 +10,7 @@ import { CLI, sfs, storeObjects } from "../../support/sfs-cli";
 const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
 
 /**
- * Runs sfs on a pseudo-terminal (util-linux `script`), answering its question once it is asked.
+ * Runs sfstore on a pseudo-terminal (util-linux `script`), answering its question once it is asked.
  * The terminal echoes the answer and ends lines with \r\n; both are kept, escape sequences are not.
  */
 function onTerminal(args: string[], answer: string): Promise<{ code: number | null; output: string }> {
@@ -36,7 +36,7 @@ function onTerminal(args: string[], answer: string): Promise<{ code: number | nu
   );
 }
 
-describe("sfs rm -r: asks on a terminal, refuses without one", function () {
+describe("sfstore rm -r: asks on a terminal, refuses without one", function () {
   this.timeout(300_000);
   let dir: string;
   let stack: LocalStack;
@@ -71,8 +71,8 @@ describe("sfs rm -r: asks on a terminal, refuses without one", function () {
     expect(refused.code).to.equal(2);
     expect(refused.stdout).to.equal("");
     expect(refused.stderr).to.equal(
-      "sfs: rm -r asks before it deletes, and stdin is not a terminal: pass --yes to delete every key under confirm/\n" +
-        "sfs: see sfs --help\n",
+      "sfstore: rm -r asks before it deletes, and stdin is not a terminal: pass --yes to delete every key under confirm/\n" +
+        "sfstore: see sfstore --help\n",
     );
     // --yes counts only on the command line: a variable left in the environment is not an answer.
     const fromEnv = await sfs(["rm", "-r", "confirm/", "--json", ...api()], { SFS_YES: "1" });
@@ -85,7 +85,7 @@ describe("sfs rm -r: asks on a terminal, refuses without one", function () {
   it("on a terminal, asks how many keys it will delete; no deletes nothing, y deletes just them", async () => {
     const declined = await onTerminal(["rm", "-r", "confirm", ...api()], "n");
     expect(declined.output).to.equal(
-      "sfs: remove 2 keys under confirm/? [y/N] n\nsfs: not confirmed; nothing removed\n",
+      "sfstore: remove 2 keys under confirm/? [y/N] n\nsfstore: not confirmed; nothing removed\n",
     );
     expect(declined.code).to.equal(1);
     expect(await everything()).to.equal("confirm/a\nconfirm/b/c\nconfirmed\n");
@@ -93,7 +93,7 @@ describe("sfs rm -r: asks on a terminal, refuses without one", function () {
     // Enter alone is no; under --json the refusal is the one document on stdout.
     const enter = await onTerminal(["rm", "-r", "confirm", "--json", ...api()], "");
     expect(enter.output).to.equal(
-      "sfs: remove 2 keys under confirm/? [y/N] \nsfs: not confirmed; nothing removed\n" +
+      "sfstore: remove 2 keys under confirm/? [y/N] \nsfstore: not confirmed; nothing removed\n" +
         '{"error":{"code":"NotConfirmed","message":"not confirmed; nothing removed"}}\n',
     );
     expect(enter.code).to.equal(1);
@@ -101,17 +101,21 @@ describe("sfs rm -r: asks on a terminal, refuses without one", function () {
 
     const accepted = await onTerminal(["rm", "-r", "confirm", ...api()], "y");
     expect(accepted.output).to.equal(
-      "sfs: remove 2 keys under confirm/? [y/N] y\nremoved confirm/a\nremoved confirm/b/c\n",
+      "sfstore: remove 2 keys under confirm/? [y/N] y\nremoved confirm/a\nremoved confirm/b/c\n",
     );
     expect(accepted.code).to.equal(0);
     expect(await everything()).to.equal("confirmed\n");
 
     const empty = await sfs(["rm", "-r", "confirm", "--yes", ...api()]);
-    expect(empty).to.deep.equal({ code: 0, stdout: "", stderr: "sfs: nothing to remove under confirm/\n" });
+    expect(empty).to.deep.equal({
+      code: 0,
+      stdout: "",
+      stderr: "sfstore: nothing to remove under confirm/\n",
+    });
   });
 });
 
-describe("sfs under jwt rules {sub}/: no listing, copy, restore or delete outside the caller's prefix", function () {
+describe("sfstore under jwt rules {sub}/: no listing, copy, restore or delete outside the caller's prefix", function () {
   this.timeout(300_000);
   let dir: string;
   let jwks: JwksFixture;
@@ -152,7 +156,7 @@ describe("sfs under jwt rules {sub}/: no listing, copy, restore or delete outsid
   });
   const as = (token: string) => ["--api-url", stack.apiUrl, "--token", token];
   const forbidden =
-    "sfs: likely cause: the token's rules do not let it do this to this key: check the key's prefix, or use a token that may\n";
+    "sfstore: likely cause: the token's rules do not let it do this to this key: check the key's prefix, or use a token that may\n";
 
   it("ls / shows only the caller's prefix, and ls -r / only its keys; another's prefix is 403", async () => {
     expect(await sfs(["ls", "/", ...as(alice)])).to.deep.equal({
@@ -165,22 +169,24 @@ describe("sfs under jwt rules {sub}/: no listing, copy, restore or delete outsid
     const other = await sfs(["ls", "bob/", ...as(alice)]);
     expect(other.code).to.equal(1);
     expect(other.stdout).to.equal("");
-    expect(other.stderr).to.equal(`sfs: 403 Forbidden: this caller may not list "bob/"\n${forbidden}`);
+    expect(other.stderr).to.equal(`sfstore: 403 Forbidden: this caller may not list "bob/"\n${forbidden}`);
   });
 
   it("cp, versions and restore of another's key are 403", async () => {
     const cp = await sfs(["cp", "bob/secret.txt", "alice/stolen.txt", ...as(alice)]);
     expect(cp.code).to.equal(1);
-    expect(cp.stderr).to.equal(`sfs: 403 Forbidden: this token may not read "bob/secret.txt"\n${forbidden}`);
+    expect(cp.stderr).to.equal(
+      `sfstore: 403 Forbidden: this token may not read "bob/secret.txt"\n${forbidden}`,
+    );
     const versions = await sfs(["versions", "bob/secret.txt", "--json", ...as(bob)]);
     const id = JSON.parse(versions.stdout).versions[0].versionId as string;
     const seen = await sfs(["versions", "bob/secret.txt", ...as(alice)]);
     expect(seen.stderr).to.equal(
-      `sfs: 403 Forbidden: this token may not read "bob/secret.txt"\n${forbidden}`,
+      `sfstore: 403 Forbidden: this token may not read "bob/secret.txt"\n${forbidden}`,
     );
     const restore = await sfs(["restore", "bob/secret.txt", id, ...as(alice)]);
     expect(restore.stderr).to.equal(
-      `sfs: 403 Forbidden: this token may not write "bob/secret.txt"\n${forbidden}`,
+      `sfstore: 403 Forbidden: this token may not write "bob/secret.txt"\n${forbidden}`,
     );
     expect((await sfs(["ls", "-r", "bob/", ...as(bob)])).stdout).to.equal("bob/secret.txt\n");
   });
@@ -189,8 +195,8 @@ describe("sfs under jwt rules {sub}/: no listing, copy, restore or delete outsid
     const mixed = await sfs(["rm", "alice/a.txt", "bob/secret.txt", ...as(alice)]);
     expect(mixed.stdout).to.equal("removed alice/a.txt\n");
     expect(mixed.stderr).to.equal(
-      'sfs: not removed: bob/secret.txt: Forbidden: this caller may not delete "bob/secret.txt"\n' +
-        `sfs: 1 of 2 keys not removed\n${forbidden}`,
+      'sfstore: not removed: bob/secret.txt: Forbidden: this caller may not delete "bob/secret.txt"\n' +
+        `sfstore: 1 of 2 keys not removed\n${forbidden}`,
     );
     expect(mixed.code).to.equal(1);
     const json = await sfs(["rm", "alice/sub/b.txt", "bob/secret.txt", "--json", ...as(alice)]);

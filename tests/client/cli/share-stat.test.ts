@@ -43,7 +43,7 @@ function answer(req: { method: string; target: string }, res: import("node:http"
   });
 }
 
-describe("sfs share and stat against the API's read contract", function () {
+describe("sfstore share and stat against the API's read contract", function () {
   this.timeout(180_000);
   let api: FakeServer;
   before(async () => {
@@ -115,7 +115,7 @@ describe("sfs share and stat against the API's read contract", function () {
       const result = await run(["share", "plain.bin", `--expires=${text}`]);
       expect(result.code, JSON.stringify(text)).to.equal(2);
       expect(result.stderr).to.equal(
-        `sfs: --expires must be a positive number of seconds, or one like 90s, 15m, 12h, 1d or 7d; got "${text}"\nsfs: see sfs --help\n`,
+        `sfstore: --expires must be a positive number of seconds, or one like 90s, 15m, 12h, 1d or 7d; got "${text}"\nsfstore: see sfstore --help\n`,
       );
     }
     expect(api.requests).to.deep.equal([]);
@@ -125,8 +125,8 @@ describe("sfs share and stat against the API's read contract", function () {
     const result = await run(["share", "plain.bin", "--expires", "8d"]);
     expect(result.code).to.equal(1);
     expect(result.stderr).to.equal(
-      `sfs: 400 InvalidExpires: expires must be a whole number of seconds from 1 to ${MAX_EXPIRES}, got "691200"\n` +
-        "sfs: likely cause: the deployment caps how long a read URL may live (maxReadExpirySeconds): ask for a shorter --expires\n",
+      `sfstore: 400 InvalidExpires: expires must be a whole number of seconds from 1 to ${MAX_EXPIRES}, got "691200"\n` +
+        "sfstore: likely cause: the deployment caps how long a read URL may live (maxReadExpirySeconds): ask for a shorter --expires\n",
     );
   });
 
@@ -169,7 +169,7 @@ describe("sfs share and stat against the API's read contract", function () {
     const hint =
       "nothing is stored under this key: check its spelling (keys are case-sensitive) or whether it was deleted";
     expect(result.stderr).to.equal(
-      `sfs: 404 NoSuchKey: no object at missing/k\nsfs: likely cause: ${hint}\n`,
+      `sfstore: 404 NoSuchKey: no object at missing/k\nsfstore: likely cause: ${hint}\n`,
     );
     const json = await run(["stat", "missing/k", "--json"]);
     expect(json.code).to.equal(1);

@@ -7,7 +7,7 @@ import { stateFileFor, type UploadState } from "../../../client/transfer/upload-
 import { type LocalStack, startLocalStack } from "../../../local/stack/stack";
 import { cliOptions, expectedCheck, fileSha256, MiB, makeFile, sfs } from "../../support/sfs-cli";
 
-describe("sfs share, stat, keys and saved uploads against the local stack", function () {
+describe("sfstore share, stat, keys and saved uploads against the local stack", function () {
   this.timeout(300_000);
   let dir: string;
   let stack: LocalStack;
@@ -61,8 +61,8 @@ describe("sfs share, stat, keys and saved uploads against the local stack", func
     const tooLong = await sfs(["share", "shared/report.bin", "--expires", "2d", "--api-url", stack.apiUrl]);
     expect(tooLong.code).to.equal(1);
     expect(tooLong.stderr).to.equal(
-      'sfs: 400 InvalidExpires: expires must be a whole number of seconds from 1 to 86400 (this store\'s maxReadExpirySeconds), got "172800"\n' +
-        "sfs: likely cause: the deployment caps how long a read URL may live (maxReadExpirySeconds): ask for a shorter --expires\n",
+      'sfstore: 400 InvalidExpires: expires must be a whole number of seconds from 1 to 86400 (this store\'s maxReadExpirySeconds), got "172800"\n' +
+        "sfstore: likely cause: the deployment caps how long a read URL may live (maxReadExpirySeconds): ask for a shorter --expires\n",
     );
   });
 
@@ -91,7 +91,7 @@ describe("sfs share, stat, keys and saved uploads against the local stack", func
 
     const missing = await sfs(["stat", "meta/none.txt", "--api-url", stack.apiUrl]);
     expect(missing.code).to.equal(1);
-    expect(missing.stderr.split("\n")[0]).to.equal("sfs: 404 NoSuchKey: no object at meta/none.txt");
+    expect(missing.stderr.split("\n")[0]).to.equal("sfstore: 404 NoSuchKey: no object at meta/none.txt");
   });
 
   it("rm of a key with a .. segment exits 2 and leaves the key it would have named", async () => {
@@ -147,17 +147,17 @@ describe("sfs share, stat, keys and saved uploads against the local stack", func
       expect(refused).to.deep.equal({
         code: 1,
         stdout: "",
-        stderr: `sfs: cannot download to "${target}": no such directory "${missing}" (in ${dir})\n`,
+        stderr: `sfstore: cannot download to "${target}": no such directory "${missing}" (in ${dir})\n`,
       });
     }
     expect(readdirSync(dir).filter((name) => name.startsWith("nowhere"))).to.deep.equal([]);
   });
 
-  it("a saved upload an older sfs left with 1 MiB parts is replaced, and the upload completes", async () => {
+  it("a saved upload an older sfstore left with 1 MiB parts is replaced, and the upload completes", async () => {
     const file = join(dir, "stale.bin");
     await makeFile(file, 20 * MiB);
     const stateDir = join(dir, "state");
-    // The upload as an older sfs (which let --part-size 1MiB through) started and saved it.
+    // The upload as an older sfstore (which let --part-size 1MiB through) started and saved it.
     const created = await fetch(`${stack.apiUrl}/big/stale.bin?uploads`, {
       method: "POST",
       headers: { accept: "application/json", "upload-length": String(20 * MiB) },
@@ -180,7 +180,7 @@ describe("sfs share, stat, keys and saved uploads against the local stack", func
 
     const put = await sfs(["put", file, "big/stale.bin", ...options()]);
     expect(put.stderr).to.equal(
-      "sfs: discarded the saved upload of big/stale.bin (parts of 1 MiB are below S3's 5 MiB minimum); starting afresh\n",
+      "sfstore: discarded the saved upload of big/stale.bin (parts of 1 MiB are below S3's 5 MiB minimum); starting afresh\n",
     );
     expect(put.code).to.equal(0);
     expect(JSON.parse(put.stdout)).to.include({ size: 20 * MiB, parts: 3, resumedParts: 0 });

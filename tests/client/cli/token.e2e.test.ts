@@ -1,5 +1,5 @@
 /**
- * `sfs token` against the local stack started as a user starts it, `npm start -- --auth jwt` with no
+ * `sfstore token` against the local stack started as a user starts it, `npm start -- --auth jwt` with no
  * issuer flags: it needs the stack's development issuer (CONTRACTS.md §3), wired on merge.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -26,7 +26,7 @@ async function answered(url: string, child: ChildProcess): Promise<void> {
   throw new Error(`${url} never answered`);
 }
 
-describe("sfs token with the local stack's development issuer (e2e)", function () {
+describe("sfstore token with the local stack's development issuer (e2e)", function () {
   this.timeout(240_000);
   let dir: string;
   let child: ChildProcess;
@@ -71,7 +71,7 @@ describe("sfs token with the local stack's development issuer (e2e)", function (
     expect(put.code, put.stderr).to.equal(0);
     const removed = await sfs(["rm", "alice/note.txt", "--api-url", apiUrl, "--token", token]);
     expect(removed.code).to.equal(1);
-    expect(removed.stderr.split("\n")[0]).to.match(/^sfs: 403 Forbidden: /);
+    expect(removed.stderr.split("\n")[0]).to.match(/^sfstore: 403 Forbidden: /);
 
     const json = JSON.parse(
       (await sfs(["token", "--sub", "bob", "--json", "--issuer-url", issuerUrl])).stdout,

@@ -10,9 +10,9 @@ import { sfs } from "../../support/sfs-cli";
 import { closedPort, type FakeServer, fakeServer, sendJson } from "../fake-server";
 
 const ROOT = join(__dirname, "..", "..", "..");
-const seeHelp = "sfs: see sfs --help\n";
+const seeHelp = "sfstore: see sfstore --help\n";
 
-describe("sfs command line: keys, options and paths", function () {
+describe("sfstore command line: keys, options and paths", function () {
   this.timeout(180_000);
   let dir: string;
   let api: FakeServer;
@@ -65,7 +65,7 @@ describe("sfs command line: keys, options and paths", function () {
       const result = await sfs([...args, "--api-url", api.url]);
       expect(result.code, args.join(" ")).to.equal(2);
       expect(result.stderr).to.equal(
-        `sfs: invalid key ${JSON.stringify(key)}: a "${segment}" segment would make a URL name another key, so keys with "." or ".." segments are refused\n${seeHelp}`,
+        `sfstore: invalid key ${JSON.stringify(key)}: a "${segment}" segment would make a URL name another key, so keys with "." or ".." segments are refused\n${seeHelp}`,
       );
       expect(result.stdout).to.equal("");
     }
@@ -82,21 +82,23 @@ describe("sfs command line: keys, options and paths", function () {
       expect(result).to.deep.equal({
         code: 2,
         stdout: "",
-        stderr: `sfs: "${prefix}" names a prefix, not a key: sfs rm -r ${prefix} removes every key under it\n${seeHelp}`,
+        stderr: `sfstore: "${prefix}" names a prefix, not a key: sfstore rm -r ${prefix} removes every key under it\n${seeHelp}`,
       });
     }
     expect(api.requests).to.deep.equal([]);
   });
 
   it("--version alone prints the package's version; an unknown option is named, exit 2", async () => {
-    const { version } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
-    expect(await sfs(["--version"])).to.deep.equal({ code: 0, stdout: `sfs ${version}\n`, stderr: "" });
+    const { version } = JSON.parse(
+      readFileSync(join(ROOT, "packages", "client", "package.json"), "utf8"),
+    ) as { version: string };
+    expect(await sfs(["--version"])).to.deep.equal({ code: 0, stdout: `sfstore ${version}\n`, stderr: "" });
     const unknown = await sfs(["ls", "--bogus", "--api-url", api.url]);
     expect(unknown.code).to.equal(2);
     expect(unknown.stdout).to.equal("");
     // One line and a pointer to the help, not the help itself.
     expect(unknown.stderr).to.equal(
-      'sfs: unknown option --bogus (a key or version ID that begins with "-" goes after "--")\nsfs: see sfs --help\n',
+      'sfstore: unknown option --bogus (a key or version ID that begins with "-" goes after "--")\nsfstore: see sfstore --help\n',
     );
     expect(api.requests).to.deep.equal([]);
   });
@@ -134,7 +136,7 @@ describe("sfs command line: keys, options and paths", function () {
     const bad = await sfs(["stat", "k", "--api-url", "not-a-url"]);
     expect(bad.code).to.equal(2);
     expect(bad.stderr).to.equal(
-      `sfs: --api-url (or SFS_API_URL) must be the API's http(s) URL, like http://127.0.0.1:3000; got "not-a-url"\n${seeHelp}`,
+      `sfstore: --api-url (or SFS_API_URL) must be the API's http(s) URL, like http://127.0.0.1:3000; got "not-a-url"\n${seeHelp}`,
     );
     const json = await sfs(["stat", "k", "--api-url", "not-a-url", "--json"]);
     expect(json.code).to.equal(2);
@@ -149,7 +151,7 @@ describe("sfs command line: keys, options and paths", function () {
     const fromEnv = await sfs(["rm", "k"], { SFS_API_URL: "ftp://127.0.0.1/" });
     expect(fromEnv.code).to.equal(2);
     expect(fromEnv.stderr.split("\n")[0]).to.equal(
-      `sfs: --api-url (or SFS_API_URL) must be the API's http(s) URL, like http://127.0.0.1:3000; got "ftp://127.0.0.1/"`,
+      `sfstore: --api-url (or SFS_API_URL) must be the API's http(s) URL, like http://127.0.0.1:3000; got "ftp://127.0.0.1/"`,
     );
   });
 
@@ -158,7 +160,7 @@ describe("sfs command line: keys, options and paths", function () {
       const bad = await sfs(["put", join(dir, "absent.bin"), "k", "--part-size", size, "--api-url", api.url]);
       expect(bad.code).to.equal(2);
       expect(bad.stderr).to.equal(
-        `sfs: --part-size must be from 5MiB (5242880) to 5GiB (5368709120) bytes, S3's limits for a part; got "${size}"\n${seeHelp}`,
+        `sfstore: --part-size must be from 5MiB (5242880) to 5GiB (5368709120) bytes, S3's limits for a part; got "${size}"\n${seeHelp}`,
       );
     }
     expect(api.requests).to.deep.equal([]);
@@ -173,7 +175,7 @@ describe("sfs command line: keys, options and paths", function () {
     const hint =
       "nothing listens there: start the local stack (npm start), or point --api-url (SFS_API_URL) at a deployment's function URL (pulumi stack output apiUrl)";
     expect(result.stderr).to.equal(
-      `sfs: the API at ${apiUrl} is unreachable: connect ECONNREFUSED 127.0.0.1:${port}\nsfs: likely cause: ${hint}\n`,
+      `sfstore: the API at ${apiUrl} is unreachable: connect ECONNREFUSED 127.0.0.1:${port}\nsfstore: likely cause: ${hint}\n`,
     );
     const json = await sfs(["stat", "k", "--api-url", apiUrl, "--json"]);
     expect(json.code).to.equal(1);
@@ -188,7 +190,7 @@ describe("sfs command line: keys, options and paths", function () {
     expect(json.stdout.split("\n")).to.have.length(2);
   });
 
-  it("reads and writes paths relative to the directory sfs was started from", async () => {
+  it("reads and writes paths relative to the directory sfstore was started from", async () => {
     const work = join(dir, "work");
     mkdirSync(work, { recursive: true });
     writeFileSync(join(work, "small.txt"), "from work");
@@ -221,7 +223,7 @@ describe("sfs command line: keys, options and paths", function () {
   it("put of a file that is not there names the argument and the directory it was looked for in", async () => {
     const result = await sfs(["put", "absent.txt", "k", "--api-url", api.url], {}, { cwd: dir });
     expect(result.code).to.equal(1);
-    expect(result.stderr).to.equal(`sfs: cannot upload "absent.txt": no such file (in ${dir})\n`);
+    expect(result.stderr).to.equal(`sfstore: cannot upload "absent.txt": no such file (in ${dir})\n`);
     expect(api.requests).to.deep.equal([]);
   });
 

@@ -112,7 +112,7 @@ describe("saved uploads that cannot complete", function () {
       onNotice: (m) => notices.push(m),
     });
 
-  /** A state file as an earlier run (or an older sfs) left it. */
+  /** A state file as an earlier run (or an older sfstore) left it. */
   const saveState = (apiUrl: string, stateDir: string, uploadId: string, partSize: number) => {
     const stat = statSync(file);
     const state: UploadState = {
@@ -159,7 +159,7 @@ describe("saved uploads that cannot complete", function () {
     }
   });
 
-  it("a saved upload with parts S3 refuses (1 MiB, from an older sfs) is replaced, with a notice", async () => {
+  it("a saved upload with parts S3 refuses (1 MiB, from an older sfstore) is replaced, with a notice", async () => {
     const store = await multipartStore();
     const stateDir = join(dir, "state-small-parts");
     try {
@@ -198,7 +198,7 @@ describe("saved uploads that cannot complete", function () {
     }
   });
 
-  it("a saved upload begun without checksums (an older sfs) is aborted and replaced, with a notice", async () => {
+  it("a saved upload begun without checksums (an older sfstore) is aborted and replaced, with a notice", async () => {
     const store = await multipartStore();
     const stateDir = join(dir, "state-unchecked");
     try {

@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
 import { expect } from "chai";
 import { type SignedFileStoreArgs, SignedFileStore as TypeScriptStore } from "../../../components";
 import { PROJECT_ROOT } from "../../../components/bundle/function-bundle";
@@ -17,6 +16,8 @@ import {
   type SignedFileStoreComponentArgs,
   toStoreArgs,
 } from "../../../components/provider/component";
+import { SignedFileStoreProvider } from "../../../components/provider/provider";
+import { analyzeSchema, SCHEMA_ENTRY } from "../../../components/provider/schema";
 import { CONFIG_ENV } from "../../../functions/config";
 import {
   countByType,
@@ -47,7 +48,6 @@ const manifest = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json")
   name: string;
   version: string;
   description: string;
-  main: string;
 };
 
 const STACK = "component-package";
@@ -121,25 +121,37 @@ const TYPESCRIPT_ARGS: SignedFileStoreArgs = {
 };
 
 describe("Pulumi component package", function () {
-  // The analyzer builds a TypeScript program over the whole project once.
+  // The analyzer builds a TypeScript program over the components' sources once.
   this.timeout(120_000);
-  const provider = new ComponentProvider({
-    components: [SignedFileStore, SignedFileStoreAccount],
-    name: manifest.name,
-    dirname: PROJECT_ROOT,
-  });
+  // The plugin's provider, with the schema the build makes and the package ships.
+  let provider: SignedFileStoreProvider;
   let schema: Record<string, unknown>;
 
   before(async () => {
+    provider = new SignedFileStoreProvider(analyzeSchema());
     schema = JSON.parse(await provider.getSchema()) as Record<string, unknown>;
   });
 
-  it("is served from package.json's main, which exports the schema-friendly components only", async () => {
-    expect(manifest.main).to.equal("components/provider/main.ts");
-    const entry = (await import(path.join(PROJECT_ROOT, manifest.main))) as Record<string, unknown>;
+  it("is made from main.ts, which exports the schema-friendly components only", async () => {
+    expect(SCHEMA_ENTRY).to.equal("components/provider/main.ts");
+    const entry = (await import(path.join(PROJECT_ROOT, SCHEMA_ENTRY))) as Record<string, unknown>;
     expect(Object.keys(entry).sort()).to.deep.equal(["SignedFileStore", "SignedFileStoreAccount"]);
     expect(entry.SignedFileStore).to.equal(SignedFileStore);
     expect(entry.SignedFileStoreAccount).to.equal(SignedFileStoreAccount);
+  });
+
+  it("refuses to construct a type it does not serve, naming the type", async () => {
+    for (const type of [
+      "signed-file-store:index:Nope",
+      "other:index:SignedFileStore",
+      "signed-file-store:x:SignedFileStore",
+    ]) {
+      const error = await provider.construct("x", type, {}, {}).then(
+        () => undefined,
+        (e: unknown) => (e instanceof Error ? e.message : String(e)),
+      );
+      expect(error).to.equal(`signed-file-store has no component ${type}`);
+    }
   });
 
   it("has a schema with every input and output, its type and its description", () => {
