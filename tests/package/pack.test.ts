@@ -24,11 +24,11 @@ import {
   diskUsage,
   emptyProject,
   exec,
+  type Install,
   installedPackages,
   NPM,
   npmInstall,
   ok,
-  pinned,
 } from "./npm";
 
 /*
@@ -46,6 +46,7 @@ const { credentials } = createRequire(require.resolve("@pulumi/pulumi"))("@grpc/
 interface Packed {
   readonly name: string;
   readonly filename: string;
+  readonly integrity: string;
   readonly files: { readonly path: string }[];
 }
 
@@ -148,15 +149,26 @@ describe("npm packages, packed and installed as a user installs them", function 
     ) as Packed[];
     for (const pack of packs) packed.set(pack.name, pack);
     root = await manifestOf(PROJECT_ROOT);
-    const tarball = (name: string) => path.join(dir, packed.get(name)?.filename ?? `${name} was not packed`);
+    const workspaces: Record<string, string> = {
+      "signed-file-store": "",
+      sfstore: "packages/client",
+      "signed-file-store-browser": "packages/browser",
+    };
+    const tarball = (name: string): Install => {
+      const pack = packed.get(name);
+      if (!pack) throw new Error(`${name} was not packed`);
+      const workspace = workspaces[name] ?? "";
+      return { tarball: path.join(dir, pack.filename), name, integrity: pack.integrity, workspace };
+    };
 
     browser = await emptyProject(path.join(dir, "browser-app"));
     client = await emptyProject(path.join(dir, "client-app"));
     component = await emptyProject(path.join(dir, "infra"));
     // A program that already has the Pulumi SDK and the AWS provider adds the component, and the
     // client and browser packages for the same program's type-check; production dependencies only.
-    const peers = await Promise.all(["@pulumi/pulumi", "@pulumi/aws", "@types/node"].map(pinned));
-    const uppy = await Promise.all(["@uppy/core", "@uppy/aws-s3"].map(pinned));
+    const registry = (name: string): Install => ({ registry: name });
+    const peers = ["@pulumi/pulumi", "@pulumi/aws", "@types/node"].map(registry);
+    const uppy = ["@uppy/core", "@uppy/aws-s3"].map(registry);
     await Promise.all([
       npmInstall(browser, [tarball("signed-file-store-browser")]),
       npmInstall(client, [tarball("sfstore")]),
