@@ -1,4 +1,35 @@
 /**
+ * The mocks the programs below run the component under (each declares `registered` first): every
+ * resource gets an ID, an ARN and, for the function URL, a URL. Plain JavaScript, which the
+ * TypeScript consumer type-checks as it is.
+ */
+const MOCK_SETUP = `const API_URL = "https://abcdefghijklmnop.lambda-url.eu-west-1.on.aws/";
+pulumi.runtime.setMocks(
+  {
+    newResource(args) {
+      registered.push({ type: args.type, inputs: args.inputs });
+      const url = args.type === "aws:lambda/functionUrl:FunctionUrl" ? { functionUrl: API_URL } : {};
+      return { id: args.name + "-id", state: { ...args.inputs, arn: "arn:aws:test:::" + args.name, ...url } };
+    },
+    call(args) {
+      switch (args.token) {
+        case "aws:index/getCallerIdentity:getCallerIdentity":
+          return { accountId: "111122223333", arn: "arn:aws:iam::111122223333:user/deployer", userId: "AIDA" };
+        case "aws:index/getRegion:getRegion":
+          return { region: "eu-west-1", name: "eu-west-1" };
+        case "aws:index/getPartition:getPartition":
+          return { partition: "aws", dnsSuffix: "amazonaws.com" };
+        default:
+          throw new Error("unmocked call " + args.token);
+      }
+    },
+  },
+  "consumer",
+  "test",
+  false,
+);`;
+
+/**
  * The program a fresh project writes against the installed packages, as text: the pack test writes it
  * to `consumer.mts` there, type-checks it with the project's TypeScript and runs what it compiles to.
  * It uses every entry of every package, and the component under mocks, where the function's code can
@@ -17,32 +48,7 @@ interface Registered {
   readonly inputs: Record<string, unknown>;
 }
 const registered: Registered[] = [];
-const API_URL = "https://abcdefghijklmnop.lambda-url.eu-west-1.on.aws/";
-
-pulumi.runtime.setMocks(
-  {
-    newResource(args) {
-      registered.push({ type: args.type, inputs: args.inputs });
-      const url = args.type === "aws:lambda/functionUrl:FunctionUrl" ? { functionUrl: API_URL } : {};
-      return { id: \`\${args.name}-id\`, state: { ...args.inputs, arn: \`arn:aws:test:::\${args.name}\`, ...url } };
-    },
-    call(args) {
-      switch (args.token) {
-        case "aws:index/getCallerIdentity:getCallerIdentity":
-          return { accountId: "111122223333", arn: "arn:aws:iam::111122223333:user/deployer", userId: "AIDA" };
-        case "aws:index/getRegion:getRegion":
-          return { region: "eu-west-1", name: "eu-west-1" };
-        case "aws:index/getPartition:getPartition":
-          return { partition: "aws", dnsSuffix: "amazonaws.com" };
-        default:
-          throw new Error(\`unmocked call \${args.token}\`);
-      }
-    },
-  },
-  "consumer",
-  "test",
-  false,
-);
+${MOCK_SETUP}
 
 const args: SignedFileStoreArgs = { auth: { mode: "public" }, expirySeconds: 120 };
 const store = new SignedFileStore("files", args);
@@ -123,34 +129,6 @@ export const CONSUMER_TSCONFIG = {
   files: ["consumer.mts"],
 };
 
-/** The mocks both programs below run the component under: every resource gets an ID, ARN and URL. */
-const MOCKS = `const registered = [];
-const API_URL = "https://abcdefghijklmnop.lambda-url.eu-west-1.on.aws/";
-pulumi.runtime.setMocks(
-  {
-    newResource(args) {
-      registered.push({ type: args.type, inputs: args.inputs });
-      const url = args.type === "aws:lambda/functionUrl:FunctionUrl" ? { functionUrl: API_URL } : {};
-      return { id: args.name + "-id", state: { ...args.inputs, arn: "arn:aws:test:::" + args.name, ...url } };
-    },
-    call(args) {
-      switch (args.token) {
-        case "aws:index/getCallerIdentity:getCallerIdentity":
-          return { accountId: "111122223333", arn: "arn:aws:iam::111122223333:user/deployer", userId: "AIDA" };
-        case "aws:index/getRegion:getRegion":
-          return { region: "eu-west-1", name: "eu-west-1" };
-        case "aws:index/getPartition:getPartition":
-          return { partition: "aws", dnsSuffix: "amazonaws.com" };
-        default:
-          throw new Error("unmocked call " + args.token);
-      }
-    },
-  },
-  "consumer",
-  "test",
-  false,
-);`;
-
 /**
  * Construct as the plugin answers it, in a project that installed the component package with
  * production dependencies and its peers only: the plugin's provider, loaded from the installed
@@ -159,7 +137,8 @@ pulumi.runtime.setMocks(
  */
 export const PLUGIN_CONSTRUCT_SOURCE = `const path = require("node:path");
 const pulumi = require("@pulumi/pulumi");
-${MOCKS}
+const registered = [];
+${MOCK_SETUP}
 const provider = path.join(__dirname, "node_modules", "signed-file-store", "dist", "components", "provider", "provider.js");
 const { SignedFileStoreProvider } = require(provider);
 
