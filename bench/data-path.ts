@@ -113,9 +113,9 @@ export async function dataPath(): Promise<void> {
       "download through the local edge / plain Node server (same file)",
       showSpread(spread(ratios(origin, edge))),
     );
-    line("sfs put / curl -T of one presigned PUT", showSpread(spread(ratios(curlPut, put))));
+    line("sfstore put / curl -T of one presigned PUT", showSpread(spread(ratios(curlPut, put))));
     line(
-      "seconds: curl -T, sfs put",
+      "seconds: curl -T, sfstore put",
       `${showSpread(spread(curlPut), 2, " s")}, ${showSpread(spread(put), 2, " s")}`,
     );
     if (completions.length === 0) return;

@@ -5,19 +5,19 @@ import { defaultStateDir } from "../transfer/upload";
 export const HELP = `sfstore: put, get, list, copy, move and remove files in a signed-file-store
 
   sfstore put FILE KEY          upload FILE as KEY (in parallel parts above --multipart-threshold; resumable);
-                            storage checks every byte against its CRC64NVME
+                                storage checks every byte against its CRC64NVME
   sfstore get KEY [FILE]        download KEY to FILE (default: the key's last segment; into FILE when it is
-                            a directory), checking the bytes against the store's checksum
+                                a directory), checking the bytes against the store's checksum
   sfstore share KEY             print a read URL for KEY that anyone holding it can open until it expires
   sfstore stat KEY              print KEY's size, ETag, version, type, date and checksum, without a download
   sfstore ls [PREFIX]           list the keys under PREFIX (default: the root), and as PRE lines the
-                            prefixes one level down; -r for every level, -l for size and date too
+                                prefixes one level down; -r for every level, -l for size and date too
   sfstore cp SRC DEST           copy SRC to DEST inside the store (no bytes pass through this machine)
   sfstore mv SRC DEST           copy SRC to DEST, then delete SRC
   sfstore rm KEY...             delete the keys (many at once, 1000 to a request; exit 1 if any was refused)
   sfstore rm -r PREFIX          delete every key under PREFIX, after asking (--yes to skip the question)
   sfstore rm --purge KEY...     delete every version of the keys for good and have the CDN forget them, so
-                            links shared earlier stop working (-r --purge PREFIX for a whole prefix)
+                                links shared earlier stop working (-r --purge PREFIX for a whole prefix)
   sfstore versions KEY          list KEY's versions, newest first, delete markers as "deleted"
   sfstore restore KEY VERSION   make VERSION the current version of KEY again (also after a delete)
   sfstore token --sub NAME      print a token from the local stack's development issuer (--auth jwt)
