@@ -7,7 +7,7 @@ import { Api } from "../../../client/api";
 import { DEFAULT_RETRY } from "../../../client/retry";
 import { uploadFile } from "../../../client/transfer/upload";
 import { type LocalStack, startLocalStack } from "../../../local/stack/stack";
-import { CLI, fileSha256, MiB, makeFile, sfs, storeObjects } from "../../support/sfs-cli";
+import { cliPath, fileSha256, MiB, makeFile, sfs, storeObjects } from "../../support/sfs-cli";
 
 describe("sfstore CLI against the local stack", function () {
   this.timeout(600_000);
@@ -61,7 +61,7 @@ describe("sfstore CLI against the local stack", function () {
     await makeFile(file, 256 * MiB);
     const stateDir = join(dir, "state");
     const args = ["put", file, "big/resume.bin", ...common(), "--concurrency", "1"];
-    const child: ChildProcess = spawn(process.execPath, [CLI, ...args], { stdio: "ignore" });
+    const child: ChildProcess = spawn(process.execPath, [await cliPath(), ...args], { stdio: "ignore" });
     // Killed once the upload is remembered and at least 4 parts are in the store: a poll on that
     // condition, with a limit that is only a safety net for a machine under load.
     let stored = 0;

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { type LocalStack, startLocalStack } from "../../../local/stack/stack";
 import { type JwksFixture, startJwks } from "../../support/jwks-server";
-import { CLI, sfs, storeObjects } from "../../support/sfs-cli";
+import { cliPath, sfs, storeObjects } from "../../support/sfs-cli";
 
 const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
 
@@ -13,8 +13,8 @@ const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
  * Runs sfstore on a pseudo-terminal (util-linux `script`), answering its question once it is asked.
  * The terminal echoes the answer and ends lines with \r\n; both are kept, escape sequences are not.
  */
-function onTerminal(args: string[], answer: string): Promise<{ code: number | null; output: string }> {
-  const command = [process.execPath, CLI, ...args].map(quote).join(" ");
+async function onTerminal(args: string[], answer: string): Promise<{ code: number | null; output: string }> {
+  const command = [process.execPath, await cliPath(), ...args].map(quote).join(" ");
   const child = spawn("script", ["-qec", command, "/dev/null"], {
     env: { ...process.env, TERM: "dumb" },
   });
