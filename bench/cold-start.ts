@@ -121,6 +121,7 @@ function functionEnvironment(awsUrl: string): Record<string, string> {
     SIGNED_FILE_STORE_CONFIG: JSON.stringify({
       s3: { bucket: "bench-bucket", region: "eu-west-1", endpoint: awsUrl },
       cdnBaseUrl: "https://d111111abcdef8.cloudfront.net",
+      cdn: { distributionId: "E2BENCHDIST" },
       keyPairId: "KCONFIG",
       hashAlgorithm: "SHA256",
       expirySeconds: 300,

@@ -24,6 +24,7 @@ export async function warmHandler(): Promise<void> {
   const config = parseHandlerConfig({
     s3: { bucket: "files-bucket", region: "eu-west-1" },
     cdnBaseUrl: CDN,
+    cdn: { distributionId: "E2BENCHDIST" },
     keyPairId: "K2JCJMDEHXQW5F",
     hashAlgorithm: "SHA256",
     expirySeconds: 300,
