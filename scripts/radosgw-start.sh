@@ -62,8 +62,12 @@ osd pool default pg num = 8
 osd pool default pgp num = 8
 osd pool default pg autoscale mode = off
 osd crush chooseleaf type = 0
-# One command fewer for the OSD's start-up race (see with-radosgw.sh); a memstore OSD has no device class to detect.
+# The OSD's start-up commands to the monitor can leave before the OSD has the monitor map, and the
+# monitor refuses them ("handle_command on fsid 00000000-… != …"; the OSD exits with "wrong fsid").
+# So the OSD sends none: a memstore OSD has no device class to detect, and its place in the CRUSH
+# map is set below, before it starts, by a client that knows the cluster.
 osd class update on start = false
+osd crush update on start = false
 mon data = $BASE/mon/ceph-\$id
 osd data = $BASE/osd/ceph-\$id
 osd objectstore = memstore
@@ -90,6 +94,8 @@ OSD_ID=$(timeout "$TIMEOUT" ceph -c "$CONF" --connect-timeout 5 osd new "$OSD_UU
 timeout "$TIMEOUT" ceph-osd -c "$CONF" -i "$OSD_ID" --mkfs --osd-uuid "$OSD_UUID" >>"$BASE/log/osd-mkfs.out" 2>&1 ||
   fail "osd mkfs failed"
 ts "osd.$OSD_ID mkfs done"
+timeout "$TIMEOUT" ceph -c "$CONF" --connect-timeout 5 osd crush add "osd.$OSD_ID" 1.0 root=default >/dev/null 2>&1 ||
+  fail "osd crush add failed"
 ceph-osd -c "$CONF" -i "$OSD_ID" -f </dev/null >>"$BASE/log/osd.out" 2>&1 &
 echo $! >"$BASE/osd.pid"
 osd_up() { ceph -c "$CONF" --connect-timeout 2 osd dump 2>/dev/null | grep -q "^osd.$OSD_ID up"; }

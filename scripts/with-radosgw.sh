@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Starts radosgw on 127.0.0.1, runs the given command with RGW_ENDPOINT set, stops radosgw.
 # Each attempt gets its own directory, so no state from an earlier run (an old monitor store, a stale pid) is reused.
-# A fresh OSD sometimes sends its first monitor command before it knows the cluster fsid; the monitor
-# refuses it ("handle_command on fsid 00000000-… != …", then "wrong fsid") and the OSD exits. That is
-# Ceph's race, not ours, and it is rare, so the start is retried from scratch up to RGW_START_ATTEMPTS times.
+# The start is retried from scratch up to RGW_START_ATTEMPTS times, for a daemon that dies during
+# start; radosgw-start.sh keeps the OSD from sending the monitor commands that raced its monitor map.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 export RGW_PORT=${RGW_PORT:-7480} MON_PORT=${MON_PORT:-6789}
