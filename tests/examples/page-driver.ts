@@ -3,7 +3,7 @@
  * rows, and the API as a second opinion on what the page says it stored.
  */
 import type { Browser, BrowserContext, Page, Route } from "playwright-core";
-import { PAGE_FILE, pseudoRandomBytes } from "../support/chromium";
+import { PAGE_FILE, pseudoRandomBytes, watch } from "../support/chromium";
 
 export interface WatchedPage {
   readonly context: BrowserContext;
@@ -18,11 +18,7 @@ export interface WatchedPage {
 export async function openPage(browser: Browser, url: string): Promise<WatchedPage> {
   const context = await browser.newContext({ permissions: ["clipboard-read", "clipboard-write"] });
   const page = await context.newPage();
-  const problems: string[] = [];
-  const requests: string[] = [];
-  page.on("console", (m) => m.type() === "error" && problems.push(m.text()));
-  page.on("pageerror", (e) => problems.push(String(e)));
-  page.on("request", (r) => requests.push(`${r.method()} ${new URL(r.url()).origin}`));
+  const { problems, requests } = watch(page);
   await page.goto(url);
   return { context, page, problems, requests };
 }

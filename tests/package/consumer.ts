@@ -27,7 +27,17 @@ pulumi.runtime.setMocks(
   "consumer",
   "test",
   false,
-);`;
+);
+// The component registers its children over several turns: done once 20 turns of 5 ms add none.
+async function registrationsSettled() {
+  let quiet = 0;
+  let last = -1;
+  while (quiet < 20) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    quiet = registered.length === last ? quiet + 1 : 0;
+    last = registered.length;
+  }
+}`;
 
 /**
  * The program a fresh project writes against the installed packages, as text: the pack test writes it
@@ -53,13 +63,7 @@ ${MOCK_SETUP}
 const args: SignedFileStoreArgs = { auth: { mode: "public" }, expirySeconds: 120 };
 const store = new SignedFileStore("files", args);
 const apiUrl = await new Promise<string>((resolve) => store.apiUrl.apply(resolve));
-let quiet = 0;
-let last = -1;
-while (quiet < 20) {
-  await new Promise((resolve) => setTimeout(resolve, 5));
-  quiet = registered.length === last ? quiet + 1 : 0;
-  last = registered.length;
-}
+await registrationsSettled();
 const count = (type: string): number => registered.filter((r) => r.type === type).length;
 const lambda = registered.find((r) => r.type === "aws:lambda/function:Function");
 
@@ -152,13 +156,7 @@ const { SignedFileStoreProvider } = require(provider);
   );
   const apiUrl = await new Promise((resolve) => result.state.apiUrl.apply(resolve));
   const urn = await new Promise((resolve) => result.urn.apply(resolve));
-  let quiet = 0;
-  let last = -1;
-  while (quiet < 20) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    quiet = registered.length === last ? quiet + 1 : 0;
-    last = registered.length;
-  }
+  await registrationsSettled();
   const count = (type) => registered.filter((r) => r.type === type).length;
   const lambda = registered.find((r) => r.type === "aws:lambda/function:Function");
   process.stdout.write(JSON.stringify({

@@ -35,17 +35,22 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** A page that records console errors, page errors and every request's method and origin. */
-export async function watchedPage(
-  browser: Browser,
-): Promise<{ page: Page; problems: string[]; requests: string[] }> {
-  const page = await browser.newPage();
+/** Records a page's console errors, page errors and every request's method and origin. */
+export function watch(page: Page): { problems: string[]; requests: string[] } {
   const problems: string[] = [];
   const requests: string[] = [];
   page.on("console", (m) => m.type() === "error" && problems.push(m.text()));
   page.on("pageerror", (e) => problems.push(String(e)));
   page.on("request", (r) => requests.push(`${r.method()} ${new URL(r.url()).origin}`));
-  return { page, problems, requests };
+  return { problems, requests };
+}
+
+/** A new page, watched. */
+export async function watchedPage(
+  browser: Browser,
+): Promise<{ page: Page; problems: string[]; requests: string[] }> {
+  const page = await browser.newPage();
+  return { page, ...watch(page) };
 }
 
 /**
