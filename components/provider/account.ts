@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { SignedFileStoreAccountArgs, SigningKeyAlgorithm } from "../args/types";
+import type { SignedFileStoreAccountArgs } from "../args/types";
 import { SignedFileStoreAccount as Account } from "../signed-file-store-account";
 import type { SharedSigning, SignedFileStoreAccountComponentArgs } from "./args";
-import { plainArgs } from "./plain-args";
+import { plainArgs, signingArgs } from "./plain-args";
 
 /**
  * What every store in an AWS account can share, created once: the cache policy, the response
@@ -44,15 +44,7 @@ export function toAccountArgs(input: SignedFileStoreAccountComponentArgs): Signe
   const args = plainArgs(input);
   const mapped: { [K in keyof Required<SignedFileStoreAccountArgs>]: SignedFileStoreAccountArgs[K] } = {
     maxReadExpirySeconds: args.maxReadExpirySeconds,
-    signingKeys: args.signingKeys?.map((k) => ({
-      name: k.name,
-      algorithm: k.algorithm as SigningKeyAlgorithm | undefined,
-    })),
-    activeSigningKey: args.activeSigningKey,
-    signingKeyRotationDays: args.signingKeyRotationDays,
-    signingKeyAlgorithm: args.signingKeyAlgorithm as SigningKeyAlgorithm | undefined,
-    // Not in the schema: a program in any language deploys on the wall clock.
-    clock: undefined,
+    ...signingArgs(args),
     tags: args.tags,
   };
   return Object.fromEntries(

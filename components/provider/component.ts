@@ -1,12 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type {
-  AuthArgs,
-  EncryptionArgs,
-  LambdaRuntime,
-  PriceClass,
-  SignedFileStoreArgs,
-  SigningKeyAlgorithm,
-} from "../args/types";
+import type { AuthArgs, EncryptionArgs, LambdaRuntime, PriceClass, SignedFileStoreArgs } from "../args/types";
 import { SignedFileStore as Store } from "../signed-file-store";
 import {
   type Auth,
@@ -16,7 +9,7 @@ import {
   type SharedSigning,
   type SignedFileStoreComponentArgs,
 } from "./args";
-import { fail, plainArgs } from "./plain-args";
+import { fail, plainArgs, signingArgs } from "./plain-args";
 
 export * from "./args";
 
@@ -166,15 +159,7 @@ export function toStoreArgs(input: SignedFileStoreComponentArgs): SignedFileStor
     auth: toAuth(args.auth),
     publicReadPrefixes: args.publicReadPrefixes,
     shared: toShared(args.shared),
-    signingKeys: args.signingKeys?.map((k) => ({
-      name: k.name,
-      algorithm: k.algorithm as SigningKeyAlgorithm | undefined,
-    })),
-    activeSigningKey: args.activeSigningKey,
-    signingKeyRotationDays: args.signingKeyRotationDays,
-    signingKeyAlgorithm: args.signingKeyAlgorithm as SigningKeyAlgorithm | undefined,
-    // Not in the schema: a program in any language deploys on the wall clock.
-    clock: undefined,
+    ...signingArgs(args),
     hashAlgorithm: args.hashAlgorithm as SignedFileStoreArgs["hashAlgorithm"],
     versioning: args.versioning,
     noncurrentVersionExpirationDays: args.noncurrentVersionExpirationDays,
