@@ -2,61 +2,28 @@ import { createHash } from "node:crypto";
 import { expect } from "chai";
 import { Crc64Nvme, combineCrc64, crc64ToBase64 } from "../../../functions/api/checksums";
 import { DEFAULT_UPLOAD_LIMITS } from "../../../functions/api/upload-rules";
-import { parseQuery, verifyPresigned } from "../../../local/sigv4";
 import { functionUrlEvent } from "../../support/events";
-import { BUCKET, baseConfig, CREDENTIALS, harness, NOW, REGION } from "../../support/handler-harness";
+import { callHandler, putVerifies, S3_HOST, signedHeadersOf } from "../../support/handler-calls";
+import { baseConfig, harness } from "../../support/handler-harness";
 import { type RecordingOptions, recordingStore } from "../../support/multipart-store";
 
-const HOST = `${BUCKET}.s3.${REGION}.amazonaws.com`;
 const crcOf = (bytes: Buffer) => new Crc64Nvme().update(bytes).digest();
 const sha256Of = (bytes: Buffer) => createHash("sha256").update(bytes).digest("base64");
 const REQUIRED = baseConfig({ uploads: { ...DEFAULT_UPLOAD_LIMITS, requireChecksum: true } });
 const CRC_UPLOAD: RecordingOptions = { checksum: { algorithm: "CRC64NVME", type: "FULL_OBJECT" } };
 const SHA_UPLOAD: RecordingOptions = { checksum: { algorithm: "SHA256", type: "COMPOSITE" } };
 
-async function call(
+const call = (
   method: string,
   path: string,
-  options: {
-    query?: string;
-    headers?: Record<string, string>;
-    body?: string;
-    config?: ReturnType<typeof baseConfig>;
-  } = {},
+  options: Parameters<typeof callHandler>[3] & { config?: ReturnType<typeof baseConfig> } = {},
   store = recordingStore(),
-) {
-  const { handle } = harness(options.config ?? baseConfig(), undefined, { multipart: store.store });
-  const result = await handle(
-    functionUrlEvent(method, path, {
-      rawQueryString: options.query ?? "",
-      headers: { accept: "application/json", ...options.headers },
-      ...(options.body === undefined ? {} : { body: options.body }),
-    }),
-  );
-  return {
-    status: result.statusCode,
-    body: result.body ? JSON.parse(result.body) : undefined,
-    calls: store.calls,
-  };
-}
+) => callHandler(options.config ?? baseConfig(), method, path, options, store);
 
 /** Whether a presigned URL verifies for exactly these headers, as S3 would check it. */
-function verifies(urlText: string, headers: Record<string, string>): boolean {
-  const url = new URL(urlText);
-  return verifyPresigned(
-    {
-      method: "PUT",
-      rawPath: url.pathname,
-      rawQuery: url.search.slice(1),
-      headers: { host: HOST, ...headers },
-    },
-    () => CREDENTIALS.secretAccessKey,
-    NOW,
-  ).ok;
-}
-
-const signedHeaders = (urlText: string) =>
-  new Map(parseQuery(new URL(urlText).search.slice(1))).get("X-Amz-SignedHeaders");
+const verifies = (urlText: string, headers: Record<string, string>) =>
+  putVerifies(urlText, { host: S3_HOST, ...headers });
+const signedHeaders = signedHeadersOf;
 const error = (code: string, message: string) => ({ error: { code, message } });
 
 describe("checksums: a single PUT signs the client's checksum, which S3 then verifies", () => {

@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { NotFound } from "../../../functions/api/http-error";
 import { parseQuery, verifyPresigned } from "../../../local/sigv4";
 import { functionUrlEvent } from "../../support/events";
-import { BUCKET, baseConfig, CREDENTIALS, harness, NOW, REGION } from "../../support/handler-harness";
+import { callHandler, putVerifies, S3_HOST, signedHeadersOf } from "../../support/handler-calls";
+import { baseConfig, CREDENTIALS, harness, NOW } from "../../support/handler-harness";
 import { recordingStore } from "../../support/multipart-store";
 
 const LIMITED = baseConfig({
@@ -15,27 +16,7 @@ const LIMITED = baseConfig({
   },
 });
 
-async function call(
-  config: ReturnType<typeof baseConfig>,
-  method: string,
-  path: string,
-  options: { query?: string; headers?: Record<string, string>; body?: string } = {},
-  store = recordingStore(),
-) {
-  const { handle } = harness(config, undefined, { multipart: store.store });
-  const result = await handle(
-    functionUrlEvent(method, path, {
-      rawQueryString: options.query ?? "",
-      headers: { accept: "application/json", ...options.headers },
-      ...(options.body === undefined ? {} : { body: options.body }),
-    }),
-  );
-  return {
-    status: result.statusCode,
-    body: result.body ? JSON.parse(result.body) : undefined,
-    calls: store.calls,
-  };
-}
+const call = callHandler;
 
 const error = (code: string, message: string) => ({ error: { code, message } });
 
@@ -202,25 +183,19 @@ describe("signed single PUTs", () => {
       "X-Amz-Checksum-Crc64nvme": crc,
       "If-None-Match": "*",
     });
-    const url = new URL(out.body.url);
-    const signed = new Map(parseQuery(url.search.slice(1))).get("X-Amz-SignedHeaders");
+    const signed = signedHeadersOf(out.body.url);
     expect(signed).to.equal(
       "content-disposition;content-length;content-type;host;if-none-match;x-amz-checksum-crc64nvme",
     );
     const headers = {
-      host: `${BUCKET}.s3.${REGION}.amazonaws.com`,
+      host: S3_HOST,
       "content-type": "image/png",
       "content-length": "1234",
       "content-disposition": 'attachment; filename="cat.png"',
       "x-amz-checksum-crc64nvme": crc,
       "if-none-match": "*",
     };
-    const verify = (h: Record<string, string>) =>
-      verifyPresigned(
-        { method: "PUT", rawPath: url.pathname, rawQuery: url.search.slice(1), headers: h },
-        () => CREDENTIALS.secretAccessKey,
-        NOW,
-      ).ok;
+    const verify = (h: Record<string, string>) => putVerifies(out.body.url, h);
     expect(verify(headers)).to.equal(true);
     // A body of another size, or another type, no longer matches the signature.
     expect(verify({ ...headers, "content-length": "1235" })).to.equal(false);
@@ -237,22 +212,14 @@ describe("signed single PUTs", () => {
     });
     expect(out.status).to.equal(200);
     expect(out.body.headers).to.deep.equal({ "Content-Type": "image/png", "X-Amz-Meta-Caption": "A cat" });
-    const url = new URL(out.body.url);
-    expect(new Map(parseQuery(url.search.slice(1))).get("X-Amz-SignedHeaders")).to.equal(
-      "content-length;content-type;host;x-amz-meta-caption",
-    );
+    expect(signedHeadersOf(out.body.url)).to.equal("content-length;content-type;host;x-amz-meta-caption");
     const headers = {
-      host: `${BUCKET}.s3.${REGION}.amazonaws.com`,
+      host: S3_HOST,
       "content-type": "image/png",
       "content-length": "3",
       "x-amz-meta-caption": "A cat",
     };
-    const verify = (h: Record<string, string>) =>
-      verifyPresigned(
-        { method: "PUT", rawPath: url.pathname, rawQuery: url.search.slice(1), headers: h },
-        () => CREDENTIALS.secretAccessKey,
-        NOW,
-      ).ok;
+    const verify = (h: Record<string, string>) => putVerifies(out.body.url, h);
     expect(verify(headers)).to.equal(true);
     expect(verify({ ...headers, "x-amz-meta-caption": "A dog" })).to.equal(false);
   });
