@@ -4,6 +4,7 @@
  * its checksums are known, and the reader stays at most one batch ahead of the senders.
  */
 import { CHECKSUM_HEADERS, crc64ToBase64 } from "../functions/api/checksums";
+import { partBatches } from "../functions/api/part-batches";
 import type { TransferInstruction } from "./api";
 import { readWithCrc } from "./checksum";
 import { xhrPut } from "./xhr-put";
@@ -24,17 +25,6 @@ export interface PartPlan {
   readonly sign: (first: number, checksums: readonly string[]) => Promise<TransferInstruction[]>;
   /** Bytes of a part sent so far, for progress. */
   readonly onPartBytes: (partNumber: number, bytes: number) => void;
-}
-
-/** Runs of consecutive part numbers, at most `max` long: each is one signing request. */
-export function partBatches(partNumbers: readonly number[], max: number): number[][] {
-  const out: number[][] = [];
-  for (const n of partNumbers) {
-    const run = out.at(-1);
-    if (run && run.length < max && run.at(-1) === n - 1) run.push(n);
-    else out.push([n]);
-  }
-  return out;
 }
 
 interface Job {

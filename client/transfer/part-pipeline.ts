@@ -1,5 +1,6 @@
 import { open } from "node:fs/promises";
 import { crc64ToBase64 } from "../../functions/api/checksums";
+import { partBatches } from "../../functions/api/part-batches";
 import type { Api } from "../api";
 import { type RetryOptions, withRetry } from "../retry";
 import { checksumRange, type PutBody, partRange, putBody, readRange } from "./file-ranges";
@@ -28,17 +29,6 @@ interface Job {
   readonly checksum: string;
   /** The pool's buffer the body was read into, given back once the part is stored. */
   readonly buffer?: Buffer;
-}
-
-/** Runs of consecutive part numbers, at most `max` long: each is one signing request. */
-export function batches(partNumbers: readonly number[], max: number): number[][] {
-  const out: number[][] = [];
-  for (const n of partNumbers) {
-    const run = out.at(-1);
-    if (run && run.length < max && run.at(-1) === n - 1) run.push(n);
-    else out.push([n]);
-  }
-  return out;
 }
 
 /**
@@ -149,7 +139,7 @@ export async function sendParts(
   const read = async () => {
     const handle = await open(file, "r");
     try {
-      for (const batch of batches(todo, batchSize)) {
+      for (const batch of partBatches(todo, batchSize)) {
         const jobs: Job[] = [];
         for (const partNumber of batch) {
           const { start, length } = partRange(partNumber, layout.partSize, layout.size);
