@@ -2,7 +2,7 @@ import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { resolveAccountArgs } from "./args/resolve";
 import type { SharedSigning, SignedFileStoreAccountArgs } from "./args/types";
-import { accountSigningKeyKmsPolicy } from "./policies/iam";
+import { accountSigningKeyKmsPolicy } from "./policies/kms-key";
 import { awsContext } from "./resources/aws-context";
 import { createCdnPolicies } from "./resources/delivery";
 import { physicalNames, type Scope } from "./resources/names";

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { dataKeyPolicy } from "../policies/iam";
+import { dataKeyPolicy } from "../policies/kms-key";
 import type { ChildScope } from "./names";
 
 export interface DataEncryption {
