@@ -1,15 +1,15 @@
 import type { IncomingMessage } from "node:http";
 import { getObjectAttributes } from "./attributes";
-import { completeUpload } from "./complete-upload";
 import { copyObject } from "./copy";
 import { deleteObjects } from "./delete-objects";
 import { sendS3Error } from "./errors";
 import { getObject } from "./get-object";
 import { listObjectsV2, listObjectVersions } from "./listing";
-import { abortUpload, createUpload, listParts, partNumberParam, uploadPart } from "./multipart";
+import { completeUpload } from "./multipart/complete";
+import { uploadPartCopy } from "./multipart/part-copy";
+import { abortUpload, createUpload, listParts, partNumberParam, uploadPart } from "./multipart/uploads";
 import { deleteObject, putObject } from "./objects";
 import type { S3Call, StorageContext } from "./request";
-import { uploadPartCopy } from "./upload-part-copy";
 
 /** The IAM actions the storage checks, named as in the S3 service authorization reference. */
 export type S3Action =

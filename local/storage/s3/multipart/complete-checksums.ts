@@ -7,12 +7,12 @@ import {
   elementOf,
   headerOf,
   isChecksumValue,
-} from "../checksums/algorithms";
-import type { PartRecord, UploadRecord } from "../store/multipart-uploads";
-import type { StoredChecksum } from "../store/versions";
-import { givenChecksum, isRefusal } from "./checksum-headers";
-import type { S3ErrorCode } from "./errors";
-import { header } from "./request";
+} from "../../checksums/algorithms";
+import type { PartRecord, UploadRecord } from "../../store/multipart-uploads";
+import type { StoredChecksum } from "../../store/versions";
+import { givenChecksum, isRefusal } from "../checksum-headers";
+import type { S3ErrorCode } from "../errors";
+import { header } from "../request";
 
 /**
  * The checksum rules of CompleteMultipartUpload, with the answers S3 gave in localstack's

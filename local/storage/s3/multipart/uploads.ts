@@ -1,4 +1,4 @@
-import { element, sendXml } from "../../http/xml";
+import { element, sendXml } from "../../../http/xml";
 import {
   type Algorithm,
   type ChecksumType,
@@ -6,12 +6,12 @@ import {
   headerOf,
   isAlgorithm,
   isCrc,
-} from "../checksums/algorithms";
-import { IncompleteBodyError } from "../store/durable-write";
-import type { UploadRecord } from "../store/multipart-uploads";
-import { givenChecksum, isRefusal, UNSUPPORTED_ALGORITHM } from "./checksum-headers";
-import { sendS3Error } from "./errors";
-import { bodyProblem } from "./objects";
+} from "../../checksums/algorithms";
+import { IncompleteBodyError } from "../../store/durable-write";
+import type { UploadRecord } from "../../store/multipart-uploads";
+import { givenChecksum, isRefusal, UNSUPPORTED_ALGORITHM } from "../checksum-headers";
+import { sendS3Error } from "../errors";
+import { bodyProblem } from "../objects";
 import {
   answerWriteFailure,
   attributesFrom,
@@ -20,7 +20,7 @@ import {
   refuseWithoutLength,
   type S3Call,
   type StorageContext,
-} from "./request";
+} from "../request";
 
 function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException).code === "ENOENT";

@@ -1,10 +1,10 @@
-import { element, sendXml } from "../../http/xml";
-import { elementOf } from "../checksums/algorithms";
-import { IncompleteBodyError } from "../store/durable-write";
-import type { UploadRecord } from "../store/multipart-uploads";
-import { MAX_COPY_BYTES, resolveSource } from "./copy";
-import { sendS3Error } from "./errors";
-import { answerWriteFailure, header, type S3Call, type StorageContext } from "./request";
+import { element, sendXml } from "../../../http/xml";
+import { elementOf } from "../../checksums/algorithms";
+import { IncompleteBodyError } from "../../store/durable-write";
+import type { UploadRecord } from "../../store/multipart-uploads";
+import { MAX_COPY_BYTES, resolveSource } from "../copy";
+import { sendS3Error } from "../errors";
+import { answerWriteFailure, header, type S3Call, type StorageContext } from "../request";
 
 /**
  * UploadPartCopy: a part made of a source version's bytes, all of them or `x-amz-copy-source-range:

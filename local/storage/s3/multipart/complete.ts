@@ -1,8 +1,18 @@
-import { childElements, childTexts } from "../../../functions/http/xml-text";
-import { element, sendXml } from "../../http/xml";
-import type { CompletedUpload, UploadRecord } from "../store/multipart-uploads";
-import type { InstallCondition } from "../store/object-store";
-import { checksumElements } from "./checksum-headers";
+import { childElements, childTexts } from "../../../../functions/http/xml-text";
+import { element, sendXml } from "../../../http/xml";
+import type { CompletedUpload, UploadRecord } from "../../store/multipart-uploads";
+import type { InstallCondition } from "../../store/object-store";
+import { checksumElements } from "../checksum-headers";
+import { sendS3Error } from "../errors";
+import { answerRefusal, writeCondition } from "../objects";
+import {
+  answerWriteFailure,
+  fromXml,
+  readXmlBody,
+  type S3Call,
+  type StorageContext,
+  xmlDocument,
+} from "../request";
 import {
   checkParts,
   checkRequest,
@@ -14,16 +24,6 @@ import {
   type Refusal,
   type RequestedPart,
 } from "./complete-checksums";
-import { sendS3Error } from "./errors";
-import { answerRefusal, writeCondition } from "./objects";
-import {
-  answerWriteFailure,
-  fromXml,
-  readXmlBody,
-  type S3Call,
-  type StorageContext,
-  xmlDocument,
-} from "./request";
 
 const COMPLETE_MESSAGES = {
   InvalidPart: INVALID_PART,
